@@ -1,0 +1,34 @@
+namespace WriteBehindAkka.Storage;
+
+/// <summary>
+/// Where the cache drains its writes. Implementations: the PostgreSQL store
+/// (<c>WriteBehindAkka.PostgreSql</c>) and the test kit's scriptable in-memory store.
+/// </summary>
+/// <typeparam name="TKey">The cache's key type.</typeparam>
+/// <remarks>
+/// The pipeline calls <see cref="WriteBatchAsync"/> from several writer loops at once, but never with the
+/// same key in two concurrent batches, and never with the same key twice in one batch.
+/// </remarks>
+public interface IWriteBehindStore<TKey>
+    where TKey : notnull
+{
+    /// <summary>
+    /// Applies every record of the batch atomically (all or none), each only where the stored version is
+    /// older than the record's, so that a retried or replayed batch never overwrites newer data.
+    /// </summary>
+    /// <param name="batch">The records; never empty, keys distinct.</param>
+    /// <param name="cancellationToken">Cancelled when the cache shuts down past its deadline.</param>
+    /// <returns>A task that completes when the batch is committed, or faults with the store's error.</returns>
+    ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<TKey>> batch, CancellationToken cancellationToken);
+
+    /// <summary>Loads one key for read-through.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancelled when the cache shuts down.</param>
+    /// <returns>The stored row, or <see langword="null"/> when there is none.</returns>
+    ValueTask<StoredEntry?> LoadAsync(TKey key, CancellationToken cancellationToken);
+
+    /// <summary>Classifies an exception thrown by <see cref="WriteBatchAsync"/>.</summary>
+    /// <param name="error">The exception.</param>
+    /// <returns>Whether retrying the same batch can succeed.</returns>
+    StoreErrorKind Classify(Exception error);
+}
