@@ -1,0 +1,116 @@
+using WriteBehindAkka.Hocon.Parsing;
+
+namespace WriteBehindAkka.Hocon.Resolution;
+
+internal sealed partial class SubstitutionResolver
+{
+    /// <summary>
+    /// Finds the value of a substitution: in the earlier value of the field being defined when it refers
+    /// to itself, otherwise in the document, then in the environment.
+    /// </summary>
+    /// <returns>The value, or <see langword="null"/> for an unresolved optional substitution.</returns>
+    private HoconValue? Lookup(SyntaxSubstitution substitution)
+    {
+        var scope = FindSelfReferenceScope(substitution.Path);
+        var value = scope is not null
+            ? Descend(scope.Prior, substitution.Path.AsSpan(scope.Path.Length))
+            : LookupInDocument(substitution);
+
+        if (value is null && substitution.EnvironmentName is { } variable && _environment(variable) is { } fromEnvironment)
+        {
+            value = new HoconScalar(HoconScalarKind.String, fromEnvironment, isQuoted: true, substitution.Position);
+        }
+
+        if (value is null && !substitution.IsOptional)
+        {
+            throw UndefinedError(substitution, scope is not null);
+        }
+
+        return value;
+    }
+
+    /// <summary>The innermost scope whose field is <paramref name="path"/> or contains it.</summary>
+    private SelfReferenceScope? FindSelfReferenceScope(string[] path)
+    {
+        for (var i = _scopes.Count - 1; i >= 0; i--)
+        {
+            var scope = _scopes[i];
+            if (scope.Path.Length <= path.Length && path.AsSpan(0, scope.Path.Length).SequenceEqual(scope.Path))
+            {
+                return scope;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Walks the unresolved tree from the root, resolving only what the path passes through, so an object
+    /// may refer to its own fields (<c>bar { foo = 42, baz = ${bar.foo} }</c>) without a false cycle.
+    /// </summary>
+    private HoconValue? LookupInDocument(SyntaxSubstitution substitution)
+    {
+        var savedScopes = _scopes;
+        _scopes = [];
+        _lookups.Add(substitution);
+        try
+        {
+            var path = substitution.Path;
+            SyntaxValue node = _root;
+            for (var i = 0; i < path.Length; i++)
+            {
+                if (node is not SyntaxObject obj)
+                {
+                    // Substitutions, concatenations and merge stacks must be resolved to see inside them.
+                    return Descend(ResolveField(node, path[..i]), path.AsSpan(i));
+                }
+
+                if (!obj.Fields.TryGetValue(path[i], out var child))
+                {
+                    return null;
+                }
+
+                node = child;
+            }
+
+            return ResolveField(node, path);
+        }
+        finally
+        {
+            _lookups.RemoveAt(_lookups.Count - 1);
+            _scopes = savedScopes;
+        }
+    }
+
+    private static HoconValue? Descend(HoconValue? value, ReadOnlySpan<string> path)
+    {
+        foreach (var segment in path)
+        {
+            if (value is not HoconObject obj || !obj.Fields.TryGetValue(segment, out value))
+            {
+                return null;
+            }
+        }
+
+        return value;
+    }
+
+    private static HoconParseException UndefinedError(SyntaxSubstitution substitution, bool selfReference)
+    {
+        var path = PathExpression.Render(substitution.Path);
+        var environment = substitution.EnvironmentName is { } name ? $" and no environment variable '{name}' is set" : string.Empty;
+        var reason = selfReference
+            ? $"could not resolve substitution {substitution.WrittenForm}: it refers to the field being defined, which has no earlier value,{environment}. Give '{path}' a value before this line, or write ${{?...}} to make it optional."
+            : $"could not resolve substitution {substitution.WrittenForm}: no value at path '{path}'{environment}. Define '{path}', or write ${{?...}} to make it optional.";
+        return new HoconParseException(substitution.Position, reason);
+    }
+
+    private HoconParseException CycleError()
+    {
+        var closing = _lookups[^1];
+        var chain = string.Join(" -> ", _lookups.Select(s => $"{s.WrittenForm} at {s.Position}"));
+        return new HoconParseException(
+            closing.Position,
+            $"substitution {closing.WrittenForm} is part of a cycle: {chain}. A value cannot depend on itself; replace one of these substitutions with a concrete value.");
+    }
+}

@@ -1,0 +1,140 @@
+using WriteBehindAkka.Hocon.Parsing;
+
+namespace WriteBehindAkka.Hocon.Resolution;
+
+/// <summary>
+/// Resolves a parsed document into immutable <see cref="HoconValue"/>s. Substitutions are looked up
+/// in the whole merged document, so they may refer forward; each node is resolved once and cycles are
+/// reported with the chain of substitutions involved.
+/// </summary>
+internal sealed partial class SubstitutionResolver
+{
+    private readonly SyntaxObject _root;
+    private readonly Func<string, string?> _environment;
+    private readonly Dictionary<SyntaxValue, HoconValue?> _resolved = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<SyntaxValue> _inProgress = new(ReferenceEqualityComparer.Instance);
+
+    // The substitutions whose lookups are under way, outermost first; used to describe cycles.
+    private readonly List<SyntaxSubstitution> _lookups = [];
+
+    // Self-reference scopes are lexical: they apply to substitutions written inside the value being
+    // resolved, so a lookup elsewhere in the document starts with an empty list.
+    private List<SelfReferenceScope> _scopes = [];
+
+    /// <param name="root">The parsed root object.</param>
+    /// <param name="environment">Reads an environment variable, or returns <see langword="null"/> when it is not set.</param>
+    public SubstitutionResolver(SyntaxObject root, Func<string, string?> environment)
+    {
+        _root = root;
+        _environment = environment;
+    }
+
+    /// <summary>Resolves the whole document.</summary>
+    /// <exception cref="HoconParseException">A substitution is undefined, part of a cycle, or concatenates incompatible values.</exception>
+    public HoconObject Resolve() => (HoconObject)ResolveField(_root, [])!;
+
+    /// <summary>Resolves the value stored at <paramref name="path"/>; <see langword="null"/> means "no value".</summary>
+    private HoconValue? ResolveField(SyntaxValue node, string[] path)
+    {
+        if (node is SyntaxScalar scalar)
+        {
+            return ToScalar(scalar);
+        }
+
+        if (_resolved.TryGetValue(node, out var done))
+        {
+            return done;
+        }
+
+        if (!_inProgress.Add(node))
+        {
+            throw CycleError();
+        }
+
+        try
+        {
+            var result = node switch
+            {
+                SyntaxObject obj => ResolveObject(obj, path),
+                SyntaxMergeStack stack => ResolveStack(stack, path),
+                _ => ResolveInScope(node, path, prior: null),
+            };
+            _resolved[node] = result;
+            return result;
+        }
+        finally
+        {
+            _inProgress.Remove(node);
+        }
+    }
+
+    private HoconObject ResolveObject(SyntaxObject obj, string[] path)
+    {
+        var fields = new OrderedDictionary<string, HoconValue>(obj.Fields.Count, StringComparer.Ordinal);
+        foreach (var (key, child) in obj.Fields)
+        {
+            if (ResolveField(child, [.. path, key]) is { } value)
+            {
+                fields[key] = value;
+            }
+        }
+
+        return new HoconObject(fields, obj.Position);
+    }
+
+    /// <summary>Applies the successive assignments of one key in order; an undefined one leaves the earlier value.</summary>
+    private HoconValue? ResolveStack(SyntaxMergeStack stack, string[] path)
+    {
+        HoconValue? accumulated = null;
+        foreach (var entry in stack.Entries)
+        {
+            if (ResolveInScope(entry, path, accumulated) is { } value)
+            {
+                accumulated = ResolvedMerger.Merge(accumulated, value);
+            }
+        }
+
+        return accumulated;
+    }
+
+    private HoconValue? ResolveInScope(SyntaxValue node, string[] path, HoconValue? prior)
+    {
+        _scopes.Add(new SelfReferenceScope(path, prior));
+        try
+        {
+            return ResolveValue(node, path);
+        }
+        finally
+        {
+            _scopes.RemoveAt(_scopes.Count - 1);
+        }
+    }
+
+    private HoconValue? ResolveValue(SyntaxValue node, string[] path) => node switch
+    {
+        SyntaxScalar scalar => ToScalar(scalar),
+        SyntaxObject or SyntaxMergeStack => ResolveField(node, path),
+        SyntaxArray array => ResolveArray(array, path),
+        SyntaxSubstitution substitution => Lookup(substitution),
+        SyntaxConcatenation concatenation => ResolveConcatenation(concatenation, path),
+        _ => throw new InvalidOperationException($"Unexpected syntax node {node.GetType().Name}; this is a bug in the HOCON resolver."),
+    };
+
+    private HoconArray ResolveArray(SyntaxArray array, string[] path)
+    {
+        var items = new List<HoconValue>(array.Items.Count);
+        foreach (var item in array.Items)
+        {
+            // An undefined optional substitution in an array adds no element.
+            if (ResolveValue(item, path) is { } value)
+            {
+                items.Add(value);
+            }
+        }
+
+        return new HoconArray(items, array.Position);
+    }
+
+    private static HoconScalar ToScalar(SyntaxScalar scalar) =>
+        new(scalar.Kind, scalar.Text, scalar.IsQuoted, scalar.Position);
+}
