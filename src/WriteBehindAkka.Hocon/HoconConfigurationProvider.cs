@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.FileProviders;
+
+namespace WriteBehindAkka.Hocon;
+
+/// <summary>
+/// Loads a HOCON file (and the files it includes, through the source's <see cref="IFileProvider"/>) into
+/// configuration keys; see <see cref="HoconConfigurationFlattener"/> for how values are converted.
+/// </summary>
+/// <remarks>
+/// The whole document is parsed and resolved before <see cref="ConfigurationProvider.Data"/> is replaced,
+/// so a failure never leaves half of a file applied. A failure on the first load is thrown (wrapped in an
+/// <see cref="InvalidDataException"/> by the base class, as <c>AddJsonFile</c> does). A failure on a later
+/// load (a reload after the file changed) keeps the previous data and is reported to the source's
+/// <see cref="FileConfigurationSource.OnLoadException"/> handler, if one is set. Only the main file is
+/// watched: a change to an included file is picked up the next time the main file changes.
+/// </remarks>
+public class HoconConfigurationProvider : FileConfigurationProvider
+{
+    private bool _loadedOnce;
+
+    /// <summary>Creates a provider for <paramref name="source"/>.</summary>
+    /// <param name="source">The file source.</param>
+    public HoconConfigurationProvider(HoconConfigurationSource source)
+        : base(source)
+    {
+    }
+
+    /// <summary>Parses the HOCON in <paramref name="stream"/> and replaces the provider's data with it.</summary>
+    /// <param name="stream">The content of the file named by the source's path.</param>
+    /// <exception cref="HoconParseException">The first load failed to parse or resolve.</exception>
+    public override void Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Dictionary<string, string?> data;
+        try
+        {
+            using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+            var text = reader.ReadToEnd();
+            var root = HoconParser.Parse(text, Source.Path ?? HoconParser.StringFileName, ReadInclude);
+            data = HoconConfigurationFlattener.Flatten(root);
+        }
+        catch (Exception ex) when (_loadedOnce && ex is HoconParseException or IOException or UnauthorizedAccessException)
+        {
+            // Keep serving the last good configuration; let the application log the problem.
+            Source.OnLoadException?.Invoke(new FileLoadExceptionContext { Provider = this, Exception = ex });
+            return;
+        }
+
+        Data = data;
+        _loadedOnce = true;
+    }
+
+    private string? ReadInclude(string path)
+    {
+        if (Source.FileProvider is not { } files)
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+
+        var file = files.GetFileInfo(path);
+        if (!file.Exists || file.IsDirectory)
+        {
+            return null;
+        }
+
+        using var stream = file.CreateReadStream();
+        using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+}
