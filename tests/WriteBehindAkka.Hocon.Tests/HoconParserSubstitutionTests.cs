@@ -1,0 +1,177 @@
+namespace WriteBehindAkka.Hocon.Tests;
+
+public class HoconParserSubstitutionTests
+{
+    [Fact]
+    public void Parse_ForwardReference_ResolvesAgainstWholeDocument() =>
+        HoconAssert.Flattens(
+            """
+            a = ${b}
+            b = 42
+            """,
+            ("a", "42"), ("b", "42"));
+
+    [Fact]
+    public void Parse_NestedPath_ResolvesToObjectAndKeepsTypes() =>
+        HoconAssert.Flattens(
+            """
+            defaults { timeout = 5s, retries = 3 }
+            service.settings = ${defaults}
+            service.retries = ${defaults.retries}
+            """,
+            ("defaults:timeout", "00:00:05"), ("defaults:retries", "3"),
+            ("service:settings:timeout", "00:00:05"), ("service:settings:retries", "3"), ("service:retries", "3"));
+
+    [Fact]
+    public void Parse_SubstitutionUsesLatestAssignment() =>
+        HoconAssert.Flattens(
+            """
+            a = 1
+            b = ${a}
+            a = 2
+            """,
+            ("a", "2"), ("b", "2"));
+
+    [Fact]
+    public void Parse_SubstitutionInsideItsOwnObject_ResolvesSibling() =>
+        HoconAssert.Flattens(
+            "bar { foo = 42, baz = ${bar.foo} }",
+            ("bar:foo", "42"), ("bar:baz", "42"));
+
+    [Fact]
+    public void Parse_SubstitutionConcatenatedWithText_BuildsString() =>
+        HoconAssert.Flattens(
+            """
+            host = example.org
+            port = 8080
+            url = "http://"${host}":"${port}/api
+            greeting = hello ${host} again
+            """,
+            ("host", "example.org"), ("port", "8080"),
+            ("url", "http://example.org:8080/api"), ("greeting", "hello example.org again"));
+
+    [Fact]
+    public void Parse_ObjectSubstitutionMergedWithLiteral_MergesFields() =>
+        HoconAssert.Flattens(
+            """
+            base { a = 1, b = 2 }
+            derived = ${base} { b = 3 }
+            """,
+            ("base:a", "1"), ("base:b", "2"), ("derived:a", "1"), ("derived:b", "3"));
+
+    [Fact]
+    public void Parse_SelfReferentialArrayAppend_AppendsToEarlierValue() =>
+        HoconAssert.Flattens(
+            """
+            path = [ /bin ]
+            path = ${path} [ /usr/bin ]
+            """,
+            ("path:0", "/bin"), ("path:1", "/usr/bin"));
+
+    [Fact]
+    public void Parse_SelfReferentialStringAppend_UsesEarlierValue() =>
+        HoconAssert.Flattens("a = foo\na = ${a}bar", ("a", "foobar"));
+
+    [Fact]
+    public void Parse_OptionalEnvironmentVariablePresent_UsesItsValue()
+    {
+        var name = "WBA_HOCON_TEST_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(name, "db.internal");
+        try
+        {
+            HoconAssert.Flattens(
+                $$"""
+                host = localhost
+                host = ${?{{name}}}
+                direct = ${{{name}}}
+                """,
+                ("host", "db.internal"), ("direct", "db.internal"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
+    public void Parse_OptionalEnvironmentVariableAbsent_KeepsEarlierValueOrOmitsField()
+    {
+        var name = "WBA_HOCON_TEST_" + Guid.NewGuid().ToString("N");
+        HoconAssert.Flattens(
+            $$"""
+            host = localhost
+            host = ${?{{name}}}
+            missing = ${?{{name}}}
+            list = [ 1, ${?{{name}}}, 2 ]
+            text = "prefix-"${?{{name}}}
+            """,
+            ("host", "localhost"), ("list:0", "1"), ("list:1", "2"), ("text", "prefix-"));
+    }
+
+    [Fact]
+    public void Parse_DocumentValueShadowsEnvironmentVariable()
+    {
+        var name = "WBA_HOCON_TEST_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(name, "from-environment");
+        try
+        {
+            HoconAssert.Flattens($"{name} = from-document\nv = ${{{name}}}", (name, "from-document"), ("v", "from-document"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
+    public void Parse_OptionalSubstitutionOfUndefinedPath_WithNoEarlierValue_RemovesField() =>
+        HoconAssert.Flattens("a = ${?does.not.exist}\nb = 1", ("b", "1"));
+
+    [Fact]
+    public void Parse_UndefinedRequiredSubstitution_FailsNamingPathAndPlace()
+    {
+        var ex = HoconAssert.FailsAt("a = 1\nb = ${no.such.path}", 2, 5);
+
+        Assert.Equal(
+            "<string>(2,5): could not resolve substitution ${no.such.path}: no value at path 'no.such.path' and no " +
+            "environment variable 'no.such.path' is set. Define 'no.such.path', or write ${?...} to make it optional.",
+            ex.Message);
+    }
+
+    [Fact]
+    public void Parse_SelfReferenceWithoutEarlierValue_Fails()
+    {
+        var ex = HoconAssert.FailsAt("a = ${a}", 1, 5);
+
+        Assert.Contains("refers to the field being defined, which has no earlier value", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_TwoSubstitutionsReferringToEachOther_FailsWithCycle()
+    {
+        var ex = HoconAssert.FailsAt("a = ${b}\nb = ${a}", 2, 5);
+
+        Assert.Equal(
+            "<string>(2,5): substitution ${a} is part of a cycle: ${b} at <string>(1,5) -> ${a} at <string>(2,5). " +
+            "A value cannot depend on itself; replace one of these substitutions with a concrete value.",
+            ex.Message);
+    }
+
+    [Fact]
+    public void Parse_ObjectReferringToItself_FailsWithCycle()
+    {
+        var ex = HoconAssert.FailsAt("bar { foo = 42, baz = ${bar} }", 1, 23);
+
+        Assert.Contains("substitution ${bar} is part of a cycle", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ConcatenatingArrayWithString_Fails()
+    {
+        var ex = HoconAssert.FailsAt("a = [1]\nb = ${a} text", 2, 10);
+
+        Assert.Equal(
+            "<string>(2,10): cannot concatenate an array with a string; put a newline or ',' between separate values, or quote text.",
+            ex.Message);
+    }
+}
