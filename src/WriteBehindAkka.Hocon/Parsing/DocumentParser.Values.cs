@@ -96,9 +96,9 @@ internal sealed partial class DocumentParser
         while (true)
         {
             _reader.SkipWhitespaceNewlinesAndComments();
-            if (_reader.AtEnd)
+            if (_reader.AtEnd || _reader.Peek() == '}')
             {
-                throw Error($"expected ']' to close the array opened at {open}, found end of input");
+                throw Error($"expected ']' to close the array opened at {open}, found {_reader.DescribeNext()}");
             }
 
             if (_reader.Peek() == ']')
