@@ -174,4 +174,38 @@ public class HoconParserSubstitutionTests
             "<string>(2,10): cannot concatenate an array with a string; put a newline or ',' between separate values, or quote text.",
             ex.Message);
     }
+    [Fact]
+    public void Parse_ObjectSubstitutionAssignedOverObject_MergesWithEarlierObject() =>
+        HoconAssert.Flattens(
+            """
+            a { x = 1 }
+            b { y = 2 }
+            a = ${b}
+            """,
+            ("a:x", "1"), ("a:y", "2"), ("b:y", "2"));
+
+    [Fact]
+    public void Parse_PlusEqualsInNestedObject_AppendsAcrossMergedObjects() =>
+        HoconAssert.Flattens(
+            """
+            akka.extensions = [ a ]
+            akka { extensions += b }
+            akka.extensions += c
+            """,
+            ("akka:extensions:0", "a"), ("akka:extensions:1", "b"), ("akka:extensions:2", "c"));
+
+    [Fact]
+    public void Parse_LaterObjectReferringToEarlierField_AfterUnresolvedOverride_UsesEarlierValue() =>
+        HoconAssert.Flattens(
+            """
+            a { x = 1 }
+            a = ${?WBA_HOCON_TEST_UNSET_VARIABLE}
+            a { y = ${a.x} }
+            z = ${a.y}
+            """,
+            ("a:x", "1"), ("a:y", "1"), ("z", "1"));
+
+    [Fact]
+    public void Parse_NullSubstitutionInString_AddsNothing() =>
+        HoconAssert.Flattens("n = null\ns = a${n}b\nt = a null b", ("n", null), ("s", "ab"), ("t", "a null b"));
 }
