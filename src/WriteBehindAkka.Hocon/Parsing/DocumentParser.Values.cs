@@ -91,6 +91,7 @@ internal sealed partial class DocumentParser
     private SyntaxArray ParseArray(string[] fieldPath)
     {
         var open = _reader.Position;
+        EnterNesting();
         _reader.Read(); // '['
         var items = new List<SyntaxValue>();
         while (true)
@@ -104,6 +105,7 @@ internal sealed partial class DocumentParser
             if (_reader.Peek() == ']')
             {
                 _reader.Read();
+                _nesting--;
                 return new SyntaxArray(open, items);
             }
 

@@ -11,6 +11,10 @@ internal sealed partial class DocumentParser
     private readonly IncludeLoader? _includes;
     private readonly string[] _prefix;
 
+    // Objects and arrays nested deeper than this are rejected instead of exhausting the stack.
+    private const int MaxNesting = 200;
+    private int _nesting;
+
     /// <param name="text">The HOCON text.</param>
     /// <param name="sourcePath">The file path includes are relative to, or <see langword="null"/> for a string.</param>
     /// <param name="includes">Loads included files; <see langword="null"/> when parsing a bare path expression.</param>
@@ -66,8 +70,19 @@ internal sealed partial class DocumentParser
     private SyntaxObject ParseBracedObject(string[] objectPath)
     {
         var open = _reader.Position;
+        EnterNesting();
         _reader.Read(); // '{'
-        return ParseMembers(new SyntaxObject(open), objectPath, open);
+        var result = ParseMembers(new SyntaxObject(open), objectPath, open);
+        _nesting--;
+        return result;
+    }
+
+    private void EnterNesting()
+    {
+        if (++_nesting > MaxNesting)
+        {
+            throw Error($"objects and arrays are nested more than {MaxNesting} levels deep; flatten the structure");
+        }
     }
 
     private SyntaxObject ParseMembers(SyntaxObject target, string[] objectPath, HoconPosition? openBrace)
