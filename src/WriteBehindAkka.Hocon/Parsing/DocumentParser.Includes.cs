@@ -35,7 +35,7 @@ internal sealed partial class DocumentParser
 
         if (_includes is null)
         {
-            throw Error(position, "include is not allowed here");
+            throw Error(position, "include statements are only allowed in a document, not in a path expression");
         }
 
         foreach (var (fileName, text) in _includes.Load(name, _sourcePath, required, position))
