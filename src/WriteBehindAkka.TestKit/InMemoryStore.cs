@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.TestKit;
+
+/// <summary>
+/// A scriptable in-memory store with the same version-guarded semantics as the PostgreSQL store: for tests of
+/// code that uses the cache, without a database. Script faults (<see cref="FailNext"/>, <see cref="PoisonKeys"/>),
+/// hold writes (<see cref="Pause"/>), and await batches (<see cref="ExpectBatchAsync"/>).
+/// </summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
+    where TKey : notnull
+{
+    private readonly ConcurrentDictionary<TKey, StoredRow> _rows = new();
+    private readonly ConcurrentQueue<IReadOnlyList<WriteRecord<TKey>>> _committed = new();
+    private readonly Channel<IReadOnlyList<WriteRecord<TKey>>> _attempts = Channel.CreateUnbounded<IReadOnlyList<WriteRecord<TKey>>>();
+    private readonly ConcurrentDictionary<TKey, int> _loads = new();
+    private readonly object _script = new();
+    private readonly Queue<Exception> _failures = new();
+    private TaskCompletionSource? _paused;
+    private int _attemptCount;
+
+    /// <summary>Keys whose presence in a batch makes the store refuse it with a permanent error.</summary>
+    public ConcurrentDictionary<TKey, bool> PoisonKeys { get; } = new();
+
+    /// <summary>Every batch committed, in commit order.</summary>
+    public IReadOnlyCollection<IReadOnlyList<WriteRecord<TKey>>> CommittedBatches => _committed;
+
+    /// <summary>How many times <see cref="WriteBatchAsync"/> was called.</summary>
+    public int Attempts => Volatile.Read(ref _attemptCount);
+
+    /// <summary>The rows as the store holds them now.</summary>
+    public IReadOnlyDictionary<TKey, StoredRow> Rows => _rows;
+
+    /// <summary>How many read-through loads a key has had.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The count.</returns>
+    public int LoadsOf(TKey key) => _loads.GetValueOrDefault(key);
+
+    /// <summary>Puts a row in the store directly (as if written by someone else).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The serialized value.</param>
+    /// <param name="version">Its version.</param>
+    public void Seed(TKey key, byte[] value, long version) => _rows[key] = new StoredRow(value, version);
+
+    /// <summary>Makes the next <paramref name="count"/> batch writes throw (by default a transient error).</summary>
+    /// <param name="count">How many calls fail.</param>
+    /// <param name="error">The exception; <see langword="null"/> for a transient <see cref="SimulatedStoreException"/>.</param>
+    public void FailNext(int count, Exception? error = null)
+    {
+        lock (_script)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _failures.Enqueue(error ?? new SimulatedStoreException());
+            }
+        }
+    }
+
+    /// <summary>Holds every batch write (and load) until <see cref="Resume"/>.</summary>
+    public void Pause()
+    {
+        lock (_script)
+        {
+            _paused ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Lets held writes go on.</summary>
+    public void Resume()
+    {
+        TaskCompletionSource? paused;
+        lock (_script)
+        {
+            paused = _paused;
+            _paused = null;
+        }
+
+        paused?.TrySetResult();
+    }
+
+    /// <summary>Awaits the next batch handed to the store (committed or not), in order.</summary>
+    /// <param name="within">The real-time budget.</param>
+    /// <returns>The batch's records.</returns>
+    /// <exception cref="TimeoutException">No batch arrived within the budget.</exception>
+    public async Task<IReadOnlyList<WriteRecord<TKey>>> ExpectBatchAsync(TimeSpan within)
+    {
+        using var budget = new CancellationTokenSource(within);
+        try
+        {
+            return await _attempts.Reader.ReadAsync(budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Expected a batch within {within}, but none came.");
+        }
+    }
+
+    /// <summary>Whether a batch arrived that no <see cref="ExpectBatchAsync"/> took yet.</summary>
+    /// <returns>True when a batch is waiting.</returns>
+    public bool HasUnexpectedBatch() => _attempts.Reader.TryPeek(out _);
+
+    /// <inheritdoc />
+    public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<TKey>> batch, CancellationToken cancellationToken)
+    {
+        var copy = batch.ToArray();
+        Interlocked.Increment(ref _attemptCount);
+        _attempts.Writer.TryWrite(copy);
+        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        Exception? failure = null;
+        lock (_script)
+        {
+            _failures.TryDequeue(out failure);
+        }
+
+        if (failure is not null)
+        {
+            throw failure;
+        }
+
+        foreach (var record in copy)
+        {
+            if (PoisonKeys.ContainsKey(record.Key))
+            {
+                throw new SimulatedStoreException(StoreErrorKind.Permanent, $"Poison key '{record.Key}' refused.");
+            }
+        }
+
+        foreach (var record in copy)
+        {
+            Apply(record);
+        }
+
+        _committed.Enqueue(copy);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoredEntry?> LoadAsync(TKey key, CancellationToken cancellationToken)
+    {
+        _loads.AddOrUpdate(key, 1, (_, n) => n + 1);
+        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        return _rows.TryGetValue(key, out var row) ? new StoredEntry(row.Value, row.Version) : null;
+    }
+
+    /// <inheritdoc />
+    public StoreErrorKind Classify(Exception error) =>
+        error is SimulatedStoreException simulated ? simulated.Kind : StoreErrorKind.Permanent;
+
+    private async Task WaitWhilePausedAsync(CancellationToken cancellationToken)
+    {
+        Task? paused;
+        lock (_script)
+        {
+            paused = _paused?.Task;
+        }
+
+        if (paused is not null)
+        {
+            await paused.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The version guard: a record applies only over an older stored version (a missing row counts as older).</summary>
+    private void Apply(WriteRecord<TKey> record)
+    {
+        // Keys are never written concurrently (the cache guarantees it), so read-then-write is safe here.
+        if (_rows.TryGetValue(record.Key, out var existing) && existing.Version >= record.Version)
+        {
+            return;
+        }
+
+        if (record.Operation == WriteOperation.Delete)
+        {
+            _rows.TryRemove(record.Key, out _);
+        }
+        else
+        {
+            _rows[record.Key] = new StoredRow(record.Value.ToArray(), record.Version);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.TestKit;
+
+/// <summary>An error scripted into an <see cref="InMemoryStore{TKey}"/>; its <see cref="Kind"/> is how the store classifies it.</summary>
+public sealed class SimulatedStoreException : Exception
+{
+    /// <summary>Creates a transient simulated error.</summary>
+    public SimulatedStoreException()
+        : this(StoreErrorKind.Transient, "Simulated transient store error.")
+    {
+    }
+
+    /// <summary>Creates a transient simulated error with a message.</summary>
+    /// <param name="message">The message.</param>
+    public SimulatedStoreException(string message)
+        : this(StoreErrorKind.Transient, message)
+    {
+    }
+
+    /// <summary>Creates a transient simulated error with a message and a cause.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public SimulatedStoreException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Kind = StoreErrorKind.Transient;
+    }
+
+    /// <summary>Creates a simulated error of a kind.</summary>
+    /// <param name="kind">Transient or permanent.</param>
+    /// <param name="message">The message.</param>
+    public SimulatedStoreException(StoreErrorKind kind, string message)
+        : base(message)
+    {
+        Kind = kind;
+    }
+
+    /// <summary>How the store classifies the error.</summary>
+    public StoreErrorKind Kind { get; }
+}

@@ -1,0 +1,10 @@
+namespace WriteBehindAkka;
+
+/// <summary>A snapshot of a cache's backlog and supervision counters.</summary>
+/// <param name="PendingEntries">Entries written but not yet committed.</param>
+/// <param name="PendingBytes">Their value bytes.</param>
+/// <param name="FailedKeys">Keys whose latest write the store refused.</param>
+/// <param name="ShardRestarts">Shard loops restarted after a crash.</param>
+/// <param name="WriterRestarts">Writer loops restarted after a crash.</param>
+/// <param name="IsRunning">Whether the cache accepts writes.</param>
+public sealed record CacheStatistics(long PendingEntries, long PendingBytes, long FailedKeys, long ShardRestarts, long WriterRestarts, bool IsRunning);

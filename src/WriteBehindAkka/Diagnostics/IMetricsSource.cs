@@ -1,0 +1,11 @@
+namespace WriteBehindAkka.Diagnostics;
+
+/// <summary>What a cache reports to the observable gauges.</summary>
+internal interface IMetricsSource
+{
+    string Name { get; }
+
+    long PendingEntries { get; }
+
+    long PendingBytes { get; }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace WriteBehindAkka.Diagnostics;
+
+/// <summary>Every log message of WriteBehindAkka, with its event id, in one place.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Cache '{Cache}': shard {Shard} failed on a {Command} command and was restarted with its state intact (restart #{Restarts}).")]
+    public static partial void ShardRestarted(ILogger logger, Exception error, string cache, int shard, string command, long restarts);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Cache '{Cache}': writer {Writer} got a transient store error on a batch of {Count} records; retry #{Attempt} in {Backoff}.")]
+    public static partial void BatchRetrying(ILogger logger, Exception error, string cache, int writer, int count, int attempt, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Cache '{Cache}': writer {Writer} gave up on a batch of {Count} records after exhausting its restart budget.")]
+    public static partial void BatchRetriesExhausted(ILogger logger, Exception error, string cache, int writer, int count);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Cache '{Cache}': the store refused a record of key '{Key}' at version {Version}; it is marked Failed.")]
+    public static partial void RecordFailed(ILogger logger, Exception error, string cache, string key, long version);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Cache '{Cache}': writer {Writer} crashed and restarts in {Backoff}; its batch of {Count} records goes back to the shards.")]
+    public static partial void WriterRestarted(ILogger logger, Exception error, string cache, int writer, int count, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Cache '{Cache}': shutdown deadline passed with {Entries} pending entries ({Bytes} bytes) not committed.")]
+    public static partial void ShutdownIncomplete(ILogger logger, string cache, long entries, long bytes);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Cache '{Cache}': stopped; every accepted write is committed ({Failed} keys failed).")]
+    public static partial void ShutdownComplete(ILogger logger, string cache, long failed);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the store refused a batch of {Count} records ({Error}); splitting it to isolate the records at fault.")]
+    public static partial void BatchSplitting(ILogger logger, string cache, int count, string error);
+}

@@ -1,0 +1,85 @@
+namespace WriteBehindAkka;
+
+/// <summary>
+/// A write-behind cache: writes are answered at memory speed by the shard that owns the key and drained to the
+/// store in the background, coalesced and batched; reads see your writes; nothing accepted is dropped.
+/// </summary>
+/// <typeparam name="TKey">The key type (<see cref="string"/>, <see cref="long"/>, <see cref="int"/>, <see cref="Guid"/>, or any type with an <see cref="Keys.IKeyHasher{TKey}"/>).</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
+    where TKey : notnull
+{
+    /// <summary>The cache's name (the <c>writebehind.cache</c> tag of its metrics).</summary>
+    string Name { get; }
+
+    /// <summary>Ask: writes a value and completes when the owning shard has accepted it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value; serialized now, so later changes to the object are not seen.</param>
+    /// <param name="cancellationToken">Cancels only the wait for room (backpressure); an accepted write stands.</param>
+    /// <returns>A task that completes when the write is accepted.</returns>
+    ValueTask SetAsync(TKey key, TValue value, CancellationToken cancellationToken = default);
+
+    /// <summary>Ask: writes a value and completes when it reaches <paramref name="consistency"/>.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="consistency">Accepted (memory) or Committed (in the store).</param>
+    /// <param name="cancellationToken">Cancels the wait; an accepted write stands and is still written.</param>
+    /// <returns>The write's version and the level reached; faults with <see cref="WriteFailedException"/> when the store refused it.</returns>
+    ValueTask<WriteResult> SetAsync(TKey key, TValue value, WriteConsistency consistency, CancellationToken cancellationToken = default);
+
+    /// <summary>Tell: offers a write without waiting. Returns at once.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound or the shard's mailbox is full (nothing was changed).</returns>
+    bool TrySet(TKey key, TValue value);
+
+    /// <summary>Ask: deletes a key (from the cache at once, from the store behind).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels only the wait for room.</param>
+    /// <returns>A task that completes when the delete is accepted.</returns>
+    ValueTask DeleteAsync(TKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Ask: deletes a key and completes when the delete reaches <paramref name="consistency"/>.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="consistency">Accepted or Committed.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The delete's version and the level reached.</returns>
+    ValueTask<WriteResult> DeleteAsync(TKey key, WriteConsistency consistency, CancellationToken cancellationToken = default);
+
+    /// <summary>Tell: offers a delete without waiting.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>True when accepted.</returns>
+    bool TryDelete(TKey key);
+
+    /// <summary>Reads a key: your latest write, or on a miss the stored row (read-through), or the default when there is none.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The value, or <see langword="default"/> when the key has none.</returns>
+    ValueTask<TValue?> GetAsync(TKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a key and says whether it has a value.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether the key has a value, and the value.</returns>
+    ValueTask<CacheLookup<TValue>> TryGetAsync(TKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Where the key's latest write stands: Pending, Writing, Completed or Failed.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The status.</returns>
+    ValueTask<KeyStatus> GetStatusAsync(TKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes when every write accepted before the call is committed (or has failed, which the result counts).</summary>
+    /// <param name="cancellationToken">Cancels the wait; the writes go on.</param>
+    /// <returns>How the flush ended.</returns>
+    Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stops intake, flushes within <c>ShutdownTimeout</c>, stops the pipeline and the shards, and reports what could not be flushed.</summary>
+    /// <param name="cancellationToken">Ends the flush early (the report then counts what is left).</param>
+    /// <returns>What the shutdown left behind. Calling it again returns the same report.</returns>
+    Task<ShutdownReport> ShutdownAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A snapshot of the backlog and supervision counters.</summary>
+    /// <returns>The statistics.</returns>
+    CacheStatistics GetStatistics();
+}

@@ -1,0 +1,115 @@
+namespace WriteBehindAkka.Options;
+
+/// <summary>Checks a <see cref="WriteBehindOptions"/> once, at cache creation, and reports every problem in one exception.</summary>
+public static class OptionsValidator
+{
+    /// <summary>Lists every problem with the options; empty when they are valid.</summary>
+    /// <param name="options">The options.</param>
+    /// <returns>One sentence per problem, each naming the option and the fix.</returns>
+    public static IReadOnlyList<string> Validate(WriteBehindOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        void Positive(string name, long value)
+        {
+            if (value <= 0)
+            {
+                problems.Add($"{name} is {value}; it must be greater than zero.");
+            }
+        }
+
+        Positive(nameof(options.ShardCount), options.ShardCount);
+        Positive(nameof(options.MailboxCapacity), options.MailboxCapacity);
+        Positive(nameof(options.MaxBatchSize), options.MaxBatchSize);
+        Positive(nameof(options.Parallelism), options.Parallelism);
+        Positive(nameof(options.PipelineBufferSize), options.PipelineBufferSize);
+        Positive(nameof(options.MaxPendingEntries), options.MaxPendingEntries);
+        Positive(nameof(options.MaxPendingBytes), options.MaxPendingBytes);
+        Positive(nameof(options.MaxValueBytes), options.MaxValueBytes);
+        if (options.ShardCount > 0 && options.Parallelism > options.ShardCount)
+        {
+            problems.Add($"Parallelism is {options.Parallelism} but ShardCount is {options.ShardCount}; each writer owns at least one shard, so set Parallelism to at most ShardCount.");
+        }
+
+        if (options.MaxValueBytes > 0 && options.MaxPendingBytes > 0 && options.MaxValueBytes > options.MaxPendingBytes)
+        {
+            problems.Add($"MaxValueBytes ({options.MaxValueBytes}) is larger than MaxPendingBytes ({options.MaxPendingBytes}); one value could never be accepted. Raise MaxPendingBytes or lower MaxValueBytes.");
+        }
+
+        if (options.MaxBatchDelay <= TimeSpan.Zero)
+        {
+            problems.Add($"MaxBatchDelay is {options.MaxBatchDelay}; it must be greater than zero.");
+        }
+
+        if (options.WriteDelay < TimeSpan.Zero)
+        {
+            problems.Add($"WriteDelay is {options.WriteDelay}; it must be zero or more.");
+        }
+
+        if (options.MaxCachedEntries < 0)
+        {
+            problems.Add($"MaxCachedEntries is {options.MaxCachedEntries}; use 0 for no bound or a positive count.");
+        }
+
+        if (options.ShutdownTimeout < TimeSpan.Zero)
+        {
+            problems.Add($"ShutdownTimeout is {options.ShutdownTimeout}; it must be zero or more.");
+        }
+
+        if (!Enum.IsDefined(options.OverflowStrategy))
+        {
+            problems.Add($"OverflowStrategy is {(int)options.OverflowStrategy}; use Backpressure or Fail.");
+        }
+
+        ValidateRestart(options.Restart, problems);
+        return problems;
+    }
+
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every problem, if there are any.</summary>
+    /// <param name="options">The options.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static void ThrowIfInvalid(WriteBehindOptions options)
+    {
+        var problems = Validate(options);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(
+                "Invalid write-behind cache options:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems),
+                nameof(options));
+        }
+    }
+
+    private static void ValidateRestart(RestartSettings? restart, List<string> problems)
+    {
+        if (restart is null)
+        {
+            problems.Add("Restart is null; leave it unset for the defaults.");
+            return;
+        }
+
+        if (restart.MinBackoff <= TimeSpan.Zero)
+        {
+            problems.Add($"Restart.MinBackoff is {restart.MinBackoff}; it must be greater than zero.");
+        }
+
+        if (restart.MaxBackoff < restart.MinBackoff)
+        {
+            problems.Add($"Restart.MaxBackoff ({restart.MaxBackoff}) is less than Restart.MinBackoff ({restart.MinBackoff}).");
+        }
+
+        if (restart.RandomFactor is < 0 or > 1 || double.IsNaN(restart.RandomFactor))
+        {
+            problems.Add($"Restart.RandomFactor is {restart.RandomFactor}; it must be between 0 and 1.");
+        }
+
+        if (restart.MaxRestarts < -1)
+        {
+            problems.Add($"Restart.MaxRestarts is {restart.MaxRestarts}; use -1 for unlimited or a count of 0 or more.");
+        }
+
+        if (restart.MaxRestartsWithin <= TimeSpan.Zero)
+        {
+            problems.Add($"Restart.MaxRestartsWithin is {restart.MaxRestartsWithin}; it must be greater than zero.");
+        }
+    }
+}

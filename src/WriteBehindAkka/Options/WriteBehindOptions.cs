@@ -1,0 +1,77 @@
+namespace WriteBehindAkka.Options;
+
+/// <summary>
+/// Settings of one write-behind cache. Read once when the cache is created (the cache keeps a copy, so
+/// later changes to this object reach nothing) and validated then, with one exception listing every problem.
+/// </summary>
+public sealed record WriteBehindOptions
+{
+    /// <summary>
+    /// How many shard actors own the key space. Each is one loop reading one mailbox and owns a contiguous
+    /// range of the 64-bit key hash.
+    /// </summary>
+    /// <value>The default value is the processor count, at least 2.</value>
+    public int ShardCount { get; init; } = WriteBehindDefaults.ShardCount;
+
+    /// <summary>How many commands one shard's mailbox holds before writers wait (Ask) or are refused (Tell).</summary>
+    /// <value>The default value is 4096.</value>
+    public int MailboxCapacity { get; init; } = WriteBehindDefaults.MailboxCapacity;
+
+    /// <summary>The most records in one batch (the <c>n</c> of <c>GroupedWithin(n, d)</c>).</summary>
+    /// <value>The default value is 5000.</value>
+    public int MaxBatchSize { get; init; } = WriteBehindDefaults.MaxBatchSize;
+
+    /// <summary>How long a batch waits for more records after its first one (the <c>d</c> of <c>GroupedWithin(n, d)</c>).</summary>
+    /// <value>The default value is 50 milliseconds.</value>
+    public TimeSpan MaxBatchDelay { get; init; } = WriteBehindDefaults.MaxBatchDelay;
+
+    /// <summary>
+    /// How many writer loops drain batches into the store at once (Akka's <c>SelectAsync</c> parallelism).
+    /// Each writer owns a fixed set of shards, so two concurrent batches never share a key.
+    /// </summary>
+    /// <value>The default value is 2.</value>
+    public int Parallelism { get; init; } = WriteBehindDefaults.Parallelism;
+
+    /// <summary>How many records each writer's input buffer holds before shards stop emitting and coalesce in memory.</summary>
+    /// <value>The default value is 4096.</value>
+    public int PipelineBufferSize { get; init; } = WriteBehindDefaults.PipelineBufferSize;
+
+    /// <summary>How long a written key stays dirty before it is emitted, so that more writes to it coalesce.</summary>
+    /// <value>The default value is zero: a key is emitted as soon as the pipeline takes it.</value>
+    public TimeSpan WriteDelay { get; init; } = WriteBehindDefaults.WriteDelay;
+
+    /// <summary>The bound on pending entries (written, not yet committed) across all shards.</summary>
+    /// <value>The default value is 1,000,000.</value>
+    public long MaxPendingEntries { get; init; } = WriteBehindDefaults.MaxPendingEntries;
+
+    /// <summary>The bound on the value bytes of pending entries across all shards.</summary>
+    /// <value>The default value is 256 MiB.</value>
+    public long MaxPendingBytes { get; init; } = WriteBehindDefaults.MaxPendingBytes;
+
+    /// <summary>What a write does past <see cref="MaxPendingEntries"/> or <see cref="MaxPendingBytes"/>.</summary>
+    /// <value>The default value is <see cref="OverflowStrategy.Backpressure"/>.</value>
+    public OverflowStrategy OverflowStrategy { get; init; } = OverflowStrategy.Backpressure;
+
+    /// <summary>The largest serialized value accepted; a larger one fails with <see cref="ArgumentException"/>.</summary>
+    /// <value>The default value is 1 MiB.</value>
+    public int MaxValueBytes { get; init; } = WriteBehindDefaults.MaxValueBytes;
+
+    /// <summary>
+    /// The most entries kept in memory; past it, committed (clean) entries are evicted, oldest-committed
+    /// first. Dirty and in-flight entries are never evicted. Zero keeps every entry.
+    /// </summary>
+    /// <value>The default value is 0 (no bound).</value>
+    public long MaxCachedEntries { get; init; } = WriteBehindDefaults.MaxCachedEntries;
+
+    /// <summary>Whether a read that misses the cache loads the key from the store (one load per key at a time).</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool ReadThrough { get; init; } = WriteBehindDefaults.ReadThrough;
+
+    /// <summary>How long <c>DisposeAsync</c> waits for the backlog to be committed before it gives up and reports what is left.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan ShutdownTimeout { get; init; } = WriteBehindDefaults.ShutdownTimeout;
+
+    /// <summary>Retry and backoff for transient store errors and crashed writer loops.</summary>
+    /// <value>The default value is <see cref="RestartSettings"/> with its defaults.</value>
+    public RestartSettings Restart { get; init; } = new();
+}

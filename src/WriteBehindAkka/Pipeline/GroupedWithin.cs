@@ -1,0 +1,201 @@
+using System.Threading.Channels;
+
+namespace WriteBehindAkka.Pipeline;
+
+/// <summary>
+/// Akka.Streams' <c>GroupedWithin(n, d)</c> as an async stage between two channels: chunks the input into
+/// groups of at most <c>n</c> elements, emitting a group when it holds <c>n</c> elements or when <c>d</c> has
+/// passed since its first element, whichever comes first.
+/// </summary>
+/// <remarks>
+/// <para><b>Emits when</b> the group holds <c>n</c> elements, or <c>d</c> has passed since the group's first
+/// element and the group is not empty, and the output has room. Never emits an empty group.</para>
+/// <para><b>Backpressures when</b> a group is due but the output has no room (the downstream writer is busy)
+/// and the group already holds <c>n</c> elements; until then it keeps filling the waiting group, so a busy
+/// writer gets bigger batches.</para>
+/// <para><b>Completes when</b> the input completes: the last, possibly partial, group is emitted first.</para>
+/// <para><b>Fails when</b> cancelled; the group in hand is not lost, because every element's owner (a shard)
+/// keeps the write until it hears it was committed.</para>
+/// <para>Akka starts its timer when the previous group was emitted; this stage starts it at a group's first
+/// element, so a lone write waits at most <c>d</c>, however long the stream was idle before it.</para>
+/// </remarks>
+/// <typeparam name="T">The element type.</typeparam>
+internal sealed class GroupedWithin<T>
+{
+    private readonly ChannelReader<T> _input;
+    private readonly Channel<List<T>> _output;
+    private readonly int _maxCount;
+    private readonly TimeSpan _maxDelay;
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;
+
+    /// <summary>A wait for input that has not completed yet.</summary>
+    private Task<bool>? _pendingRead;
+
+    /// <summary>When the current group got its first element.</summary>
+    private long _groupStart;
+
+    /// <summary>Completed by the timer; replaced each time it is armed.</summary>
+    private TaskCompletionSource _timerFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public GroupedWithin(ChannelReader<T> input, int maxCount, TimeSpan maxDelay, TimeProvider time)
+    {
+        _input = input;
+        _maxCount = maxCount;
+        _maxDelay = maxDelay;
+        _time = time;
+        // One group waiting while the writer works on the previous one, as between two async stages in Akka.
+        _output = Channel.CreateBounded<List<T>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        _timer = time.CreateTimer(static state => Volatile.Read(ref ((GroupedWithin<T>)state!)._timerFired).TrySetResult(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The groups.</summary>
+    public ChannelReader<List<T>> Output => _output.Reader;
+
+    /// <summary>Runs the stage until the input completes (then completes the output) or the token is cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var group = new List<T>();
+            bool inputOpen = true;
+            while (inputOpen)
+            {
+                if (group.Count == 0)
+                {
+                    if (!await WaitForInput(cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    if (!_input.TryRead(out var first))
+                    {
+                        continue;
+                    }
+
+                    group.Add(first);
+                    ArmTimer();
+                }
+
+                Fill(group);
+                while (group.Count < _maxCount && !IsDue())
+                {
+                    var more = WaitForInput(cancellationToken);
+                    if (await Task.WhenAny(more, _timerFired.Task).ConfigureAwait(false) == more)
+                    {
+                        if (!await more.ConfigureAwait(false))
+                        {
+                            inputOpen = false;
+                            break;
+                        }
+
+                        Fill(group);
+                    }
+                }
+
+                await EmitAsync(group, inputOpen, cancellationToken).ConfigureAwait(false);
+                group = new List<T>(Math.Min(_maxCount, Math.Max(16, group.Count)));
+            }
+
+            if (group.Count > 0)
+            {
+                await EmitAsync(group, inputOpen: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            _output.Writer.TryComplete();
+        }
+        catch (Exception error)
+        {
+            _output.Writer.TryComplete(error);
+            throw;
+        }
+        finally
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Waits for input, reusing a wait that lost an earlier race rather than stacking another.</summary>
+    private Task<bool> WaitForInput(CancellationToken cancellationToken)
+    {
+        if (_pendingRead is null || _pendingRead.IsCompleted)
+        {
+            _pendingRead = _input.WaitToReadAsync(cancellationToken).AsTask();
+        }
+
+        return _pendingRead;
+    }
+
+    private void Fill(List<T> group)
+    {
+        while (group.Count < _maxCount && _input.TryRead(out var item))
+        {
+            group.Add(item);
+        }
+    }
+
+    /// <summary>
+    /// Whether the group's time is up. Checks the clock as well as the timer, because a timer armed for the
+    /// previous group may fire late into this one.
+    /// </summary>
+    private bool IsDue()
+    {
+        if (!_timerFired.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        var elapsed = _time.GetElapsedTime(_groupStart);
+        if (elapsed >= _maxDelay)
+        {
+            return true;
+        }
+
+        Arm(_maxDelay - elapsed);
+        return false;
+    }
+
+    private void ArmTimer()
+    {
+        _groupStart = _time.GetTimestamp();
+        Arm(_maxDelay);
+    }
+
+    private void Arm(TimeSpan due)
+    {
+        Volatile.Write(ref _timerFired, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Hands the group downstream; while the output is full, keeps filling it up to the limit.</summary>
+    private async Task EmitAsync(List<T> group, bool inputOpen, CancellationToken cancellationToken)
+    {
+        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        while (!_output.Writer.TryWrite(group))
+        {
+            var room = _output.Writer.WaitToWriteAsync(cancellationToken).AsTask();
+            if (inputOpen && group.Count < _maxCount)
+            {
+                var more = WaitForInput(cancellationToken);
+                if (await Task.WhenAny(room, more).ConfigureAwait(false) == more)
+                {
+                    if (await more.ConfigureAwait(false))
+                    {
+                        Fill(group);
+                    }
+                    else
+                    {
+                        inputOpen = false;
+                    }
+
+                    continue;
+                }
+            }
+
+            if (!await room.ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("The GroupedWithin output was completed while a group was waiting.");
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using System.Threading.Channels;
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Sharding;
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.Supervision;
+
+namespace WriteBehindAkka.Pipeline;
+
+/// <summary>
+/// One lane of the pipeline: bounded input -> <see cref="GroupedWithin{T}"/> -> a writer loop that hands each
+/// batch to the store and routes every record's outcome back to its shard (one message per shard and batch).
+/// A lane owns a fixed set of shards, so two lanes never write the same key at once.
+/// </summary>
+/// <remarks>
+/// <para><b>Writes when</b> a batch is ready; <b>backpressures</b> (its input fills, the shards stop emitting and
+/// coalesce in memory) while a batch is being written or retried.</para>
+/// <para><b>Retries</b> a batch that failed with a transient error, whole, with exponential backoff and jitter
+/// until it commits or the restart budget runs out (then its records are Failed). A batch refused for its data
+/// is split in halves until the refused records are isolated; the others are written.</para>
+/// <para><b>Restarts</b> after a crash of its own loop, after a backoff; the batch in hand goes back to the
+/// shards, which emit it again. <b>Completes</b> when its input completes and every batch is written; on the
+/// shutdown deadline it gives up and hands its batch back. It never loses an accepted write: until a shard
+/// hears "committed" it keeps the write.</para>
+/// </remarks>
+/// <typeparam name="TKey">The key type.</typeparam>
+internal sealed class WriterLane<TKey>
+    where TKey : notnull
+{
+    private readonly int _index;
+    private readonly CacheContext<TKey> _ctx;
+    private readonly Channel<PipelineItem<TKey>> _input;
+    private readonly GroupedWithin<PipelineItem<TKey>> _grouped;
+
+    /// <summary>The batch being written, handed back to the shards if the loop crashes.</summary>
+    private List<PipelineItem<TKey>>? _current;
+
+    private long _restarts;
+
+    /// <summary>Crashes since the last batch that went through, for the restart backoff.</summary>
+    private int _consecutiveCrashes;
+
+    public WriterLane(int index, CacheContext<TKey> ctx)
+    {
+        _index = index;
+        _ctx = ctx;
+        _input = Channel.CreateBounded<PipelineItem<TKey>>(new BoundedChannelOptions(ctx.Options.PipelineBufferSize)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _grouped = new GroupedWithin<PipelineItem<TKey>>(_input.Reader, ctx.Options.MaxBatchSize, ctx.Options.MaxBatchDelay, ctx.Time);
+    }
+
+    /// <summary>Where the lane's shards emit.</summary>
+    public ChannelWriter<PipelineItem<TKey>> Input => _input.Writer;
+
+    public long Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>Test hook: the next batch throws inside the loop (not in the store) once.</summary>
+    internal Exception? CrashOnNextBatch { get; set; }
+
+    /// <summary>Runs the lane until its input completes or the cache's stop token is cancelled.</summary>
+    public async Task RunAsync()
+    {
+        var token = _ctx.Stop.Token;
+        var grouping = _grouped.RunAsync(token);
+        while (true)
+        {
+            try
+            {
+                await WriteLoopAsync(token).ConfigureAwait(false);
+                break;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                HandBack();
+                break;
+            }
+            catch (Exception error)
+            {
+                int crashes = ++_consecutiveCrashes;
+                Interlocked.Increment(ref _restarts);
+                var tags = _ctx.Tags;
+                tags.Add("writebehind.component", "writer");
+                WriteBehindMetrics.Restarts.Add(1, tags);
+                var backoff = Backoff.Compute(_ctx.Options.Restart, crashes, _ctx.Jitter());
+                Log.WriterRestarted(_ctx.Logger, error, _ctx.Name, _index, _current?.Count ?? 0, backoff);
+                HandBack();
+                try
+                {
+                    await Task.Delay(backoff, _ctx.Time, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        try
+        {
+            await grouping.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled with the rest of the lane.
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken token)
+    {
+        var batches = _grouped.Output;
+        while (await batches.WaitToReadAsync(token).ConfigureAwait(false))
+        {
+            while (batches.TryRead(out var batch))
+            {
+                _current = batch;
+                if (CrashOnNextBatch is { } crash)
+                {
+                    CrashOnNextBatch = null;
+                    throw crash;
+                }
+
+                var outcomes = new Dictionary<int, BatchOutcome<TKey>>();
+                await WriteAsync(batch, outcomes, token).ConfigureAwait(false);
+                _current = null;
+                _consecutiveCrashes = 0;
+                foreach (var (shard, outcome) in outcomes)
+                {
+                    _ctx.Shards[shard].Post(outcome);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes some records with retries; splits them when the store refuses their data.</summary>
+    private async Task WriteAsync(List<PipelineItem<TKey>> items, Dictionary<int, BatchOutcome<TKey>> outcomes, CancellationToken token)
+    {
+        var records = new List<WriteRecord<TKey>>(items.Count);
+        foreach (var item in items)
+        {
+            records.Add(item.Record);
+        }
+
+        var budget = new RestartBudget(_ctx.Options.Restart, _ctx.Time);
+        for (int attempt = 1; ; attempt++)
+        {
+            Exception error;
+            long started = _ctx.Time.GetTimestamp();
+            try
+            {
+                await _ctx.Store.WriteBatchAsync(records, token).ConfigureAwait(false);
+                WriteBehindMetrics.CommitDuration.Record(_ctx.Time.GetElapsedTime(started).TotalSeconds, _ctx.Tags);
+                WriteBehindMetrics.BatchSize.Record(records.Count, _ctx.Tags);
+                WriteBehindMetrics.BatchesCommitted.Add(1, _ctx.Tags);
+                WriteBehindMetrics.RowsCommitted.Add(records.Count, _ctx.Tags);
+                foreach (var item in items)
+                {
+                    (Outcome(outcomes, item).Committed ??= []).Add(item);
+                }
+
+                return;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception caught)
+            {
+                error = caught;
+            }
+
+            if (Classify(error) == StoreErrorKind.Permanent)
+            {
+                if (items.Count == 1)
+                {
+                    (Outcome(outcomes, items[0]).Failed ??= []).Add((items[0], error));
+                    return;
+                }
+
+                Log.BatchSplitting(_ctx.Logger, _ctx.Name, items.Count, error.Message);
+                int half = items.Count / 2;
+                await WriteAsync(items.GetRange(0, half), outcomes, token).ConfigureAwait(false);
+                await WriteAsync(items.GetRange(half, items.Count - half), outcomes, token).ConfigureAwait(false);
+                return;
+            }
+
+            if (!budget.TryRestart())
+            {
+                Log.BatchRetriesExhausted(_ctx.Logger, error, _ctx.Name, _index, items.Count);
+                foreach (var item in items)
+                {
+                    (Outcome(outcomes, item).Failed ??= []).Add((item, error));
+                }
+
+                return;
+            }
+
+            var backoff = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
+            WriteBehindMetrics.Retries.Add(1, _ctx.Tags);
+            Log.BatchRetrying(_ctx.Logger, error, _ctx.Name, _index, items.Count, attempt, backoff);
+            await Task.Delay(backoff, _ctx.Time, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The store's classification; an exception from the classifier itself counts as permanent.</summary>
+    private StoreErrorKind Classify(Exception error)
+    {
+        try
+        {
+            return _ctx.Store.Classify(error);
+        }
+        catch (Exception)
+        {
+            return StoreErrorKind.Permanent;
+        }
+    }
+
+    private static BatchOutcome<TKey> Outcome(Dictionary<int, BatchOutcome<TKey>> outcomes, in PipelineItem<TKey> item)
+    {
+        if (!outcomes.TryGetValue(item.Shard, out var outcome))
+        {
+            outcome = new BatchOutcome<TKey>();
+            outcomes.Add(item.Shard, outcome);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Gives the batch in hand back to its shards, which emit it again.</summary>
+    private void HandBack()
+    {
+        var batch = Interlocked.Exchange(ref _current, null);
+        if (batch is null)
+        {
+            return;
+        }
+
+        var outcomes = new Dictionary<int, BatchOutcome<TKey>>();
+        foreach (var item in batch)
+        {
+            (Outcome(outcomes, item).Requeued ??= []).Add(item);
+        }
+
+        foreach (var (shard, outcome) in outcomes)
+        {
+            _ctx.Shards[shard].Post(outcome);
+        }
+    }
+
+    /// <summary>Stops accepting records; the lane finishes what it has.</summary>
+    public void Complete() => _input.Writer.TryComplete();
+}

@@ -1,0 +1,92 @@
+namespace WriteBehindAkka.Sharding;
+
+/// <summary>
+/// Counts, per flush epoch, the write sets not yet committed, so that a flush knows when every write
+/// accepted before it is done. A flush closes the current epoch; it completes when no epoch up to the closed
+/// one has anything left. Writes that arrive after the flush count in a later epoch, so a key rewritten
+/// without pause never holds a flush up.
+/// </summary>
+internal sealed class EpochCounter
+{
+    /// <summary>Open counts of closed epochs; epochs that reach zero are removed.</summary>
+    private readonly SortedDictionary<int, long> _closed = [];
+
+    /// <summary>Flushes waiting, in epoch order.</summary>
+    private readonly Queue<(int Epoch, TaskCompletionSource<long> Reply)> _waiters = new();
+
+    /// <summary>The epoch new writes count in.</summary>
+    public int Current { get; private set; }
+
+    /// <summary>The open count of the current epoch (kept apart: the hot path touches only this).</summary>
+    private long _current;
+
+    public void Add(int epoch)
+    {
+        if (epoch == Current)
+        {
+            _current++;
+        }
+        else
+        {
+            _closed[epoch] = _closed.GetValueOrDefault(epoch) + 1;
+        }
+    }
+
+    public void Remove(int epoch)
+    {
+        if (epoch == Current)
+        {
+            _current--;
+            return;
+        }
+
+        long left = _closed[epoch] - 1;
+        if (left == 0)
+        {
+            _closed.Remove(epoch);
+        }
+        else
+        {
+            _closed[epoch] = left;
+        }
+    }
+
+    /// <summary>Closes the current epoch and queues a waiter for it.</summary>
+    public void AddWaiter(TaskCompletionSource<long> reply)
+    {
+        if (_current > 0)
+        {
+            _closed[Current] = _current;
+        }
+
+        _waiters.Enqueue((Current, reply));
+        Current++;
+        _current = 0;
+    }
+
+    /// <summary>Completes every waiter whose epoch and all before it have nothing left.</summary>
+    public void Release(long failedKeys)
+    {
+        while (_waiters.Count > 0)
+        {
+            int oldestOpen = _closed.Count == 0 ? int.MaxValue : _closed.Keys.First();
+            var (epoch, reply) = _waiters.Peek();
+            if (epoch >= oldestOpen)
+            {
+                return;
+            }
+
+            _waiters.Dequeue();
+            reply.TrySetResult(failedKeys);
+        }
+    }
+
+    /// <summary>Fails every waiter (the shard stopped).</summary>
+    public void FailAll(Exception error)
+    {
+        while (_waiters.TryDequeue(out var waiter))
+        {
+            waiter.Reply.TrySetException(error);
+        }
+    }
+}

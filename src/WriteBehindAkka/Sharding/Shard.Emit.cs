@@ -1,0 +1,88 @@
+using WriteBehindAkka.Pipeline;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.Sharding;
+
+/// <content>Emission of dirty entries into the writer's input.</content>
+internal sealed partial class Shard<TKey>
+{
+    /// <summary>
+    /// Hands ready entries to the pipeline, oldest first. Emits while the writer's input has room; when it is
+    /// full, starts a pump that signals when there is room again, and the entries stay dirty here, where
+    /// further writes coalesce. At most one version per key is in flight.
+    /// </summary>
+    private void Emit()
+    {
+        if (_pumping)
+        {
+            return;
+        }
+
+        long now = -1;
+        while (_ready.TryPeek(out var entry))
+        {
+            if (!entry.Has(EntryFlags.Dirty) || entry.InFlightVersion != 0)
+            {
+                _ready.Dequeue();
+                entry.Flags &= ~EntryFlags.Queued;
+                continue;
+            }
+
+            if (entry.EligibleAt != 0)
+            {
+                now = now < 0 ? _ctx.Time.GetTimestamp() : now;
+                if (entry.EligibleAt > now)
+                {
+                    ArmTimer(entry.EligibleAt, now);
+                    return;
+                }
+            }
+
+            var record = new WriteRecord<TKey>(
+                entry.Key,
+                entry.Value is null ? WriteOperation.Delete : WriteOperation.Upsert,
+                entry.Value,
+                entry.Version);
+            if (!_lane.TryWrite(new PipelineItem<TKey>(_id, entry, record)))
+            {
+                _pumping = true;
+                _ = PumpAsync();
+                return;
+            }
+
+            _ready.Dequeue();
+            entry.Flags &= ~(EntryFlags.Queued | EntryFlags.Dirty);
+            entry.InFlightVersion = entry.Version;
+            entry.EmittedEpoch = entry.DirtyEpoch;
+        }
+    }
+
+    /// <summary>Waits for room in the writer's input, then wakes the shard. Ends quietly when the pipeline closes.</summary>
+    private async Task PumpAsync()
+    {
+        try
+        {
+            if (await _lane.WaitToWriteAsync(_ctx.Stop.Token).ConfigureAwait(false))
+            {
+                Post(PipelineReadySignal.Instance);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: nothing more is emitted.
+        }
+    }
+
+    private void ArmTimer(long dueAt, long now)
+    {
+        if (dueAt >= _timerDueAt)
+        {
+            return;
+        }
+
+        _timerDueAt = dueAt;
+        _timer ??= _ctx.Time.CreateTimer(static state => ((Shard<TKey>)state!).Post(TickSignal.Instance), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var due = TimeSpan.FromSeconds((double)(dueAt - now) / _ctx.Time.TimestampFrequency);
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+}

@@ -1,0 +1,182 @@
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Pipeline;
+
+namespace WriteBehindAkka.Sharding;
+
+/// <content>Signals from the pipeline and from read-through loads; eviction.</content>
+internal sealed partial class Shard<TKey>
+{
+    private void OnOutcome(BatchOutcome<TKey> outcome)
+    {
+        if (outcome.Committed is { } committed)
+        {
+            long nowMicros = Versioning.FromTimestamp(_ctx.Time.GetUtcNow());
+            foreach (var item in committed)
+            {
+                var entry = item.Entry;
+                long version = item.Record.Version;
+                bool wasPending = Land(entry);
+                entry.CommittedVersion = Math.Max(entry.CommittedVersion, version);
+                entry.CommittedAtMicros = nowMicros;
+                AnswerCommitWaiters(entry, version, null);
+                AfterLanding(entry, wasPending);
+            }
+        }
+
+        if (outcome.Failed is { } failed)
+        {
+            foreach (var (item, error) in failed)
+            {
+                var entry = item.Entry;
+                bool wasPending = Land(entry);
+                (entry.Extras ??= new EntryExtras()).LastError = error.Message;
+                if (!entry.Has(EntryFlags.Dirty))
+                {
+                    entry.Flags |= EntryFlags.Failed;
+                    _failedCount++;
+                }
+
+                WriteBehindMetrics.WritesFailed.Add(1, _ctx.Tags);
+                Log.RecordFailed(_ctx.Logger, error, _ctx.Name, entry.Key.ToString() ?? string.Empty, item.Record.Version);
+                AnswerCommitWaiters(entry, item.Record.Version, error);
+                AfterLanding(entry, wasPending);
+            }
+        }
+
+        if (outcome.Requeued is { } requeued)
+        {
+            foreach (var item in requeued)
+            {
+                var entry = item.Entry;
+                bool wasPending = entry.IsPending;
+                entry.InFlightVersion = 0;
+                if (entry.Has(EntryFlags.Dirty))
+                {
+                    // The newer write goes instead; it now also stands for the older epoch.
+                    _epochs.Remove(entry.DirtyEpoch);
+                }
+
+                entry.Flags |= EntryFlags.Dirty;
+                entry.DirtyEpoch = entry.EmittedEpoch;
+                Enqueue(entry);
+                Account(entry, wasPending);
+            }
+        }
+    }
+
+    /// <summary>Ends an entry's flight; returns whether it was pending before.</summary>
+    private bool Land(CacheEntry<TKey> entry)
+    {
+        bool wasPending = entry.IsPending;
+        entry.InFlightVersion = 0;
+        _epochs.Remove(entry.EmittedEpoch);
+        return wasPending;
+    }
+
+    /// <summary>Re-queues an entry written again while in flight, or makes it evictable.</summary>
+    private void AfterLanding(CacheEntry<TKey> entry, bool wasPending)
+    {
+        if (entry.Has(EntryFlags.Dirty))
+        {
+            Enqueue(entry);
+        }
+        else if (_maxEntries > 0 && !entry.Has(EntryFlags.InEvictionQueue))
+        {
+            entry.Flags |= EntryFlags.InEvictionQueue;
+            _evictable.Enqueue(entry);
+        }
+
+        Account(entry, wasPending);
+    }
+
+    /// <summary>Answers the Committed-level writers whose version this outcome covers.</summary>
+    private static void AnswerCommitWaiters(CacheEntry<TKey> entry, long version, Exception? error)
+    {
+        var waiters = entry.Extras?.CommitWaiters;
+        if (waiters is null)
+        {
+            return;
+        }
+
+        waiters.RemoveAll(waiter =>
+        {
+            if (waiter.Version > version)
+            {
+                return false;
+            }
+
+            if (error is null)
+            {
+                waiter.Reply.TrySetResult(new WriteResult(waiter.Version, WriteConsistency.Committed));
+            }
+            else
+            {
+                waiter.Reply.TrySetException(new WriteFailedException(
+                    $"The write of key '{entry.Key}' at version {version} was not committed: {error.Message}", error));
+            }
+
+            return true;
+        });
+    }
+
+    private void OnLoaded(LoadCompletedSignal<TKey> load)
+    {
+        if (!_loading.Remove(load.Key, out var readers))
+        {
+            return;
+        }
+
+        if (_entries.TryGetValue(load.Key, out var entry))
+        {
+            // Written while loading: read-your-writes wins over the stored row.
+            foreach (var reader in readers)
+            {
+                reader.TrySetResult(entry.Value);
+            }
+
+            return;
+        }
+
+        if (load.Error is not null)
+        {
+            var error = new InvalidOperationException($"Read-through of key '{load.Key}' failed: {load.Error.Message}", load.Error);
+            foreach (var reader in readers)
+            {
+                reader.TrySetException(error);
+            }
+
+            return;
+        }
+
+        if (load.Row is { } row)
+        {
+            _clock.Observe(row.Version);
+            entry = new CacheEntry<TKey>(load.Key)
+            {
+                Value = row.Value,
+                Version = row.Version,
+                CommittedVersion = row.Version,
+            };
+            _entries.Add(load.Key, entry);
+            AfterLanding(entry, wasPending: false);
+        }
+
+        foreach (var reader in readers)
+        {
+            reader.TrySetResult(load.Row?.Value);
+        }
+    }
+
+    /// <summary>Drops clean entries, oldest-committed first, while the shard is over its bound.</summary>
+    private void Evict()
+    {
+        while (_maxEntries > 0 && _entries.Count > _maxEntries && _evictable.TryDequeue(out var entry))
+        {
+            entry.Flags &= ~EntryFlags.InEvictionQueue;
+            if (!entry.IsPending && !entry.Has(EntryFlags.Failed) && entry.Extras?.CommitWaiters is not { Count: > 0 })
+            {
+                _entries.Remove(entry.Key);
+            }
+        }
+    }
+}

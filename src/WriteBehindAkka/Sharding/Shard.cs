@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Pipeline;
+
+namespace WriteBehindAkka.Sharding;
+
+/// <summary>
+/// A shard actor: the single reader of a bounded mailbox and the only owner of the entries of one contiguous
+/// range of the key hash. Nothing else reads or changes its state, so it needs no lock.
+/// </summary>
+/// <remarks>
+/// Supervision: a command or signal that throws is answered with the exception and the loop carries on with
+/// its state intact (Akka's Restart directive keeping the actor's state, which here lives outside the loop).
+/// </remarks>
+/// <typeparam name="TKey">The key type.</typeparam>
+internal sealed partial class Shard<TKey>
+    where TKey : notnull
+{
+    private const int SignalCheckInterval = 256;
+
+    private readonly int _id;
+    private readonly CacheContext<TKey> _ctx;
+    private readonly Channel<ShardCommand<TKey>> _mailbox;
+
+    /// <summary>The system mailbox: outcomes, ticks and loads, drained before user commands.</summary>
+    private readonly ConcurrentQueue<ShardSignal> _signals = new();
+
+    /// <summary>1 while a Wake command is (or may be) in the mailbox.</summary>
+    private int _wakePending;
+
+    private readonly Dictionary<TKey, CacheEntry<TKey>> _entries = [];
+
+    /// <summary>Dirty entries waiting to be emitted, oldest first.</summary>
+    private readonly Queue<CacheEntry<TKey>> _ready = new();
+
+    /// <summary>Entries that became clean, oldest first: eviction candidates.</summary>
+    private readonly Queue<CacheEntry<TKey>> _evictable = new();
+
+    private readonly EpochCounter _epochs = new();
+    private readonly HybridLogicalClock _clock;
+    private readonly ChannelWriter<PipelineItem<TKey>> _lane;
+
+    /// <summary>Read-through loads under way, with the readers waiting for each.</summary>
+    private readonly Dictionary<TKey, List<TaskCompletionSource<byte[]?>>> _loading = [];
+
+    /// <summary>The most entries this shard keeps (0: no bound).</summary>
+    private readonly long _maxEntries;
+
+    /// <summary>Write delay in <see cref="TimeProvider.GetTimestamp"/> ticks.</summary>
+    private readonly long _writeDelayTicks;
+
+    private ITimer? _timer;
+    private long _timerDueAt = long.MaxValue;
+
+    /// <summary>True while a pump waits for room in the writer's input.</summary>
+    private bool _pumping;
+
+    private long _failedCount;
+    private long _pendingEntries;
+    private long _pendingBytes;
+    private long _restarts;
+
+    public Shard(int id, CacheContext<TKey> ctx, ChannelWriter<PipelineItem<TKey>> lane)
+    {
+        _id = id;
+        _ctx = ctx;
+        _lane = lane;
+        _clock = new HybridLogicalClock(ctx.Time);
+        _mailbox = Channel.CreateBounded<ShardCommand<TKey>>(new BoundedChannelOptions(ctx.Options.MailboxCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+        long max = ctx.Options.MaxCachedEntries;
+        _maxEntries = max == 0 ? 0 : Math.Max(1, (max + ctx.Options.ShardCount - 1) / ctx.Options.ShardCount);
+        _writeDelayTicks = (long)(ctx.Options.WriteDelay.TotalSeconds * ctx.Time.TimestampFrequency);
+    }
+
+    public ChannelWriter<ShardCommand<TKey>> Mailbox => _mailbox.Writer;
+
+    public long PendingEntries => Volatile.Read(ref _pendingEntries);
+
+    public long PendingBytes => Volatile.Read(ref _pendingBytes);
+
+    public long FailedCount => Volatile.Read(ref _failedCount);
+
+    public long Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>Posts a system message; never blocks.</summary>
+    public void Post(ShardSignal signal)
+    {
+        _signals.Enqueue(signal);
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            // If the mailbox is full the shard is busy and drains the signals before it next waits.
+            _mailbox.Writer.TryWrite(new ShardCommand<TKey>(CommandKind.Wake, default!, null, null, default));
+        }
+    }
+
+    /// <summary>The shard loop; ends when the mailbox is completed and drained.</summary>
+    public async Task RunAsync()
+    {
+        var reader = _mailbox.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            int handled = 0;
+            while (reader.TryRead(out var command))
+            {
+                Execute(command);
+                if (++handled == SignalCheckInterval)
+                {
+                    handled = 0;
+                    DrainSignals();
+                    Emit();
+                }
+            }
+
+            DrainSignals();
+            Emit();
+        }
+
+        DrainSignals();
+        _timer?.Dispose();
+        _epochs.FailAll(new ObjectDisposedException(_ctx.Name, "The cache stopped before the flush completed."));
+    }
+
+    private void DrainSignals()
+    {
+        Interlocked.Exchange(ref _wakePending, 0);
+        bool any = false;
+        while (_signals.TryDequeue(out var signal))
+        {
+            any = true;
+            try
+            {
+                Handle(signal);
+            }
+            catch (Exception error)
+            {
+                Restarted(error, signal.GetType().Name);
+            }
+        }
+
+        if (any)
+        {
+            _epochs.Release(_failedCount);
+            Evict();
+        }
+    }
+
+    private void Handle(ShardSignal signal)
+    {
+        switch (signal)
+        {
+            case BatchOutcome<TKey> outcome:
+                OnOutcome(outcome);
+                break;
+            case LoadCompletedSignal<TKey> load:
+                OnLoaded(load);
+                break;
+            case PipelineReadySignal:
+                _pumping = false;
+                break;
+            case TickSignal:
+                _timerDueAt = long.MaxValue;
+                break;
+        }
+    }
+
+    private void Execute(in ShardCommand<TKey> command)
+    {
+        try
+        {
+            switch (command.Kind)
+            {
+                case CommandKind.Set:
+                case CommandKind.Delete:
+                    Write(command);
+                    break;
+                case CommandKind.Get:
+                    Get(command.Key, (TaskCompletionSource<byte[]?>)command.Reply!);
+                    break;
+                case CommandKind.Status:
+                    ((TaskCompletionSource<KeyStatus>)command.Reply!).TrySetResult(
+                        _entries.TryGetValue(command.Key, out var entry) ? entry.ToStatus() : KeyStatus.NotCached);
+                    break;
+                case CommandKind.Flush:
+                    _epochs.AddWaiter((TaskCompletionSource<long>)command.Reply!);
+                    _epochs.Release(_failedCount);
+                    break;
+                case CommandKind.Crash:
+                    throw new InvalidOperationException($"Shard {_id} was asked to crash (supervision test).");
+                case CommandKind.Wake:
+                    break;
+            }
+        }
+        catch (Exception error)
+        {
+            Fail(command.Reply, error);
+            Restarted(error, command.Kind.ToString());
+        }
+    }
+
+    private void Restarted(Exception error, string what)
+    {
+        long restarts = Interlocked.Increment(ref _restarts);
+        var tags = _ctx.Tags;
+        tags.Add("writebehind.component", "shard");
+        WriteBehindMetrics.Restarts.Add(1, tags);
+        Log.ShardRestarted(_ctx.Logger, error, _ctx.Name, _id, what, restarts);
+    }
+
+    private static void Fail(object? reply, Exception error)
+    {
+        switch (reply)
+        {
+            case TaskCompletionSource<WriteResult> write:
+                write.TrySetException(error);
+                break;
+            case TaskCompletionSource<byte[]?> get:
+                get.TrySetException(error);
+                break;
+            case TaskCompletionSource<KeyStatus> status:
+                status.TrySetException(error);
+                break;
+            case TaskCompletionSource<long> flush:
+                flush.TrySetException(error);
+                break;
+        }
+    }
+
+    /// <summary>Brings the pending counts in line with the entry after a change.</summary>
+    private void Account(CacheEntry<TKey> entry, bool wasPending)
+    {
+        bool isPending = entry.IsPending;
+        int bytes = isPending ? entry.Value?.Length ?? 0 : 0;
+        int deltaEntries = (isPending ? 1 : 0) - (wasPending ? 1 : 0);
+        int deltaBytes = bytes - entry.AccountedBytes;
+        entry.AccountedBytes = bytes;
+        if (deltaEntries != 0)
+        {
+            Interlocked.Add(ref _pendingEntries, deltaEntries);
+        }
+
+        if (deltaBytes != 0)
+        {
+            Interlocked.Add(ref _pendingBytes, deltaBytes);
+        }
+
+        if ((deltaEntries < 0 || deltaBytes < 0) && _ctx.Gate.HasWaiters && !_ctx.IsOverBound())
+        {
+            _ctx.Gate.Open();
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using WriteBehindAkka.Options;
+
+namespace WriteBehindAkka.Supervision;
+
+/// <summary>The backoff arithmetic of <see cref="RestartSettings"/>, kept pure so that tests can check it exactly.</summary>
+internal static class Backoff
+{
+    /// <summary>
+    /// The wait before retry number <paramref name="attempt"/> (1 for the first):
+    /// <c>min(max, min * 2^(attempt-1)) * (1 + randomFactor * random)</c>.
+    /// </summary>
+    /// <param name="settings">The settings.</param>
+    /// <param name="attempt">1 for the first retry.</param>
+    /// <param name="random">A number in [0, 1).</param>
+    public static TimeSpan Compute(RestartSettings settings, int attempt, double random)
+    {
+        int exponent = Math.Clamp(attempt - 1, 0, 62);
+        double baseTicks = Math.Min(settings.MaxBackoff.Ticks, settings.MinBackoff.Ticks * Math.Pow(2, exponent));
+        return TimeSpan.FromTicks((long)(baseTicks * (1 + (settings.RandomFactor * random))));
+    }
+}

@@ -1,0 +1,90 @@
+using WriteBehindAkka.Diagnostics;
+
+namespace WriteBehindAkka;
+
+/// <content>Shutdown: stop intake, flush within the deadline, stop the pipeline, then the shards.</content>
+public sealed partial class WriteBehindCache<TKey, TValue>
+{
+    /// <inheritdoc />
+    public Task<ShutdownReport> ShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, Stopping, Running) == Running)
+        {
+            _shutdown = ShutdownCoreAsync(cancellationToken);
+            _ctx.Gate.Open();
+        }
+
+        return Volatile.Read(ref _shutdown) ?? WaitForShutdownAsync();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
+
+    /// <summary>Another caller started the shutdown an instant ago; wait for its task to be published.</summary>
+    private async Task<ShutdownReport> WaitForShutdownAsync()
+    {
+        while (Volatile.Read(ref _shutdown) is null)
+        {
+            await Task.Yield();
+        }
+
+        return await _shutdown!.ConfigureAwait(false);
+    }
+
+    private async Task<ShutdownReport> ShutdownCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        bool flushed;
+        using (var deadline = new CancellationTokenSource(_ctx.Options.ShutdownTimeout, _ctx.Time))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken))
+        {
+            try
+            {
+                var result = await FlushCoreAsync(linked.Token).ConfigureAwait(false);
+                flushed = true;
+                _ = result;
+            }
+            catch (OperationCanceledException)
+            {
+                flushed = false;
+            }
+        }
+
+        if (!flushed)
+        {
+            // Give up on the store: writers hand their batches back and stop.
+            await _ctx.Stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        foreach (var lane in _lanes)
+        {
+            lane.Complete();
+        }
+
+        await Task.WhenAll(_laneLoops).ConfigureAwait(false);
+        foreach (var shard in _shards)
+        {
+            shard.Mailbox.TryComplete();
+        }
+
+        await Task.WhenAll(_shardLoops).ConfigureAwait(false);
+        if (!_ctx.Stop.IsCancellationRequested)
+        {
+            await _ctx.Stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        WriteBehindMetrics.Unregister(this);
+        var statistics = GetStatistics();
+        var report = new ShutdownReport(flushed && statistics.PendingEntries == 0, statistics.PendingEntries, statistics.PendingBytes, statistics.FailedKeys);
+        if (report.Flushed)
+        {
+            Log.ShutdownComplete(_ctx.Logger, Name, report.FailedKeys);
+        }
+        else
+        {
+            Log.ShutdownIncomplete(_ctx.Logger, Name, report.UnflushedEntries, report.UnflushedBytes);
+        }
+
+        return report;
+    }
+}

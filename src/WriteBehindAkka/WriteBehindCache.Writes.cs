@@ -1,0 +1,125 @@
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.Sharding;
+
+namespace WriteBehindAkka;
+
+/// <content>Writes: Ask and Tell.</content>
+public sealed partial class WriteBehindCache<TKey, TValue>
+{
+    /// <inheritdoc />
+    public ValueTask SetAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        ThrowIfStopped();
+        return new ValueTask(Send(CommandKind.Set, key, Serialize(key, value), WriteConsistency.Accepted, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> SetAsync(TKey key, TValue value, WriteConsistency consistency, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        CheckConsistency(consistency);
+        ThrowIfStopped();
+        return new ValueTask<WriteResult>(Send(CommandKind.Set, key, Serialize(key, value), consistency, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public bool TrySet(TKey key, TValue value)
+    {
+        CheckKey(key);
+        ThrowIfStopped();
+        return Tell(CommandKind.Set, key, Serialize(key, value));
+    }
+
+    /// <inheritdoc />
+    public ValueTask DeleteAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        ThrowIfStopped();
+        return new ValueTask(Send(CommandKind.Delete, key, null, WriteConsistency.Accepted, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WriteResult> DeleteAsync(TKey key, WriteConsistency consistency, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        CheckConsistency(consistency);
+        ThrowIfStopped();
+        return new ValueTask<WriteResult>(Send(CommandKind.Delete, key, null, consistency, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public bool TryDelete(TKey key)
+    {
+        CheckKey(key);
+        ThrowIfStopped();
+        return Tell(CommandKind.Delete, key, null);
+    }
+
+    private static void CheckConsistency(WriteConsistency consistency)
+    {
+        if (consistency is not (WriteConsistency.Accepted or WriteConsistency.Committed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(consistency), consistency, "Use WriteConsistency.Accepted or WriteConsistency.Committed.");
+        }
+    }
+
+    private bool Tell(CommandKind kind, TKey key, byte[]? payload)
+    {
+        if (_ctx.IsOverBound() || !_shards[ShardOf(key)].Mailbox.TryWrite(new ShardCommand<TKey>(kind, key, payload, null, default)))
+        {
+            WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Ask: routes the command and returns the shard's answer.</summary>
+    private Task<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
+        var mailbox = _shards[ShardOf(key)].Mailbox;
+        if (!_ctx.IsOverBound() && mailbox.TryWrite(command))
+        {
+            return consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken);
+        }
+
+        return SendSlowAsync(mailbox, command, reply, cancellationToken);
+    }
+
+    /// <summary>The slow path: wait below the pending bound (or fail), then for room in the mailbox.</summary>
+    private async Task<WriteResult> SendSlowAsync(
+        System.Threading.Channels.ChannelWriter<ShardCommand<TKey>> mailbox,
+        ShardCommand<TKey> command,
+        TaskCompletionSource<WriteResult> reply,
+        CancellationToken cancellationToken)
+    {
+        if (_ctx.IsOverBound())
+        {
+            if (_overflow == OverflowStrategy.Fail)
+            {
+                WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
+                throw new CacheOverflowException(
+                    $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.");
+            }
+
+            await _ctx.Gate.WaitAsync(() => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(), cancellationToken).ConfigureAwait(false);
+            ThrowIfStopped();
+        }
+
+        try
+        {
+            await mailbox.WriteAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            ThrowIfStopped();
+            throw;
+        }
+
+        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Keys;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.Pipeline;
+using WriteBehindAkka.Serialization;
+using WriteBehindAkka.Sharding;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka;
+
+/// <summary>
+/// The write-behind cache: N shard actors own the key space; each write goes to the shard that owns its
+/// hash, which answers at memory speed and emits the key into a <c>GroupedWithin</c> pipeline that upserts
+/// batches into the store and reports each outcome back to the shard.
+/// </summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<TKey, TValue>, IMetricsSource
+    where TKey : notnull
+{
+    private const int Running = 0;
+    private const int Stopping = 1;
+
+    private readonly CacheContext<TKey> _ctx;
+    private readonly IValueSerializer<TValue> _serializer;
+    private readonly IKeyHasher<TKey> _hasher;
+    private readonly Shard<TKey>[] _shards;
+    private readonly WriterLane<TKey>[] _lanes;
+    private readonly Task[] _shardLoops;
+    private readonly Task[] _laneLoops;
+    private readonly int _maxValueBytes;
+    private readonly OverflowStrategy _overflow;
+
+    private int _state;
+    private Task<ShutdownReport>? _shutdown;
+
+    /// <summary>Creates and starts a cache.</summary>
+    /// <param name="store">Where writes are drained.</param>
+    /// <param name="options">Settings; copied and validated now. <see langword="null"/> for the defaults.</param>
+    /// <param name="serializer">Value serializer; <see langword="null"/> for System.Text.Json.</param>
+    /// <param name="timeProvider">Clock and timers; <see langword="null"/> for the system clock.</param>
+    /// <param name="loggerFactory">Logging; <see langword="null"/> for none.</param>
+    /// <param name="keyHasher">Stable key hash; <see langword="null"/> for the built-in one of <typeparamref name="TKey"/>.</param>
+    /// <param name="name">The cache's name in logs and metrics.</param>
+    /// <param name="jitter">A thread-safe source of numbers in [0, 1) for backoff jitter; <see langword="null"/> for <see cref="Random.Shared"/>.</param>
+    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
+    /// <exception cref="NotSupportedException">There is no built-in hash for <typeparamref name="TKey"/> and none was given.</exception>
+    public WriteBehindCache(
+        IWriteBehindStore<TKey> store,
+        WriteBehindOptions? options = null,
+        IValueSerializer<TValue>? serializer = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        IKeyHasher<TKey>? keyHasher = null,
+        string name = "default",
+        Func<double>? jitter = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var copy = options is null ? new WriteBehindOptions() : options with { };
+        OptionsValidator.ThrowIfInvalid(copy);
+        _hasher = keyHasher ?? KeyHashers.For<TKey>();
+        _serializer = serializer ?? new JsonValueSerializer<TValue>();
+        _maxValueBytes = copy.MaxValueBytes;
+        _overflow = copy.OverflowStrategy;
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WriteBehindAkka.WriteBehindCache");
+        _ctx = new CacheContext<TKey>(name, copy, store, timeProvider ?? TimeProvider.System, logger, jitter ?? Random.Shared.NextDouble);
+
+        _lanes = new WriterLane<TKey>[copy.Parallelism];
+        for (int i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new WriterLane<TKey>(i, _ctx);
+        }
+
+        _shards = new Shard<TKey>[copy.ShardCount];
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            _shards[i] = new Shard<TKey>(i, _ctx, _lanes[i % _lanes.Length].Input);
+        }
+
+        _ctx.Shards = _shards;
+        _shardLoops = Array.ConvertAll(_shards, shard => Task.Run(shard.RunAsync));
+        _laneLoops = Array.ConvertAll(_lanes, lane => Task.Run(lane.RunAsync));
+        WriteBehindMetrics.Register(this);
+    }
+
+    /// <inheritdoc />
+    public string Name => _ctx.Name;
+
+    /// <summary>The options in force (a copy of what was passed).</summary>
+    public WriteBehindOptions Options => _ctx.Options;
+
+    long IMetricsSource.PendingEntries => _ctx.PendingEntries;
+
+    long IMetricsSource.PendingBytes => _ctx.PendingBytes;
+
+    /// <summary>The shard that owns a key: the high bits of <c>hash * ShardCount</c>, so each shard owns a contiguous hash range.</summary>
+    internal int ShardOf(TKey key) => (int)Math.BigMul(_hasher.Hash(key), (ulong)_shards.Length, out _);
+
+    internal WriterLane<TKey>[] Lanes => _lanes;
+
+    /// <summary>Test hook: makes a shard's loop throw on its next command.</summary>
+    internal ValueTask CrashShardAsync(int shard) =>
+        _shards[shard].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Crash, default!, null, null, default));
+
+    /// <inheritdoc />
+    public CacheStatistics GetStatistics()
+    {
+        long failed = 0, shardRestarts = 0, writerRestarts = 0;
+        foreach (var shard in _shards)
+        {
+            failed += shard.FailedCount;
+            shardRestarts += shard.Restarts;
+        }
+
+        foreach (var lane in _lanes)
+        {
+            writerRestarts += lane.Restarts;
+        }
+
+        return new CacheStatistics(_ctx.PendingEntries, _ctx.PendingBytes, failed, shardRestarts, writerRestarts, Volatile.Read(ref _state) == Running);
+    }
+
+    private void ThrowIfStopped()
+    {
+        if (Volatile.Read(ref _state) != Running)
+        {
+            throw new ObjectDisposedException(GetType().Name, $"The write-behind cache '{Name}' is shut down; create a new cache (or restart the host) to write again.");
+        }
+    }
+
+    private static void CheckKey(TKey key)
+    {
+        if (key is null)
+        {
+            throw new ArgumentNullException(nameof(key), "A cache key cannot be null.");
+        }
+    }
+
+    private byte[] Serialize(TKey key, TValue value)
+    {
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value), $"The value of key '{key}' is null. To remove a key, call DeleteAsync or TryDelete.");
+        }
+
+        byte[] payload = _serializer.Serialize(value);
+        if (payload.Length > _maxValueBytes)
+        {
+            throw new ArgumentException(
+                $"The serialized value of key '{key}' is {payload.Length} bytes; MaxValueBytes is {_maxValueBytes}. Store large objects elsewhere and cache a reference, or raise MaxValueBytes.",
+                nameof(value));
+        }
+
+        return payload;
+    }
+}

@@ -1,0 +1,11 @@
+namespace WriteBehindAkka;
+
+/// <summary>How far a write must have gone before its <c>SetAsync</c>/<c>DeleteAsync</c> completes.</summary>
+public enum WriteConsistency
+{
+    /// <summary>The owning shard has applied the write in memory: reads see it and it will be written. Memory speed.</summary>
+    Accepted = 0,
+
+    /// <summary>The write (or a later write to the same key that supersedes it) is committed to the store.</summary>
+    Committed = 2,
+}

@@ -1,0 +1,57 @@
+using WriteBehindAkka.Options;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+public sealed class BackpressureTests
+{
+    [Fact]
+    public async Task SetAsync_OverPendingBound_WaitsUntilBacklogDrains()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxPendingEntries = 2 }));
+        await cache.SetAsync("k1", "v");
+        await cache.SetAsync("k2", "v");
+
+        var blocked = cache.SetAsync("k3", "v").AsTask();
+        bool told = cache.TrySet("k4", "v");
+
+        Assert.False(blocked.IsCompleted);
+        Assert.False(told);
+        Assert.Equal(2, cache.GetStatistics().PendingEntries);
+        store.Resume();
+        await blocked.Within();
+        await cache.FlushAsync().Within();
+        Assert.Equal(["k1", "k2", "k3"], store.Rows.Keys.Order());
+    }
+
+    [Fact]
+    public async Task SetAsync_OverPendingBytesWithFailStrategy_ThrowsOverflowAndChangesNothing()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxPendingBytes = 10, MaxValueBytes = 10, OverflowStrategy = OverflowStrategy.Fail }));
+        await cache.SetAsync("k1", "12345678"); // 10 bytes of JSON
+
+        var error = await Assert.ThrowsAsync<CacheOverflowException>(() => cache.SetAsync("k2", "x").AsTask());
+
+        Assert.Equal("The write-behind cache 'default' holds 1 pending entries (10 bytes); the bound is 1000000 entries or 10 bytes. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.", error.Message);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k2"));
+        store.Resume();
+    }
+
+    [Fact]
+    public async Task TrySet_UnderBound_AcceptedAndWritten()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+
+        Assert.True(cache.TrySet("k", "v"));
+        Assert.True(cache.TryDelete("gone"));
+        await cache.FlushAsync().Within();
+
+        Assert.Equal("v", Harness.Text(store.Rows["k"].Value));
+        Assert.Equal("v", await cache.GetAsync("k"));
+    }
+}

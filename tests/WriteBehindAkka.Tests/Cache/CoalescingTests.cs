@@ -1,0 +1,53 @@
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+public sealed class CoalescingTests
+{
+    [Fact]
+    public async Task Set_RewrittenWhileInFlight_OnlyLatestGoesAgainAfterFirstCompletes()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store);
+
+        await cache.SetAsync("k", "v1");
+        var first = await store.ExpectBatchAsync(Harness.Within);
+        await cache.SetAsync("k", "v2");
+        await cache.SetAsync("k", "v3");
+        await cache.SetAsync("k", "v4");
+
+        // While v1 is in flight nothing else of "k" may be.
+        Assert.False(store.HasUnexpectedBatch());
+        store.Resume();
+        var second = await store.ExpectBatchAsync(Harness.Within);
+        await cache.FlushAsync().Within();
+
+        Assert.Equal("v1", Harness.Text(Assert.Single(first).Value));
+        Assert.Equal("v4", Harness.Text(Assert.Single(second).Value));
+        Assert.True(second[0].Version > first[0].Version);
+        Assert.Equal(2, store.CommittedBatches.Count);
+        Assert.Equal("v4", Harness.Text(store.Rows["k"].Value));
+    }
+
+    [Fact]
+    public async Task Set_RewrittenWithinWriteDelay_StoreSeesOnlyLatestValue()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        var writeDelay = TimeSpan.FromSeconds(1);
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, WriteDelay = writeDelay }), clock);
+
+        for (int i = 1; i <= 5; i++)
+        {
+            await cache.SetAsync("k", $"v{i}");
+        }
+
+        await clock.WaitForTimerDueInAsync(writeDelay, Harness.Within);
+        Assert.Equal(WriteState.Pending, (await cache.GetStatusAsync("k")).State);
+        clock.Advance(writeDelay);
+        var batch = await store.ExpectBatchAsync(Harness.Within);
+
+        Assert.Equal("v5", Harness.Text(Assert.Single(batch).Value));
+    }
+}

@@ -1,0 +1,90 @@
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+public sealed class FlushAndShutdownTests
+{
+    [Fact]
+    public async Task FlushAsync_CompletesOnlyWhenEveryEarlierWriteIsCommitted()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxBatchSize = 10 }));
+        for (int i = 0; i < 50; i++)
+        {
+            await cache.SetAsync($"k{i}", $"v{i}");
+        }
+
+        var flush = cache.FlushAsync();
+        await store.ExpectBatchAsync(Harness.Within);
+        Assert.False(flush.IsCompleted);
+        store.Resume();
+        var result = await flush.Within();
+
+        Assert.True(result.AllCommitted);
+        Assert.Equal(50, store.Rows.Count);
+        Assert.Equal(0, cache.GetStatistics().PendingEntries);
+    }
+
+    [Fact]
+    public async Task FlushAsync_KeyRewrittenWithoutPause_StillCompletes()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            int i = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await cache.SetAsync("hot", $"v{i++}");
+            }
+        });
+
+        await cache.SetAsync("hot", "before-flush");
+        var result = await cache.FlushAsync().Within();
+        stop.Cancel();
+        await writer;
+
+        Assert.True(result.AllCommitted);
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_StoreDown_ReportsUnflushedAfterDeadline()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var clock = new ManualTimeProvider();
+        var cache = Harness.Cache(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromSeconds(5) }), clock);
+        await cache.SetAsync("a", "1");
+        await cache.SetAsync("b", "22");
+
+        var shutdown = cache.ShutdownAsync();
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromSeconds(5), Harness.Within);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var report = await shutdown.Within();
+
+        Assert.Equal(new ShutdownReport(false, 2, 7, 0), report);
+        Assert.Same(shutdown, cache.ShutdownAsync());
+    }
+
+    [Fact]
+    public async Task DisposeAsync_Healthy_FlushesEverythingThenRefusesUse()
+    {
+        var store = new InMemoryStore<string>();
+        var cache = Harness.Cache(store, Harness.Options(o => o with { MaxBatchSize = 100, MaxBatchDelay = TimeSpan.FromMilliseconds(1) }));
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.True(cache.TrySet($"k{i}", "v"));
+        }
+
+        await cache.DisposeAsync().AsTask().Within();
+        var report = await cache.ShutdownAsync();
+
+        Assert.Equal(new ShutdownReport(true, 0, 0, 0), report);
+        Assert.Equal(200, store.Rows.Count);
+        var error = Assert.Throws<ObjectDisposedException>(() => cache.TrySet("late", "v"));
+        Assert.Contains("The write-behind cache 'default' is shut down", error.Message);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.GetAsync("k1").AsTask());
+    }
+}

@@ -1,0 +1,93 @@
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+public sealed class StatusTests
+{
+    [Fact]
+    public async Task GetStatusAsync_WriteLifecycle_PendingWritingCompleted()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        var writeDelay = TimeSpan.FromSeconds(1);
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { WriteDelay = writeDelay }), clock);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k"));
+
+        var write = await cache.SetAsync("k", "v", WriteConsistency.Accepted);
+        var pending = await cache.GetStatusAsync("k");
+        store.Pause();
+        await clock.WaitForTimerDueInAsync(writeDelay, Harness.Within);
+        clock.Advance(writeDelay);
+        await store.ExpectBatchAsync(Harness.Within);
+        var writing = await cache.GetStatusAsync("k");
+        store.Resume();
+        await cache.FlushAsync().Within();
+        var completed = await cache.GetStatusAsync("k");
+
+        Assert.Equal(new KeyStatus(WriteState.Pending, write.Version, 0, null, null), pending);
+        Assert.Equal(new KeyStatus(WriteState.Writing, write.Version, 0, null, null), writing);
+        Assert.Equal(new KeyStatus(WriteState.Completed, write.Version, write.Version, clock.GetUtcNow(), null), completed);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_StoreRefusesRecord_FailedWithErrorUntilNextWriteCommits()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        await using var cache = Harness.Cache(store);
+
+        var refused = await Assert.ThrowsAsync<WriteFailedException>(() => cache.SetAsync("bad", "v", WriteConsistency.Committed).AsTask().Within());
+        var failed = await cache.GetStatusAsync("bad");
+        var flush = await cache.FlushAsync().Within();
+        store.PoisonKeys.Clear();
+        var retry = await cache.SetAsync("bad", "w", WriteConsistency.Committed).AsTask().Within();
+        var cleared = await cache.GetStatusAsync("bad");
+
+        Assert.Equal("The write of key 'bad' at version " + failed.Version + " was not committed: Poison key 'bad' refused.", refused.Message);
+        Assert.Equal((WriteState.Failed, "Poison key 'bad' refused."), (failed.State, failed.LastError));
+        Assert.Equal(new FlushResult(1), flush);
+        Assert.Equal((WriteState.Completed, retry.Version), (cleared.State, cleared.CommittedVersion));
+        Assert.Equal("w", Harness.Text(store.Rows["bad"].Value));
+    }
+
+    [Fact]
+    public async Task SetAsync_Committed_CompletesOnlyAfterStoreCommits()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store);
+
+        var write = cache.SetAsync("k", "v", WriteConsistency.Committed).AsTask();
+        await store.ExpectBatchAsync(Harness.Within);
+        Assert.False(write.IsCompleted);
+        store.Resume();
+        var result = await write.Within();
+
+        Assert.Equal(WriteConsistency.Committed, result.Consistency);
+        Assert.Equal(result.Version, store.Rows["k"].Version);
+    }
+
+    [Fact]
+    public async Task WriteBatch_MixedPoisonAndGood_OnlyPoisonIsFailedAndRestCommitted()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        store.PoisonKeys["k3"] = true;
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxBatchSize = 8 }));
+        await cache.SetAsync("k0", "v");
+        await store.ExpectBatchAsync(Harness.Within);
+        for (int i = 1; i <= 8; i++)
+        {
+            await cache.SetAsync($"k{i}", "v");
+        }
+
+        store.Resume();
+        var flush = await cache.FlushAsync().Within();
+
+        Assert.Equal(new FlushResult(1), flush);
+        Assert.Equal(Enumerable.Range(0, 9).Where(i => i != 3).Select(i => $"k{i}").Order(), store.Rows.Keys.Order());
+        Assert.Equal(WriteState.Failed, (await cache.GetStatusAsync("k3")).State);
+        Assert.Equal(StoreErrorKind.Permanent, store.Classify(new SimulatedStoreException(StoreErrorKind.Permanent, "x")));
+    }
+}

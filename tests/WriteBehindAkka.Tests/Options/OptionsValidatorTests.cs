@@ -1,0 +1,48 @@
+using WriteBehindAkka.Options;
+
+namespace WriteBehindAkka.Tests.Options;
+
+public sealed class OptionsValidatorTests
+{
+    [Fact]
+    public void Validate_Defaults_NoProblems()
+    {
+        Assert.Empty(OptionsValidator.Validate(new WriteBehindOptions()));
+    }
+
+    [Fact]
+    public void Validate_EveryBadValue_OneProblemEach()
+    {
+        var options = new WriteBehindOptions
+        {
+            ShardCount = 0,
+            MailboxCapacity = -1,
+            MaxBatchSize = 0,
+            Parallelism = 0,
+            PipelineBufferSize = 0,
+            MaxPendingEntries = 0,
+            MaxPendingBytes = 0,
+            MaxValueBytes = 0,
+            MaxBatchDelay = TimeSpan.FromSeconds(-1),
+            WriteDelay = TimeSpan.FromSeconds(-1),
+            MaxCachedEntries = -1,
+            ShutdownTimeout = TimeSpan.FromSeconds(-1),
+            OverflowStrategy = (OverflowStrategy)9,
+            Restart = new RestartSettings { MinBackoff = TimeSpan.Zero, MaxBackoff = TimeSpan.FromSeconds(-1), RandomFactor = -1, MaxRestarts = -2, MaxRestartsWithin = TimeSpan.Zero },
+        };
+
+        var problems = OptionsValidator.Validate(options);
+
+        Assert.Equal(18, problems.Count);
+        Assert.Contains("OverflowStrategy is 9; use Backpressure or Fail.", problems);
+        Assert.Contains("Restart.MaxRestarts is -2; use -1 for unlimited or a count of 0 or more.", problems);
+    }
+
+    [Fact]
+    public void Validate_ValueLargerThanPendingBytes_ExplainsTheConflict()
+    {
+        var problems = OptionsValidator.Validate(new WriteBehindOptions { MaxValueBytes = 100, MaxPendingBytes = 10 });
+
+        Assert.Equal(["MaxValueBytes (100) is larger than MaxPendingBytes (10); one value could never be accepted. Raise MaxPendingBytes or lower MaxValueBytes."], problems);
+    }
+}
