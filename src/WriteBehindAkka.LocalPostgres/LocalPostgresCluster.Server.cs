@@ -145,20 +145,30 @@ public sealed partial class LocalPostgresCluster
 
             WriteSettings();
             var logStart = File.Exists(logPath) ? new FileInfo(logPath).Length : 0;
-            var result = await CommandRunner.RunPostgresProgramAsync(
-                Path.Combine(_binDirectory, "pg_ctl"),
-                ["start", "-w", "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", DataDirectory, "-l", logPath],
-                CommandTimeout,
-                cancellationToken).ConfigureAwait(false);
-            if (result.Succeeded && File.Exists(PidFilePath))
+            CommandResult result;
+            try
             {
-                PostmasterPid = int.Parse(File.ReadLines(PidFilePath).First().Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
-                _state = ClusterState.Running;
+                result = await CommandRunner.RunPostgresProgramAsync(
+                    Path.Combine(_binDirectory, "pg_ctl"),
+                    ["start", "-w", "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", DataDirectory, "-l", logPath],
+                    CommandTimeout,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                AdoptStartedPostmaster();
+                throw;
+            }
+
+            // Even when pg_ctl reports a failure, a server that came up is ours to stop: remember it.
+            var adopted = AdoptStartedPostmaster();
+            if (result.Succeeded && adopted)
+            {
                 return;
             }
 
             var log = ReadLogSince(logPath, logStart);
-            if (pickNewPort && attempt < PortAttempts && log.Contains("could not bind", StringComparison.Ordinal))
+            if (!adopted && pickNewPort && attempt < PortAttempts && log.Contains("could not bind", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -167,6 +177,31 @@ public sealed partial class LocalPostgresCluster
                 $"The PostgreSQL server in {DataDirectory} did not start on port {Port}. {result.Describe()}{Environment.NewLine}" +
                 $"End of {logPath}:{Environment.NewLine}{log}");
         }
+    }
+
+    /// <summary>
+    /// Records the postmaster named by postmaster.pid as ours when it is alive and serves our data directory, so
+    /// that stop, kill and dispose reach it even when pg_ctl reported a failure or was interrupted.
+    /// </summary>
+    /// <returns><see langword="true"/> when a live postmaster of ours was found.</returns>
+    private bool AdoptStartedPostmaster()
+    {
+        if (!File.Exists(PidFilePath)
+            || !int.TryParse(File.ReadLines(PidFilePath).FirstOrDefault()?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        var previous = PostmasterPid;
+        PostmasterPid = pid;
+        if (IsOurPostmasterAlive())
+        {
+            _state = ClusterState.Running;
+            return true;
+        }
+
+        PostmasterPid = previous;
+        return false;
     }
 
     /// <summary>Stops the server if it is running. Called under the gate.</summary>

@@ -16,10 +16,17 @@ internal static class PostgresBinaries
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>The directory.</returns>
     /// <exception cref="LocalPostgresException">No directory with initdb and pg_ctl was found; the message lists what was searched.</exception>
-    internal static async Task<string> LocateAsync(CancellationToken cancellationToken)
+    internal static Task<string> LocateAsync(CancellationToken cancellationToken) =>
+        LocateAsync(Environment.GetEnvironmentVariable(BinDirectoryVariable), cancellationToken);
+
+    /// <summary>Finds the directory, given the value of <c>WRITEBEHIND_PG_BIN</c> (so tests need not change the environment).</summary>
+    /// <param name="fromEnvironment">The variable's value, or <see langword="null"/> when unset.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The directory.</returns>
+    /// <exception cref="LocalPostgresException">No directory with initdb and pg_ctl was found; the message lists what was searched.</exception>
+    internal static async Task<string> LocateAsync(string? fromEnvironment, CancellationToken cancellationToken)
     {
         var searched = new List<string>();
-        var fromEnvironment = Environment.GetEnvironmentVariable(BinDirectoryVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
             if (HasServerPrograms(fromEnvironment))

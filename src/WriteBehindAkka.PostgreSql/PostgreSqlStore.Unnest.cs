@@ -22,7 +22,8 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
     /// <returns>A task that completes when the transaction is committed.</returns>
     private async ValueTask WriteUnnestAsync(BatchRows<TKey> rows, CancellationToken cancellationToken)
     {
-        await using var batch = _dataSource.CreateBatch();
+        var batch = _dataSource.CreateBatch();
+        await using var batchScope = batch.ConfigureAwait(false);
         batch.Timeout = _timeoutSeconds;
         if (rows.UpsertKeys.Length > 0)
         {

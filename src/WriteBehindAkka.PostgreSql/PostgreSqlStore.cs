@@ -133,18 +133,24 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         }
 
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(_plan.IsDefaultTable ? _plan.Sql.LoadSerialized : _plan.Sql.LoadRow);
-        command.CommandTimeout = _timeoutSeconds;
-        command.Parameters.Add(new NpgsqlParameter<TKey> { TypedValue = key, NpgsqlDbType = _plan.Key.DbType });
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var command = _dataSource.CreateCommand(_plan.IsDefaultTable ? _plan.Sql.LoadSerialized : _plan.Sql.LoadRow);
+        await using (command.ConfigureAwait(false))
         {
-            return null;
-        }
+            command.CommandTimeout = _timeoutSeconds;
+            command.Parameters.Add(new NpgsqlParameter<TKey> { TypedValue = key, NpgsqlDbType = _plan.Key.DbType });
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
 
-        return _plan.IsDefaultTable
-            ? new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1))
-            : ReadMappedRow(key, reader);
+                return _plan.IsDefaultTable
+                    ? new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1))
+                    : ReadMappedRow(key, reader);
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -44,7 +44,7 @@ internal sealed class TableSql
         MergeUpserts = $"INSERT INTO {qualifiedTable} AS t ({names}) SELECT {names} FROM {stage} AS s WHERE NOT s.{flag}{upsertTail}";
         MergeDeletes = $"DELETE FROM {qualifiedTable} AS t USING {stage} AS s WHERE s.{flag} AND t.{key} = s.{key}" +
             (guard is null ? string.Empty : " AND " + Older(guard, "s", guardNullable));
-        LoadSerialized = $"SELECT {columns[1].Quoted}, {(guard ?? columns[^1]).Quoted} FROM {qualifiedTable} WHERE {key} = $1";
+        LoadSerialized = guard is null ? string.Empty : $"SELECT {columns[1].Quoted}, {guard.Quoted} FROM {qualifiedTable} WHERE {key} = $1";
         LoadRow = $"SELECT * FROM {qualifiedTable} WHERE {key} = $1";
     }
 
@@ -66,7 +66,7 @@ internal sealed class TableSql
     /// <summary>Gets the merge of the staged deletes.</summary>
     public string MergeDeletes { get; }
 
-    /// <summary>Gets the default table's load: value and version of the key <c>$1</c>.</summary>
+    /// <summary>Gets the default table's load: value (its second column) and version (its guard) of the key <c>$1</c>. Unused for custom tables.</summary>
     public string LoadSerialized { get; }
 
     /// <summary>Gets a custom table's load: the whole row of the key <c>$1</c>.</summary>

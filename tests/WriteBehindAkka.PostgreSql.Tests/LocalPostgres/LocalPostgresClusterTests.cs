@@ -133,6 +133,19 @@ public sealed class LocalPostgresClusterTests
         }
     }
 
+    [LocalClusterFact]
+    public async Task StartAsync_PortTaken_ThrowsWithTheServerLogTail()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+
+        var error = await Assert.ThrowsAsync<LocalPostgresException>(() => LocalPostgresCluster.StartAsync(new LocalPostgresOptions { Port = port }));
+
+        Assert.Contains($"did not start on port {port}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("could not bind IPv4 address \"127.0.0.1\"", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task StartAsync_InvalidOptions_ThrowsOneMessageListingEveryProblem()
     {
