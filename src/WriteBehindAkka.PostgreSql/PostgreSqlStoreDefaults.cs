@@ -9,7 +9,7 @@ internal static class PostgreSqlStoreDefaults
     /// <summary>The default table.</summary>
     internal const string Table = "writebehind_entries";
 
-    /// <summary>The default batch form: the faster one measured (see the project's notes).</summary>
+    /// <summary>The default batch form: the faster one measured (see <see cref="PostgreSqlStoreOptions.BatchForm"/>).</summary>
     internal const PostgreSqlBatchForm BatchForm = PostgreSqlBatchForm.Unnest;
 
     /// <summary>The longest command timeout Npgsql accepts, in seconds.</summary>

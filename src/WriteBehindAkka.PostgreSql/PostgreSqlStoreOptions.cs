@@ -24,6 +24,12 @@ public sealed class PostgreSqlStoreOptions
 
     /// <summary>Gets or sets how a batch is sent.</summary>
     /// <value>The default value is <see cref="PostgreSqlBatchForm.Unnest"/>, the faster of the two as measured.</value>
+    /// <remarks>
+    /// Measured on PostgreSQL 15 (fsync on, 2 cores, a 1M-row table, 100-byte values, writers on disjoint keys,
+    /// median of interleaved runs): unnest wrote 65k rows/s against COPY's 49k for 1,000-row batches with one
+    /// writer, 136k against 97k with two, and was ahead with two writers at 5,000 and 20,000 rows too; COPY was
+    /// 8 to 13% ahead only for one writer with batches of 5,000 rows or more.
+    /// </remarks>
     public PostgreSqlBatchForm BatchForm { get; set; } = PostgreSqlStoreDefaults.BatchForm;
 
     /// <summary>Gets or sets how long one batch or load may run on the server before it is cancelled (a transient error).</summary>

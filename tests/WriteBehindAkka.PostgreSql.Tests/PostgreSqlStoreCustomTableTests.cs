@@ -116,10 +116,10 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         await store.WriteBatchAsync([Score(1, 10, V2), Score(2, 20, V2)], CancellationToken.None);
         await store.WriteBatchAsync([Score(1, 5, V1), Records.Delete(2L, V1)], CancellationToken.None);
 
-        Assert.Equal([(1L, 5)], (await RowsAsync2(table)).Order());
+        Assert.Equal([(1L, 5)], (await ScoresWithoutGuardAsync(table)).Order());
     }
 
-    private async Task<List<(long, int)>> RowsAsync2(string table)
+    private async Task<List<(long, int)>> ScoresWithoutGuardAsync(string table)
     {
         await using var command = db.DataSource.CreateCommand($"SELECT player_id, score FROM \"{table}\"");
         await using var reader = await command.ExecuteReaderAsync();
