@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace WriteBehindAkka.LocalPostgres;
+
+/// <content>Creating the cluster, writing its settings, and starting, stopping and killing its server.</content>
+public sealed partial class LocalPostgresCluster
+{
+    /// <summary>The settings file this library writes into the data directory at every start.</summary>
+    private const string SettingsFileName = "writebehind.conf";
+
+    /// <summary>The server log, in the data directory.</summary>
+    private const string LogFileName = "server.log";
+
+    /// <summary>How many lines of the server log an exception message quotes.</summary>
+    private const int LogTailLines = 40;
+
+    /// <summary>How many times a start is tried with a new port when the picked one was taken in between.</summary>
+    private const int PortAttempts = 3;
+
+    /// <summary>How long a kill may take before it is reported as failed.</summary>
+    private static readonly TimeSpan KillDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets the path of <c>postmaster.pid</c>.</summary>
+    private string PidFilePath => Path.Combine(DataDirectory, "postmaster.pid");
+
+    /// <summary>Gets the time a pg_ctl call may take: its own timeout plus a margin.</summary>
+    private TimeSpan CommandTimeout => _options.StartTimeout + TimeSpan.FromSeconds(15);
+
+    /// <summary>Checks that the <c>postgres</c> OS user exists (needed when running as root).</summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task.</returns>
+    private static async Task EnsurePostgresUserAsync(CancellationToken cancellationToken)
+    {
+        var result = await CommandRunner.RunAsync("id", ["-u", CommandRunner.PostgresUser], TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new LocalPostgresException(
+                "This process runs as root, and PostgreSQL refuses to run as root, but there is no 'postgres' OS user to run it as. " +
+                "Install the server package (apt-get install postgresql creates the user), or add the user (useradd --system postgres), or run as another user.");
+        }
+    }
+
+    /// <summary>Picks a free port on 127.0.0.1 by binding port 0.</summary>
+    /// <returns>The port.</returns>
+    private static int PickFreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    /// <summary>Quotes a value for a PostgreSQL configuration file.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The quoted value.</returns>
+    private static string ConfigQuote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Creates the directory and runs initdb, unless the directory already holds a cluster.</summary>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>A task.</returns>
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (!_createdDirectory)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        if (CommandRunner.IsRoot)
+        {
+            var chown = await CommandRunner.RunAsync(
+                "chown", ["-R", $"{CommandRunner.PostgresUser}:{CommandRunner.PostgresUser}", _ownedDirectory], TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            if (!chown.Succeeded)
+            {
+                throw new LocalPostgresException($"Could not give the data directory to the postgres user. {chown.Describe()}");
+            }
+        }
+
+        var initdb = await CommandRunner.RunPostgresProgramAsync(
+            Path.Combine(_binDirectory, "initdb"),
+            ["-D", DataDirectory, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"],
+            CommandTimeout,
+            cancellationToken).ConfigureAwait(false);
+        if (!initdb.Succeeded)
+        {
+            throw new LocalPostgresException(
+                $"initdb failed. {initdb.Describe()}{Environment.NewLine}" +
+                "If it says 'Permission denied', the postgres user cannot reach the directory: pick a DataDirectory it can enter, or leave it null.");
+        }
+    }
+
+    /// <summary>Writes the settings file and makes sure postgresql.conf includes it.</summary>
+    private void WriteSettings()
+    {
+        var socketDirectory = Encoding.UTF8.GetByteCount(Path.Combine(DataDirectory, ".s.PGSQL.65535")) < 100 ? DataDirectory : string.Empty;
+        var settings = new StringBuilder()
+            .AppendLine("# Written by WriteBehindAkka.LocalPostgres at every start; changes here are overwritten.")
+            .AppendLine("listen_addresses = '127.0.0.1'")
+            .AppendLine(CultureInfo.InvariantCulture, $"port = {Port}")
+            .AppendLine(CultureInfo.InvariantCulture, $"unix_socket_directories = {ConfigQuote(socketDirectory)}")
+            .AppendLine(CultureInfo.InvariantCulture, $"max_connections = {_options.MaxConnections}")
+            .AppendLine(_options.Fsync ? "fsync = on" : "fsync = off")
+            .AppendLine(_options.Fsync ? "full_page_writes = on" : "full_page_writes = off");
+        if (_options.SynchronousCommit is { } sync)
+        {
+            settings.AppendLine(CultureInfo.InvariantCulture, $"synchronous_commit = {ConfigQuote(sync)}");
+        }
+
+        if (_options.SharedBuffers is { } buffers)
+        {
+            settings.AppendLine(CultureInfo.InvariantCulture, $"shared_buffers = {ConfigQuote(buffers)}");
+        }
+
+        File.WriteAllText(Path.Combine(DataDirectory, SettingsFileName), settings.ToString());
+        var mainConfig = Path.Combine(DataDirectory, "postgresql.conf");
+        var include = $"include_if_exists = '{SettingsFileName}'";
+        if (!File.ReadAllText(mainConfig).Contains(include, StringComparison.Ordinal))
+        {
+            File.AppendAllText(mainConfig, Environment.NewLine + include + Environment.NewLine);
+        }
+    }
+
+    /// <summary>Starts the server with pg_ctl and records the postmaster's pid. Called under the gate.</summary>
+    /// <param name="pickNewPort">Whether to pick a free port (and pick again if it was taken in between).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the server accepts connections.</returns>
+    private async Task StartServerAsync(bool pickNewPort, CancellationToken cancellationToken)
+    {
+        var logPath = Path.Combine(DataDirectory, LogFileName);
+        for (var attempt = 1; ; attempt++)
+        {
+            if (pickNewPort)
+            {
+                Port = PickFreePort();
+            }
+
+            WriteSettings();
+            var logStart = File.Exists(logPath) ? new FileInfo(logPath).Length : 0;
+            CommandResult result;
+            try
+            {
+                result = await CommandRunner.RunPostgresProgramAsync(
+                    Path.Combine(_binDirectory, "pg_ctl"),
+                    ["start", "-w", "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", DataDirectory, "-l", logPath],
+                    CommandTimeout,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                AdoptStartedPostmaster();
+                throw;
+            }
+
+            // Even when pg_ctl reports a failure, a server that came up is ours to stop: remember it.
+            var adopted = AdoptStartedPostmaster();
+            if (result.Succeeded && adopted)
+            {
+                return;
+            }
+
+            var log = ReadLogSince(logPath, logStart);
+            if (!adopted && pickNewPort && attempt < PortAttempts && log.Contains("could not bind", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            throw new LocalPostgresException(
+                $"The PostgreSQL server in {DataDirectory} did not start on port {Port}. {result.Describe()}{Environment.NewLine}" +
+                $"End of {logPath}:{Environment.NewLine}{log}");
+        }
+    }
+
+    /// <summary>
+    /// Records the postmaster named by postmaster.pid as ours when it is alive and serves our data directory, so
+    /// that stop, kill and dispose reach it even when pg_ctl reported a failure or was interrupted.
+    /// </summary>
+    /// <returns><see langword="true"/> when a live postmaster of ours was found.</returns>
+    private bool AdoptStartedPostmaster()
+    {
+        if (!File.Exists(PidFilePath)
+            || !int.TryParse(File.ReadLines(PidFilePath).FirstOrDefault()?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        var previous = PostmasterPid;
+        PostmasterPid = pid;
+        if (IsOurPostmasterAlive())
+        {
+            _state = ClusterState.Running;
+            return true;
+        }
+
+        PostmasterPid = previous;
+        return false;
+    }
+
+    /// <summary>Stops the server if it is running. Called under the gate.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task.</returns>
+    private async Task StopServerAsync(CancellationToken cancellationToken)
+    {
+        if (_state != ClusterState.Running || !IsOurPostmasterAlive())
+        {
+            _state = ClusterState.Stopped;
+            return;
+        }
+
+        var result = await CommandRunner.RunPostgresProgramAsync(
+            Path.Combine(_binDirectory, "pg_ctl"),
+            ["stop", "-w", "-m", "fast", "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", DataDirectory],
+            CommandTimeout,
+            cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded && IsOurPostmasterAlive())
+        {
+            throw new LocalPostgresException($"pg_ctl could not stop the server in {DataDirectory}. {result.Describe()}");
+        }
+
+        await WaitUntilGoneAsync([PostmasterPid], cancellationToken).ConfigureAwait(false);
+        _state = ClusterState.Stopped;
+    }
+
+    /// <summary>Kills the postmaster with SIGKILL and waits for it and its children. Called under the gate.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task.</returns>
+    private async Task KillServerAsync(CancellationToken cancellationToken)
+    {
+        if (_state != ClusterState.Running || !IsOurPostmasterAlive())
+        {
+            _state = ClusterState.Stopped;
+            return;
+        }
+
+        // Children are listed before the kill: afterwards they are re-parented and can no longer be told apart.
+        var children = ProcessProbe.ChildrenOf(PostmasterPid);
+        using (var postmaster = System.Diagnostics.Process.GetProcessById(PostmasterPid))
+        {
+            postmaster.Kill(); // SIGKILL on Unix: the postmaster gets no chance to clean up, as in a crash.
+        }
+
+        await WaitUntilGoneAsync([PostmasterPid, .. children], cancellationToken).ConfigureAwait(false);
+        _state = ClusterState.Stopped;
+    }
+
+    /// <summary>Polls until every listed process has exited, or throws after <see cref="KillDeadline"/>.</summary>
+    /// <param name="pids">The processes (the postmaster and its children).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task.</returns>
+    private async Task WaitUntilGoneAsync(IReadOnlyList<int> pids, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + KillDeadline;
+        while (pids.Any(ProcessProbe.IsAlive))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var left = string.Join(", ", pids.Where(ProcessProbe.IsAlive));
+                throw new LocalPostgresException(
+                    $"The server processes of {DataDirectory} ({left}) were still alive {KillDeadline.TotalSeconds} seconds after they were told to exit. " +
+                    "Look at them with ps; kill them with kill -9 if they are stuck.");
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Tells whether <see cref="PostmasterPid"/> is alive and still is our postmaster (its command line names our
+    /// data directory), so that a reused pid of another process is never taken for it.
+    /// </summary>
+    /// <returns><see langword="true"/> when our postmaster runs.</returns>
+    private bool IsOurPostmasterAlive()
+    {
+        if (PostmasterPid <= 0 || !ProcessProbe.IsAlive(PostmasterPid))
+        {
+            return false;
+        }
+
+        var commandLine = ProcessProbe.CommandLine(PostmasterPid);
+        return commandLine.Count == 0 || commandLine.Contains(DataDirectory, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Deletes lock files left by a kill: postmaster.pid and the socket's lock file, when the process they name
+    /// is no longer alive. The server would remove them itself, except that a killed postmaster can linger as a
+    /// zombie (where nothing reaps orphans), and the server takes a zombie for a live process.
+    /// </summary>
+    private void RemoveStaleLockFiles()
+    {
+        RemoveStaleLockFile(PidFilePath);
+        RemoveStaleLockFile(Path.Combine(DataDirectory, string.Create(CultureInfo.InvariantCulture, $".s.PGSQL.{Port}.lock")));
+    }
+
+    /// <summary>Deletes a PostgreSQL lock file (first line: a pid) when that process is not alive.</summary>
+    /// <param name="path">The lock file.</param>
+    private static void RemoveStaleLockFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        var firstLine = File.ReadLines(path).FirstOrDefault()?.Trim();
+        if (int.TryParse(firstLine, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pid) && !ProcessProbe.IsAlive(Math.Abs(pid)))
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Reads what the server logged since a position, at most the last <see cref="LogTailLines"/> lines.</summary>
+    /// <param name="logPath">The log file.</param>
+    /// <param name="start">The position before the start.</param>
+    /// <returns>The lines, or a note when there are none.</returns>
+    private static string ReadLogSince(string logPath, long start)
+    {
+        if (!File.Exists(logPath))
+        {
+            return "(no log was written)";
+        }
+
+        using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Seek(Math.Min(start, stream.Length), SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return lines.Length == 0 ? "(nothing new in the log)" : string.Join(Environment.NewLine, lines.TakeLast(LogTailLines));
+    }
+}

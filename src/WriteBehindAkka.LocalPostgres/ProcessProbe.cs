@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace WriteBehindAkka.LocalPostgres;
+
+/// <summary>
+/// Looks at processes by id through <c>/proc</c> (Linux). Used only for the postmaster this library started
+/// and its children, never to find processes by name.
+/// </summary>
+internal static class ProcessProbe
+{
+    /// <summary>Tells whether a process is alive: it exists and is neither a zombie nor dead.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns><see langword="true"/> when it is alive.</returns>
+    internal static bool IsAlive(int pid)
+    {
+        var state = State(pid);
+        if (state is not null)
+        {
+            return state is not ('Z' or 'X' or 'x');
+        }
+
+        if (Directory.Exists("/proc"))
+        {
+            return false;
+        }
+
+        // Without /proc (not Linux), ask the runtime; it cannot tell a zombie from a live process.
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads a process's command line.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>Its arguments, or an empty list when it is gone or unreadable.</returns>
+    internal static IReadOnlyList<string> CommandLine(int pid)
+    {
+        try
+        {
+            var raw = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
+            return raw.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Lists the live children of a process.</summary>
+    /// <param name="parentPid">The parent's id.</param>
+    /// <returns>The children's ids.</returns>
+    internal static IReadOnlyList<int> ChildrenOf(int parentPid)
+    {
+        var children = new List<int>();
+        if (!Directory.Exists("/proc"))
+        {
+            return children;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && ReadStat(pid) is { } stat && stat.ParentPid == parentPid && stat.State is not ('Z' or 'X' or 'x'))
+            {
+                children.Add(pid);
+            }
+        }
+
+        return children;
+    }
+
+    /// <summary>Reads the state letter of a process.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The letter (R, S, D, Z, ...), or <see langword="null"/> when it is gone or there is no /proc.</returns>
+    private static char? State(int pid) => ReadStat(pid)?.State;
+
+    /// <summary>Reads the state and parent id from <c>/proc/PID/stat</c>.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The two fields, or <see langword="null"/> when the process is gone.</returns>
+    private static (char State, int ParentPid)? ReadStat(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
+        var close = stat.LastIndexOf(')');
+        if (close < 0 || close + 2 >= stat.Length)
+        {
+            return null;
+        }
+
+        var fields = stat[(close + 2)..].Split(' ', 3);
+        if (fields.Length < 2 || fields[0].Length != 1
+            || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent))
+        {
+            return null;
+        }
+
+        return (fields[0][0], parent);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using WriteBehindAkka.Serialization;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.PostgreSql;
+
+/// <summary>
+/// One batch laid out by column: the upserts' keys and one array per other column, and the deletes' keys and
+/// versions. Both batch forms send these arrays, as unnest parameters or through COPY.
+/// </summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+internal sealed class BatchRows<TKey>
+    where TKey : notnull
+{
+    /// <summary>Creates empty arrays of the given sizes.</summary>
+    /// <param name="columns">The plan's columns (key first).</param>
+    /// <param name="upserts">The number of upserts.</param>
+    /// <param name="deletes">The number of deletes.</param>
+    private BatchRows(IReadOnlyList<PlanColumn> columns, int upserts, int deletes)
+    {
+        UpsertKeys = new TKey[upserts];
+        UpsertColumns = new Array[columns.Count];
+        for (var i = 1; i < columns.Count; i++)
+        {
+            UpsertColumns[i] = columns[i].Role switch
+            {
+                ColumnRole.SerializedValue => new ReadOnlyMemory<byte>[upserts],
+                ColumnRole.Mapped => new object[upserts],
+                ColumnRole.Version => new long[upserts],
+                ColumnRole.UpdatedAt => new DateTime[upserts],
+                _ => throw new UnreachableException($"Column role {columns[i].Role} after the key."),
+            };
+        }
+
+        DeleteKeys = new TKey[deletes];
+        DeleteVersions = new long[deletes];
+    }
+
+    /// <summary>Gets the keys of the upserts.</summary>
+    public TKey[] UpsertKeys { get; }
+
+    /// <summary>Gets one array per column, indexed like the plan's columns; index 0 (the key) is unused.</summary>
+    public Array[] UpsertColumns { get; }
+
+    /// <summary>Gets the keys of the deletes.</summary>
+    public TKey[] DeleteKeys { get; }
+
+    /// <summary>Gets the versions of the deletes.</summary>
+    public long[] DeleteVersions { get; }
+
+    /// <summary>Returns a version as the UTC time a timestamptz column stores.</summary>
+    /// <param name="version">The version.</param>
+    /// <returns>The time.</returns>
+    public static DateTime ToUtcTime(long version) => Versioning.ToTimestamp(version).UtcDateTime;
+
+    /// <summary>Lays out a batch. For a custom table, each upsert's bytes are deserialized once and every getter is called.</summary>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="batch">The records.</param>
+    /// <param name="plan">The plan.</param>
+    /// <param name="serializer">The cache's serializer.</param>
+    /// <returns>The rows.</returns>
+    /// <exception cref="PostgreSqlMappingException">The serializer or a getter threw.</exception>
+    public static BatchRows<TKey> Build<TValue>(IReadOnlyList<WriteRecord<TKey>> batch, TablePlan<TValue> plan, IValueSerializer<TValue> serializer)
+    {
+        var deletes = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            deletes += batch[i].Operation == WriteOperation.Delete ? 1 : 0;
+        }
+
+        var columns = plan.Columns;
+        var rows = new BatchRows<TKey>(columns, batch.Count - deletes, deletes);
+        int u = 0, d = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var record = batch[i];
+            if (record.Operation == WriteOperation.Delete)
+            {
+                rows.DeleteKeys[d] = record.Key;
+                rows.DeleteVersions[d++] = record.Version;
+                continue;
+            }
+
+            rows.UpsertKeys[u] = record.Key;
+            var value = plan.IsDefaultTable ? default : Deserialize(record, serializer, plan);
+            for (var c = 1; c < columns.Count; c++)
+            {
+                switch (columns[c].Role)
+                {
+                    case ColumnRole.SerializedValue:
+                        ((ReadOnlyMemory<byte>[])rows.UpsertColumns[c])[u] = record.Value;
+                        break;
+                    case ColumnRole.Mapped:
+                        ((object[])rows.UpsertColumns[c])[u] = GetColumn(record, value!, plan, columns[c]) ?? DBNull.Value;
+                        break;
+                    case ColumnRole.Version:
+                        ((long[])rows.UpsertColumns[c])[u] = record.Version;
+                        break;
+                    case ColumnRole.UpdatedAt:
+                        ((DateTime[])rows.UpsertColumns[c])[u] = ToUtcTime(record.Version);
+                        break;
+                    default:
+                        throw new UnreachableException($"Column role {columns[c].Role} after the key.");
+                }
+            }
+
+            u++;
+        }
+
+        return rows;
+    }
+
+    /// <summary>Deserializes a record's bytes for a custom table.</summary>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="record">The record.</param>
+    /// <param name="serializer">The serializer.</param>
+    /// <param name="plan">The plan, for the message.</param>
+    /// <returns>The value.</returns>
+    private static TValue Deserialize<TValue>(in WriteRecord<TKey> record, IValueSerializer<TValue> serializer, TablePlan<TValue> plan)
+    {
+        try
+        {
+            return serializer.Deserialize(record.Value.Span);
+        }
+        catch (Exception ex)
+        {
+            throw new PostgreSqlMappingException(
+                string.Create(CultureInfo.InvariantCulture, $"The value of key '{record.Key}' (version {record.Version}) could not be deserialized to write it to {plan.DisplayName}: {ex.Message} ") +
+                "Make the serializer read what it writes; the record cannot be written as it is.",
+                ex);
+        }
+    }
+
+    /// <summary>Calls a column's getter.</summary>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="record">The record, for the message.</param>
+    /// <param name="value">The deserialized value.</param>
+    /// <param name="plan">The plan.</param>
+    /// <param name="column">The column.</param>
+    /// <returns>The column value.</returns>
+    private static object? GetColumn<TValue>(in WriteRecord<TKey> record, TValue value, TablePlan<TValue> plan, PlanColumn column)
+    {
+        try
+        {
+            return plan.Getters[column.MappedIndex](value);
+        }
+        catch (Exception ex)
+        {
+            throw new PostgreSqlMappingException(
+                string.Create(CultureInfo.InvariantCulture, $"The getter of column '{column.Name}' of {plan.DisplayName} threw for key '{record.Key}' (version {record.Version}): {ex.Message} ") +
+                "Fix the getter given to mapping.Column; the record cannot be written as it is.",
+                ex);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.Data;
+using System.Globalization;
+using Npgsql;
+using WriteBehindAkka.Serialization;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.PostgreSql;
+
+/// <summary>
+/// Writes the cache's batches into PostgreSQL: upserts and deletes of a batch in one transaction, each applied
+/// only where the stored version is older, so retried, replayed or reordered batches never overwrite newer data.
+/// </summary>
+/// <typeparam name="TKey">The key type: string (text), long (bigint), int (integer) or Guid (uuid).</typeparam>
+/// <typeparam name="TValue">The cache's value type.</typeparam>
+/// <remarks>
+/// <para>
+/// By default it writes a key/value table (see <see cref="EnsureTableAsync"/>):
+/// <c>key &lt;type&gt; primary key, value jsonb|bytea not null, version bigint not null, updated_at timestamptz not null</c>,
+/// with <c>value</c> in jsonb when the serializer writes JSON and bytea otherwise, and <c>updated_at</c> the
+/// version's time. With a <see cref="PostgreSqlTableMapping{TKey, TValue}"/> it writes your own table's columns.
+/// </para>
+/// <para>Thread-safe: the pipeline's writer loops call it at once, each batch on its own pooled connection.</para>
+/// </remarks>
+public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TKey>, IAsyncDisposable
+    where TKey : notnull
+{
+    /// <summary>The validated copy of the options.</summary>
+    private readonly PostgreSqlStoreOptions _options;
+
+    /// <summary>The cache's serializer: the format picks the value column type; custom tables deserialize with it.</summary>
+    private readonly IValueSerializer<TValue> _serializer;
+
+    /// <summary>The table, its columns and its SQL.</summary>
+    private readonly TablePlan<TValue> _plan;
+
+    /// <summary>Where connections come from.</summary>
+    private readonly NpgsqlDataSource _dataSource;
+
+    /// <summary>Whether the store made <see cref="_dataSource"/> (from a connection string) and so disposes it.</summary>
+    private readonly bool _ownsDataSource;
+
+    /// <summary>The command timeout in whole seconds.</summary>
+    private readonly int _timeoutSeconds;
+
+    /// <summary>Lets one caller create the table when <see cref="PostgreSqlStoreOptions.CreateTableIfMissing"/> is set.</summary>
+    private readonly SemaphoreSlim _ensureGate = new(1, 1);
+
+    /// <summary>Whether the table is known to exist (set after the first successful creation check).</summary>
+    private volatile bool _tableReady;
+
+    /// <summary>1 once disposed.</summary>
+    private int _disposed;
+
+    /// <summary>Creates a store that writes the default key/value table.</summary>
+    /// <param name="options">The options; validated and copied.</param>
+    /// <param name="serializer">The cache's serializer.</param>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="TKey"/> is not string, long, int or Guid.</exception>
+    public PostgreSqlStore(PostgreSqlStoreOptions options, IValueSerializer<TValue> serializer)
+        : this(options, serializer, null)
+    {
+    }
+
+    /// <summary>Creates a store that writes a custom table described by a mapping (or the default table when it is <see langword="null"/>).</summary>
+    /// <param name="options">The options; validated and copied.</param>
+    /// <param name="serializer">The cache's serializer.</param>
+    /// <param name="mapping">The mapping; copied, so later changes to it change nothing.</param>
+    /// <exception cref="ArgumentException">The options or the mapping are invalid; the message lists every problem.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="TKey"/> is not string, long, int or Guid.</exception>
+    public PostgreSqlStore(PostgreSqlStoreOptions options, IValueSerializer<TValue> serializer, PostgreSqlTableMapping<TKey, TValue>? mapping)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(serializer);
+        var key = KeyTypes.For(typeof(TKey));
+        _options = options.ValidatedCopy(mapping is not null, mapping?.Problems() ?? []);
+        _serializer = serializer;
+        _plan = mapping is null
+            ? TablePlan<TValue>.ForDefaultTable(_options.Schema, _options.Table, key, serializer.Format)
+            : TablePlan<TValue>.ForMapping(mapping, key);
+        _timeoutSeconds = (int)_options.CommandTimeout.TotalSeconds;
+        _ownsDataSource = _options.DataSource is null;
+        _dataSource = _options.DataSource ?? NpgsqlDataSource.Create(_options.ConnectionString!);
+        _tableReady = !_options.CreateTableIfMissing;
+    }
+
+    /// <summary>Gets the table the store writes, as <c>schema.table</c>.</summary>
+    public string TableName => _plan.DisplayName;
+
+    /// <summary>Gets how batches are sent.</summary>
+    public PostgreSqlBatchForm BatchForm => _options.BatchForm;
+
+    /// <inheritdoc />
+    /// <exception cref="PostgreSqlMappingException">A custom table's value could not be mapped (permanent).</exception>
+    /// <exception cref="NpgsqlException">The server or the connection failed; see <see cref="Classify"/>.</exception>
+    public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<TKey>> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var rows = BatchRows<TKey>.Build(batch, _plan, _serializer);
+        if (_options.BatchForm == PostgreSqlBatchForm.Copy)
+        {
+            await WriteCopyAsync(rows, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteUnnestAsync(rows, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The default table returns the stored bytes and version. A custom table reads the whole row
+    /// (<c>SELECT *</c>), builds the value with the mapping's <c>FromRow</c> and serializes it; the version is the
+    /// version column's, else the updated-at column's time as a version, else 0.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A custom table has no <c>FromRow</c> reader.</exception>
+    /// <exception cref="PostgreSqlMappingException">The row reader or the serializer threw.</exception>
+    public async ValueTask<StoredEntry?> LoadAsync(TKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (!_plan.IsDefaultTable && _plan.RowReader is null)
+        {
+            throw new InvalidOperationException(
+                $"Read-through from {_plan.DisplayName} needs to know how to build a {typeof(TValue).Name} from a row: " +
+                "call mapping.FromRow(row => new ...(row.GetInt32(row.GetOrdinal(\"column\")), ...)) when you build the mapping, or turn read-through off.");
+        }
+
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var command = _dataSource.CreateCommand(_plan.IsDefaultTable ? _plan.Sql.LoadSerialized : _plan.Sql.LoadRow);
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandTimeout = _timeoutSeconds;
+            command.Parameters.Add(new NpgsqlParameter<TKey> { TypedValue = key, NpgsqlDbType = _plan.Key.DbType });
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return _plan.IsDefaultTable
+                    ? new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1))
+                    : ReadMappedRow(key, reader);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public StoreErrorKind Classify(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return PostgreSqlErrorClassifier.Classify(error);
+    }
+
+    /// <summary>Disposes the data source when the store made it from a connection string; a given one is left alone.</summary>
+    /// <returns>A task that completes when done.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _ensureGate.Dispose();
+    }
+
+    /// <summary>Builds a stored entry from a custom table's row.</summary>
+    /// <param name="key">The key, for messages.</param>
+    /// <param name="row">The row.</param>
+    /// <returns>The entry.</returns>
+    private StoredEntry ReadMappedRow(TKey key, NpgsqlDataReader row)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = _serializer.Serialize(_plan.RowReader!(row));
+        }
+        catch (Exception ex)
+        {
+            throw new PostgreSqlMappingException(
+                string.Create(CultureInfo.InvariantCulture, $"The row of key '{key}' in {_plan.DisplayName} could not be turned into a {typeof(TValue).Name}: {ex.Message} ") +
+                "Fix the reader given to mapping.FromRow (read columns by name with row.GetOrdinal), or the serializer.",
+                ex);
+        }
+
+        long version = 0;
+        if (_plan.VersionColumn is { } versionColumn)
+        {
+            var ordinal = row.GetOrdinal(versionColumn.Name);
+            version = row.IsDBNull(ordinal) ? 0 : row.GetInt64(ordinal);
+        }
+        else if (_plan.UpdatedAtColumn is { } updatedAtColumn)
+        {
+            var ordinal = row.GetOrdinal(updatedAtColumn.Name);
+            version = row.IsDBNull(ordinal) ? 0 : Versioning.FromTimestamp(row.GetFieldValue<DateTimeOffset>(ordinal));
+        }
+
+        return new StoredEntry(bytes, version);
+    }
+}

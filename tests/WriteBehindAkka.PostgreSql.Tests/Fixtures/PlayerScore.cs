@@ -1,0 +1,3 @@
+namespace WriteBehindAkka.PostgreSql.Tests.Fixtures;
+
+public sealed record PlayerScore(long PlayerId, int Score);

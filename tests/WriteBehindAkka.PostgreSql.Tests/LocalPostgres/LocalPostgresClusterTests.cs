@@ -1,0 +1,173 @@
+using Npgsql;
+using WriteBehindAkka.LocalPostgres;
+using WriteBehindAkka.PostgreSql.Tests.Fixtures;
+
+namespace WriteBehindAkka.PostgreSql.Tests.LocalPostgres;
+
+/// <summary>Each test starts a cluster of its own, so that stopping or killing it disturbs no other test.</summary>
+public sealed class LocalPostgresClusterTests
+{
+    private static async Task<long> CountAsync(LocalPostgresCluster cluster, string sql)
+    {
+        // A fresh, unpooled connection: pooled ones die with the server they were opened to.
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteAsync(LocalPostgresCluster cluster, string sql) => await CountAsync(cluster, sql + "; SELECT 0");
+
+    private static bool ProcessExists(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z');
+
+    [LocalClusterFact]
+    public async Task StartAsync_Defaults_ServesLoopbackWithFsyncOff()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync();
+
+        Assert.True(cluster.IsRunning);
+        Assert.True(cluster.Port > 0);
+        Assert.True(ProcessExists(cluster.PostmasterPid));
+        Assert.True(File.Exists(Path.Combine(cluster.DataDirectory, "PG_VERSION")));
+        Assert.Equal(1L, await CountAsync(cluster, "SELECT count(*) FROM pg_settings WHERE name = 'fsync' AND setting = 'off'"));
+        Assert.Equal(1L, await CountAsync(cluster, "SELECT count(*) FROM pg_settings WHERE name = 'listen_addresses' AND setting = '127.0.0.1'"));
+    }
+
+    [LocalClusterFact]
+    public async Task StartAsync_BenchmarkOptions_AppliesServerSettings()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync(
+            new LocalPostgresOptions { Fsync = true, SynchronousCommit = "off", SharedBuffers = "64MB", MaxConnections = 42 });
+
+        Assert.Equal(
+            4L,
+            await CountAsync(
+                cluster,
+                "SELECT count(*) FROM pg_settings WHERE (name, setting) IN (('fsync', 'on'), ('synchronous_commit', 'off'), ('shared_buffers', '8192'), ('max_connections', '42'))"));
+    }
+
+    [LocalClusterFact]
+    public async Task StopAsync_ThenStartAgainAsync_KeepsDataAndPort()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync();
+        await ExecuteAsync(cluster, "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2)");
+        var (port, oldPid) = (cluster.Port, cluster.PostmasterPid);
+
+        await cluster.StopAsync();
+        Assert.False(cluster.IsRunning);
+        Assert.False(ProcessExists(oldPid));
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => CountAsync(cluster, "SELECT 1"));
+
+        await cluster.StartAgainAsync();
+
+        Assert.True(cluster.IsRunning);
+        Assert.Equal(port, cluster.Port);
+        Assert.NotEqual(oldPid, cluster.PostmasterPid);
+        Assert.Equal(2L, await CountAsync(cluster, "SELECT count(*) FROM t"));
+    }
+
+    [LocalClusterFact]
+    public async Task KillAsync_ThenStartAgainAsync_RecoversCommittedData()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync();
+        await ExecuteAsync(cluster, "CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 1000)");
+        var oldPid = cluster.PostmasterPid;
+
+        await cluster.KillAsync();
+
+        Assert.False(cluster.IsRunning);
+        Assert.False(ProcessExists(oldPid));
+        Assert.True(File.Exists(Path.Combine(cluster.DataDirectory, "postmaster.pid"))); // left as a crash leaves it
+
+        await cluster.StartAgainAsync();
+        Assert.Equal(1000L, await CountAsync(cluster, "SELECT count(*) FROM t"));
+
+        await cluster.KillAsync(); // and once more: a second crash recovers too
+        await cluster.StartAgainAsync();
+        Assert.Equal(1000L, await CountAsync(cluster, "SELECT count(*) FROM t"));
+    }
+
+    [LocalClusterFact]
+    public async Task StopAsync_WhenNotRunning_DoesNothing()
+    {
+        await using var cluster = await LocalPostgresCluster.StartAsync();
+        await cluster.StopAsync();
+
+        await cluster.StopAsync();
+        await cluster.KillAsync();
+
+        Assert.False(cluster.IsRunning);
+    }
+
+    [LocalClusterFact]
+    public async Task DisposeAsync_RunningCluster_StopsServerAndDeletesDirectory()
+    {
+        var cluster = await LocalPostgresCluster.StartAsync();
+        var (pid, directory) = (cluster.PostmasterPid, cluster.DataDirectory);
+
+        await cluster.DisposeAsync();
+
+        Assert.False(ProcessExists(pid));
+        Assert.False(Directory.Exists(directory));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => cluster.StartAgainAsync());
+    }
+
+    [LocalClusterFact]
+    public async Task StartAsync_GivenDataDirectoryKept_ReusesTheClusterNextTime()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using (var first = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory, KeepDataDirectory = true }))
+            {
+                await ExecuteAsync(first, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
+            }
+
+            await using var second = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory });
+
+            Assert.Equal(1L, await CountAsync(second, "SELECT count(*) FROM kept"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
+    public async Task StartAsync_PortTaken_ThrowsWithTheServerLogTail()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+
+        var error = await Assert.ThrowsAsync<LocalPostgresException>(() => LocalPostgresCluster.StartAsync(new LocalPostgresOptions { Port = port }));
+
+        Assert.Contains($"did not start on port {port}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("could not bind IPv4 address \"127.0.0.1\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_InvalidOptions_ThrowsOneMessageListingEveryProblem()
+    {
+        var options = new LocalPostgresOptions { Port = 0, SynchronousCommit = "sometimes", SharedBuffers = "lots", MaxConnections = 0, StartTimeout = TimeSpan.Zero };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => LocalPostgresCluster.StartAsync(options));
+
+        Assert.Equal(
+            string.Join(
+                Environment.NewLine,
+                "LocalPostgresOptions are invalid:",
+                "- Port is 0: use 1 to 65535, or leave it null to pick a free port.",
+                "- SynchronousCommit is 'sometimes': use one of on, off, local, remote_write, remote_apply, or leave it null.",
+                "- SharedBuffers is 'lots': use a whole number with an optional unit kB, MB, GB or TB (for example 256MB), or leave it null.",
+                "- MaxConnections is 0: use 1 to 10000.",
+                "- StartTimeout is 00:00:00: use 1 second to 1 hour."),
+            error.Message);
+    }
+
+    [Fact]
+    public void ExternalConnectionString_VariableName_IsDocumentedName()
+    {
+        Assert.Equal("WRITEBEHIND_PG_CONNECTION", LocalPostgresCluster.ExternalConnectionVariable);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Npgsql;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.PostgreSql.Tests;
+
+public sealed class PostgreSqlErrorClassifierTests
+{
+    private static PostgresException Server(string sqlState) => new("message", "ERROR", "ERROR", sqlState);
+
+    [Theory]
+    [InlineData("08000", StoreErrorKind.Transient)] // connection_exception
+    [InlineData("08006", StoreErrorKind.Transient)] // connection_failure
+    [InlineData("40001", StoreErrorKind.Transient)] // serialization_failure
+    [InlineData("40P01", StoreErrorKind.Transient)] // deadlock_detected
+    [InlineData("53300", StoreErrorKind.Transient)] // too_many_connections
+    [InlineData("53100", StoreErrorKind.Transient)] // disk_full
+    [InlineData("55P03", StoreErrorKind.Transient)] // lock_not_available
+    [InlineData("57014", StoreErrorKind.Transient)] // query_canceled
+    [InlineData("57P01", StoreErrorKind.Transient)] // admin_shutdown
+    [InlineData("57P02", StoreErrorKind.Transient)] // crash_shutdown
+    [InlineData("57P03", StoreErrorKind.Transient)] // cannot_connect_now
+    [InlineData("22001", StoreErrorKind.Permanent)] // string_data_right_truncation
+    [InlineData("22P02", StoreErrorKind.Permanent)] // invalid_text_representation
+    [InlineData("23505", StoreErrorKind.Permanent)] // unique_violation
+    [InlineData("23514", StoreErrorKind.Permanent)] // check_violation
+    [InlineData("42P01", StoreErrorKind.Permanent)] // undefined_table
+    [InlineData("42501", StoreErrorKind.Permanent)] // insufficient_privilege
+    [InlineData("0A000", StoreErrorKind.Permanent)] // feature_not_supported
+    public void Classify_PostgresException_FollowsSqlStateTable(string sqlState, StoreErrorKind expected)
+    {
+        Assert.Equal(expected, PostgreSqlErrorClassifier.Classify(Server(sqlState)));
+    }
+
+    public static TheoryData<Exception, StoreErrorKind> ClientErrors => new()
+    {
+        { new TimeoutException(), StoreErrorKind.Transient },
+        { new IOException("broken pipe"), StoreErrorKind.Transient },
+        { new SocketException((int)SocketError.ConnectionRefused), StoreErrorKind.Transient },
+        { new NpgsqlException("Exception while reading from stream", new IOException("reset")), StoreErrorKind.Transient },
+        { new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused)), StoreErrorKind.Transient },
+        { new NpgsqlException("The operation has timed out", new TimeoutException()), StoreErrorKind.Transient },
+        { new NpgsqlException("connection is broken"), StoreErrorKind.Transient },
+        { new OperationCanceledException("cancelled", Server("57014")), StoreErrorKind.Transient },
+        { new AggregateException(new IOException()), StoreErrorKind.Transient },
+        { new InvalidOperationException("wrapped", Server("40P01")), StoreErrorKind.Transient },
+        { new PostgreSqlMappingException("getter threw", new IOException()), StoreErrorKind.Permanent },
+        { new InvalidCastException("Writing values of 'System.String' is not supported for parameters having NpgsqlDbType 'Integer'."), StoreErrorKind.Permanent },
+        { new JsonException("bad"), StoreErrorKind.Permanent },
+        { new NpgsqlException("wrapped", Server("23505")), StoreErrorKind.Permanent },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClientErrors))]
+    public void Classify_ClientSideException_IsClassifiedByTypeAndCause(Exception error, StoreErrorKind expected)
+    {
+        Assert.Equal(expected, PostgreSqlErrorClassifier.Classify(error));
+    }
+}

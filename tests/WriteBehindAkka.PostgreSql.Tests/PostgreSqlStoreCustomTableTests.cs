@@ -1,0 +1,219 @@
+using Npgsql;
+using NpgsqlTypes;
+using WriteBehindAkka.PostgreSql.Tests.Fixtures;
+using WriteBehindAkka.Serialization;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.PostgreSql.Tests;
+
+/// <summary>A user's own table, <c>player_scores(player_id bigint primary key, score int, updated_at timestamptz)</c>.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
+{
+    private const long V1 = Records.BaseVersion + 1;
+    private const long V2 = Records.BaseVersion + 2;
+    private const long V3 = Records.BaseVersion + 3;
+
+    private readonly JsonValueSerializer<PlayerScore> _serializer = new();
+
+    public static TheoryData<PostgreSqlBatchForm> Forms => [PostgreSqlBatchForm.Unnest, PostgreSqlBatchForm.Copy];
+
+    private async Task<string> CreatePlayerScoresAsync(string extraColumns = "")
+    {
+        var table = PostgresFixture.NewTableName("player_scores");
+        await db.ExecuteAsync(
+            $"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score int CHECK (score >= 0), updated_at timestamptz{extraColumns})");
+        return table;
+    }
+
+    private static PostgreSqlTableMapping<long, PlayerScore> Mapping(string table) =>
+        new PostgreSqlTableMapping<long, PlayerScore>()
+            .Table(table)
+            .Key("player_id")
+            .Column("score", p => p.Score, NpgsqlDbType.Integer)
+            .UpdatedAtColumn("updated_at")
+            .FromRow(row => new PlayerScore(row.GetInt64(row.GetOrdinal("player_id")), row.GetInt32(row.GetOrdinal("score"))));
+
+    private PostgreSqlStore<long, PlayerScore> Store(PostgreSqlTableMapping<long, PlayerScore> mapping, PostgreSqlBatchForm form = PostgreSqlBatchForm.Unnest) =>
+        new(new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, BatchForm = form }, _serializer, mapping);
+
+    private WriteRecord<long> Score(long player, int score, long version) =>
+        Records.Upsert(player, _serializer.Serialize(new PlayerScore(player, score)), version);
+
+    private async Task<Dictionary<long, (int? Score, DateTime? UpdatedAt)>> RowsAsync(string table)
+    {
+        await using var command = db.DataSource.CreateCommand($"SELECT player_id, score, updated_at FROM \"{table}\"");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new Dictionary<long, (int?, DateTime?)>();
+        while (await reader.ReadAsync())
+        {
+            rows[reader.GetInt64(0)] = (reader.IsDBNull(1) ? null : reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetDateTime(2));
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_PlayerScoresGuardedByUpdatedAt_KeepsNewestAndLoadsThroughFromRow(PostgreSqlBatchForm form)
+    {
+        var table = await CreatePlayerScoresAsync();
+        await using var store = Store(Mapping(table), form);
+
+        await store.WriteBatchAsync([Score(1, 10, V1), Score(2, 20, V1), Score(3, 30, V1)], CancellationToken.None);
+        await store.WriteBatchAsync([Score(1, 11, V2), Records.Delete(2L, V2), Records.Delete(3L, V1 - 1)], CancellationToken.None);
+        await store.WriteBatchAsync([Score(1, 9, V1)], CancellationToken.None); // older: ignored
+
+        var rows = await RowsAsync(table);
+        Assert.Equal([1L, 3L], rows.Keys.Order());
+        Assert.Equal((11, Versioning.ToTimestamp(V2).UtcDateTime), rows[1L]);
+        Assert.Equal((30, Versioning.ToTimestamp(V1).UtcDateTime), rows[3L]);
+
+        var loaded = await store.LoadAsync(1L, CancellationToken.None);
+        Assert.NotNull(loaded);
+        Assert.Equal(new PlayerScore(1, 11), _serializer.Deserialize(loaded.Value));
+        Assert.Equal(V2, loaded.Version);
+        Assert.Null(await store.LoadAsync(2L, CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_VersionColumnMapped_GuardsOnVersion(PostgreSqlBatchForm form)
+    {
+        var table = await CreatePlayerScoresAsync(", version bigint");
+        await using var store = Store(Mapping(table).VersionColumn("version"), form);
+
+        await store.WriteBatchAsync([Score(1, 10, V2), Score(2, 20, V2)], CancellationToken.None);
+        await store.WriteBatchAsync([Score(1, 5, V1), Records.Delete(2L, V1), Score(3, 30, V3)], CancellationToken.None);
+
+        Assert.Equal(V2, await db.ScalarAsync<long>($"SELECT version FROM \"{table}\" WHERE player_id = 1"));
+        Assert.Equal([(1L, 10), (2L, 20), (3L, 30)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)).Order());
+        Assert.Equal(V2, (await store.LoadAsync(1L, CancellationToken.None))!.Version);
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_StoredGuardIsNull_RowCountsAsOlder(PostgreSqlBatchForm form)
+    {
+        var table = await CreatePlayerScoresAsync();
+        await db.ExecuteAsync($"INSERT INTO \"{table}\" VALUES (1, 1, NULL), (2, 2, NULL)");
+        await using var store = Store(Mapping(table), form);
+
+        await store.WriteBatchAsync([Score(1, 100, V1), Records.Delete(2L, V1)], CancellationToken.None);
+
+        Assert.Equal([(1L, 100)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_NoGuardMapped_AppliesOlderWrites(PostgreSqlBatchForm form)
+    {
+        var table = PostgresFixture.NewTableName("noguard");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score int)");
+        var mapping = new PostgreSqlTableMapping<long, PlayerScore>().Table(table).Key("player_id").Column("score", p => p.Score, NpgsqlDbType.Integer);
+        await using var store = Store(mapping, form);
+
+        await store.WriteBatchAsync([Score(1, 10, V2), Score(2, 20, V2)], CancellationToken.None);
+        await store.WriteBatchAsync([Score(1, 5, V1), Records.Delete(2L, V1)], CancellationToken.None);
+
+        Assert.Equal([(1L, 5)], (await ScoresWithoutGuardAsync(table)).Order());
+    }
+
+    private async Task<List<(long, int)>> ScoresWithoutGuardAsync(string table)
+    {
+        await using var command = db.DataSource.CreateCommand($"SELECT player_id, score FROM \"{table}\"");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(long, int)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetInt32(1)));
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_OneRecordViolatesCheck_WritesNothingAndIsPermanent(PostgreSqlBatchForm form)
+    {
+        var table = await CreatePlayerScoresAsync();
+        await using var store = Store(Mapping(table), form);
+        await store.WriteBatchAsync([Score(1, 10, V1), Score(2, 20, V1)], CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(async () => await store.WriteBatchAsync(
+            [Score(1, 11, V2), Records.Delete(2L, V2), Score(3, 30, V2), Score(4, -1, V2)],
+            CancellationToken.None));
+
+        Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
+        Assert.Equal(StoreErrorKind.Permanent, store.Classify(error));
+        Assert.Equal([(1L, 10), (2L, 20)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)).Order());
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_GetterThrows_ThrowsMappingExceptionClassifiedPermanent()
+    {
+        var table = await CreatePlayerScoresAsync();
+        var mapping = Mapping(table).Column("bonus", p => p.Score > 5 ? throw new ArgumentOutOfRangeException(nameof(p), "too high") : 0, NpgsqlDbType.Integer);
+        await using var store = Store(mapping);
+
+        var error = await Assert.ThrowsAsync<PostgreSqlMappingException>(
+            async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+
+        Assert.StartsWith($"The getter of column 'bonus' of public.{table} threw for key '1' (version {V1}): too high", error.Message, StringComparison.Ordinal);
+        Assert.IsType<ArgumentOutOfRangeException>(error.InnerException);
+        Assert.Equal(StoreErrorKind.Permanent, store.Classify(error));
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_BytesTheSerializerCannotRead_ThrowsMappingExceptionClassifiedPermanent()
+    {
+        var table = await CreatePlayerScoresAsync();
+        await using var store = Store(Mapping(table));
+
+        var error = await Assert.ThrowsAsync<PostgreSqlMappingException>(
+            async () => await store.WriteBatchAsync([Records.UpsertJson(1L, "{broken", V1)], CancellationToken.None));
+
+        Assert.StartsWith($"The value of key '1' (version {V1}) could not be deserialized to write it to public.{table}:", error.Message, StringComparison.Ordinal);
+        Assert.Equal(StoreErrorKind.Permanent, store.Classify(error));
+        Assert.Empty(await RowsAsync(table));
+    }
+
+    [Fact]
+    public async Task LoadAsync_CustomTableWithoutFromRow_ThrowsTellingToCallFromRow()
+    {
+        var table = await CreatePlayerScoresAsync();
+        var mapping = new PostgreSqlTableMapping<long, PlayerScore>().Table(table).Key("player_id").Column("score", p => p.Score, NpgsqlDbType.Integer);
+        await using var store = Store(mapping);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await store.LoadAsync(1L, CancellationToken.None));
+
+        Assert.StartsWith($"Read-through from public.{table} needs to know how to build a PlayerScore from a row: call mapping.FromRow(", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnsureTableAsync_CustomTable_ThrowsTellingToUseMigrations()
+    {
+        var table = await CreatePlayerScoresAsync();
+        await using var store = Store(Mapping(table));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.EnsureTableAsync());
+
+        Assert.Equal(
+            $"EnsureTableAsync creates the default key/value table only, but this store writes the custom table public.{table}: create that table with your own migrations.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task Constructor_MappingChangedAfterwards_KeepsTheMappingItWasGiven()
+    {
+        var table = await CreatePlayerScoresAsync();
+        var mapping = Mapping(table);
+        await using var store = Store(mapping);
+
+        mapping.Table("elsewhere").Column("missing", _ => 1, NpgsqlDbType.Integer);
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+
+        Assert.Equal($"public.{table}", store.TableName);
+        Assert.Single(await RowsAsync(table));
+    }
+}
