@@ -9,7 +9,8 @@ public sealed class ManualTimeProvider : TimeProvider
     private readonly object _gate = new();
     private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _utcNow;
-    private long _timestamp;
+    /// <summary>Starts well above zero, so that code using 0 as "no timestamp" is not fooled.</summary>
+    private long _timestamp = TimeSpan.TicksPerDay;
 
     /// <summary>Completed (and replaced) whenever a timer is armed, so a test can await "the system is now waiting on the clock".</summary>
     private TaskCompletionSource _timerArmed = new(TaskCreationOptions.RunContinuationsAsynchronously);

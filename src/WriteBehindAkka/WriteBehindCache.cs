@@ -97,6 +97,8 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
 
     long IMetricsSource.PendingBytes => _ctx.PendingBytes;
 
+    TimeSpan IMetricsSource.OldestPendingAge => OldestPendingAge();
+
     /// <summary>The shard that owns a key: the high bits of <c>hash * ShardCount</c>, so each shard owns a contiguous hash range.</summary>
     internal int ShardOf(TKey key) => (int)Math.BigMul(_hasher.Hash(key), (ulong)_shards.Length, out _);
 
@@ -121,7 +123,31 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
             writerRestarts += lane.Restarts;
         }
 
-        return new CacheStatistics(_ctx.PendingEntries, _ctx.PendingBytes, failed, shardRestarts, writerRestarts, Volatile.Read(ref _state) == Running);
+        return new CacheStatistics(_ctx.PendingEntries, _ctx.PendingBytes, failed, shardRestarts, writerRestarts, Volatile.Read(ref _state) == Running, OldestPendingAge());
+    }
+
+    private TimeSpan OldestPendingAge()
+    {
+        long oldest = long.MaxValue;
+        foreach (var shard in _shards)
+        {
+            long since = shard.OldestWaitingSince;
+            if (since != 0 && since < oldest)
+            {
+                oldest = since;
+            }
+        }
+
+        foreach (var lane in _lanes)
+        {
+            long since = lane.CurrentOldest;
+            if (since != 0 && since < oldest)
+            {
+                oldest = since;
+            }
+        }
+
+        return oldest == long.MaxValue || _ctx.PendingEntries == 0 ? TimeSpan.Zero : _ctx.Time.GetElapsedTime(oldest);
     }
 
     private void ThrowIfStopped()

@@ -8,4 +8,6 @@ internal interface IMetricsSource
     long PendingEntries { get; }
 
     long PendingBytes { get; }
+
+    TimeSpan OldestPendingAge { get; }
 }

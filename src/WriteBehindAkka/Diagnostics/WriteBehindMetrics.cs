@@ -27,12 +27,14 @@ public static class WriteBehindMetrics
     internal static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>("writebehind.commit.duration", "s", "Time the store took to commit one batch.");
     internal static readonly Counter<long> Retries = Meter.CreateCounter<long>("writebehind.retries", "{retry}", "Batch retries after transient store errors.");
     internal static readonly Counter<long> Restarts = Meter.CreateCounter<long>("writebehind.restarts", "{restart}", "Shard or writer loops restarted after a crash.");
+    internal static readonly Histogram<double> CommitLag = Meter.CreateHistogram<double>("writebehind.commit.lag", "s", "Time from the oldest write of a batch being accepted to the batch's commit.");
     internal static readonly Counter<long> WritesFailed = Meter.CreateCounter<long>("writebehind.writes.failed", "{write}", "Records the store refused for good.");
 
     static WriteBehindMetrics()
     {
         Meter.CreateObservableUpDownCounter("writebehind.pending.entries", () => Observe(s => s.PendingEntries), "{entry}", "Entries written but not yet committed.");
         Meter.CreateObservableUpDownCounter("writebehind.pending.bytes", () => Observe(s => s.PendingBytes), "By", "Value bytes of entries written but not yet committed.");
+        Meter.CreateObservableGauge("writebehind.lag", () => ObserveDouble(s => s.OldestPendingAge.TotalSeconds), "s", "Age of the oldest write not yet committed (database lag).");
     }
 
     internal static void Register(IMetricsSource source) => Sources.TryAdd(source, 0);
@@ -40,6 +42,14 @@ public static class WriteBehindMetrics
     internal static void Unregister(IMetricsSource source) => Sources.TryRemove(source, out _);
 
     internal static TagList Tags(string cache) => new() { { "writebehind.cache", cache } };
+
+    private static IEnumerable<Measurement<double>> ObserveDouble(Func<IMetricsSource, double> read)
+    {
+        foreach (var source in Sources.Keys)
+        {
+            yield return new Measurement<double>(read(source), Tags(source.Name));
+        }
+    }
 
     private static IEnumerable<Measurement<long>> Observe(Func<IMetricsSource, long> read)
     {

@@ -8,5 +8,6 @@ namespace WriteBehindAkka.Pipeline;
 /// <param name="Shard">The index of the shard that emitted it.</param>
 /// <param name="Entry">The shard's entry (read and changed only by that shard).</param>
 /// <param name="Record">The record as emitted.</param>
-internal readonly record struct PipelineItem<TKey>(int Shard, CacheEntry<TKey> Entry, WriteRecord<TKey> Record)
+/// <param name="DirtySince">When the oldest write it stands for was accepted (a <see cref="TimeProvider.GetTimestamp"/> reading).</param>
+internal readonly record struct PipelineItem<TKey>(int Shard, CacheEntry<TKey> Entry, WriteRecord<TKey> Record, long DirtySince)
     where TKey : notnull;

@@ -36,6 +36,9 @@ internal sealed class WriterLane<TKey>
 
     private long _restarts;
 
+    /// <summary>See <see cref="CurrentOldest"/>.</summary>
+    private long _currentOldest;
+
     /// <summary>Crashes since the last batch that went through, for the restart backoff.</summary>
     private int _consecutiveCrashes;
 
@@ -56,6 +59,9 @@ internal sealed class WriterLane<TKey>
     public ChannelWriter<PipelineItem<TKey>> Input => _input.Writer;
 
     public long Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>When the oldest write of the batch being written was accepted (a timestamp; 0 when idle).</summary>
+    public long CurrentOldest => Volatile.Read(ref _currentOldest);
 
     /// <summary>Test hook: the next batch throws inside the loop (not in the store) once.</summary>
     internal Exception? CrashOnNextBatch { get; set; }
@@ -116,6 +122,13 @@ internal sealed class WriterLane<TKey>
             while (batches.TryRead(out var batch))
             {
                 _current = batch;
+                long oldest = long.MaxValue;
+                foreach (var item in batch)
+                {
+                    oldest = Math.Min(oldest, item.DirtySince);
+                }
+
+                Volatile.Write(ref _currentOldest, oldest);
                 if (CrashOnNextBatch is { } crash)
                 {
                     CrashOnNextBatch = null;
@@ -125,6 +138,8 @@ internal sealed class WriterLane<TKey>
                 var outcomes = new Dictionary<int, BatchOutcome<TKey>>();
                 await WriteAsync(batch, outcomes, token).ConfigureAwait(false);
                 _current = null;
+                Volatile.Write(ref _currentOldest, 0);
+                WriteBehindMetrics.CommitLag.Record(_ctx.Time.GetElapsedTime(oldest).TotalSeconds, _ctx.Tags);
                 _consecutiveCrashes = 0;
                 foreach (var (shard, outcome) in outcomes)
                 {

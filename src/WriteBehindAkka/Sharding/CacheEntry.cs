@@ -28,8 +28,8 @@ internal sealed class CacheEntry<TKey>
     /// <summary>When the last commit was confirmed, in microseconds since the Unix epoch; 0 for never.</summary>
     public long CommittedAtMicros;
 
-    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading at which a dirty entry may be emitted (write delay).</summary>
-    public long EligibleAt;
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading when the entry last went from clean to dirty (write delay, lag).</summary>
+    public long DirtySince;
 
     /// <summary>The flush epoch of the oldest write not yet handed to the pipeline.</summary>
     public int DirtyEpoch;

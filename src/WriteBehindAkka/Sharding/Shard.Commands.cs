@@ -23,7 +23,7 @@ internal sealed partial class Shard<TKey>
             entry.Flags |= EntryFlags.Dirty;
             entry.DirtyEpoch = _epochs.Current;
             _epochs.Add(entry.DirtyEpoch);
-            entry.EligibleAt = _writeDelayTicks == 0 ? 0 : _ctx.Time.GetTimestamp() + _writeDelayTicks;
+            entry.DirtySince = _ctx.Time.GetTimestamp();
         }
 
         if (entry.Has(EntryFlags.Failed))

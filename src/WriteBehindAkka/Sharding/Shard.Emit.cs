@@ -15,6 +15,7 @@ internal sealed partial class Shard<TKey>
     {
         if (_pumping)
         {
+            PublishOldest();
             return;
         }
 
@@ -28,12 +29,14 @@ internal sealed partial class Shard<TKey>
                 continue;
             }
 
-            if (entry.EligibleAt != 0)
+            if (_writeDelayTicks != 0)
             {
                 now = now < 0 ? _ctx.Time.GetTimestamp() : now;
-                if (entry.EligibleAt > now)
+                long eligibleAt = entry.DirtySince + _writeDelayTicks;
+                if (eligibleAt > now)
                 {
-                    ArmTimer(entry.EligibleAt, now);
+                    ArmTimer(eligibleAt, now);
+                    PublishOldest();
                     return;
                 }
             }
@@ -43,10 +46,11 @@ internal sealed partial class Shard<TKey>
                 entry.Value is null ? WriteOperation.Delete : WriteOperation.Upsert,
                 entry.Value,
                 entry.Version);
-            if (!_lane.TryWrite(new PipelineItem<TKey>(_id, entry, record)))
+            if (!_lane.TryWrite(new PipelineItem<TKey>(_id, entry, record, entry.DirtySince)))
             {
                 _pumping = true;
                 _ = PumpAsync();
+                PublishOldest();
                 return;
             }
 
@@ -55,6 +59,14 @@ internal sealed partial class Shard<TKey>
             entry.InFlightVersion = entry.Version;
             entry.EmittedEpoch = entry.DirtyEpoch;
         }
+
+        PublishOldest();
+    }
+
+    /// <summary>Publishes when the oldest write still waiting here became dirty, for the lag gauge (0: none).</summary>
+    private void PublishOldest()
+    {
+        Volatile.Write(ref _oldestWaitingSince, _ready.TryPeek(out var head) && head.Has(EntryFlags.Dirty) ? head.DirtySince : 0);
     }
 
     /// <summary>Waits for room in the writer's input, then wakes the shard. Ends quietly when the pipeline closes.</summary>

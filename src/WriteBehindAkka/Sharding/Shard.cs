@@ -61,6 +61,9 @@ internal sealed partial class Shard<TKey>
     private long _pendingBytes;
     private long _restarts;
 
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading at which the oldest write waiting to be emitted became dirty; 0 when none waits.</summary>
+    private long _oldestWaitingSince;
+
     public Shard(int id, CacheContext<TKey> ctx, ChannelWriter<PipelineItem<TKey>> lane)
     {
         _id = id;
@@ -88,6 +91,9 @@ internal sealed partial class Shard<TKey>
     public long FailedCount => Volatile.Read(ref _failedCount);
 
     public long Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>When the oldest write waiting in this shard became dirty (a timestamp; 0 when none waits).</summary>
+    public long OldestWaitingSince => Volatile.Read(ref _oldestWaitingSince);
 
     /// <summary>Posts a system message; never blocks.</summary>
     public void Post(ShardSignal signal)

@@ -52,6 +52,26 @@ public sealed class StatusTests
     }
 
     [Fact]
+    public async Task GetStatistics_WriteHeldByStore_OldestPendingAgeIsTimeSinceAccepted()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, time: clock);
+        await cache.SetAsync("k", "v");
+        await store.ExpectBatchAsync(Harness.Within);
+
+        clock.Advance(TimeSpan.FromSeconds(3));
+        var held = cache.GetStatistics();
+        store.Resume();
+        await cache.FlushAsync().Within();
+        var drained = cache.GetStatistics();
+
+        Assert.Equal((1, TimeSpan.FromSeconds(3)), (held.PendingEntries, held.OldestPendingAge));
+        Assert.Equal((0, TimeSpan.Zero), (drained.PendingEntries, drained.OldestPendingAge));
+    }
+
+    [Fact]
     public async Task SetAsync_Committed_CompletesOnlyAfterStoreCommits()
     {
         var store = new InMemoryStore<string>();

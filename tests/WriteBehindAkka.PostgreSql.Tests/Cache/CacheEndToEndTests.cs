@@ -1,0 +1,129 @@
+using NpgsqlTypes;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.PostgreSql.Tests.Fixtures;
+using WriteBehindAkka.Serialization;
+
+namespace WriteBehindAkka.PostgreSql.Tests.Cache;
+
+/// <summary>The whole cache (shards, pipeline, store) against the assembly's PostgreSQL server.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CacheEndToEndTests(PostgresFixture db)
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    private static WriteBehindOptions Options => new() { ShardCount = 4, Parallelism = 2, MaxBatchSize = 500, MaxBatchDelay = TimeSpan.FromMilliseconds(5) };
+
+    [Fact]
+    public async Task DefaultTable_SetsDeletesAndRewrites_TableHoldsLatestValuesAtCommittedVersions()
+    {
+        var table = PostgresFixture.NewTableName("wb_default");
+        var serializer = new JsonValueSerializer<Profile>();
+        await using var store = new PostgreSqlStore<string, Profile>(
+            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table, CreateTableIfMissing = true }, serializer);
+        await store.EnsureTableAsync();
+        await using var cache = new WriteBehindCache<string, Profile>(store, Options, serializer);
+
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 1_000; i++)
+            {
+                await cache.SetAsync($"user-{i}", new Profile($"name-{i}", round));
+            }
+        }
+
+        for (int i = 0; i < 1_000; i += 10)
+        {
+            await cache.DeleteAsync($"user-{i}");
+        }
+
+        var flush = await cache.FlushAsync().WaitAsync(Within);
+        var rows = await ReadDefaultTableAsync(table);
+        var status = await cache.GetStatusAsync("user-1");
+
+        Assert.True(flush.AllCommitted);
+        Assert.Equal(900, rows.Count);
+        Assert.All(rows, row => Assert.Equal(2, serializer.Deserialize(row.Value.Json).Round));
+        Assert.False(rows.ContainsKey("user-10"));
+        Assert.Equal((WriteState.Completed, status.Version), (status.State, rows["user-1"].Version));
+        Assert.Equal(Versioning.ToTimestamp(status.Version), rows["user-1"].UpdatedAt);
+    }
+
+    [Fact]
+    public async Task DefaultTable_FreshCache_ReadsThroughWhatAnEarlierCacheWrote()
+    {
+        var table = PostgresFixture.NewTableName("wb_readthrough");
+        var serializer = new JsonValueSerializer<Profile>();
+        var storeOptions = new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table, CreateTableIfMissing = true };
+        await using (var store = new PostgreSqlStore<string, Profile>(storeOptions, serializer))
+        {
+            await using var first = new WriteBehindCache<string, Profile>(store, Options, serializer);
+            await first.SetAsync("ada", new Profile("Ada", 7));
+            Assert.True((await first.ShutdownAsync()).Flushed);
+        }
+
+        await using var store2 = new PostgreSqlStore<string, Profile>(storeOptions, serializer);
+        await using var second = new WriteBehindCache<string, Profile>(store2, Options, serializer);
+
+        Assert.Equal(new Profile("Ada", 7), await second.GetAsync("ada"));
+        Assert.False((await second.TryGetAsync("nobody")).Found);
+    }
+
+    [Fact]
+    public async Task CustomTable_PlayerScores_LatestScorePerPlayerWithUpdatedAtAsVersion()
+    {
+        var table = PostgresFixture.NewTableName("player_scores");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score int NOT NULL, updated_at timestamptz NOT NULL)");
+        var mapping = new PostgreSqlTableMapping<long, PlayerScore>()
+            .Table(table)
+            .Key("player_id")
+            .Column("score", s => s.Score, NpgsqlDbType.Integer)
+            .UpdatedAtColumn("updated_at")
+            .FromRow(row => new PlayerScore(row.GetInt64(row.GetOrdinal("player_id")), row.GetInt32(row.GetOrdinal("score"))));
+        var serializer = new JsonValueSerializer<PlayerScore>();
+        await using var store = new PostgreSqlStore<long, PlayerScore>(new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString }, serializer, mapping);
+        var expected = new Dictionary<long, (int Score, long Version)>();
+        await using (var cache = new WriteBehindCache<long, PlayerScore>(store, Options, serializer))
+        {
+            var random = new Random(7);
+            for (int i = 0; i < 5_000; i++)
+            {
+                long player = random.Next(200);
+                int score = random.Next(1_000_000);
+                var result = await cache.SetAsync(player, new PlayerScore(player, score), WriteConsistency.Accepted);
+                expected[player] = (score, result.Version);
+            }
+
+            Assert.True((await cache.FlushAsync().WaitAsync(Within)).AllCommitted);
+        }
+
+        var rows = new Dictionary<long, (int, long)>();
+        await using (var command = db.DataSource.CreateCommand($"SELECT player_id, score, updated_at FROM \"{table}\""))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows[reader.GetInt64(0)] = (reader.GetInt32(1), Versioning.FromTimestamp(reader.GetFieldValue<DateTimeOffset>(2)));
+            }
+        }
+
+        Assert.Equal(expected.OrderBy(kv => kv.Key), rows.OrderBy(kv => kv.Key));
+        await using var reader2 = new WriteBehindCache<long, PlayerScore>(store, Options, serializer);
+        var first = expected.First();
+        Assert.Equal(new PlayerScore(first.Key, first.Value.Score), await reader2.GetAsync(first.Key));
+    }
+
+    private async Task<Dictionary<string, (byte[] Json, long Version, DateTimeOffset UpdatedAt)>> ReadDefaultTableAsync(string table)
+    {
+        var rows = new Dictionary<string, (byte[], long, DateTimeOffset)>();
+        await using var command = db.DataSource.CreateCommand($"SELECT key, value::text, version, updated_at FROM \"{table}\"");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows[reader.GetString(0)] = (System.Text.Encoding.UTF8.GetBytes(reader.GetString(1)), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3));
+        }
+
+        return rows;
+    }
+
+    public sealed record Profile(string Name, int Round);
+}
