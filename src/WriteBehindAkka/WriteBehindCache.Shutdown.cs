@@ -40,9 +40,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         {
             try
             {
-                var result = await FlushCoreAsync(linked.Token).ConfigureAwait(false);
+                await FlushCoreAsync(linked.Token).ConfigureAwait(false);
                 flushed = true;
-                _ = result;
             }
             catch (OperationCanceledException)
             {
@@ -76,6 +75,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         WriteBehindMetrics.Unregister(this);
         var statistics = GetStatistics();
         var report = new ShutdownReport(flushed && statistics.PendingEntries == 0, statistics.PendingEntries, statistics.PendingBytes, statistics.FailedKeys);
+        if (_ctx.Journal is { } journal)
+        {
+            // Everything committed: the journal has nothing left to replay. Otherwise it keeps the backlog for the next start.
+            await journal.CloseAsync(deleteAll: report.Flushed).ConfigureAwait(false);
+        }
         if (report.Flushed)
         {
             Log.ShutdownComplete(_ctx.Logger, Name, report.FailedKeys);

@@ -57,11 +57,16 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         return Tell(CommandKind.Delete, key, null);
     }
 
-    private static void CheckConsistency(WriteConsistency consistency)
+    private void CheckConsistency(WriteConsistency consistency)
     {
-        if (consistency is not (WriteConsistency.Accepted or WriteConsistency.Committed))
+        if (consistency is not (WriteConsistency.Accepted or WriteConsistency.Journaled or WriteConsistency.Committed))
         {
-            throw new ArgumentOutOfRangeException(nameof(consistency), consistency, "Use WriteConsistency.Accepted or WriteConsistency.Committed.");
+            throw new ArgumentOutOfRangeException(nameof(consistency), consistency, "Use WriteConsistency.Accepted, Journaled or Committed.");
+        }
+
+        if (consistency == WriteConsistency.Journaled && _ctx.Journal is null)
+        {
+            throw new InvalidOperationException("WriteConsistency.Journaled needs the journal: set WriteBehindOptions.Journal, or use Accepted or Committed.");
         }
     }
 

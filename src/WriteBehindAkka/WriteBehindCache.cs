@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Journal;
 using WriteBehindAkka.Keys;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.Pipeline;
@@ -82,10 +83,19 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
         }
 
         _ctx.Shards = _shards;
+        var recovery = copy.Journal is { } journal ? OpenJournal(journal) : null;
         _shardLoops = Array.ConvertAll(_shards, shard => Task.Run(shard.RunAsync));
         _laneLoops = Array.ConvertAll(_lanes, lane => Task.Run(lane.RunAsync));
+        if (recovery is not null)
+        {
+            StartRecovery(recovery);
+        }
+
         WriteBehindMetrics.Register(this);
     }
+
+    /// <summary>What the journal found at start-up; <see cref="JournalRecoveryReport.Empty"/> without a journal.</summary>
+    public JournalRecoveryReport JournalRecovery { get; private set; } = JournalRecoveryReport.Empty;
 
     /// <inheritdoc />
     public string Name => _ctx.Name;
@@ -103,6 +113,8 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
     internal int ShardOf(TKey key) => (int)Math.BigMul(_hasher.Hash(key), (ulong)_shards.Length, out _);
 
     internal WriterLane<TKey>[] Lanes => _lanes;
+
+    internal WriteAheadJournal? Journal => _ctx.Journal;
 
     /// <summary>Test hook: makes a shard's loop throw on its next command.</summary>
     internal ValueTask CrashShardAsync(int shard) =>

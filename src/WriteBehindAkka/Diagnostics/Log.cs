@@ -26,6 +26,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Cache '{Cache}': stopped; every accepted write is committed ({Failed} keys failed).")]
     public static partial void ShutdownComplete(ILogger logger, string cache, long failed);
 
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "Cache '{Cache}': journal replayed {Segments} segments, {Records} records, {Keys} keys (torn tail bytes {TornTailBytes}, corrupt regions {CorruptRegions}, skipped segments {SkippedSegments}).")]
+    public static partial void JournalRecovered(ILogger logger, string cache, int segments, long records, long keys, long tornTailBytes, int corruptRegions, int skippedSegments);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal recovery: {Problem}")]
+    public static partial void JournalProblem(ILogger logger, string cache, string problem);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Cache '{Cache}': could not delete journal segments up to {Segment}; they will be retried at the next seal or start.")]
+    public static partial void JournalTruncationFailed(ILogger logger, Exception error, string cache, long segment);
+
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the store refused a batch of {Count} records ({Error}); splitting it to isolate the records at fault.")]
     public static partial void BatchSplitting(ILogger logger, string cache, int count, string error);
 }

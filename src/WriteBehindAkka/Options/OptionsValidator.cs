@@ -62,6 +62,7 @@ public static class OptionsValidator
         }
 
         ValidateRestart(options.Restart, problems);
+        ValidateJournal(options.Journal, problems);
         return problems;
     }
 
@@ -76,6 +77,39 @@ public static class OptionsValidator
             throw new ArgumentException(
                 "Invalid write-behind cache options:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems),
                 nameof(options));
+        }
+    }
+
+    private static void ValidateJournal(Journal.JournalOptions? journal, List<string> problems)
+    {
+        if (journal is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(journal.Directory))
+        {
+            problems.Add("Journal.Directory is empty; name a folder of its own for this cache's journal.");
+        }
+
+        if (!Enum.IsDefined(journal.FsyncPolicy))
+        {
+            problems.Add($"Journal.FsyncPolicy is {(int)journal.FsyncPolicy}; use Always, EverySecond or No.");
+        }
+
+        if (journal.FsyncInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"Journal.FsyncInterval is {journal.FsyncInterval}; it must be greater than zero.");
+        }
+
+        if (journal.SegmentBytes < 4096)
+        {
+            problems.Add($"Journal.SegmentBytes is {journal.SegmentBytes}; it must be at least 4096.");
+        }
+
+        if (journal.MaxJournalBytes < 2 * journal.SegmentBytes)
+        {
+            problems.Add($"Journal.MaxJournalBytes ({journal.MaxJournalBytes}) is less than two segments ({2 * journal.SegmentBytes} bytes); raise it or lower Journal.SegmentBytes.");
         }
     }
 

@@ -74,4 +74,11 @@ public sealed record WriteBehindOptions
     /// <summary>Retry and backoff for transient store errors and crashed writer loops.</summary>
     /// <value>The default value is <see cref="RestartSettings"/> with its defaults.</value>
     public RestartSettings Restart { get; init; } = new();
+
+    /// <summary>
+    /// The local write-ahead journal: with it, an acknowledged write survives a crash of the process (and, by the
+    /// fsync policy, of the machine) and is replayed at the next start. <see langword="null"/> turns it off.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (no journal: a crash loses what was not yet committed).</value>
+    public Journal.JournalOptions? Journal { get; init; }
 }

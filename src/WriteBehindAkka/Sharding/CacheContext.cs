@@ -73,5 +73,11 @@ internal sealed class CacheContext<TKey>
         }
     }
 
-    public bool IsOverBound() => PendingEntries >= Options.MaxPendingEntries || PendingBytes >= Options.MaxPendingBytes;
+    /// <summary>The journal, when the options turn it on.</summary>
+    public Journal.WriteAheadJournal? Journal { get; set; }
+
+    public bool IsOverBound() =>
+        PendingEntries >= Options.MaxPendingEntries
+        || PendingBytes >= Options.MaxPendingBytes
+        || (Journal is { } journal && journal.TotalBytes >= Options.Journal!.MaxJournalBytes);
 }

@@ -12,6 +12,9 @@ internal enum CommandKind : byte
     /// <summary>Nothing to do: a doorbell rung when signals wait in the shard's system queue.</summary>
     Wake,
 
+    /// <summary>Loads writes replayed from the journal.</summary>
+    Recover,
+
     /// <summary>Throws inside the shard loop (supervision tests).</summary>
     Crash,
 }

@@ -41,7 +41,25 @@ internal sealed partial class Shard<TKey>
         }
 
         WriteBehindMetrics.WritesAccepted.Add(1, _ctx.Tags);
-        if (command.Reply is TaskCompletionSource<WriteResult> reply)
+        var reply = command.Reply as TaskCompletionSource<WriteResult>;
+        if (_ctx.Journal is { } journal)
+        {
+            // The journal answers Accepted/Journaled Asks once its fsync policy is met.
+            bool journalAnswers = reply is not null && command.Consistency != WriteConsistency.Committed;
+            journal.Append(new Journal.JournalAppend(
+                Journal.JournalKeyCodec<TKey>.Encode(command.Key),
+                entry.Value,
+                entry.Version,
+                entry.Value is null ? Storage.WriteOperation.Delete : Storage.WriteOperation.Upsert,
+                journalAnswers ? reply : null,
+                command.Consistency == WriteConsistency.Journaled));
+            if (journalAnswers)
+            {
+                return;
+            }
+        }
+
+        if (reply is not null)
         {
             if (command.Consistency == WriteConsistency.Committed)
             {
@@ -53,6 +71,34 @@ internal sealed partial class Shard<TKey>
                 reply.TrySetResult(new WriteResult(entry.Version, WriteConsistency.Accepted));
             }
         }
+    }
+
+    /// <summary>Loads writes replayed from the journal as pending entries (before any user command).</summary>
+    private void Recover(RecoveryBatch<TKey> batch)
+    {
+        foreach (var (key, value, version) in batch.Entries)
+        {
+            _clock.Observe(version);
+            if (_entries.ContainsKey(key))
+            {
+                continue;
+            }
+
+            var entry = new CacheEntry<TKey>(key)
+            {
+                Value = value,
+                Version = version,
+                Flags = EntryFlags.Dirty,
+                DirtyEpoch = _epochs.Current,
+                DirtySince = _ctx.Time.GetTimestamp(),
+            };
+            _epochs.Add(entry.DirtyEpoch);
+            _entries.Add(key, entry);
+            Account(entry, wasPending: false);
+            Enqueue(entry);
+        }
+
+        batch.Done.TrySetResult();
     }
 
     private void Get(TKey key, TaskCompletionSource<byte[]?> reply)

@@ -197,6 +197,9 @@ internal sealed partial class Shard<TKey>
                     _epochs.AddWaiter((TaskCompletionSource<long>)command.Reply!);
                     _epochs.Release(_failedCount);
                     break;
+                case CommandKind.Recover:
+                    Recover((RecoveryBatch<TKey>)command.Reply!);
+                    break;
                 case CommandKind.Crash:
                     throw new InvalidOperationException($"Shard {_id} was asked to crash (supervision test).");
                 case CommandKind.Wake:
@@ -234,6 +237,9 @@ internal sealed partial class Shard<TKey>
                 break;
             case TaskCompletionSource<long> flush:
                 flush.TrySetException(error);
+                break;
+            case RecoveryBatch<TKey> recovery:
+                recovery.Done.TrySetException(error);
                 break;
         }
     }

@@ -1,0 +1,88 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.Journal;
+
+/// <summary>
+/// The on-disk format. A segment is a 16-byte header (magic "WBJL", format version, reserved, segment number)
+/// followed by records. A record is: magic "WBR1" (4 bytes), payload length (4), CRC-32C of the payload (4), then
+/// the payload: operation (1), version (8), key length (4), key, value length (4), value. Every number is
+/// little-endian. The record magic lets recovery find the next good record after a damaged one.
+/// </summary>
+internal static class JournalFormat
+{
+    public const uint SegmentMagic = 0x4C4A4257; // "WBJL"
+    public const uint RecordMagic = 0x31524257;  // "WBR1"
+    public const ushort FormatVersion = 1;
+    public const int SegmentHeaderBytes = 16;
+    public const int RecordHeaderBytes = 12;
+    public const int MaxPayloadBytes = 256 * 1024 * 1024;
+    public const string SegmentPattern = "segment-*.wbj";
+
+    public static string SegmentName(long number) => $"segment-{number:D12}.wbj";
+
+    public static bool TryParseSegmentNumber(string path, out long number)
+    {
+        string name = Path.GetFileNameWithoutExtension(path);
+        number = 0;
+        return name.StartsWith("segment-", StringComparison.Ordinal) && long.TryParse(name.AsSpan(8), out number);
+    }
+
+    public static byte[] SegmentHeader(long number)
+    {
+        var header = new byte[SegmentHeaderBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, SegmentMagic);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), FormatVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), number);
+        return header;
+    }
+
+    /// <summary>Appends one record to <paramref name="buffer"/>.</summary>
+    public static void WriteRecord(ArrayBufferWriter<byte> buffer, WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        int payloadLength = 1 + 8 + 4 + key.Length + 4 + value.Length;
+        var span = buffer.GetSpan(RecordHeaderBytes + payloadLength);
+        var payload = span.Slice(RecordHeaderBytes, payloadLength);
+        payload[0] = (byte)operation;
+        BinaryPrimitives.WriteInt64LittleEndian(payload[1..], version);
+        BinaryPrimitives.WriteInt32LittleEndian(payload[9..], key.Length);
+        key.CopyTo(payload[13..]);
+        BinaryPrimitives.WriteInt32LittleEndian(payload[(13 + key.Length)..], value.Length);
+        value.CopyTo(payload[(17 + key.Length)..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span, RecordMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], payloadLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], Crc32C.Compute(payload));
+        buffer.Advance(RecordHeaderBytes + payloadLength);
+    }
+
+    /// <summary>Decodes a payload whose checksum was verified; false when its inner lengths do not add up.</summary>
+    public static bool TryReadPayload(ReadOnlySpan<byte> payload, out JournalRecord record)
+    {
+        record = default;
+        if (payload.Length < 17 || payload[0] > (byte)WriteOperation.Delete)
+        {
+            return false;
+        }
+
+        long version = BinaryPrimitives.ReadInt64LittleEndian(payload[1..]);
+        int keyLength = BinaryPrimitives.ReadInt32LittleEndian(payload[9..]);
+        if (keyLength < 0 || 13 + keyLength + 4 > payload.Length)
+        {
+            return false;
+        }
+
+        int valueLength = BinaryPrimitives.ReadInt32LittleEndian(payload[(13 + keyLength)..]);
+        if (valueLength < 0 || 17 + keyLength + valueLength != payload.Length)
+        {
+            return false;
+        }
+
+        record = new JournalRecord(
+            (WriteOperation)payload[0],
+            version,
+            payload.Slice(13, keyLength).ToArray(),
+            payload.Slice(17 + keyLength, valueLength).ToArray());
+        return true;
+    }
+}

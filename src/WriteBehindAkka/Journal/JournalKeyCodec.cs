@@ -1,0 +1,44 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+
+namespace WriteBehindAkka.Journal;
+
+/// <summary>Turns keys into bytes for journal records and back: fixed layouts for the built-in key types, JSON for others.</summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+internal static class JournalKeyCodec<TKey>
+{
+    public static byte[] Encode(TKey key)
+    {
+        switch (key)
+        {
+            case string text:
+                return Encoding.UTF8.GetBytes(text);
+            case long number:
+                var eight = new byte[8];
+                BinaryPrimitives.WriteInt64LittleEndian(eight, number);
+                return eight;
+            case int number:
+                var four = new byte[4];
+                BinaryPrimitives.WriteInt32LittleEndian(four, number);
+                return four;
+            case Guid id:
+                return id.ToByteArray();
+            default:
+                return JsonSerializer.SerializeToUtf8Bytes(key);
+        }
+    }
+
+    public static TKey Decode(ReadOnlySpan<byte> data)
+    {
+        object key = typeof(TKey) switch
+        {
+            var t when t == typeof(string) => Encoding.UTF8.GetString(data),
+            var t when t == typeof(long) => BinaryPrimitives.ReadInt64LittleEndian(data),
+            var t when t == typeof(int) => BinaryPrimitives.ReadInt32LittleEndian(data),
+            var t when t == typeof(Guid) => new Guid(data),
+            _ => JsonSerializer.Deserialize<TKey>(data)!,
+        };
+        return (TKey)key;
+    }
+}

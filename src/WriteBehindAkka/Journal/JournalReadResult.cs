@@ -1,0 +1,8 @@
+namespace WriteBehindAkka.Journal;
+
+/// <summary>What <see cref="JournalReader"/> found.</summary>
+/// <param name="Records">Intact records, oldest first.</param>
+/// <param name="Report">The report (its key count is filled in by the cache).</param>
+/// <param name="Replayable">Segments that were read (number and size): deleted once their writes are committed.</param>
+/// <param name="HighestSegment">The highest segment number in the folder, read or not.</param>
+internal sealed record JournalReadResult(List<JournalRecord> Records, JournalRecoveryReport Report, List<(long Number, long Bytes)> Replayable, long HighestSegment);

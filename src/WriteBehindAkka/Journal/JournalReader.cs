@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+
+namespace WriteBehindAkka.Journal;
+
+/// <summary>Reads a journal folder at start-up: every intact record, in order, and a report of what was not intact.</summary>
+internal static class JournalReader
+{
+    public static JournalReadResult Read(string directory)
+    {
+        var records = new List<JournalRecord>();
+        var problems = new List<string>();
+        var replayable = new List<(long Number, long Bytes)>();
+        long tornTail = 0, highest = 0;
+        int corrupt = 0, skipped = 0, segments = 0;
+        var files = Directory.Exists(directory) ? Directory.GetFiles(directory, JournalFormat.SegmentPattern) : [];
+        foreach (var (number, path) in files
+            .Select(path => JournalFormat.TryParseSegmentNumber(path, out long n) ? (n, path) : (-1, path))
+            .Where(f => f.Item1 >= 0)
+            .OrderBy(f => f.Item1))
+        {
+            segments++;
+            highest = Math.Max(highest, number);
+            byte[] data = File.ReadAllBytes(path);
+            string name = Path.GetFileName(path);
+            if (data.Length < JournalFormat.SegmentHeaderBytes)
+            {
+                if (data.Length > 0)
+                {
+                    tornTail += data.Length;
+                    problems.Add($"{name}: only {data.Length} bytes, less than a segment header; treated as an empty segment cut short by a crash.");
+                }
+
+                replayable.Add((number, data.Length));
+                continue;
+            }
+
+            if (BinaryPrimitives.ReadUInt32LittleEndian(data) != JournalFormat.SegmentMagic)
+            {
+                skipped++;
+                problems.Add($"{name}: the header is not a WriteBehindAkka journal segment header; the file was left in place and not replayed.");
+                continue;
+            }
+
+            ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(4));
+            if (version != JournalFormat.FormatVersion)
+            {
+                skipped++;
+                problems.Add($"{name}: format version {version} is not this library's version {JournalFormat.FormatVersion} (written by a newer WriteBehindAkka?); the file was left in place and not replayed. Open the folder with that version, or move the file away.");
+                continue;
+            }
+
+            replayable.Add((number, data.Length));
+            ScanRecords(data, name, records, problems, ref tornTail, ref corrupt);
+        }
+
+        return new JournalReadResult(records, new JournalRecoveryReport(segments, records.Count, 0, tornTail, corrupt, skipped, problems), replayable, highest);
+    }
+
+    private static void ScanRecords(byte[] data, string name, List<JournalRecord> records, List<string> problems, ref long tornTail, ref int corrupt)
+    {
+        int position = JournalFormat.SegmentHeaderBytes;
+        while (position < data.Length)
+        {
+            var outcome = TryRecordAt(data, position, out var record, out int length);
+            if (outcome == RecordOutcome.Intact)
+            {
+                records.Add(record);
+                position += length;
+                continue;
+            }
+
+            int next = FindNextRecord(data, position + 1);
+            if (next < 0)
+            {
+                long rest = data.Length - position;
+                if (outcome == RecordOutcome.Incomplete)
+                {
+                    tornTail += rest;
+                    problems.Add($"{name}: the last {rest} bytes (from offset {position}) hold an incomplete record, a write cut short by a crash; ignored.");
+                }
+                else
+                {
+                    corrupt++;
+                    problems.Add($"{name}: {rest} damaged bytes from offset {position} to the end (bad checksum or lengths); skipped.");
+                }
+
+                return;
+            }
+
+            corrupt++;
+            problems.Add($"{name}: {next - position} damaged bytes from offset {position} (bad checksum or lengths); skipped, recovery resumed at offset {next}.");
+            position = next;
+        }
+    }
+
+    private static int FindNextRecord(byte[] data, int from)
+    {
+        for (int i = from; i <= data.Length - JournalFormat.RecordHeaderBytes; i++)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i)) == JournalFormat.RecordMagic
+                && TryRecordAt(data, i, out _, out _) == RecordOutcome.Intact)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static RecordOutcome TryRecordAt(byte[] data, int position, out JournalRecord record, out int length)
+    {
+        record = default;
+        length = 0;
+        if (data.Length - position < JournalFormat.RecordHeaderBytes)
+        {
+            return RecordOutcome.Incomplete;
+        }
+
+        var header = data.AsSpan(position);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != JournalFormat.RecordMagic)
+        {
+            return RecordOutcome.Damaged;
+        }
+
+        int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        if (payloadLength < 0 || payloadLength > JournalFormat.MaxPayloadBytes)
+        {
+            return RecordOutcome.Damaged;
+        }
+
+        if ((long)position + JournalFormat.RecordHeaderBytes + payloadLength > data.Length)
+        {
+            return RecordOutcome.Incomplete;
+        }
+
+        var payload = data.AsSpan(position + JournalFormat.RecordHeaderBytes, payloadLength);
+        if (Crc32C.Compute(payload) != BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) || !JournalFormat.TryReadPayload(payload, out record))
+        {
+            return RecordOutcome.Damaged;
+        }
+
+        length = JournalFormat.RecordHeaderBytes + payloadLength;
+        return RecordOutcome.Intact;
+    }
+
+    private enum RecordOutcome
+    {
+        Intact,
+        Incomplete,
+        Damaged,
+    }
+}

@@ -1,0 +1,88 @@
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Journal;
+using WriteBehindAkka.Sharding;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka;
+
+/// <content>The journal: replay at start-up, truncation behind commits.</content>
+public sealed partial class WriteBehindCache<TKey, TValue>
+{
+    /// <summary>Opens the journal and sorts the newest replayed version of each key by shard.</summary>
+    private RecoveryBatch<TKey>[] OpenJournal(JournalOptions options)
+    {
+        var journal = WriteAheadJournal.Open(
+            options,
+            _ctx.Time,
+            onSealed: number => _ = Task.Run(() => TruncateAsync(number)),
+            onSpaceFreed: _ctx.Gate.Open,
+            out var read);
+        _ctx.Journal = journal;
+        var newest = new Dictionary<TKey, (byte[]? Value, long Version)>();
+        foreach (var record in read.Records)
+        {
+            var key = JournalKeyCodec<TKey>.Decode(record.Key);
+            if (!newest.TryGetValue(key, out var known) || record.Version > known.Version)
+            {
+                newest[key] = (record.Operation == WriteOperation.Delete ? null : record.Value, record.Version);
+            }
+        }
+
+        var batches = new RecoveryBatch<TKey>[_shards.Length];
+        for (int i = 0; i < batches.Length; i++)
+        {
+            batches[i] = new RecoveryBatch<TKey>();
+        }
+
+        foreach (var (key, (value, version)) in newest)
+        {
+            batches[ShardOf(key)].Entries.Add((key, value, version));
+        }
+
+        JournalRecovery = read.Report with { Keys = newest.Count };
+        if (read.Report.Segments > 0)
+        {
+            Log.JournalRecovered(_ctx.Logger, Name, JournalRecovery.Segments, JournalRecovery.Records, JournalRecovery.Keys, JournalRecovery.TornTailBytes, JournalRecovery.CorruptRegions, JournalRecovery.SkippedSegments);
+            foreach (var problem in JournalRecovery.Problems)
+            {
+                Log.JournalProblem(_ctx.Logger, Name, problem);
+            }
+        }
+
+        return batches;
+    }
+
+    /// <summary>Hands each shard its replayed writes (ahead of any user command), then truncates the old segments once they are committed.</summary>
+    private void StartRecovery(RecoveryBatch<TKey>[] batches)
+    {
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            bool queued = _shards[i].Mailbox.TryWrite(new ShardCommand<TKey>(CommandKind.Recover, default!, null, batches[i], default));
+            System.Diagnostics.Debug.Assert(queued, "a new shard's mailbox has room");
+        }
+
+        long recoveredUpTo = _ctx.Journal!.RecoveredUpTo;
+        if (recoveredUpTo > 0)
+        {
+            _ = Task.Run(() => TruncateAsync(recoveredUpTo));
+        }
+    }
+
+    /// <summary>Deletes sealed segments up to <paramref name="number"/> once every write accepted before now is committed.</summary>
+    private async Task TruncateAsync(long number)
+    {
+        try
+        {
+            await FlushCoreAsync(_ctx.Stop.Token).ConfigureAwait(false);
+            _ctx.Journal!.DeleteSealedUpTo(number);
+        }
+        catch (Exception error) when (error is OperationCanceledException or System.Threading.Channels.ChannelClosedException or ObjectDisposedException)
+        {
+            // Shutting down: the segments stay for the next start.
+        }
+        catch (IOException error)
+        {
+            Log.JournalTruncationFailed(_ctx.Logger, error, Name, number);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+using WriteBehindAkka.Journal;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Journal;
+
+public sealed class JournalTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-journal-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private string Folder(string name) => Path.Combine(_root, name);
+
+    private static WriteBehindOptions Options(string folder, FsyncPolicy policy = FsyncPolicy.Always, long segmentBytes = 64 * 1024) =>
+        Harness.Options(o => o with
+        {
+            MaxBatchSize = 64,
+            MaxBatchDelay = TimeSpan.FromMilliseconds(1),
+            Journal = new JournalOptions { Directory = folder, FsyncPolicy = policy, SegmentBytes = segmentBytes, MaxJournalBytes = 64 * segmentBytes },
+        });
+
+    /// <summary>Copies the segments as they are on disk now: what a crash at this instant would leave.</summary>
+    private string SnapshotAsCrashed(string folder, string name)
+    {
+        var copy = Folder(name);
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj"))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        return copy;
+    }
+
+    private async Task<string> CrashedJournalAsync(int keys, string name = "crashed")
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var folder = Folder("live-" + name);
+        var cache = Harness.Cache(store, Options(folder));
+        for (int i = 0; i < keys; i++)
+        {
+            await cache.SetAsync($"k{i}", $"v{i}");
+        }
+
+        await cache.SetAsync("k0", "latest");
+        await cache.DeleteAsync("k1");
+        var snapshot = SnapshotAsCrashed(folder, name);
+        store.Resume();
+        await cache.DisposeAsync();
+        return snapshot;
+    }
+
+    [Fact]
+    public async Task Recovery_AfterCrash_EveryAcknowledgedWriteReplayedAtItsNewestVersion()
+    {
+        var crashed = await CrashedJournalAsync(100);
+        var store = new InMemoryStore<string>();
+
+        await using var cache = Harness.Cache(store, Options(crashed));
+        var flush = await cache.FlushAsync().Within();
+
+        Assert.True(flush.AllCommitted);
+        Assert.Equal(new JournalRecoveryReport(1, 102, 100, 0, 0, 0, []), cache.JournalRecovery with { Problems = [] });
+        Assert.Equal(99, store.Rows.Count);
+        Assert.Equal("latest", Harness.Text(store.Rows["k0"].Value));
+        Assert.False(store.Rows.ContainsKey("k1"));
+        Assert.Equal("v99", await cache.GetAsync("k99"));
+    }
+
+    [Fact]
+    public async Task Recovery_NewWritesAfterReplay_GetHigherVersionsThanReplayed()
+    {
+        var crashed = await CrashedJournalAsync(3);
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Options(crashed));
+
+        var write = await cache.SetAsync("k2", "new", WriteConsistency.Committed).AsTask().Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal("new", Harness.Text(store.Rows["k2"].Value));
+        Assert.Equal(write.Version, store.Rows["k2"].Version);
+    }
+
+    [Fact]
+    public async Task Recovery_TruncatedTail_ReportsTornTailAndRecoversTheRest()
+    {
+        var crashed = await CrashedJournalAsync(50);
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
+        var bytes = File.ReadAllBytes(segment);
+        File.WriteAllBytes(segment, bytes[..^7]);
+        var store = new InMemoryStore<string>();
+
+        await using var cache = Harness.Cache(store, Options(crashed));
+        await cache.FlushAsync().Within();
+
+        var report = cache.JournalRecovery;
+        Assert.Equal((51L, 0, 1), (report.Records, report.CorruptRegions, report.Segments));
+        Assert.True(report.TornTailBytes > 7);
+        Assert.Contains("hold an incomplete record, a write cut short by a crash; ignored.", Assert.Single(report.Problems));
+        Assert.Equal("latest", Harness.Text(store.Rows["k0"].Value));
+        Assert.True(store.Rows.ContainsKey("k1"), "the torn record was the delete of k1, so k1's earlier set stands");
+    }
+
+    [Fact]
+    public async Task Recovery_FlippedByteInMiddle_SkipsOnlyTheDamagedRecord()
+    {
+        var crashed = await CrashedJournalAsync(50);
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
+        var bytes = File.ReadAllBytes(segment);
+        bytes[bytes.Length / 2] ^= 0x5A;
+        File.WriteAllBytes(segment, bytes);
+        var store = new InMemoryStore<string>();
+
+        await using var cache = Harness.Cache(store, Options(crashed));
+        await cache.FlushAsync().Within();
+
+        var report = cache.JournalRecovery;
+        Assert.Equal((51L, 1, 0L), (report.Records, report.CorruptRegions, report.TornTailBytes));
+        Assert.Matches(@"^segment-\d{12}\.wbj: \d+ damaged bytes from offset \d+ \(bad checksum or lengths\); skipped, recovery resumed at offset \d+\.$", Assert.Single(report.Problems));
+        Assert.Equal(48, store.Rows.Count);
+    }
+
+    [Fact]
+    public async Task Recovery_EmptySegmentAndNewerFormat_EmptyIgnoredNewerLeftInPlace()
+    {
+        var crashed = await CrashedJournalAsync(5);
+        File.WriteAllBytes(Path.Combine(crashed, JournalFormat.SegmentName(900)), []);
+        var newer = JournalFormat.SegmentHeader(901);
+        newer[4] = 2;
+        File.WriteAllBytes(Path.Combine(crashed, JournalFormat.SegmentName(901)), newer);
+        var store = new InMemoryStore<string>();
+
+        await using (var cache = Harness.Cache(store, Options(crashed)))
+        {
+            await cache.FlushAsync().Within();
+            var report = cache.JournalRecovery;
+            Assert.Equal((3, 7L, 1), (report.Segments, report.Records, report.SkippedSegments));
+            Assert.Equal(
+                "segment-000000000901.wbj: format version 2 is not this library's version 1 (written by a newer WriteBehindAkka?); the file was left in place and not replayed. Open the folder with that version, or move the file away.",
+                Assert.Single(report.Problems));
+        }
+
+        Assert.Equal(4, store.Rows.Count);
+        Assert.True(File.Exists(Path.Combine(crashed, JournalFormat.SegmentName(901))));
+    }
+
+    [Fact]
+    public async Task Truncation_SteadyLoadWithCommits_JournalStaysBounded()
+    {
+        var store = new InMemoryStore<string>();
+        var folder = Folder("steady");
+        await using var cache = Harness.Cache(store, Options(folder, segmentBytes: 8 * 1024));
+        long largest = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            await cache.SetAsync($"k{i % 500}", new string('x', 40) + i);
+            if (i % 1000 == 999)
+            {
+                await cache.FlushAsync().Within();
+                largest = Math.Max(largest, cache.Journal!.TotalBytes);
+            }
+        }
+
+        await cache.FlushAsync().Within();
+        await cache.SetAsync("last", "x");
+        await cache.FlushAsync().Within();
+
+        // 20,000 records of ~70 bytes are ~1.4 MB; commits let sealed segments go, so a few segments remain at most.
+        Assert.InRange(largest, 1, 200 * 1024);
+        Assert.InRange(Directory.GetFiles(folder, "segment-*.wbj").Length, 1, 25);
+    }
+
+    [Fact]
+    public async Task Shutdown_Flushed_DeletesSegments_Unflushed_KeepsThemForReplay()
+    {
+        var flushedFolder = Folder("flushed");
+        await using (var cache = Harness.Cache(new InMemoryStore<string>(), Options(flushedFolder)))
+        {
+            await cache.SetAsync("k", "v");
+        }
+
+        var keptFolder = Folder("kept");
+        var down = new InMemoryStore<string>();
+        down.Pause();
+        var clock = new ManualTimeProvider();
+        var stuck = Harness.Cache(down, Options(keptFolder) with { ShutdownTimeout = TimeSpan.Zero }, clock);
+        await stuck.SetAsync("k", "v");
+        var report = await stuck.ShutdownAsync().Within();
+        var store = new InMemoryStore<string>();
+        await using var next = Harness.Cache(store, Options(keptFolder));
+        await next.FlushAsync().Within();
+
+        Assert.Empty(Directory.GetFiles(flushedFolder, "segment-*.wbj"));
+        Assert.False(report.Flushed);
+        Assert.Equal("v", Harness.Text(store.Rows["k"].Value));
+    }
+
+    [Fact]
+    public async Task Ack_FsyncPolicies_AlwaysFsyncsBeforeAckEverySecondOnTimerJournaledForces()
+    {
+        var clock = new ManualTimeProvider();
+        await using var always = Harness.Cache(new InMemoryStore<string>(), Options(Folder("always")), clock);
+        await always.SetAsync("k", "v");
+        Assert.True(always.Journal!.Fsyncs >= 1);
+
+        await using var everySecond = Harness.Cache(new InMemoryStore<string>(), Options(Folder("every"), FsyncPolicy.EverySecond), clock);
+        await everySecond.SetAsync("k", "v");
+        long before = everySecond.Journal!.Fsyncs;
+        await everySecond.SetAsync("k2", "v", WriteConsistency.Journaled);
+        long afterJournaled = everySecond.Journal.Fsyncs;
+        await everySecond.SetAsync("k3", "v");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        using var budget = new CancellationTokenSource(Harness.Within);
+        while (everySecond.Journal.Fsyncs == afterJournaled)
+        {
+            await Task.Delay(1, budget.Token);
+        }
+
+        Assert.Equal(0, before);
+        Assert.Equal(1, afterJournaled);
+    }
+
+    [Fact]
+    public async Task JournalWriteError_WriteFailsWithClearErrorInsteadOfAck()
+    {
+        await using var cache = Harness.Cache(new InMemoryStore<string>(), Options(Folder("broken")));
+        cache.Journal!.FaultInjector = () => new IOException("No space left on device");
+
+        var error = await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("k", "v").AsTask().Within());
+        cache.Journal.FaultInjector = null;
+        await cache.SetAsync("k2", "v");
+
+        Assert.StartsWith("The write at version ", error.Message);
+        Assert.EndsWith("was applied in memory but its journal record could not be written (No space left on device), so it was not acknowledged. Check the free space and permissions of '" + Folder("broken") + "'.", error.Message);
+    }
+
+    [Fact]
+    public async Task Journaled_WithoutJournal_ThrowsNamingTheOption()
+    {
+        await using var cache = Harness.Cache(new InMemoryStore<string>());
+
+        var error = Assert.Throws<InvalidOperationException>(() => { _ = cache.SetAsync("k", "v", WriteConsistency.Journaled); });
+
+        Assert.Equal("WriteConsistency.Journaled needs the journal: set WriteBehindOptions.Journal, or use Accepted or Committed.", error.Message);
+    }
+
+    [Fact]
+    public async Task Open_FolderInUse_ThrowsNamingTheFix()
+    {
+        var folder = Folder("shared");
+        await using var first = Harness.Cache(new InMemoryStore<string>(), Options(folder));
+
+        var error = Assert.Throws<InvalidOperationException>(() => Harness.Cache(new InMemoryStore<string>(), Options(folder)));
+
+        Assert.Equal($"The journal folder '{folder}' is in use by another cache or process. Give each cache its own JournalOptions.Directory.", error.Message);
+    }
+}
