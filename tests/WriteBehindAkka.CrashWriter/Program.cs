@@ -1,0 +1,55 @@
+using System.Buffers.Binary;
+using WriteBehindAkka;
+using WriteBehindAkka.Journal;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.PostgreSql;
+using WriteBehindAkka.Serialization;
+
+// Usage: CrashWriter <write|recover> <connection string> <table> <journal folder> <Always|EverySecond|No|None> <first sequence> <keys>
+// (None: no journal at all, the control that shows what a crash loses without it.)
+// write:   writes key = seq % keys, value = seq (8 bytes) for seq = first, first+1, ... and prints "ack <key> <seq>" after
+//          each acknowledged write, until it is killed. It recovers the journal first, like any start.
+// recover: replays the journal, flushes it to PostgreSQL, prints "recovered <report>", and exits 0.
+if (args.Length != 7)
+{
+    Console.Error.WriteLine("usage: CrashWriter <write|recover> <connection string> <table> <journal folder> <Always|EverySecond|No> <first sequence> <keys>");
+    return 2;
+}
+
+string mode = args[0];
+bool journaled = args[4] != "None";
+var policy = journaled ? Enum.Parse<FsyncPolicy>(args[4]) : FsyncPolicy.Always;
+long first = long.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture);
+int keys = int.Parse(args[6], System.Globalization.CultureInfo.InvariantCulture);
+await using var store = new PostgreSqlStore<long, byte[]>(
+    new PostgreSqlStoreOptions { ConnectionString = args[1], Table = args[2], CreateTableIfMissing = true },
+    ByteArraySerializer.Instance);
+await store.EnsureTableAsync();
+var options = new WriteBehindOptions
+{
+    ShardCount = 2,
+    Parallelism = 1,
+    MaxBatchSize = 500,
+    MaxBatchDelay = TimeSpan.FromMilliseconds(5),
+    Journal = !journaled ? null : new JournalOptions { Directory = args[3], FsyncPolicy = policy, SegmentBytes = 256 * 1024, MaxJournalBytes = 64L * 1024 * 1024 },
+};
+var cache = new WriteBehindCache<long, byte[]>(store, options, ByteArraySerializer.Instance);
+var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
+var report = cache.JournalRecovery;
+if (mode == "recover")
+{
+    var flush = await cache.FlushAsync();
+    await cache.ShutdownAsync();
+    output.WriteLine($"recovered records={report.Records} keys={report.Keys} torn={report.TornTailBytes} corrupt={report.CorruptRegions} skipped={report.SkippedSegments} failed={flush.FailedKeys}");
+    return 0;
+}
+
+output.WriteLine($"started records={report.Records} keys={report.Keys} torn={report.TornTailBytes} corrupt={report.CorruptRegions}");
+var value = new byte[8];
+for (long seq = first; ; seq++)
+{
+    long key = seq % keys;
+    BinaryPrimitives.WriteInt64LittleEndian(value, seq);
+    await cache.SetAsync(key, value);
+    output.WriteLine($"ack {key} {seq}");
+}

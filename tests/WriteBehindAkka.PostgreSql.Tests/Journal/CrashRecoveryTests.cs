@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using WriteBehindAkka.PostgreSql.Tests.Fixtures;
+
+namespace WriteBehindAkka.PostgreSql.Tests.Journal;
+
+/// <summary>
+/// A writer runs as a child process with the journal on and is killed with SIGKILL at random moments while it
+/// writes; each restart replays the journal. Afterwards every write the child reported as acknowledged before a
+/// kill must be in PostgreSQL at its latest value (or a later one). A kill in the middle of an append leaves a torn
+/// tail, which recovery reports and ignores. The child is the only process killed.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CrashRecoveryTests(PostgresFixture db) : IDisposable
+{
+    private const int Keys = 300;
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+    private readonly string _journal = Path.Combine(Path.GetTempPath(), "wb-crash-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_journal))
+        {
+            Directory.Delete(_journal, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("Always", 20)]
+    [InlineData("EverySecond", 5)]
+    public async Task KilledAtRandomMoments_EveryAcknowledgedWriteLandsAtItsLatestValue(string policy, int kills)
+    {
+        // The soak: WRITEBEHIND_CRASH_KILLS=500 runs that many kills per policy instead.
+        if (int.TryParse(Environment.GetEnvironmentVariable("WRITEBEHIND_CRASH_KILLS"), out int soak) && soak > 0)
+        {
+            kills = soak;
+        }
+
+        var (lost, acknowledged, corrupt) = await RunKillsAsync(policy, kills);
+
+        Assert.True(lost.Count == 0, $"{lost.Count} acknowledged writes lost or stale, e.g. key {lost.FirstOrDefault().Key}: acknowledged {lost.FirstOrDefault().Value}");
+        Assert.Equal(0, corrupt);
+        Assert.True(acknowledged > 100, $"only {acknowledged} keys were acknowledged");
+    }
+
+    /// <summary>The control: the same kills without a journal lose acknowledged writes, so the harness can see a loss.</summary>
+    [Fact]
+    public async Task KilledWithoutJournal_AcknowledgedWritesAreLost()
+    {
+        var (lost, _, _) = await RunKillsAsync("None", 3);
+
+        Assert.NotEmpty(lost);
+    }
+
+    private async Task<(List<KeyValuePair<long, long>> Lost, int Acknowledged, long Corrupt)> RunKillsAsync(string policy, int kills)
+    {
+        var table = PostgresFixture.NewTableName("wb_crash");
+        var acknowledged = new Dictionary<long, long>();
+        var random = new Random(policy.Length);
+        long first = 1;
+        long corrupt = 0;
+        for (int kill = 0; kill < kills; kill++)
+        {
+            using var child = StartChild("write", table, policy, first);
+            var started = await ReadLineAsync(child);
+            Assert.StartsWith("started ", started);
+            corrupt += Field(started, "corrupt");
+            int target = random.Next(20, 2_000);
+            long highest = first;
+            for (int acks = 0; acks < target; acks++)
+            {
+                highest = Math.Max(highest, Record(acknowledged, await ReadLineAsync(child)));
+            }
+
+            child.Kill();
+            await child.WaitForExitAsync().WaitAsync(Within);
+
+            // Acks printed before the kill landed in the pipe: they count too.
+            while (await child.StandardOutput.ReadLineAsync() is { } line)
+            {
+                highest = Math.Max(highest, Record(acknowledged, line));
+            }
+
+            first = highest + 100_000;
+        }
+
+        using (var recover = StartChild("recover", table, policy, first))
+        {
+            var line = await ReadLineAsync(recover);
+            await recover.WaitForExitAsync().WaitAsync(Within);
+            Assert.Equal(0, recover.ExitCode);
+            Assert.StartsWith("recovered ", line);
+            Assert.EndsWith("failed=0", line);
+        }
+
+        var rows = new Dictionary<long, long>();
+        await using (var command = db.DataSource.CreateCommand($"SELECT key, value FROM \"{table}\""))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows[reader.GetInt64(0)] = BitConverter.ToInt64(reader.GetFieldValue<byte[]>(1));
+            }
+        }
+
+        var lost = acknowledged.Where(kv => !rows.TryGetValue(kv.Key, out long seq) || seq < kv.Value).ToList();
+        return (lost, acknowledged.Count, corrupt);
+    }
+
+    private static long Field(string line, string name)
+    {
+        var part = line.Split(' ').Single(p => p.StartsWith(name + "=", StringComparison.Ordinal));
+        return long.Parse(part[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static long Record(Dictionary<long, long> acknowledged, string line)
+    {
+        var parts = line.Split(' ');
+        Assert.Equal("ack", parts[0]);
+        long key = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        long seq = long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture);
+        acknowledged[key] = Math.Max(acknowledged.GetValueOrDefault(key), seq);
+        return seq;
+    }
+
+    private static async Task<string> ReadLineAsync(Process child)
+    {
+        using var budget = new CancellationTokenSource(Within);
+        var line = await child.StandardOutput.ReadLineAsync(budget.Token);
+        if (line is null)
+        {
+            throw new InvalidOperationException($"The crash writer exited early: {await child.StandardError.ReadToEndAsync()}");
+        }
+
+        return line;
+    }
+
+    private Process StartChild(string mode, string table, string policy, long first)
+    {
+        var writer = Path.Combine(AppContext.BaseDirectory, "WriteBehindAkka.CrashWriter.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { writer, mode, db.ConnectionString, table, _journal, policy, first.ToString(System.Globalization.CultureInfo.InvariantCulture), Keys.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the crash writer.");
+    }
+}
