@@ -74,7 +74,15 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var command = new ShardCommand<TKey>(kind, key, null, reply, default);
         if (!mailbox.TryWrite(command))
         {
-            await mailbox.WriteAsync(command, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await mailbox.WriteAsync(command, cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Threading.Channels.ChannelClosedException)
+            {
+                ThrowIfStopped();
+                throw;
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     private async Task<ShutdownReport> ShutdownCoreAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        bool flushed;
+        bool flushed = false;
         using (var deadline = new CancellationTokenSource(_ctx.Options.ShutdownTimeout, _ctx.Time))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken))
         {
@@ -42,19 +42,23 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 await FlushCoreAsync(linked.Token).ConfigureAwait(false);
                 flushed = true;
+
+                // Writes that raced the flush are still written, within the same deadline.
+                foreach (var lane in _lanes)
+                {
+                    lane.Complete();
+                }
+
+                await Task.WhenAll(_laneLoops).WaitAsync(linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                flushed = false;
+                // Past the deadline: give up on the store below.
             }
         }
 
-        if (!flushed)
-        {
-            // Give up on the store: writers hand their batches back and stop.
-            await _ctx.Stop.CancelAsync().ConfigureAwait(false);
-        }
-
+        // Writers still running hand their batches back and stop.
+        await _ctx.Stop.CancelAsync().ConfigureAwait(false);
         foreach (var lane in _lanes)
         {
             lane.Complete();
@@ -67,10 +71,6 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         await Task.WhenAll(_shardLoops).ConfigureAwait(false);
-        if (!_ctx.Stop.IsCancellationRequested)
-        {
-            await _ctx.Stop.CancelAsync().ConfigureAwait(false);
-        }
 
         WriteBehindMetrics.Unregister(this);
         var statistics = GetStatistics();
