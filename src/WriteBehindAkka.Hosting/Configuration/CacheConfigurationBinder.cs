@@ -23,12 +23,12 @@ internal static class CacheConfigurationBinder
     /// <summary>The child section bound onto <see cref="WriteBehindOptions.Restart"/>.</summary>
     private const string RestartSection = nameof(WriteBehindOptions.Restart);
 
-    private static readonly HashSet<string> CacheKeys = SettableProperties(typeof(WriteBehindOptions), HealthSection, PostgreSqlSection);
-    private static readonly HashSet<string> RestartKeys = SettableProperties(typeof(RestartSettings));
-    private static readonly HashSet<string> HealthKeys = SettableProperties(typeof(WriteBehindHealthCheckOptions));
+    private static readonly HashSet<string> CacheKeys = Keys(typeof(WriteBehindOptions), except: null, HealthSection, PostgreSqlSection);
+    private static readonly HashSet<string> RestartKeys = Keys(typeof(RestartSettings), except: null);
+    private static readonly HashSet<string> HealthKeys = Keys(typeof(WriteBehindHealthCheckOptions), except: null);
 
     // DataSource is an object: it cannot come from configuration, so a DataSource key is reported as unknown.
-    private static readonly HashSet<string> PostgreSqlKeys = SettableProperties(typeof(PostgreSqlStoreOptions), except: nameof(PostgreSqlStoreOptions.DataSource));
+    private static readonly HashSet<string> PostgreSqlKeys = Keys(typeof(PostgreSqlStoreOptions), except: nameof(PostgreSqlStoreOptions.DataSource));
 
     /// <summary>Binds the section's root and <c>Health</c> child onto <paramref name="options"/>, and records unknown keys.</summary>
     /// <param name="section">The cache's section.</param>
@@ -84,9 +84,8 @@ internal static class CacheConfigurationBinder
 
     private static bool Is(IConfigurationSection section, string key) => string.Equals(section.Key, key, StringComparison.OrdinalIgnoreCase);
 
-    private static HashSet<string> SettableProperties(Type type, params string[] extra) => SettableProperties(type, except: null, extra);
-
-    private static HashSet<string> SettableProperties(Type type, string? except, params string[] extra)
+    /// <summary>The names of a type's public settable properties, but <paramref name="except"/>, plus <paramref name="sections"/>.</summary>
+    private static HashSet<string> Keys(Type type, string? except, params string[] sections)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
@@ -97,7 +96,7 @@ internal static class CacheConfigurationBinder
             }
         }
 
-        names.UnionWith(extra);
+        names.UnionWith(sections);
         return names;
     }
 }
