@@ -223,5 +223,14 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
     }
 
     private static string Describe(object store) =>
-        store is PostgreSqlStore<TKey, TValue> postgres ? $"PostgreSQL table {postgres.TableName} ({postgres.BatchForm})" : store.GetType().Name;
+        store is PostgreSqlStore<TKey, TValue> postgres ? $"PostgreSQL table {postgres.TableName} ({postgres.BatchForm})" : Readable(store.GetType());
+
+    /// <summary>A type's name as C# writes it: <c>InMemoryStore&lt;String&gt;</c>, not <c>InMemoryStore`1</c>.</summary>
+    private static string Readable(Type type)
+    {
+        int tick = type.Name.IndexOf('`', StringComparison.Ordinal);
+        return type.IsGenericType && tick > 0
+            ? $"{type.Name[..tick]}<{string.Join(", ", type.GetGenericArguments().Select(Readable))}>"
+            : type.Name;
+    }
 }

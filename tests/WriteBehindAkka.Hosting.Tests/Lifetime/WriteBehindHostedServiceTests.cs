@@ -18,7 +18,7 @@ public sealed class WriteBehindHostedServiceTests
         await host.StartAsync();
 
         var started = Assert.Single(logs.WithEventId(2001));
-        Assert.Equal("Cache 'scores' started: 2 shards, 1 writers, batches of up to 1 records, store InMemoryStore`1.", started.Message);
+        Assert.Equal("Cache 'scores' started: 2 shards, 1 writers, batches of up to 1 records, store InMemoryStore<String>.", started.Message);
         await host.StopAsync();
     }
 
