@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using WriteBehindAkka.Hosting.Health;
+using WriteBehindAkka.Hosting.Lifetime;
 using WriteBehindAkka.Hosting.Tests.Fixtures;
 using WriteBehindAkka.TestKit;
 
@@ -138,6 +140,28 @@ public sealed class WriteBehindHealthCheckTests
         var health = await TestHost.HealthOf(host);
 
         Assert.Equal((HealthStatus.Unhealthy, "Cache 'default' is stopped: it accepts no writes."), (health.Status, health.Description));
+    }
+
+    [Fact]
+    public async Task Evaluate_OldestPendingWriteOlderThanTheLagThreshold_IsDegraded()
+    {
+        // Statistics from a real cache (not a constructor call), so the test keeps compiling as core adds fields.
+        await using var cache = new WriteBehindCache<string, string>(new InMemoryStore<string>());
+        var snapshot = new CacheHealthSnapshot(
+            CacheState.Running,
+            cache.GetStatistics() with { PendingEntries = 4, PendingBytes = 40 },
+            MaxPendingEntries: 100,
+            MaxPendingBytes: 1000,
+            OldestPendingAge: TimeSpan.FromSeconds(61),
+            StoreFailingFor: null,
+            Thresholds: new WriteBehindHealthCheckOptions { LagThreshold = TimeSpan.FromSeconds(60) });
+
+        var result = WriteBehindHealthCheck.Evaluate("scores", snapshot);
+
+        Assert.Equal(
+            (HealthStatus.Degraded, "Cache 'scores' is degraded: the oldest pending write is 61 s old (threshold 60 s)."),
+            (result.Status, result.Description));
+        Assert.Equal(61.0, result.Data["oldestPendingAgeSeconds"]);
     }
 
     private static IHost Build(InMemoryStore<string> store, TimeProvider? clock = null, Action<WriteBehindCacheBuilder<string, string>>? configure = null)
