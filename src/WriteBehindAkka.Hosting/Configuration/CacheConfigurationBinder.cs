@@ -1,0 +1,102 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using WriteBehindAkka.Hosting.Health;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.PostgreSql;
+
+namespace WriteBehindAkka.Hosting.Configuration;
+
+/// <summary>
+/// Binds a cache's configuration section: the root onto <see cref="WriteBehindOptions"/> (with <c>Restart</c>),
+/// <c>Health</c> onto the health check's thresholds, <c>PostgreSql</c> onto <see cref="PostgreSqlStoreOptions"/>;
+/// and lists the keys that name no setting, so that a typo or an Akka-style <c>max-batch-size</c> key is reported
+/// at start-up instead of silently ignored.
+/// </summary>
+internal static class CacheConfigurationBinder
+{
+    /// <summary>The child section bound onto <see cref="WriteBehindCacheOptions.Health"/>.</summary>
+    public const string HealthSection = "Health";
+
+    /// <summary>The child section bound onto <see cref="PostgreSqlStoreOptions"/>.</summary>
+    public const string PostgreSqlSection = "PostgreSql";
+
+    /// <summary>The child section bound onto <see cref="WriteBehindOptions.Restart"/>.</summary>
+    private const string RestartSection = nameof(WriteBehindOptions.Restart);
+
+    private static readonly HashSet<string> CacheKeys = Keys(typeof(WriteBehindOptions), except: null, HealthSection, PostgreSqlSection);
+    private static readonly HashSet<string> RestartKeys = Keys(typeof(RestartSettings), except: null);
+    private static readonly HashSet<string> HealthKeys = Keys(typeof(WriteBehindHealthCheckOptions), except: null);
+
+    // DataSource is an object: it cannot come from configuration, so a DataSource key is reported as unknown.
+    private static readonly HashSet<string> PostgreSqlKeys = Keys(typeof(PostgreSqlStoreOptions), except: nameof(PostgreSqlStoreOptions.DataSource));
+
+    /// <summary>Binds the section's root and <c>Health</c> child onto <paramref name="options"/>, and records unknown keys.</summary>
+    /// <param name="section">The cache's section.</param>
+    /// <param name="options">The options to fill.</param>
+    public static void Bind(IConfigurationSection section, WriteBehindCacheOptions options)
+    {
+        // Bind into copies: the records may be shared with the application's code (a RestartSettings passed to
+        // WithRestart, say), and the binder sets their init-only properties through reflection.
+        var cache = options.Cache ?? new WriteBehindOptions();
+        cache = cache with { Restart = cache.Restart is null ? new RestartSettings() : cache.Restart with { } };
+        section.Bind(cache);
+        options.Cache = cache;
+
+        var health = options.Health?.Copy() ?? new WriteBehindHealthCheckOptions();
+        section.GetSection(HealthSection).Bind(health);
+        options.Health = health;
+
+        options.UnknownKeys.AddRange(UnknownKeys(section));
+    }
+
+    /// <summary>Binds the section's <c>PostgreSql</c> child onto <paramref name="options"/>.</summary>
+    /// <param name="section">The cache's section.</param>
+    /// <param name="options">The store options to fill.</param>
+    public static void BindPostgreSql(IConfigurationSection section, PostgreSqlStoreOptions options) =>
+        section.GetSection(PostgreSqlSection).Bind(options);
+
+    /// <summary>Lists the full paths of the keys under <paramref name="section"/> that name no setting.</summary>
+    /// <param name="section">The cache's section.</param>
+    /// <returns>The paths, in configuration order.</returns>
+    public static IEnumerable<string> UnknownKeys(IConfigurationSection section)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!CacheKeys.Contains(child.Key))
+            {
+                yield return child.Path;
+                continue;
+            }
+
+            var nested = Is(child, RestartSection) ? RestartKeys
+                : Is(child, HealthSection) ? HealthKeys
+                : Is(child, PostgreSqlSection) ? PostgreSqlKeys
+                : null;
+            foreach (var grandChild in child.GetChildren())
+            {
+                if (nested is null || !nested.Contains(grandChild.Key) || grandChild.GetChildren().Any())
+                {
+                    yield return grandChild.Path;
+                }
+            }
+        }
+    }
+
+    private static bool Is(IConfigurationSection section, string key) => string.Equals(section.Key, key, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The names of a type's public settable properties, but <paramref name="except"/>, plus <paramref name="sections"/>.</summary>
+    private static HashSet<string> Keys(Type type, string? except, params string[] sections)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.SetMethod is { IsPublic: true } && property.Name != except)
+            {
+                names.Add(property.Name);
+            }
+        }
+
+        names.UnionWith(sections);
+        return names;
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Options;
+using WriteBehindAkka.Options;
+
+namespace WriteBehindAkka.Hosting.Configuration;
+
+/// <summary>
+/// Validates one cache's <see cref="WriteBehindCacheOptions"/> with the core <see cref="OptionsValidator"/> plus the
+/// hosting's own checks, and fails with one message that lists every problem.
+/// </summary>
+internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteBehindCacheOptions>
+{
+    private readonly string _cacheName;
+    private readonly Func<string?> _section;
+    private readonly Func<bool> _hasStore;
+
+    /// <summary>Creates the validator of one cache.</summary>
+    /// <param name="cacheName">The cache's name: the options name this validator checks.</param>
+    /// <param name="section">The bound configuration section, if any (read at validation time).</param>
+    /// <param name="hasStore">Whether a store was chosen (read at validation time).</param>
+    public WriteBehindCacheOptionsValidator(string cacheName, Func<string?> section, Func<bool> hasStore)
+    {
+        _cacheName = cacheName;
+        _section = section;
+        _hasStore = hasStore;
+    }
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, WriteBehindCacheOptions options)
+    {
+        if (!string.Equals(name, _cacheName, StringComparison.Ordinal))
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var problems = Problems(options, _hasStore());
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(Message(_cacheName, _section(), problems));
+    }
+
+    /// <summary>The one message: which cache, where its settings came from, and each problem on its own line.</summary>
+    /// <param name="cacheName">The cache's name.</param>
+    /// <param name="section">The bound configuration section, if any.</param>
+    /// <param name="problems">The problems.</param>
+    /// <returns>The message.</returns>
+    internal static string Message(string cacheName, string? section, IReadOnlyList<string> problems) =>
+        $"Invalid options for the write-behind cache '{cacheName}'" +
+        (section is null ? string.Empty : $" (configuration section '{section}')") + ":" +
+        Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems);
+
+    /// <summary>Lists every problem; empty when the options are valid.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="hasStore">Whether a store was chosen.</param>
+    /// <returns>One sentence per problem, each naming the setting and the fix.</returns>
+    internal static List<string> Problems(WriteBehindCacheOptions options, bool hasStore)
+    {
+        var problems = new List<string>();
+        if (!hasStore)
+        {
+            problems.Add("No store is chosen: call UsePostgreSql(...) or UseStore(...) on the builder that AddWriteBehindCache returned.");
+        }
+
+        if (options.Cache is null)
+        {
+            problems.Add("Cache is null; leave it unset for the defaults.");
+        }
+        else
+        {
+            problems.AddRange(OptionsValidator.Validate(options.Cache));
+        }
+
+        if (options.Health is null)
+        {
+            problems.Add("Health is null; leave it unset for the defaults.");
+        }
+        else
+        {
+            if (options.Health.BacklogThreshold < 0)
+            {
+                problems.Add($"Health.BacklogThreshold is {options.Health.BacklogThreshold}; it must be zero or more (pending entries).");
+            }
+
+            if (options.Health.StoreFailureThreshold < TimeSpan.Zero)
+            {
+                problems.Add($"Health.StoreFailureThreshold is {options.Health.StoreFailureThreshold}; it must be zero or more.");
+            }
+
+            if (options.Health.LagThreshold < TimeSpan.Zero)
+            {
+                problems.Add($"Health.LagThreshold is {options.Health.LagThreshold}; it must be zero or more.");
+            }
+        }
+
+        foreach (var key in options.UnknownKeys)
+        {
+            problems.Add($"'{key}' names no setting; check its spelling. Keys are the option names (MaxBatchSize, Restart:MinBackoff, Health:BacklogThreshold, PostgreSql:Table), in any case; Akka-style names such as max-batch-size are not recognised.");
+        }
+
+        return problems;
+    }
+}

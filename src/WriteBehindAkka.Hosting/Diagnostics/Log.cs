@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace WriteBehindAkka.Hosting.Diagnostics;
+
+/// <summary>Every log message of WriteBehindAkka.Hosting, with its event id (2000 and up), in one place.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Cache '{Cache}' started: {Shards} shards, {Writers} writers, batches of up to {MaxBatchSize} records, store {Store}.")]
+    public static partial void CacheStarted(ILogger logger, string cache, int shards, int writers, int maxBatchSize, string store);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Cache '{Cache}' could not start; the host stops starting. {Reason}")]
+    public static partial void CacheStartFailed(ILogger logger, Exception error, string cache, string reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Cache '{Cache}': the store is prepared ({Store}).")]
+    public static partial void StoreInitialized(ILogger logger, string cache, string store);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Cache '{Cache}': the host is stopping; no new writes are taken, and {Entries} pending entries ({Bytes} bytes) are being written to the store.")]
+    public static partial void Draining(ILogger logger, string cache, long entries, long bytes);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Cache '{Cache}': drained in {Elapsed}; every accepted write reached the store ({FailedKeys} keys failed).")]
+    public static partial void Drained(ILogger logger, string cache, TimeSpan elapsed, long failedKeys);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cache '{Cache}': the shutdown deadline passed after {Elapsed} with {Entries} pending entries ({Bytes} bytes) not written to the store; they are lost. Give the drain more time (HostOptions.ShutdownTimeout and WriteBehindOptions.ShutdownTimeout) or look at why the store is slow or failing. {FailedKeys} keys failed.")]
+    public static partial void NotDrained(ILogger logger, string cache, TimeSpan elapsed, long entries, long bytes, long failedKeys);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Cache '{Cache}': disposing the store failed after the cache stopped; nothing accepted was lost by this.")]
+    public static partial void StoreDisposeFailed(ILogger logger, Exception error, string cache);
+}

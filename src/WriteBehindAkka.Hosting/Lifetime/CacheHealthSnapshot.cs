@@ -1,0 +1,20 @@
+using WriteBehindAkka.Hosting.Health;
+
+namespace WriteBehindAkka.Hosting.Lifetime;
+
+/// <summary>What the health check reads from a hosted cache at one instant.</summary>
+/// <param name="State">Where the cache is in its life.</param>
+/// <param name="Statistics">The cache's counters, or <see langword="null"/> before it was created.</param>
+/// <param name="MaxPendingEntries">The cache's bound on pending entries.</param>
+/// <param name="MaxPendingBytes">The cache's bound on pending bytes.</param>
+/// <param name="OldestPendingAge">The age of the oldest pending write (zero when the core does not report it).</param>
+/// <param name="StoreFailingFor">How long every batch write has failed with transient errors, or <see langword="null"/> when the last one was committed.</param>
+/// <param name="Thresholds">The health check's thresholds.</param>
+internal sealed record CacheHealthSnapshot(
+    CacheState State,
+    CacheStatistics? Statistics,
+    long MaxPendingEntries,
+    long MaxPendingBytes,
+    TimeSpan OldestPendingAge,
+    TimeSpan? StoreFailingFor,
+    WriteBehindHealthCheckOptions Thresholds);

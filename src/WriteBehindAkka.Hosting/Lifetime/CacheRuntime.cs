@@ -1,0 +1,236 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using WriteBehindAkka.Hosting.Diagnostics;
+using WriteBehindAkka.PostgreSql;
+using WriteBehindAkka.Serialization;
+
+namespace WriteBehindAkka.Hosting.Lifetime;
+
+/// <summary>
+/// One hosted cache: makes its store and the cache when the host starts (or when something resolves the cache
+/// first), drains it when the host stops, and disposes the store it made.
+/// </summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposable
+    where TKey : notnull
+{
+    private readonly CacheRegistration<TKey, TValue> _registration;
+    private readonly IServiceProvider _services;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+
+    /// <summary>Guards the creation of the store and the cache.</summary>
+    private readonly Lock _gate = new();
+
+    private WriteBehindCacheOptions? _options;
+    private IValueSerializer<TValue>? _serializer;
+    private MonitoredStore<TKey>? _store;
+    private WriteBehindCache<TKey, TValue>? _cache;
+    private Task? _started;
+    private Task<ShutdownReport?>? _stopped;
+
+    public CacheRuntime(CacheRegistration<TKey, TValue> registration, IServiceProvider services)
+    {
+        _registration = registration;
+        _services = services;
+        Time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("WriteBehindAkka.Hosting");
+    }
+
+    /// <inheritdoc />
+    public string Name => _registration.Name;
+
+    /// <summary>Gets the clock of the cache and its health check.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Gets the cache, creating it (and its store) if the host has not started it yet.</summary>
+    /// <remarks>A cache created this way, before the host starts, writes before the store's start-up work (such as creating its table) has run.</remarks>
+    public IWriteBehindCache<TKey, TValue> Cache => Volatile.Read(ref _cache) ?? CreateCache();
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _started ??= StartCoreAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ShutdownReport?> StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _stopped ??= StopCoreAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public CacheHealthSnapshot Snapshot()
+    {
+        var cache = Volatile.Read(ref _cache);
+        var options = Volatile.Read(ref _options);
+        if (cache is null || options is null)
+        {
+            return new CacheHealthSnapshot(CacheState.NotStarted, null, 0, 0, TimeSpan.Zero, null, options?.Health ?? new());
+        }
+
+        var statistics = cache.GetStatistics();
+        var failingSince = _store!.FailingSince;
+        return new CacheHealthSnapshot(
+            statistics.IsRunning ? CacheState.Running : CacheState.Stopped,
+            statistics,
+            cache.Options.MaxPendingEntries,
+            cache.Options.MaxPendingBytes,
+            statistics.OldestPendingAge,
+            failingSince is { } since ? Time.GetUtcNow() - since : null,
+            options.Health);
+    }
+
+    /// <summary>Drains and stops the cache if the host did not (for example, when the host never started).</summary>
+    /// <returns>A task that completes when done.</returns>
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            var store = CreateStore();
+            if (_registration.StoreInitializer is { } initialize)
+            {
+                await initialize(store.Inner, cancellationToken).ConfigureAwait(false);
+                Log.StoreInitialized(_logger, Name, Describe(store.Inner));
+            }
+
+            CreateCache();
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            Log.CacheStartFailed(_logger, error, Name, error.Message);
+            throw;
+        }
+    }
+
+    private async Task<ShutdownReport?> StopCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        WriteBehindCache<TKey, TValue>? cache;
+        lock (_gate)
+        {
+            cache = _cache;
+        }
+
+        ShutdownReport? report = null;
+        if (cache is not null)
+        {
+            var before = cache.GetStatistics();
+            Log.Draining(_logger, Name, before.PendingEntries, before.PendingBytes);
+            long started = Time.GetTimestamp();
+            report = await cache.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+            var elapsed = Time.GetElapsedTime(started);
+            if (report.Flushed)
+            {
+                Log.Drained(_logger, Name, elapsed, report.FailedKeys);
+            }
+            else
+            {
+                Log.NotDrained(_logger, Name, elapsed, report.UnflushedEntries, report.UnflushedBytes, report.FailedKeys);
+            }
+        }
+
+        await DisposeStoreAsync().ConfigureAwait(false);
+        return report;
+    }
+
+    private MonitoredStore<TKey> CreateStore()
+    {
+        lock (_gate)
+        {
+            if (_store is not null)
+            {
+                return _store;
+            }
+
+            _options = _services.GetRequiredService<IOptionsMonitor<WriteBehindCacheOptions>>().Get(Name);
+            _serializer = _registration.SerializerFactory?.Invoke(_services) ?? new JsonValueSerializer<TValue>();
+            var factory = _registration.StoreFactory ?? throw new InvalidOperationException(
+                $"The write-behind cache '{Name}' has no store: call UsePostgreSql(...) or UseStore(...) on the builder that AddWriteBehindCache returned.");
+            var inner = factory(_services, _serializer) ?? throw new InvalidOperationException(
+                $"The store factory of the write-behind cache '{Name}' returned null: return an IWriteBehindStore<{typeof(TKey).Name}>.");
+            _store = new MonitoredStore<TKey>(inner, Time);
+            return _store;
+        }
+    }
+
+    private WriteBehindCache<TKey, TValue> CreateCache()
+    {
+        var store = CreateStore();
+        lock (_gate)
+        {
+            if (_cache is not null)
+            {
+                return _cache;
+            }
+
+            if (_stopped is not null)
+            {
+                throw new ObjectDisposedException(
+                    GetType().Name, $"The write-behind cache '{Name}' was stopped with the host; resolve it from a running host.");
+            }
+
+            var options = _options!.Cache;
+            var cache = new WriteBehindCache<TKey, TValue>(store, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
+            Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store.Inner));
+            Volatile.Write(ref _cache, cache);
+            return cache;
+        }
+    }
+
+    private async Task DisposeStoreAsync()
+    {
+        MonitoredStore<TKey>? store;
+        lock (_gate)
+        {
+            store = _store;
+        }
+
+        if (store is null || !_registration.OwnsStore)
+        {
+            return;
+        }
+
+        try
+        {
+            switch (store.Inner)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+        catch (Exception error)
+        {
+            Log.StoreDisposeFailed(_logger, error, Name);
+        }
+    }
+
+    private static string Describe(object store) =>
+        store is PostgreSqlStore<TKey, TValue> postgres ? $"PostgreSQL table {postgres.TableName} ({postgres.BatchForm})" : Readable(store.GetType());
+
+    /// <summary>A type's name as C# writes it: <c>InMemoryStore&lt;String&gt;</c>, not <c>InMemoryStore`1</c>.</summary>
+    private static string Readable(Type type)
+    {
+        int tick = type.Name.IndexOf('`', StringComparison.Ordinal);
+        return type.IsGenericType && tick > 0
+            ? $"{type.Name[..tick]}<{string.Join(", ", type.GetGenericArguments().Select(Readable))}>"
+            : type.Name;
+    }
+}

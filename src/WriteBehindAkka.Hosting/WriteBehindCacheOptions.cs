@@ -1,0 +1,23 @@
+using WriteBehindAkka.Hosting.Health;
+using WriteBehindAkka.Options;
+
+namespace WriteBehindAkka.Hosting;
+
+/// <summary>
+/// The settings of one cache registered with <see cref="WriteBehindServiceCollectionExtensions.AddWriteBehindCache{TKey, TValue}"/>:
+/// named options (the name is the cache's), filled by the builder's methods and by configuration in the order they
+/// were called, validated once when the host starts, and read once when the cache is created.
+/// </summary>
+public sealed class WriteBehindCacheOptions
+{
+    /// <summary>Gets or sets the cache's settings; bound from the root of the cache's configuration section.</summary>
+    /// <value>The default value is <see cref="WriteBehindOptions"/> with its defaults.</value>
+    public WriteBehindOptions Cache { get; set; } = new();
+
+    /// <summary>Gets or sets the health check's thresholds; bound from the section's <c>Health</c> child.</summary>
+    /// <value>The default value is <see cref="WriteBehindHealthCheckOptions"/> with its defaults.</value>
+    public WriteBehindHealthCheckOptions Health { get; set; } = new();
+
+    /// <summary>Gets the configuration keys a bound section held that name no setting (typos, kebab-case keys); reported by validation.</summary>
+    internal List<string> UnknownKeys { get; } = [];
+}

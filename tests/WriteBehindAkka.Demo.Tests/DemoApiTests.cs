@@ -1,0 +1,144 @@
+using System.Net;
+using Microsoft.AspNetCore.Mvc;
+using WriteBehindAkka.Demo.Leaderboard;
+using WriteBehindAkka.Demo.Load;
+using WriteBehindAkka.Demo.Metrics;
+using WriteBehindAkka.Demo.Tests.Fixtures;
+
+namespace WriteBehindAkka.Demo.Tests;
+
+/// <summary>The demo's API end to end: in process on 127.0.0.1, writing through the hosted cache into a real PostgreSQL.</summary>
+[Collection(DemoCollection.Name)]
+public sealed class DemoApiTests(DemoPostgresFixture postgres)
+{
+    [Fact]
+    public async Task Scores_PostReadFlushStatusTop_GoThroughTheCacheIntoPostgreSql()
+    {
+        await using var demo = await RunningDemo.StartAsync(postgres);
+
+        var (accepted, first) = await demo.PostAsync<ScoreWritten>("/scores/1", new { score = 100, name = "ada" });
+        var (_, _) = await demo.PostAsync<ScoreWritten>("/scores/2", new { score = 300 });
+        var (committed, third) = await demo.PostAsync<ScoreWritten>("/scores/3?consistency=committed", new { score = 200, name = "cy" });
+        var (_, latest) = await demo.PostAsync<ScoreWritten>("/scores/1", new { score = 500, name = "ada" });
+        var player = await demo.GetAsync<PlayerView>("/scores/1");
+        var (flushed, flush) = await demo.PostAsync<FlushView>("/flush");
+        var status = await demo.GetAsync<StatusView>("/scores/1/status");
+        var top = await demo.GetAsync<TopView>("/leaderboard?top=2");
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal("/scores/1/status", accepted.Headers.Location?.OriginalString);
+        Assert.Equal((1L, "ada", 100L, WriteConsistency.Accepted), (first!.PlayerId, first.Name, first.Score, first.Consistency));
+        Assert.Equal(HttpStatusCode.OK, committed.StatusCode);
+        Assert.Equal((3L, "cy", WriteConsistency.Committed), (third!.PlayerId, third.Name, third.Consistency));
+        Assert.Equal(new PlayerView(1, "ada", 500), player);
+        Assert.Equal(HttpStatusCode.OK, flushed.StatusCode);
+        Assert.Equal((0L, true), (flush!.FailedKeys, flush.AllCommitted));
+        Assert.Equal((WriteState.Completed, latest!.Version, latest.Version, null), (status.State, status.Version, status.CommittedVersion, status.LastError));
+        Assert.Equal("postgresql", top.Source);
+        Assert.Equal([new LeaderboardEntry(1, 1, "ada", 500), new LeaderboardEntry(2, 2, "player-2", 300)], top.Entries);
+        Assert.Equal(3, await postgres.CountRowsAsync(demo.Table));
+    }
+
+    [Fact]
+    public async Task Scores_BadRequests_AnswerWithProblemDetailsThatSayTheFix()
+    {
+        await using var demo = await RunningDemo.StartAsync(postgres);
+
+        var (noScore, noScoreProblem) = await demo.PostAsync<ProblemDetails>("/scores/1", new { name = "ada" });
+        var (badLevel, badLevelProblem) = await demo.PostAsync<ProblemDetails>("/scores/1?consistency=fsync", new { score = 1 });
+        var missing = await demo.Client.GetAsync("/scores/777");
+        var badTop = await demo.Client.GetAsync("/leaderboard?top=0");
+
+        Assert.Equal((HttpStatusCode.BadRequest, "Send a JSON body with a score, for example {\"score\": 123, \"name\": \"ada\"}."), (noScore.StatusCode, noScoreProblem!.Detail));
+        Assert.Equal((HttpStatusCode.BadRequest, "consistency is 'fsync': use accepted (the default) or committed."), (badLevel.StatusCode, badLevelProblem!.Detail));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("Player 777 has no score yet", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badTop.StatusCode);
+    }
+
+    [Fact]
+    public async Task HealthAndMetrics_AfterWrites_ReportHealthyAndCountTheWrites()
+    {
+        await using var demo = await RunningDemo.StartAsync(postgres);
+        for (int id = 1; id <= 5; id++)
+        {
+            await demo.PostAsync<ScoreWritten>($"/scores/{id}", new { score = id * 10 });
+        }
+
+        await demo.PostAsync<FlushView>("/flush");
+        string health = await demo.Client.GetStringAsync("/health");
+        var metrics = await demo.Client.GetAsync("/metrics");
+        string text = await metrics.Content.ReadAsStringAsync();
+
+        Assert.Equal("Healthy", health);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType?.ToString());
+        Assert.Contains("# TYPE writebehind_writes_accepted_total counter\nwritebehind_writes_accepted_total{writebehind_cache=\"scores\"} 5\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE writebehind_rows_committed_total counter\n", text, StringComparison.Ordinal);
+        Assert.Contains("writebehind_pending_entries{writebehind_cache=\"scores\"} 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("writebehind_commit_duration_seconds_bucket{writebehind_cache=\"scores\",le=\"+Inf\"}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Load_ARunOfOneSecond_WritesThroughTheCacheAndEverythingReachesPostgreSql()
+    {
+        await using var demo = await RunningDemo.StartAsync(postgres);
+
+        var (started, run) = await demo.PostAsync<LoadStatus>("/load?writesPerSecond=400&seconds=1&players=50");
+        LoadStatus status = run!;
+        Assert.Equal((true, 400, 50), (run!.Running, run.WritesPerSecond, run.Players));
+        using (var budget = new CancellationTokenSource(RunningDemo.Within))
+        {
+            while (status.Running)
+            {
+                await Task.Delay(50, budget.Token);
+                status = await demo.GetAsync<LoadStatus>("/load");
+            }
+        }
+
+        var (_, flush) = await demo.PostAsync<FlushView>("/flush");
+        string metrics = await demo.Client.GetStringAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.InRange(status.Written, 300, 400);
+        Assert.True(flush!.AllCommitted);
+        Assert.Contains($"writebehind_writes_accepted_total{{writebehind_cache=\"scores\"}} {status.Written}\n", metrics, StringComparison.Ordinal);
+        Assert.InRange(await postgres.CountRowsAsync(demo.Table), 1, 50);
+    }
+
+    [Fact]
+    public async Task Stop_WithAcceptedWrites_DrainsThemIntoPostgreSqlBeforeTheHostEnds()
+    {
+        var demo = await RunningDemo.StartAsync(postgres);
+        for (int id = 1; id <= 200; id++)
+        {
+            await demo.PostAsync<ScoreWritten>($"/scores/{id}", new { score = id });
+        }
+
+        await demo.Host.StopAsync();
+        await demo.DisposeAsync();
+
+        Assert.Equal(200, await postgres.CountRowsAsync(demo.Table));
+    }
+
+    [Fact]
+    public async Task Stats_AfterSamples_ReportsHealthLoadAndSamples()
+    {
+        await using var demo = await RunningDemo.StartAsync(postgres, "--Demo:SampleInterval=00:00:00.1");
+        StatsView stats;
+        using (var budget = new CancellationTokenSource(RunningDemo.Within))
+        {
+            do
+            {
+                await Task.Delay(50, budget.Token);
+                stats = await demo.GetAsync<StatsView>("/api/stats");
+            }
+            while (stats.Samples.Count < 2);
+        }
+
+        Assert.Equal(("scores", 100.0, "Healthy"), (stats.Cache, stats.SampleIntervalMs, stats.Health.Status));
+        Assert.Equal("writebehind-scores", Assert.Single(stats.Health.Checks).Name);
+        Assert.False(stats.Load.Running);
+        var newer = await demo.GetAsync<StatsView>($"/api/stats?since={stats.Samples[^1].At}");
+        Assert.All(newer.Samples, s => Assert.True(s.At > stats.Samples[^1].At));
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WriteBehindAkka.Hocon;
+using WriteBehindAkka.Hosting.Tests.Fixtures;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.PostgreSql;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Hosting.Tests.Configuration;
+
+public sealed class BindConfigurationTests
+{
+    private const string Hocon = """
+        WriteBehind.Caches.scores {
+          MaxBatchSize = 250
+          MaxBatchDelay = 20ms
+          MaxPendingBytes = 64MiB
+          OverflowStrategy = Fail
+          ReadThrough = off
+          Restart { MinBackoff = 2s, MaxRestarts = 5 }
+          Health { BacklogThreshold = 10, StoreFailureThreshold = 1 minute }
+          PostgreSql { Table = scores, BatchForm = Copy, CommandTimeout = 5s }
+        }
+        """;
+
+    private static readonly Dictionary<string, string?> Json = new()
+    {
+        ["WriteBehind:Caches:scores:MaxBatchSize"] = "250",
+        ["WriteBehind:Caches:scores:MaxBatchDelay"] = "00:00:00.020",
+        ["WriteBehind:Caches:scores:MaxPendingBytes"] = "67108864",
+        ["WriteBehind:Caches:scores:OverflowStrategy"] = "Fail",
+        ["WriteBehind:Caches:scores:ReadThrough"] = "false",
+        ["WriteBehind:Caches:scores:Restart:MinBackoff"] = "00:00:02",
+        ["WriteBehind:Caches:scores:Restart:MaxRestarts"] = "5",
+        ["WriteBehind:Caches:scores:Health:BacklogThreshold"] = "10",
+        ["WriteBehind:Caches:scores:Health:StoreFailureThreshold"] = "00:01:00",
+        ["WriteBehind:Caches:scores:PostgreSql:Table"] = "scores",
+        ["WriteBehind:Caches:scores:PostgreSql:BatchForm"] = "Copy",
+        ["WriteBehind:Caches:scores:PostgreSql:CommandTimeout"] = "00:00:05",
+    };
+
+    [Fact]
+    public void BindConfiguration_HoconAndJsonStyleKeys_GiveTheSameOptions()
+    {
+        var fromHocon = Bind(builder => builder.AddHoconString(Hocon));
+        var fromJson = Bind(builder => builder.AddInMemoryCollection(Json));
+
+        var expected = new WriteBehindOptions
+        {
+            MaxBatchSize = 250,
+            MaxBatchDelay = TimeSpan.FromMilliseconds(20),
+            MaxPendingBytes = 64L * 1024 * 1024,
+            OverflowStrategy = OverflowStrategy.Fail,
+            ReadThrough = false,
+            Restart = new RestartSettings { MinBackoff = TimeSpan.FromSeconds(2), MaxRestarts = 5 },
+        };
+        Assert.Equal(expected, fromHocon.Cache.Cache);
+        Assert.Equal(expected, fromJson.Cache.Cache);
+        Assert.Equal((10L, TimeSpan.FromMinutes(1)), (fromHocon.Cache.Health.BacklogThreshold, fromHocon.Cache.Health.StoreFailureThreshold));
+        Assert.Equal((10L, TimeSpan.FromMinutes(1)), (fromJson.Cache.Health.BacklogThreshold, fromJson.Cache.Health.StoreFailureThreshold));
+        Assert.Equal(("scores", PostgreSqlBatchForm.Copy, TimeSpan.FromSeconds(5)), (fromHocon.Store.Table, fromHocon.Store.BatchForm, fromHocon.Store.CommandTimeout));
+        Assert.Equal(("scores", PostgreSqlBatchForm.Copy, TimeSpan.FromSeconds(5)), (fromJson.Store.Table, fromJson.Store.BatchForm, fromJson.Store.CommandTimeout));
+    }
+
+    [Fact]
+    public void BindConfiguration_CodeAfterIt_WinsAndTheRestartGivenInCodeIsNotChanged()
+    {
+        var restart = new RestartSettings { MaxBackoff = TimeSpan.FromSeconds(7) };
+        var options = Bind(
+            builder => builder.AddInMemoryCollection(Json),
+            cache => cache.WithRestart(restart).BindConfiguration("WriteBehind:Caches:scores").WithBatching(99, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal((99, TimeSpan.FromSeconds(1)), (options.Cache.Cache.MaxBatchSize, options.Cache.Cache.MaxBatchDelay));
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(7)), (options.Cache.Cache.Restart.MinBackoff, options.Cache.Cache.Restart.MaxBackoff));
+        Assert.Equal(new RestartSettings { MaxBackoff = TimeSpan.FromSeconds(7) }, restart);
+    }
+
+    private static (WriteBehindCacheOptions Cache, PostgreSqlStoreOptions Store) Bind(
+        Action<IConfigurationBuilder> configure,
+        Action<WriteBehindCacheBuilder<string, string>>? cache = null)
+    {
+        var builder = TestHost.Builder();
+        configure(builder.Configuration);
+        var registration = builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>());
+        if (cache is null)
+        {
+            registration.BindConfiguration("WriteBehind:Caches:scores");
+        }
+        else
+        {
+            cache(registration);
+        }
+
+        using var host = builder.Build();
+        return (
+            host.Services.GetRequiredService<IOptionsMonitor<WriteBehindCacheOptions>>().Get("scores"),
+            host.Services.GetRequiredService<IOptionsMonitor<PostgreSqlStoreOptions>>().Get("scores"));
+    }
+}

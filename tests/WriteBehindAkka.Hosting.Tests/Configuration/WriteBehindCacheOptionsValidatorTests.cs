@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WriteBehindAkka.Hosting.Tests.Fixtures;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Hosting.Tests.Configuration;
+
+public sealed class WriteBehindCacheOptionsValidatorTests
+{
+    private static readonly string NL = Environment.NewLine;
+
+    [Fact]
+    public async Task StartAsync_InvalidConfiguration_FailsWithOneMessageListingEveryProblem()
+    {
+        var store = new InMemoryStore<string>();
+        var builder = TestHost.Builder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WriteBehind:Caches:scores:MaxBatchSize"] = "0",
+            ["WriteBehind:Caches:scores:ShardCount"] = "4",
+            ["WriteBehind:Caches:scores:Parallelism"] = "8",
+            ["WriteBehind:Caches:scores:Restart:RandomFactor"] = "2",
+            ["WriteBehind:Caches:scores:Health:BacklogThreshold"] = "-1",
+            ["WriteBehind:Caches:scores:max-batch-size"] = "10",
+        });
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(store).BindConfiguration("WriteBehind:Caches:scores");
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- MaxBatchSize is 0; it must be greater than zero." + NL +
+            "- Parallelism is 8 but ShardCount is 4; each writer owns at least one shard, so set Parallelism to at most ShardCount." + NL +
+            "- Restart.RandomFactor is 2; it must be between 0 and 1." + NL +
+            "- Health.BacklogThreshold is -1; it must be zero or more (pending entries)." + NL +
+            "- 'WriteBehind:Caches:scores:max-batch-size' names no setting; check its spelling. Keys are the option names (MaxBatchSize, Restart:MinBackoff, Health:BacklogThreshold, PostgreSql:Table), in any case; Akka-style names such as max-batch-size are not recognised.",
+            error.Message);
+        Assert.Equal(0, store.Attempts);
+    }
+
+    [Fact]
+    public async Task StartAsync_NoStoreChosen_FailsNamingTheBuilderMethods()
+    {
+        var builder = TestHost.Builder();
+        builder.Services.AddWriteBehindCache<string, string>(configure: o => o with { MaxBatchDelay = TimeSpan.Zero });
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'default':" + NL +
+            "- No store is chosen: call UsePostgreSql(...) or UseStore(...) on the builder that AddWriteBehindCache returned." + NL +
+            "- MaxBatchDelay is 00:00:00; it must be greater than zero.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_OneCacheInvalid_OtherCachesAreNotStarted()
+    {
+        var good = new InMemoryStore<string>();
+        var builder = TestHost.Builder();
+        builder.Services.AddWriteBehindCache<string, string>("good").UseStore(good);
+        builder.Services.AddWriteBehindCache<string, string>("bad", o => o with { MailboxCapacity = -5 }).UseStore(new InMemoryStore<string>());
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal("Invalid options for the write-behind cache 'bad':" + NL + "- MailboxCapacity is -5; it must be greater than zero.", error.Message);
+        Assert.Equal("Unhealthy", (await TestHost.HealthOf(host, "good")).Status.ToString());
+    }
+
+    [Fact]
+    public void WithSharding_ZeroShards_ThrowsAtTheCall()
+    {
+        var builder = new ServiceCollection().AddWriteBehindCache<string, string>();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => builder.WithSharding(0));
+
+        Assert.Equal("shardCount", error.ParamName);
+    }
+}

@@ -1,0 +1,188 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using WriteBehindAkka.Hosting.Health;
+using WriteBehindAkka.Hosting.Lifetime;
+using WriteBehindAkka.Hosting.Tests.Fixtures;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Hosting.Tests.Health;
+
+public sealed class WriteBehindHealthCheckTests
+{
+    [Fact]
+    public async Task CheckHealth_HostNotStarted_IsUnhealthy()
+    {
+        using var host = Build(new InMemoryStore<string>());
+
+        var health = await TestHost.HealthOf(host);
+
+        Assert.Equal((HealthStatus.Unhealthy, "Cache 'default' has not started: the host has not started it yet."), (health.Status, health.Description));
+    }
+
+    [Fact]
+    public async Task CheckHealth_RunningWithASmallBacklog_IsHealthy()
+    {
+        var store = new InMemoryStore<string>();
+        using var host = Build(store);
+        await host.StartAsync();
+        store.Pause();
+        await Cache(host).SetAsync("a", "1");
+
+        var health = await TestHost.HealthOf(host);
+
+        Assert.Equal((HealthStatus.Healthy, "Cache 'default' is running: 1 entries pending."), (health.Status, health.Description));
+        Assert.Equal(["writebehind"], health.Tags);
+        store.Resume();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task CheckHealth_BacklogAboveThreshold_IsDegradedAndHealthyAgainOnceDrained()
+    {
+        var store = new InMemoryStore<string>();
+        using var host = Build(store, configure: cache => cache.WithHealthCheck(h => h.BacklogThreshold = 2));
+        await host.StartAsync();
+        store.Pause();
+        await Cache(host).SetAsync("a", "1");
+        await Cache(host).SetAsync("b", "2");
+        await Cache(host).SetAsync("c", "3");
+
+        var degraded = await TestHost.HealthOf(host);
+        store.Resume();
+        await Cache(host).FlushAsync().WaitAsync(TestHost.Within);
+        var healthy = await TestHost.HealthOf(host);
+
+        Assert.Equal((HealthStatus.Degraded, "Cache 'default' is degraded: 3 entries pending, above the threshold of 2."), (degraded.Status, degraded.Description));
+        Assert.Equal(3L, degraded.Data["pendingEntries"]);
+        Assert.Equal((HealthStatus.Healthy, "Cache 'default' is running: 0 entries pending."), (healthy.Status, healthy.Description));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task CheckHealth_StoreFailingLongerThanThreshold_IsDegraded()
+    {
+        var clock = new ManualTimeProvider();
+        var store = new InMemoryStore<string>();
+        store.FailNext(1000);
+        using var host = Build(store, clock, cache => cache.WithHealthCheck(h => h.StoreFailureThreshold = TimeSpan.FromSeconds(30)));
+        await host.StartAsync();
+        await Cache(host).SetAsync("a", "1");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromSeconds(1), TestHost.Within); // the first attempt failed; the retry waits 1 s
+
+        var atFirstFailure = await TestHost.HealthOf(host);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var atThreshold = await TestHost.HealthOf(host);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var pastThreshold = await TestHost.HealthOf(host);
+
+        Assert.Equal(HealthStatus.Healthy, atFirstFailure.Status);
+        Assert.Equal(HealthStatus.Healthy, atThreshold.Status);
+        Assert.Equal(
+            (HealthStatus.Degraded, "Cache 'default' is degraded: the store has failed every batch for 31 s (threshold 30 s); writes are being retried."),
+            (pastThreshold.Status, pastThreshold.Description));
+        Assert.Equal(31.0, pastThreshold.Data["storeFailingForSeconds"]);
+        await StopAsync(host);
+    }
+
+    [Fact]
+    public async Task CheckHealth_StoreRecovers_ClearsTheFailure()
+    {
+        var clock = new ManualTimeProvider();
+        var store = new InMemoryStore<string>();
+        store.FailNext(2);
+        using var host = Build(store, clock, cache => cache.WithHealthCheck(h => h.StoreFailureThreshold = TimeSpan.FromMilliseconds(500)));
+        await host.StartAsync();
+        await Cache(host).SetAsync("a", "1");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromSeconds(1), TestHost.Within); // attempt 1 failed
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromSeconds(1), TestHost.Within); // attempt 2 failed
+        var degraded = await TestHost.HealthOf(host);
+
+        clock.Advance(TimeSpan.FromSeconds(1)); // attempt 3 commits
+        await Cache(host).FlushAsync().WaitAsync(TestHost.Within);
+        var healthy = await TestHost.HealthOf(host);
+
+        Assert.Equal(
+            (HealthStatus.Degraded, "Cache 'default' is degraded: the store has failed every batch for 1 s (threshold 0.5 s); writes are being retried."),
+            (degraded.Status, degraded.Description));
+        Assert.Equal((HealthStatus.Healthy, "Cache 'default' is running: 0 entries pending."), (healthy.Status, healthy.Description));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task CheckHealth_AtThePendingBound_IsUnhealthy()
+    {
+        var store = new InMemoryStore<string>();
+        using var host = Build(store, configure: cache => cache.Configure(o => o with { MaxPendingEntries = 2, OverflowStrategy = WriteBehindAkka.Options.OverflowStrategy.Fail }));
+        await host.StartAsync();
+        store.Pause();
+        await Cache(host).SetAsync("a", "1");
+        await Cache(host).SetAsync("b", "2");
+        await Assert.ThrowsAsync<CacheOverflowException>(async () => await Cache(host).SetAsync("c", "3"));
+
+        var health = await TestHost.HealthOf(host);
+
+        Assert.Equal(
+            (HealthStatus.Unhealthy, "Cache 'default' is at its bound: 2 of 2 entries, 6 of 268435456 bytes pending; new writes are refused or held until the store catches up."),
+            (health.Status, health.Description));
+        store.Resume();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task CheckHealth_HostStopped_IsUnhealthy()
+    {
+        using var host = Build(new InMemoryStore<string>());
+        await host.StartAsync();
+        await host.StopAsync();
+
+        var health = await TestHost.HealthOf(host);
+
+        Assert.Equal((HealthStatus.Unhealthy, "Cache 'default' is stopped: it accepts no writes."), (health.Status, health.Description));
+    }
+
+    [Fact]
+    public async Task Evaluate_OldestPendingWriteOlderThanTheLagThreshold_IsDegraded()
+    {
+        // Statistics from a real cache (not a constructor call), so the test keeps compiling as core adds fields.
+        await using var cache = new WriteBehindCache<string, string>(new InMemoryStore<string>());
+        var snapshot = new CacheHealthSnapshot(
+            CacheState.Running,
+            cache.GetStatistics() with { PendingEntries = 4, PendingBytes = 40 },
+            MaxPendingEntries: 100,
+            MaxPendingBytes: 1000,
+            OldestPendingAge: TimeSpan.FromSeconds(61),
+            StoreFailingFor: null,
+            Thresholds: new WriteBehindHealthCheckOptions { LagThreshold = TimeSpan.FromSeconds(60) });
+
+        var result = WriteBehindHealthCheck.Evaluate("scores", snapshot);
+
+        Assert.Equal(
+            (HealthStatus.Degraded, "Cache 'scores' is degraded: the oldest pending write is 61 s old (threshold 60 s)."),
+            (result.Status, result.Description));
+        Assert.Equal(61.0, result.Data["oldestPendingAgeSeconds"]);
+    }
+
+    private static IHost Build(InMemoryStore<string> store, TimeProvider? clock = null, Action<WriteBehindCacheBuilder<string, string>>? configure = null)
+    {
+        var builder = TestHost.Builder();
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
+
+        var cache = builder.Services.AddWriteBehindCache<string, string>(configure: TestHost.Small).UseStore(store);
+        configure?.Invoke(cache);
+        return builder.Build();
+    }
+
+    private static IWriteBehindCache<string, string> Cache(IHost host) => host.Services.GetRequiredService<IWriteBehindCache<string, string>>();
+
+    /// <summary>Stops a host whose cache runs on a manual clock: the store keeps failing, so the drain ends at the host's (real) deadline.</summary>
+    private static async Task StopAsync(IHost host)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await host.StopAsync(deadline.Token);
+    }
+}

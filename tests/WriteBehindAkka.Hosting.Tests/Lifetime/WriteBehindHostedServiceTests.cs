@@ -1,0 +1,144 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WriteBehindAkka.Hosting.Tests.Fixtures;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Hosting.Tests.Lifetime;
+
+public sealed class WriteBehindHostedServiceTests
+{
+    [Fact]
+    public async Task StartAsync_Host_CreatesTheCacheBeforeAnythingResolvesIt()
+    {
+        var logs = new CapturingLoggerProvider();
+        var builder = TestHost.Builder(logs);
+        builder.Services.AddWriteBehindCache<string, string>("scores", TestHost.Small).UseStore(new InMemoryStore<string>());
+        using var host = builder.Build();
+
+        await host.StartAsync();
+
+        var started = Assert.Single(logs.WithEventId(2001));
+        Assert.Equal("Cache 'scores' started: 2 shards, 1 writers, batches of up to 1 records, store InMemoryStore<String>.", started.Message);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task StopAsync_PendingWrites_DrainsThemIntoTheStoreBeforeReturning()
+    {
+        var logs = new CapturingLoggerProvider();
+        var store = new InMemoryStore<string>();
+        var builder = TestHost.Builder(logs);
+        builder.Services.AddWriteBehindCache<string, string>(configure: TestHost.Small).UseStore(store);
+        using var host = builder.Build();
+        await host.StartAsync();
+        var cache = host.Services.GetRequiredService<IWriteBehindCache<string, string>>();
+        store.Pause();
+        for (int i = 0; i < 50; i++)
+        {
+            await cache.SetAsync($"k{i}", $"v{i}");
+        }
+
+        Assert.Empty(store.Rows);
+        var stopping = host.StopAsync();
+        store.Resume();
+        await stopping.WaitAsync(TestHost.Within);
+
+        Assert.Equal(50, store.Rows.Count);
+        Assert.False(cache.GetStatistics().IsRunning);
+        var drained = Assert.Single(logs.WithEventId(2005));
+        Assert.Equal(0L, drained.Values["FailedKeys"]);
+    }
+
+    [Fact]
+    public async Task StopAsync_StorePastTheHostShutdownTimeout_LogsWhatWasNotWritten()
+    {
+        var logs = new CapturingLoggerProvider();
+        var store = new InMemoryStore<string>();
+        var builder = TestHost.Builder(logs);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+        builder.Services.AddWriteBehindCache<string, string>(configure: TestHost.Small).UseStore(store);
+        using var host = builder.Build();
+        await host.StartAsync();
+        var cache = host.Services.GetRequiredService<IWriteBehindCache<string, string>>();
+        store.Pause();
+        await cache.SetAsync("a", "1");
+        await cache.SetAsync("b", "2");
+        await cache.SetAsync("c", "3");
+
+        await host.StopAsync().WaitAsync(TestHost.Within);
+
+        Assert.Empty(store.Rows);
+        var lost = Assert.Single(logs.WithEventId(2006));
+        Assert.Equal((3L, 9L, 0L), ((long)lost.Values["Entries"]!, (long)lost.Values["Bytes"]!, (long)lost.Values["FailedKeys"]!));
+        Assert.StartsWith("Cache 'default': the shutdown deadline passed after ", lost.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_StoreFactoryThrows_FailsTheStartWithTheStoreMessage()
+    {
+        var logs = new CapturingLoggerProvider();
+        var builder = TestHost.Builder(logs);
+        builder.Services.AddWriteBehindCache<string, string>()
+            .UseStore(_ => throw new InvalidOperationException("The store cannot be made: set its connection string."));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Equal("The store cannot be made: set its connection string.", error.Message);
+        Assert.Equal(
+            "Cache 'default' could not start; the host stops starting. The store cannot be made: set its connection string.",
+            Assert.Single(logs.WithEventId(2002)).Message);
+    }
+
+    [Fact]
+    public async Task Dispose_HostNeverStartedButCacheResolved_DrainsTheCache()
+    {
+        var store = new InMemoryStore<string>();
+        var builder = TestHost.Builder();
+        builder.Services.AddWriteBehindCache<string, string>(configure: TestHost.Small).UseStore(store);
+        var host = builder.Build();
+        var cache = host.Services.GetRequiredService<IWriteBehindCache<string, string>>();
+        await cache.SetAsync("k", "v");
+
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TestHost.Within);
+
+        Assert.Equal(["k"], store.Rows.Keys);
+    }
+
+    [Fact]
+    public async Task StopAsync_StoreMadeByFactory_IsDisposedAfterTheDrain()
+    {
+        var store = new DisposableStore();
+        var builder = TestHost.Builder();
+        builder.Services.AddWriteBehindCache<string, string>(configure: TestHost.Small).UseStore(_ => store);
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.Services.GetRequiredService<IWriteBehindCache<string, string>>().SetAsync("k", "v");
+
+        await host.StopAsync();
+
+        Assert.Equal((1, 1), (store.Rows, store.Disposals));
+    }
+
+    private sealed class DisposableStore : WriteBehindAkka.Storage.IWriteBehindStore<string>, IAsyncDisposable
+    {
+        private readonly InMemoryStore<string> _inner = new();
+
+        public int Disposals { get; private set; }
+
+        public int Rows => _inner.Rows.Count;
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<string>> batch, CancellationToken cancellationToken) =>
+            Disposals == 0 ? _inner.WriteBatchAsync(batch, cancellationToken) : throw new ObjectDisposedException("store");
+
+        public ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken) => _inner.LoadAsync(key, cancellationToken);
+
+        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => _inner.Classify(error);
+
+        public ValueTask DisposeAsync()
+        {
+            Disposals++;
+            return ValueTask.CompletedTask;
+        }
+    }
+}
