@@ -60,6 +60,7 @@ internal sealed class CopyCeilingContender : IContender
         }
 
         var result = await LoadDriver.RunAsync(context, writers, Worker, new DriverHooks()).ConfigureAwait(false);
-        return result with { MeanBatchRows = context.Settings.CeilingBatch };
+        // Ceilings write only: the workload's reads are skipped.
+        return result with { MeanBatchRows = context.Settings.CeilingBatch, ReadsPerSecond = null };
     }
 }

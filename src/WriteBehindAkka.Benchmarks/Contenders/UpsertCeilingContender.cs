@@ -57,9 +57,11 @@ internal sealed class UpsertCeilingContender : IContender
             }
         }
 
-        return await LoadDriver.RunAsync(context, writers, Worker, new DriverHooks
+        var result = await LoadDriver.RunAsync(context, writers, Worker, new DriverHooks
         {
             MeanBatchRows = () => Volatile.Read(ref batches) == 0 ? null : (double)Volatile.Read(ref rows) / Volatile.Read(ref batches),
         }).ConfigureAwait(false);
+        // Ceilings write only: the workload's reads are skipped.
+        return result with { ReadsPerSecond = null };
     }
 }
