@@ -13,7 +13,7 @@ namespace WriteBehindAkka.Benchmarks.Reporting;
 /// </summary>
 internal static class SvgChartWriter
 {
-    private const int Width = 1260;
+    private const int Width = 1340;
     private const int PanelWidth = 380;
     private const int PanelHeight = 230;
     private const int RowHeight = 300;
@@ -32,12 +32,13 @@ internal static class SvgChartWriter
         svg.AppendLine(C, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" font-family=\"sans-serif\" font-size=\"11\">");
         svg.AppendLine(C, $"<rect width=\"{Width}\" height=\"{height}\" fill=\"white\"/>");
         Text(svg, 20, 24, $"WriteBehindAkka standard suite, {result.StartedAt:yyyy-MM-dd HH:mm}, {result.Machine.GetValueOrDefault("processors")} cores, PostgreSQL {result.Database.GetValueOrDefault("server_version")} (fsync={result.Database.GetValueOrDefault("fsync")}); median repetition of each contender", 14, "bold");
-        Text(svg, 20, 42, "Solid: writes acknowledged/s. Dashed: rows committed to PostgreSQL/s (ceilings: rows only). Shaded: measured window; after it, the drain.", 11, null);
+        Text(svg, 20, 42, "Solid: writes acknowledged/s. Dashed: rows committed to PostgreSQL/s (ceilings: rows only); rates are 0.5 s moving averages of 100 ms samples. Shaded: measured window; after it, the drain.", 11, null);
+        int x = 20;
         for (int i = 0; i < names.Count; i++)
         {
-            int x = 20 + (i * 175);
             svg.AppendLine(C, $"<line x1=\"{x}\" y1=\"62\" x2=\"{x + 20}\" y2=\"62\" stroke=\"{Color(names, names[i])}\" stroke-width=\"3\"/>");
             Text(svg, x + 25, 66, names[i], 11, null);
+            x += 40 + (names[i].Length * 6);
         }
 
         for (int row = 0; row < result.Workloads.Count; row++)
@@ -54,10 +55,10 @@ internal static class SvgChartWriter
                 var run = c.MedianRun!;
                 if (c.Kind != ContenderKind.Ceiling)
                 {
-                    throughput.Add(new Series(c.Name, Color(names, c.Name), false, run.Series.Select(p => (p.Seconds, p.WritesPerSecond)).ToList()));
+                    throughput.Add(new Series(c.Name, Color(names, c.Name), false, Smooth(run.Series.Select(p => (p.Seconds, p.WritesPerSecond)).ToList())));
                 }
 
-                throughput.Add(new Series(c.Name, Color(names, c.Name), c.Kind != ContenderKind.Ceiling, run.Series.Select(p => (p.Seconds, p.RowsPerSecond)).ToList()));
+                throughput.Add(new Series(c.Name, Color(names, c.Name), c.Kind != ContenderKind.Ceiling, Smooth(run.Series.Select(p => (p.Seconds, p.RowsPerSecond)).ToList())));
             }
 
             var lag = withRuns.Where(c => c.Kind == ContenderKind.WriteBehind)
@@ -77,6 +78,26 @@ internal static class SvgChartWriter
 
         svg.AppendLine("</svg>");
         return svg.ToString();
+    }
+
+    /// <summary>A centred moving average over 5 samples (0.5 s): batch commits make 100 ms rates jumpy.</summary>
+    internal static List<(double X, double Y)> Smooth(List<(double X, double Y)> points)
+    {
+        const int Half = 2;
+        var smoothed = new List<(double X, double Y)>(points.Count);
+        for (int i = 0; i < points.Count; i++)
+        {
+            int from = Math.Max(0, i - Half), to = Math.Min(points.Count - 1, i + Half);
+            double sum = 0;
+            for (int j = from; j <= to; j++)
+            {
+                sum += points[j].Y;
+            }
+
+            smoothed.Add((points[i].X, sum / (to - from + 1)));
+        }
+
+        return smoothed;
     }
 
     private sealed record Series(string Name, string Color, bool Dashed, List<(double X, double Y)> Points);
@@ -133,7 +154,7 @@ internal static class SvgChartWriter
         for (int s = 0; s <= 5; s++)
         {
             double t = xMax * s / 5;
-            Text(svg, (int)Sx(t), PanelHeight + 14, t.ToString("0", C) + " s", 10, null, "middle");
+            Text(svg, (int)Sx(t), PanelHeight + 14, t.ToString("0.#", C) + " s", 10, null, "middle");
         }
 
         foreach (var s in series)

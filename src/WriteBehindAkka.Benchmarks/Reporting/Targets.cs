@@ -17,6 +17,9 @@ internal static class Targets
     /// <summary>Backlog above which the drain counts as limited by the database rather than by the writers.</summary>
     public const long SaturatedBacklog = 10_000;
 
+    /// <summary>Backlog at stop from which the drain after the writers stop lasts long enough to give a pace.</summary>
+    public const long DrainBacklog = 50_000;
+
     public static List<TargetCheck> Evaluate(IReadOnlyList<WorkloadResult> workloads, MemoryResult? memory)
     {
         var checks = new List<TargetCheck>();
@@ -64,6 +67,20 @@ internal static class Targets
                     saturated
                         ? string.Create(CultureInfo.InvariantCulture, $"database-bound: backlog up to {backlog:N0} entries")
                         : string.Create(CultureInfo.InvariantCulture, $"not database-bound (backlog at most {backlog:N0} entries): the writers, not PostgreSQL, set the pace, so the drain cannot show its ceiling here")));
+
+                double afterStop = wb.Of(Figure.DrainRowsPerSecond).Median / best;
+                double atStop = wb.Of(Figure.BacklogAtStop).Median;
+                if (!double.IsNaN(afterStop))
+                {
+                    bool large = atStop >= DrainBacklog;
+                    checks.Add(new TargetCheck(
+                        "drain after the writers stop >= 90% of the best batched upsert",
+                        name,
+                        afterStop,
+                        Fmt.Percent(afterStop),
+                        large ? afterStop >= 0.9 : null,
+                        string.Create(CultureInfo.InvariantCulture, $"backlog of {atStop:N0} entries at stop{(large ? string.Empty : $", too small to measure a pace (under {DrainBacklog:N0})")}; the cache's pipeline alone, with the CPU the ceilings had")));
+                }
             }
 
             double p99 = wb.Of(Figure.AckP99).Median;

@@ -64,12 +64,16 @@ internal static class LoadDriver
         }
 
         double? drainSeconds = null;
+        long? backlogAtStop = hooks.Backlog?.Invoke();
+        long rowsAtStop = rows();
         if (hooks.Drain is { } drain)
         {
             var drainClock = Stopwatch.StartNew();
             await drain().ConfigureAwait(false);
             drainSeconds = drainClock.Elapsed.TotalSeconds;
         }
+
+        long rowsDrained = rows() - rowsAtStop;
 
         await sampler.DisposeAsync().ConfigureAwait(false);
 
@@ -110,6 +114,8 @@ internal static class LoadDriver
             ServerCpuSecondsPerMillion = server.Available ? (serverCpu1 - serverCpu0) / perMillion : null,
             PeakWorkingSetBytes = sampler.PeakWorkingSet,
             DrainSeconds = drainSeconds,
+            BacklogAtStop = backlogAtStop,
+            DrainRowsPerSecond = drainSeconds is > 0 && rowsDrained > 0 ? rowsDrained / drainSeconds : null,
             MeanBatchRows = hooks.MeanBatchRows?.Invoke(),
             WindowStart = control.WindowStart ?? 0,
             WindowEnd = control.WindowEnd ?? 0,

@@ -58,6 +58,15 @@ internal sealed record RunResult
     /// <summary>Seconds from the end of the window until the backlog was committed (write-behind).</summary>
     public double? DrainSeconds { get; init; }
 
+    /// <summary>Entries written but not committed when the writers stopped.</summary>
+    public long? BacklogAtStop { get; init; }
+
+    /// <summary>
+    /// Rows committed per second while the backlog drained after the writers stopped: the pipeline's pace with the
+    /// whole machine to itself, as the ceilings have it (meaningful when <see cref="BacklogAtStop"/> is large).
+    /// </summary>
+    public double? DrainRowsPerSecond { get; init; }
+
     public double? MeanBatchRows { get; init; }
 
     public bool? Verified { get; init; }
