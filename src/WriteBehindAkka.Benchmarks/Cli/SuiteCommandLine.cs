@@ -5,7 +5,7 @@ using WriteBehindAkka.Benchmarks.Workloads;
 namespace WriteBehindAkka.Benchmarks.Cli;
 
 /// <summary>The standard suite's command line, parsed; every problem is listed in one message.</summary>
-internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDirectory, IReadOnlyList<WorkloadSpec> Workloads, bool Help)
+internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDirectory, IReadOnlyList<WorkloadSpec> Workloads, IReadOnlyList<string> Contenders, bool Help)
 {
     public const string Usage = """
         Usage:
@@ -24,6 +24,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
+          --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default
           --help                 this text
         """;
 
@@ -36,6 +37,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         string output = Path.Combine("artifacts", "bench", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
         bool help = false;
+        IReadOnlyList<string> contenders = [];
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -101,6 +103,9 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     }
 
                     break;
+                case "--contenders":
+                    contenders = (Value() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    break;
                 default:
                     problems.Add($"Unknown option '{arg}'; see --help.");
                     break;
@@ -113,7 +118,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         }
 
         var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, CeilingWriters: 2, lagEvery, memory);
-        return new SuiteCommandLine(settings, output, workloads, help);
+        return new SuiteCommandLine(settings, output, workloads, contenders, help);
     }
 
     private static int Int(string name, string? text, int min, int max, int fallback, List<string> problems)

@@ -10,7 +10,7 @@ internal static class TableWriter
     private static readonly Figure[] Columns =
     [
         Figure.WritesPerSecond, Figure.AckP50, Figure.AckP99, Figure.AckP999, Figure.RowsPerSecond, Figure.LagP50, Figure.LagP99,
-        Figure.MaxBacklog, Figure.DrainRowsPerSecond, Figure.Coalescing, Figure.Cpu, Figure.ServerCpu, Figure.PeakWorkingSet,
+        Figure.MaxBacklog, Figure.DrainRowsPerSecond, Figure.Coalescing, Figure.Cpu, Figure.ServerCpu, Figure.AllocatedPerWrite, Figure.GcPause, Figure.PeakWorkingSet,
     ];
 
     private static readonly Figure[] RangeColumns = [Figure.WritesPerSecond, Figure.RowsPerSecond, Figure.AckP99, Figure.LagP99];

@@ -45,6 +45,7 @@ internal static class LoadDriver
         await WaitOrFailAsync(tasks, context.Settings.Warmup, context.Cancellation).ConfigureAwait(false);
         long writes0 = Writes(), rows0 = rows(), reads0 = Reads();
         double cpu0 = ProcessCpu.Seconds(), serverCpu0 = server.Seconds();
+        var gc0 = GcSnapshot.Take();
         var window = Stopwatch.StartNew();
         control.OpenWindow();
         await WaitOrFailAsync(tasks, context.Settings.Duration, context.Cancellation).ConfigureAwait(false);
@@ -52,6 +53,7 @@ internal static class LoadDriver
         double seconds = window.Elapsed.TotalSeconds;
         long writes1 = Writes(), rows1 = rows(), reads1 = Reads();
         double cpu1 = ProcessCpu.Seconds(), serverCpu1 = server.Seconds();
+        var gc = GcSnapshot.Take() - gc0;
         control.Stop();
         try
         {
@@ -113,6 +115,9 @@ internal static class LoadDriver
             CpuSecondsPerMillion = (cpu1 - cpu0) / perMillion,
             ServerCpuSecondsPerMillion = server.Available ? (serverCpu1 - serverCpu0) / perMillion : null,
             PeakWorkingSetBytes = sampler.PeakWorkingSet,
+            AllocatedBytesPerWrite = gc.AllocatedBytes / (double)Math.Max(1, windowWrites),
+            GcPausePercent = gc.PauseSeconds / seconds * 100,
+            GcCollections = $"{gc.Gen0}/{gc.Gen1}/{gc.Gen2}",
             DrainSeconds = drainSeconds,
             BacklogAtStop = backlogAtStop,
             DrainRowsPerSecond = drainSeconds is > 0 && rowsDrained > 0 ? rowsDrained / drainSeconds : null,

@@ -55,6 +55,15 @@ internal sealed record RunResult
 
     public long PeakWorkingSetBytes { get; init; }
 
+    /// <summary>Managed bytes allocated by this process per write acknowledged inside the window (everything: callers, cache, pipeline, Npgsql).</summary>
+    public double? AllocatedBytesPerWrite { get; init; }
+
+    /// <summary>Share of the window this process spent paused for garbage collection.</summary>
+    public double? GcPausePercent { get; init; }
+
+    /// <summary>Collections of generation 0/1/2 inside the window.</summary>
+    public string? GcCollections { get; init; }
+
     /// <summary>Seconds from the end of the window until the backlog was committed (write-behind).</summary>
     public double? DrainSeconds { get; init; }
 

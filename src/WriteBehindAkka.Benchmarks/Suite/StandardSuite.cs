@@ -29,7 +29,10 @@ internal static class StandardSuite
         Console.WriteLine($"WriteBehindAkka standard suite: {command.Workloads.Count} workloads, {settings.Repetitions} repetitions, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per run; output in {output}");
         await using var db = await BenchDatabase.OpenAsync(sharedBuffers: "512MB", maxConnections: 200, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"database: {db.Origin}");
-        var runner = new SuiteRunner(db, settings, Contenders(), Console.Out);
+        var contenders = Contenders()
+            .Where(c => command.Contenders.Count == 0 || command.Contenders.Any(n => c.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+        var runner = new SuiteRunner(db, settings, contenders, Console.Out);
         var result = await runner.RunAsync(command.Workloads, cancellationToken).ConfigureAwait(false);
 
         string table = TableWriter.Render(result);
