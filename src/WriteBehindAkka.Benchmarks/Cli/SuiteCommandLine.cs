@@ -20,7 +20,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --warmup SECONDS       warm-up of each run (default 2)
           --duration SECONDS     measured window of each run (default 5)
           --concurrency N        concurrent callers of the cache = connections of write-through (default 16)
-          --ceiling-batch N      rows per batch of the ceiling contenders (default 10000)
+          --ceiling-batch N      rows per batch of the ceiling contenders (default 10000; fewer for big values, at most 8 MiB of values)
           --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed

@@ -36,6 +36,12 @@ internal sealed class CeilingBatch
         Records = new List<WriteRecord<long>>(size);
     }
 
+    /// <summary>The most value bytes in one ceiling batch: big values get fewer rows, so that a batch still commits within a run.</summary>
+    public const int MaxBatchBytes = 8 << 20;
+
+    /// <summary>The rows per batch for a value size: <paramref name="rows"/>, or fewer so that the values fit in <see cref="MaxBatchBytes"/>.</summary>
+    public static int RowsFor(int rows, int valueBytes) => Math.Max(1, Math.Min(rows, MaxBatchBytes / Math.Max(1, valueBytes)));
+
     /// <summary>The batch's records (reused by the next <see cref="Fill"/>; write it before filling again).</summary>
     public List<WriteRecord<long>> Records { get; }
 

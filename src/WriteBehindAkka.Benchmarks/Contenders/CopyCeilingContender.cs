@@ -33,7 +33,7 @@ internal sealed class CopyCeilingContender : IContender
         async Task Worker(int worker, WorkerStats stats, RunControl control)
         {
             var stream = new KeyStream(context.Workload, context.Zipf, context.SeedFor(worker));
-            var batch = new CeilingBatch(stream, worker, writers, context.Settings.CeilingBatch, context.Workload.ValueBytes, distinct: false);
+            var batch = new CeilingBatch(stream, worker, writers, CeilingBatch.RowsFor(context.Settings.CeilingBatch, context.Workload.ValueBytes), context.Workload.ValueBytes, distinct: false);
             await using var connection = await db.DataSource.OpenConnectionAsync(context.Cancellation).ConfigureAwait(false);
             while (!control.Stopping)
             {
@@ -61,6 +61,6 @@ internal sealed class CopyCeilingContender : IContender
 
         var result = await LoadDriver.RunAsync(context, writers, Worker, new DriverHooks()).ConfigureAwait(false);
         // Ceilings write only: the workload's reads are skipped.
-        return result with { MeanBatchRows = context.Settings.CeilingBatch, ReadsPerSecond = null };
+        return result with { MeanBatchRows = CeilingBatch.RowsFor(context.Settings.CeilingBatch, context.Workload.ValueBytes), ReadsPerSecond = null };
     }
 }

@@ -45,7 +45,7 @@ internal sealed class UpsertCeilingContender : IContender
         async Task Worker(int worker, WorkerStats stats, RunControl control)
         {
             var stream = new KeyStream(context.Workload, context.Zipf, context.SeedFor(worker));
-            var batch = new CeilingBatch(stream, worker, writers, context.Settings.CeilingBatch, context.Workload.ValueBytes, distinct: true);
+            var batch = new CeilingBatch(stream, worker, writers, CeilingBatch.RowsFor(context.Settings.CeilingBatch, context.Workload.ValueBytes), context.Workload.ValueBytes, distinct: true);
             while (!control.Stopping)
             {
                 batch.Fill(ref clock, worker);

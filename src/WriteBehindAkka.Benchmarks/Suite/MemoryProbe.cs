@@ -49,6 +49,9 @@ internal static class MemoryProbe
 
             double perEntry = (after - before) / (double)entries;
             int arrayHeader = ArrayHeapSize(ValueBytes) - ValueBytes;
+            await cache.DisposeAsync().ConfigureAwait(false);
+            double entryObject = EntryObjectBytes();
+            double dictionary = DictionaryBytesPerEntry(entries);
             return new MemoryResult(
                 entries,
                 KeyBytes,
@@ -56,12 +59,48 @@ internal static class MemoryProbe
                 perEntry,
                 perEntry - KeyBytes - ValueBytes,
                 arrayHeader,
-                "GC.GetTotalMemory after full blocking compacting collections: a cache over a never-committing store holding N pending entries, less the same cache holding one");
+                "GC.GetTotalMemory after full blocking compacting collections: a cache over a never-committing store holding N pending entries, less the same cache holding one")
+            {
+                EntryObjectBytes = entryObject,
+                DictionaryBytesPerEntry = dictionary,
+            };
         }
         finally
         {
             await cache.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Bytes allocated per <c>CacheEntry&lt;long&gt;</c>.</summary>
+    private static double EntryObjectBytes()
+    {
+        const int Count = 10_000;
+        var keep = new Sharding.CacheEntry<long>[Count];
+        long start = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Count; i++)
+        {
+            keep[i] = new Sharding.CacheEntry<long>(i);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - start;
+        GC.KeepAlive(keep);
+        return allocated / (double)Count;
+    }
+
+    /// <summary>Heap growth per entry of the dictionaries of two shards holding <paramref name="entries"/> keys between them.</summary>
+    private static double DictionaryBytesPerEntry(int entries)
+    {
+        var value = new Sharding.CacheEntry<long>(0);
+        long before = HeapAfterFullCollection();
+        var shards = new[] { new Dictionary<long, Sharding.CacheEntry<long>>(), new Dictionary<long, Sharding.CacheEntry<long>>() };
+        for (long key = 0; key < entries; key++)
+        {
+            shards[key % 2].Add(key, value);
+        }
+
+        long after = HeapAfterFullCollection();
+        GC.KeepAlive(shards);
+        return (after - before) / (double)entries;
     }
 
     /// <summary>The heap size of a byte[] of the given length on this runtime (header, length, data rounded to 8).</summary>

@@ -8,4 +8,16 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 /// <param name="OverheadBytesPerEntry">The same less the key and value bytes: what the cache adds.</param>
 /// <param name="ValueArrayHeaderBytes">Of that overhead, the byte[] object's own header and padding, which any cache holding byte[] values pays.</param>
 /// <param name="Method">How it was measured.</param>
-internal sealed record MemoryResult(int Entries, int KeyBytes, int ValueBytes, double HeapBytesPerEntry, double OverheadBytesPerEntry, int ValueArrayHeaderBytes, string Method);
+internal sealed record MemoryResult(int Entries, int KeyBytes, int ValueBytes, double HeapBytesPerEntry, double OverheadBytesPerEntry, int ValueArrayHeaderBytes, string Method)
+{
+    /// <summary>The shard's per-key object (<c>CacheEntry&lt;long&gt;</c>), measured by allocating some.</summary>
+    public double? EntryObjectBytes { get; init; }
+
+    /// <summary>The shard's <c>Dictionary&lt;long, CacheEntry&gt;</c> per entry, grown the way a shard grows it.</summary>
+    public double? DictionaryBytesPerEntry { get; init; }
+
+    /// <summary>What is left: the ready queue, the pipeline's buffers and in-flight batches, and rounding.</summary>
+    public double? OtherBytesPerEntry => EntryObjectBytes is { } e && DictionaryBytesPerEntry is { } d
+        ? HeapBytesPerEntry - (ValueArrayHeaderBytes + ValueBytes) - e - d
+        : null;
+}

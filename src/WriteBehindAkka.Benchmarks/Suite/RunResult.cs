@@ -48,7 +48,7 @@ internal sealed record RunResult
     public double? CoalescingRatio { get; init; }
 
     /// <summary>CPU seconds of this process per million writes acknowledged inside the window.</summary>
-    public double CpuSecondsPerMillion { get; init; }
+    public double? CpuSecondsPerMillion { get; init; }
 
     /// <summary>CPU seconds of the PostgreSQL server per million writes acknowledged (local cluster only).</summary>
     public double? ServerCpuSecondsPerMillion { get; init; }
