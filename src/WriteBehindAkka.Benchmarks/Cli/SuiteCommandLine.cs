@@ -24,6 +24,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
+          --alloc-profile        sample allocations by type in each window (runtime AllocationTick events) and print them
           --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default
           --help                 this text
         """;
@@ -37,6 +38,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         string output = Path.Combine("artifacts", "bench", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
         bool help = false;
+        bool allocationProfile = false;
         IReadOnlyList<string> contenders = [];
 
         for (int i = 0; i < args.Count; i++)
@@ -103,6 +105,9 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     }
 
                     break;
+                case "--alloc-profile":
+                    allocationProfile = true;
+                    break;
                 case "--contenders":
                     contenders = (Value() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     break;
@@ -117,7 +122,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
             throw new ArgumentException("The benchmark's command line is invalid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems));
         }
 
-        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, CeilingWriters: 2, lagEvery, memory);
+        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, CeilingWriters: 2, lagEvery, memory, allocationProfile);
         return new SuiteCommandLine(settings, output, workloads, contenders, help);
     }
 

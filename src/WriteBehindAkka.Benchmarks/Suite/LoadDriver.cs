@@ -46,6 +46,8 @@ internal static class LoadDriver
         long writes0 = Writes(), rows0 = rows(), reads0 = Reads();
         double cpu0 = ProcessCpu.Seconds(), serverCpu0 = server.Seconds();
         var gc0 = GcSnapshot.Take();
+        using var allocations = context.Settings.AllocationProfile ? new AllocationSampler() : null;
+        allocations?.Start();
         var window = Stopwatch.StartNew();
         control.OpenWindow();
         await WaitOrFailAsync(tasks, context.Settings.Duration, context.Cancellation).ConfigureAwait(false);
@@ -54,6 +56,7 @@ internal static class LoadDriver
         long writes1 = Writes(), rows1 = rows(), reads1 = Reads();
         double cpu1 = ProcessCpu.Seconds(), serverCpu1 = server.Seconds();
         var gc = GcSnapshot.Take() - gc0;
+        allocations?.Stop();
         control.Stop();
         try
         {
@@ -118,6 +121,7 @@ internal static class LoadDriver
             AllocatedBytesPerWrite = gc.AllocatedBytes / (double)Math.Max(1, windowWrites),
             GcPausePercent = gc.PauseSeconds / seconds * 100,
             GcCollections = $"{gc.Gen0}/{gc.Gen1}/{gc.Gen2}",
+            AllocationProfile = allocations?.Top(12).Select(t => new AllocationShare(t.Type, t.Bytes / (double)Math.Max(1, windowWrites))).ToList(),
             DrainSeconds = drainSeconds,
             BacklogAtStop = backlogAtStop,
             DrainRowsPerSecond = drainSeconds is > 0 && rowsDrained > 0 ? rowsDrained / drainSeconds : null,

@@ -78,6 +78,9 @@ internal sealed record RunResult
 
     public double? MeanBatchRows { get; init; }
 
+    /// <summary>With <c>--alloc-profile</c>: sampled allocation by type inside the window, in bytes per write, largest first.</summary>
+    public IReadOnlyList<AllocationShare>? AllocationProfile { get; init; }
+
     public bool? Verified { get; init; }
 
     public string? Verification { get; init; }

@@ -69,6 +69,11 @@ internal sealed class SuiteRunner
                     var run = await contender.RunAsync(new RunContext(workload, zipf, _db, _settings, rep, cancellationToken)).ConfigureAwait(false);
                     contenderResult.Runs.Add(run);
                     _progress.WriteLine(Describe(workload, contender, rep, run));
+                    foreach (var share in run.AllocationProfile ?? [])
+                    {
+                        _progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      alloc {share.BytesPerWrite,8:0.0} B/write  {share.Type}"));
+                    }
+
                     if (run.Verified == false)
                     {
                         result.VerificationFailures.Add($"{workload.Name} / {contender.Name} rep {rep}: {run.Verification}");

@@ -9,6 +9,7 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 /// <param name="CeilingWriters">Concurrent writers of the ceiling contenders, each on its own share of the keys.</param>
 /// <param name="LagSampleEvery">One write in this many is issued at WriteConsistency.Committed to sample the database lag.</param>
 /// <param name="MemoryEntries">Entries of the bytes-per-pending-entry measurement (0 skips it).</param>
+/// <param name="AllocationProfile">Whether to sample allocations by type inside each window (costs a little).</param>
 internal sealed record SuiteSettings(
     TimeSpan Warmup,
     TimeSpan Duration,
@@ -17,4 +18,5 @@ internal sealed record SuiteSettings(
     int CeilingBatch,
     int CeilingWriters,
     int LagSampleEvery,
-    int MemoryEntries);
+    int MemoryEntries,
+    bool AllocationProfile = false);
