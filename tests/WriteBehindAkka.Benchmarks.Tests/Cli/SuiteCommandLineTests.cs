@@ -36,6 +36,15 @@ public class SuiteCommandLineTests
     }
 
     [Fact]
+    public void Parse_ContendersAndAllocationProfile_AreKept()
+    {
+        var command = SuiteCommandLine.Parse(["--contenders", "write-behind, write-through", "--alloc-profile"], Now);
+
+        Assert.Equal(["write-behind", "write-through"], command.Contenders);
+        Assert.True(command.Settings.AllocationProfile);
+    }
+
+    [Fact]
     public void Parse_SeveralProblems_ListsEveryOne()
     {
         var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--reps", "0", "--duration", "abc", "--bogus", "--workloads", "nope"], Now));
