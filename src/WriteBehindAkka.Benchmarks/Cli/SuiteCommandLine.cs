@@ -1,0 +1,160 @@
+using System.Globalization;
+using WriteBehindAkka.Benchmarks.Suite;
+using WriteBehindAkka.Benchmarks.Workloads;
+
+namespace WriteBehindAkka.Benchmarks.Cli;
+
+/// <summary>The standard suite's command line, parsed; every problem is listed in one message.</summary>
+internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDirectory, IReadOnlyList<WorkloadSpec> Workloads, IReadOnlyList<string> Contenders, bool Help)
+{
+    public const string Usage = """
+        Usage:
+          dotnet run -c Release --project src/WriteBehindAkka.Benchmarks [-- options]     the standard suite
+          dotnet run -c Release --project src/WriteBehindAkka.Benchmarks -- micro [BenchmarkDotNet options, e.g. --filter *Routing*]
+
+        The suite writes to the PostgreSQL named by WRITEBEHIND_PG_CONNECTION, or to a throwaway local cluster it
+        starts with fsync on. Options:
+          --out DIR              where results.json, chart.svg and results.md go (default artifacts/bench/<timestamp>/)
+          --quick                a ~2-minute smoke run: 1 repetition, 0.5 s warm-up, 2 s measured, 100,000 memory entries
+          --reps N               repetitions per contender and workload (default 3)
+          --warmup SECONDS       warm-up of each run (default 2)
+          --duration SECONDS     measured window of each run (default 5)
+          --concurrency N        concurrent callers of the cache = connections of write-through (default 16)
+          --ceiling-batch N      rows per batch of the ceiling contenders (default 10000; fewer for big values, at most 8 MiB of values)
+          --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
+          --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
+          --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
+          --alloc-profile        sample allocations by type in each window (runtime AllocationTick events) and print them
+          --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default
+          --help                 this text
+        """;
+
+    public static SuiteCommandLine Parse(IReadOnlyList<string> args, DateTimeOffset now)
+    {
+        var problems = new List<string>();
+        bool quick = args.Contains("--quick");
+        double warmup = quick ? 0.5 : 2, duration = quick ? 2 : 5;
+        int reps = quick ? 1 : 3, concurrency = 16, batch = 10_000, lagEvery = 100, memory = quick ? 100_000 : 500_000;
+        string output = Path.Combine("artifacts", "bench", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
+        bool help = false;
+        bool allocationProfile = false;
+        IReadOnlyList<string> contenders = [];
+
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            string? Value()
+            {
+                if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    return args[++i];
+                }
+
+                problems.Add($"{arg} needs a value.");
+                return null;
+            }
+
+            switch (arg)
+            {
+                case "--quick":
+                    break;
+                case "--help" or "-h":
+                    help = true;
+                    break;
+                case "--out":
+                    output = Value() ?? output;
+                    break;
+                case "--reps":
+                    reps = Int(arg, Value(), 1, 100, reps, problems);
+                    break;
+                case "--concurrency":
+                    concurrency = Int(arg, Value(), 1, 1024, concurrency, problems);
+                    break;
+                case "--ceiling-batch":
+                    batch = Int(arg, Value(), 1, 1_000_000, batch, problems);
+                    break;
+                case "--lag-sample":
+                    lagEvery = Int(arg, Value(), 1, 1_000_000, lagEvery, problems);
+                    break;
+                case "--memory-entries":
+                    memory = Int(arg, Value(), 0, 50_000_000, memory, problems);
+                    break;
+                case "--warmup":
+                    warmup = Seconds(arg, Value(), 0, warmup, problems);
+                    break;
+                case "--duration":
+                    duration = Seconds(arg, Value(), 0.1, duration, problems);
+                    break;
+                case "--workloads":
+                    if (Value() is { } list)
+                    {
+                        var picked = new List<WorkloadSpec>();
+                        foreach (var name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            var match = WorkloadSpec.Standard.Where(w => w.Name.StartsWith(name, StringComparison.OrdinalIgnoreCase)).ToList();
+                            if (match.Count == 0)
+                            {
+                                problems.Add($"--workloads: no workload starts with '{name}'; the workloads are {string.Join(", ", WorkloadSpec.Standard.Select(w => w.Name))}.");
+                            }
+
+                            picked.AddRange(match.Where(m => !picked.Contains(m)));
+                        }
+
+                        workloads = picked;
+                    }
+
+                    break;
+                case "--alloc-profile":
+                    allocationProfile = true;
+                    break;
+                case "--contenders":
+                    contenders = (Value() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    break;
+                default:
+                    problems.Add($"Unknown option '{arg}'; see --help.");
+                    break;
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("The benchmark's command line is invalid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems));
+        }
+
+        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, CeilingWriters: 2, lagEvery, memory, allocationProfile);
+        return new SuiteCommandLine(settings, output, workloads, contenders, help);
+    }
+
+    private static int Int(string name, string? text, int min, int max, int fallback, List<string> problems)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} is '{text}': use a whole number from {min} to {max}."));
+            return fallback;
+        }
+
+        return value;
+    }
+
+    private static double Seconds(string name, string? text, double min, double fallback, List<string> problems)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < min || value > 3600)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} is '{text}': use seconds from {min} to 3600."));
+            return fallback;
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using WriteBehindAkka.Benchmarks.Contenders;
+using WriteBehindAkka.Benchmarks.Suite;
+using WriteBehindAkka.PostgreSql;
+
+namespace WriteBehindAkka.Benchmarks.Reporting;
+
+/// <summary>Checks the issue's targets against the medians of one suite run: ratios of contenders measured side by side.</summary>
+internal static class Targets
+{
+    public static readonly string WriteBehind = new WriteBehindContender().Name;
+    public static readonly string WriteThrough = new WriteThroughContender().Name;
+    public static readonly string UpsertUnnest = new UpsertCeilingContender(PostgreSqlBatchForm.Unnest).Name;
+    public static readonly string UpsertCopy = new UpsertCeilingContender(PostgreSqlBatchForm.Copy).Name;
+    public static readonly string CopyRaw = new CopyCeilingContender().Name;
+
+    /// <summary>Backlog above which the drain counts as limited by the database rather than by the writers.</summary>
+    public const long SaturatedBacklog = 10_000;
+
+    /// <summary>Backlog at stop from which the drain after the writers stop lasts long enough to give a pace.</summary>
+    public const long DrainBacklog = 50_000;
+
+    public static List<TargetCheck> Evaluate(IReadOnlyList<WorkloadResult> workloads, MemoryResult? memory)
+    {
+        var checks = new List<TargetCheck>();
+        foreach (var w in workloads)
+        {
+            var wb = w.Find(WriteBehind);
+            var wt = w.Find(WriteThrough);
+            if (wb is null || wb.Runs.Count == 0)
+            {
+                continue;
+            }
+
+            string name = w.Workload.Name;
+            double wbAcks = wb.Of(Figure.WritesPerSecond).Median;
+            if (wt is { Runs.Count: > 0 })
+            {
+                double ratio = wbAcks / wt.Of(Figure.WritesPerSecond).Median;
+                double? threshold = w.Workload.Name.StartsWith("uniform-1M", StringComparison.Ordinal) ? 100
+                    : w.Workload.Name.StartsWith("zipf", StringComparison.Ordinal) ? 300 : null;
+                checks.Add(new TargetCheck(
+                    threshold is { } t ? $"acked writes/s >= {t:0}x write-through" : "acked writes/s vs write-through (no target)",
+                    name,
+                    ratio,
+                    Fmt.Ratio(ratio),
+                    threshold is { } t2 ? ratio >= t2 : null,
+                    null));
+            }
+
+            double best = new[] { w.Find(UpsertUnnest), w.Find(UpsertCopy) }
+                .Where(c => c is { Runs.Count: > 0 })
+                .Select(c => c!.Of(Figure.RowsPerSecond).Median)
+                .DefaultIfEmpty(double.NaN)
+                .Max();
+            if (!double.IsNaN(best))
+            {
+                double drain = wb.Of(Figure.RowsPerSecond).Median / best;
+                double backlog = wb.Of(Figure.MaxBacklog).Median;
+                bool saturated = backlog >= SaturatedBacklog;
+                checks.Add(new TargetCheck(
+                    "sustained drain >= 90% of the best batched upsert",
+                    name,
+                    drain,
+                    Fmt.Percent(drain),
+                    saturated ? drain >= 0.9 : null,
+                    saturated
+                        ? string.Create(CultureInfo.InvariantCulture, $"database-bound: backlog up to {backlog:N0} entries")
+                        : string.Create(CultureInfo.InvariantCulture, $"not database-bound (backlog at most {backlog:N0} entries): the writers, not PostgreSQL, set the pace, so the drain cannot show its ceiling here")));
+
+                double afterStop = wb.Of(Figure.DrainRowsPerSecond).Median / best;
+                double atStop = wb.Of(Figure.BacklogAtStop).Median;
+                if (!double.IsNaN(afterStop))
+                {
+                    bool large = atStop >= DrainBacklog;
+                    checks.Add(new TargetCheck(
+                        "drain after the writers stop >= 90% of the best batched upsert",
+                        name,
+                        afterStop,
+                        Fmt.Percent(afterStop),
+                        large ? afterStop >= 0.9 : null,
+                        string.Create(CultureInfo.InvariantCulture, $"backlog of {atStop:N0} entries at stop{(large ? string.Empty : $", too small to measure a pace (under {DrainBacklog:N0})")}; the cache's pipeline alone, with the CPU the ceilings had")));
+                }
+            }
+
+            double p99 = wb.Of(Figure.AckP99).Median;
+            checks.Add(new TargetCheck("ack p99 < 1 ms (no journal)", name, p99, Fmt.Micros(p99), p99 < 1000, null));
+        }
+
+        if (memory is not null)
+        {
+            checks.Add(new TargetCheck(
+                "memory per pending entry <= 150 bytes beyond key and value",
+                string.Create(CultureInfo.InvariantCulture, $"{memory.Entries:N0} entries, {memory.ValueBytes}-byte values"),
+                memory.OverheadBytesPerEntry,
+                memory.OverheadBytesPerEntry.ToString("0", CultureInfo.InvariantCulture) + " B",
+                memory.OverheadBytesPerEntry <= 150,
+                string.Create(CultureInfo.InvariantCulture, $"{memory.HeapBytesPerEntry:0} B on the heap per entry; {memory.ValueArrayHeaderBytes} B of the overhead is the byte[] header and padding of the value itself")));
+        }
+
+        return checks;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.Serialization;
+
+namespace WriteBehindAkka.Benchmarks.Suite;
+
+/// <summary>
+/// Bytes per pending entry: fills a cache (default options) over a store that never commits with N entries of
+/// 100-byte values, forces full compacting collections, and compares the managed heap with that of the same cache
+/// empty. The difference per entry, less the key and value bytes, is what the cache adds.
+/// </summary>
+internal static class MemoryProbe
+{
+    public const int KeyBytes = sizeof(long);
+    public const int ValueBytes = 100;
+
+    public static async Task<MemoryResult> MeasureAsync(int entries, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(entries);
+        var cache = new WriteBehindCache<long, byte[]>(
+            new NeverCommittingStore(),
+            new WriteBehindOptions { ShutdownTimeout = TimeSpan.FromSeconds(1) },
+            ByteArraySerializer.Instance,
+            name: "bench-memory");
+        try
+        {
+            // Warm the paths once, so that the JIT and the channels' first growth are in the baseline.
+            var value = new byte[ValueBytes];
+            await cache.SetAsync(-1, value, cancellationToken).ConfigureAwait(false);
+            await WaitForPendingAsync(cache, 1, cancellationToken).ConfigureAwait(false);
+            long before = HeapAfterFullCollection();
+
+            const int Writers = 2;
+            var tasks = Enumerable.Range(0, Writers).Select(w => Task.Run(
+                async () =>
+                {
+                    var buffer = new byte[ValueBytes];
+                    for (long key = w; key < entries; key += Writers)
+                    {
+                        buffer[0] = (byte)key;
+                        await cache.SetAsync(key, buffer, cancellationToken).ConfigureAwait(false);
+                    }
+                },
+                cancellationToken)).ToArray();
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+            await WaitForPendingAsync(cache, entries + 1, cancellationToken).ConfigureAwait(false);
+            long after = HeapAfterFullCollection();
+            GC.KeepAlive(cache);
+
+            double perEntry = (after - before) / (double)entries;
+            int arrayHeader = ArrayHeapSize(ValueBytes) - ValueBytes;
+            await cache.DisposeAsync().ConfigureAwait(false);
+            double entryObject = EntryObjectBytes();
+            double dictionary = DictionaryBytesPerEntry(entries);
+            return new MemoryResult(
+                entries,
+                KeyBytes,
+                ValueBytes,
+                perEntry,
+                perEntry - KeyBytes - ValueBytes,
+                arrayHeader,
+                "GC.GetTotalMemory after full blocking compacting collections: a cache over a never-committing store holding N pending entries, less the same cache holding one")
+            {
+                EntryObjectBytes = entryObject,
+                DictionaryBytesPerEntry = dictionary,
+            };
+        }
+        finally
+        {
+            await cache.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Bytes allocated per <c>CacheEntry&lt;long&gt;</c>.</summary>
+    private static double EntryObjectBytes()
+    {
+        const int Count = 10_000;
+        var keep = new Sharding.CacheEntry<long>[Count];
+        long start = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Count; i++)
+        {
+            keep[i] = new Sharding.CacheEntry<long>(i);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - start;
+        GC.KeepAlive(keep);
+        return allocated / (double)Count;
+    }
+
+    /// <summary>Heap growth per entry of the dictionaries of two shards holding <paramref name="entries"/> keys between them.</summary>
+    private static double DictionaryBytesPerEntry(int entries)
+    {
+        var value = new Sharding.CacheEntry<long>(0);
+        long before = HeapAfterFullCollection();
+        var shards = new[] { new Dictionary<long, Sharding.CacheEntry<long>>(), new Dictionary<long, Sharding.CacheEntry<long>>() };
+        for (long key = 0; key < entries; key++)
+        {
+            shards[key % 2].Add(key, value);
+        }
+
+        long after = HeapAfterFullCollection();
+        GC.KeepAlive(shards);
+        return (after - before) / (double)entries;
+    }
+
+    /// <summary>The heap size of a byte[] of the given length on this runtime (header, length, data rounded to 8).</summary>
+    internal static int ArrayHeapSize(int length) => (IntPtr.Size * 3) + ((length + 7) & ~7);
+
+    private static long HeapAfterFullCollection()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task WaitForPendingAsync(WriteBehindCache<long, byte[]> cache, long expected, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (cache.GetStatistics().PendingEntries < expected)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The memory probe's cache holds {cache.GetStatistics().PendingEntries} pending entries, expected {expected}.");
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using WriteBehindAkka.Benchmarks.Cli;
+using WriteBehindAkka.Benchmarks.Contenders;
+using WriteBehindAkka.Benchmarks.Reporting;
+using WriteBehindAkka.PostgreSql;
+
+namespace WriteBehindAkka.Benchmarks.Suite;
+
+/// <summary>The default command: runs the suite and writes the table, the JSON and the chart.</summary>
+internal static class StandardSuite
+{
+    /// <summary>The contenders, in table order.</summary>
+    public static IReadOnlyList<IContender> Contenders() =>
+    [
+        new CopyCeilingContender(),
+        new UpsertCeilingContender(PostgreSqlBatchForm.Unnest),
+        new UpsertCeilingContender(PostgreSqlBatchForm.Copy),
+        new WriteThroughContender(),
+        new WriteBehindContender(),
+        new JournalSlotContender(JournalMode.Always),
+        new JournalSlotContender(JournalMode.EverySecond),
+        new JournalSlotContender(JournalMode.No),
+    ];
+
+    public static async Task<int> RunAsync(SuiteCommandLine command, CancellationToken cancellationToken)
+    {
+        var output = Path.GetFullPath(command.OutputDirectory);
+        Directory.CreateDirectory(output);
+        var settings = command.Settings;
+        Console.WriteLine($"WriteBehindAkka standard suite: {command.Workloads.Count} workloads, {settings.Repetitions} repetitions, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per run; output in {output}");
+        await using var db = await BenchDatabase.OpenAsync(sharedBuffers: "512MB", maxConnections: 200, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"database: {db.Origin}");
+        var contenders = Contenders()
+            .Where(c => command.Contenders.Count == 0 || command.Contenders.Any(n => c.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+        var runner = new SuiteRunner(db, settings, contenders, Console.Out);
+        var result = await runner.RunAsync(command.Workloads, cancellationToken).ConfigureAwait(false);
+
+        string table = TableWriter.Render(result);
+        var jsonPath = Path.Combine(output, "results.json");
+        var svgPath = Path.Combine(output, "chart.svg");
+        var mdPath = Path.Combine(output, "results.md");
+        await JsonReportWriter.WriteAsync(result, jsonPath, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(svgPath, SvgChartWriter.Render(result), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(mdPath, table, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine();
+        Console.WriteLine(table);
+        Console.WriteLine($"JSON: {jsonPath}");
+        Console.WriteLine($"chart: {svgPath}");
+        Console.WriteLine($"table: {mdPath}");
+        if (result.VerificationFailures.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"FAILED: {result.VerificationFailures.Count} run(s) lost or left stale an acknowledged write; see above.").ConfigureAwait(false);
+            return 2;
+        }
+
+        return 0;
+    }
+}

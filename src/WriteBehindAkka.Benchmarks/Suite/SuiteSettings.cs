@@ -1,0 +1,22 @@
+namespace WriteBehindAkka.Benchmarks.Suite;
+
+/// <summary>How long and how hard the standard suite runs (from the command line).</summary>
+/// <param name="Warmup">Time each run writes before its window opens.</param>
+/// <param name="Duration">The measured window of each run.</param>
+/// <param name="Repetitions">Runs per contender and workload; medians and ranges are over these.</param>
+/// <param name="Concurrency">Concurrent callers of the cache, and connections of write-through: the same for both.</param>
+/// <param name="CeilingBatch">Rows per batch of the ceiling contenders.</param>
+/// <param name="CeilingWriters">Concurrent writers of the ceiling contenders, each on its own share of the keys.</param>
+/// <param name="LagSampleEvery">One write in this many is issued at WriteConsistency.Committed to sample the database lag.</param>
+/// <param name="MemoryEntries">Entries of the bytes-per-pending-entry measurement (0 skips it).</param>
+/// <param name="AllocationProfile">Whether to sample allocations by type inside each window (costs a little).</param>
+internal sealed record SuiteSettings(
+    TimeSpan Warmup,
+    TimeSpan Duration,
+    int Repetitions,
+    int Concurrency,
+    int CeilingBatch,
+    int CeilingWriters,
+    int LagSampleEvery,
+    int MemoryEntries,
+    bool AllocationProfile = false);

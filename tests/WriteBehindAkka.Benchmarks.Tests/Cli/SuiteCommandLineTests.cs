@@ -1,0 +1,57 @@
+using WriteBehindAkka.Benchmarks.Cli;
+
+namespace WriteBehindAkka.Benchmarks.Tests.Cli;
+
+public class SuiteCommandLineTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 6, 5, 4, TimeSpan.Zero);
+
+    [Fact]
+    public void Parse_NoArguments_UsesTheDefaults()
+    {
+        var command = SuiteCommandLine.Parse([], Now);
+
+        Assert.Equal(3, command.Settings.Repetitions);
+        Assert.Equal(16, command.Settings.Concurrency);
+        Assert.Equal(4, command.Workloads.Count);
+        Assert.Equal(Path.Combine("artifacts", "bench", "20261122-060504"), command.OutputDirectory);
+    }
+
+    [Fact]
+    public void Parse_Quick_IsOneShortRepetition()
+    {
+        var command = SuiteCommandLine.Parse(["--quick", "--out", "x"], Now);
+
+        Assert.Equal(1, command.Settings.Repetitions);
+        Assert.Equal(TimeSpan.FromSeconds(2), command.Settings.Duration);
+        Assert.Equal("x", command.OutputDirectory);
+    }
+
+    [Fact]
+    public void Parse_WorkloadPrefixes_PickThoseWorkloads()
+    {
+        var command = SuiteCommandLine.Parse(["--workloads", "zipf,mixed"], Now);
+
+        Assert.Equal(["zipf0.99-100k-100B", "mixed-90w10r-100k-100B"], command.Workloads.Select(w => w.Name));
+    }
+
+    [Fact]
+    public void Parse_ContendersAndAllocationProfile_AreKept()
+    {
+        var command = SuiteCommandLine.Parse(["--contenders", "write-behind, write-through", "--alloc-profile"], Now);
+
+        Assert.Equal(["write-behind", "write-through"], command.Contenders);
+        Assert.True(command.Settings.AllocationProfile);
+    }
+
+    [Fact]
+    public void Parse_SeveralProblems_ListsEveryOne()
+    {
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--reps", "0", "--duration", "abc", "--bogus", "--workloads", "nope"], Now));
+
+        Assert.Contains("--reps is '0'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--duration is 'abc'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown option '--bogus'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no workload starts with 'nope'", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,66 @@
+using WriteBehindAkka.Benchmarks.Measurement;
+using WriteBehindAkka.Benchmarks.Reporting;
+using WriteBehindAkka.Benchmarks.Suite;
+using WriteBehindAkka.Benchmarks.Workloads;
+
+namespace WriteBehindAkka.Benchmarks.Tests.Reporting;
+
+/// <summary>A small suite result made up for the report writers' tests.</summary>
+internal static class SampleResults
+{
+    public static SuiteResult Create(string workloadName = "zipf0.99-100k-100B")
+    {
+        var result = new SuiteResult
+        {
+            StartedAt = new DateTimeOffset(2026, 11, 22, 6, 0, 0, TimeSpan.Zero),
+            Machine = new Dictionary<string, string> { ["processors"] = "2", ["runtime"] = ".NET 10" },
+            Database = new Dictionary<string, string> { ["server_version"] = "15.18", ["fsync"] = "on", ["origin"] = "test" },
+            Settings = new SuiteSettings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), 2, 16, 10_000, 2, 100, 1000),
+        };
+        var workload = new WorkloadResult { Workload = new WorkloadSpec(workloadName, 100_000, 100, KeyDistribution.Zipf, 0.99, 0) };
+        result.Workloads.Add(workload);
+
+        var ceiling = new ContenderResult { Name = Targets.UpsertUnnest, Kind = ContenderKind.Ceiling, Description = "ceiling" };
+        ceiling.Runs.Add(Run(1, writes: 0, rows: 120_000, lag: null, backlog: null));
+        ceiling.Runs.Add(Run(2, writes: 0, rows: 110_000, lag: null, backlog: null));
+        var through = new ContenderResult { Name = Targets.WriteThrough, Kind = ContenderKind.WriteThrough, Description = "write-through" };
+        through.Runs.Add(Run(1, writes: 1_000, rows: 1_000, lag: 0, backlog: null));
+        through.Runs.Add(Run(2, writes: 2_000, rows: 2_000, lag: 0, backlog: null));
+        var behind = new ContenderResult { Name = Targets.WriteBehind, Kind = ContenderKind.WriteBehind, Description = "write-behind" };
+        behind.Runs.Add(Run(1, writes: 400_000, rows: 100_000, lag: 250, backlog: 50_000));
+        behind.Runs.Add(Run(2, writes: 500_000, rows: 110_000, lag: double.NaN, backlog: 60_000));
+        var journal = new ContenderResult { Name = "write-behind, journal: Always", Kind = ContenderKind.WriteBehind, Description = "journal", Unavailable = "not available: this build has no journal" };
+        workload.Contenders.AddRange([ceiling, through, behind, journal]);
+        result.Memory = new MemoryResult(1000, 8, 100, 300, 192, 28, "test");
+        result.Targets = Targets.Evaluate(result.Workloads, result.Memory);
+        return result;
+    }
+
+    private static RunResult Run(int rep, double writes, double rows, double? lag, long? backlog) => new()
+    {
+        Repetition = rep,
+        WindowSeconds = 2,
+        Writes = (long)(writes * 2),
+        WritesPerSecond = writes,
+        AckP50Us = writes > 0 ? 12 : null,
+        AckP99Us = writes > 0 ? 800 : null,
+        AckP999Us = writes > 0 ? 2500 : null,
+        Rows = (long)(rows * 2),
+        RowsPerSecond = rows,
+        LagP50Ms = lag,
+        LagP99Ms = lag * 2,
+        MaxBacklog = backlog,
+        CoalescingRatio = writes > 0 ? rows / writes : 1,
+        CpuSecondsPerMillion = 3.5,
+        ServerCpuSecondsPerMillion = double.NaN,
+        PeakWorkingSetBytes = 150L << 20,
+        WindowStart = 1,
+        WindowEnd = 3,
+        Series =
+        [
+            new TimeSample(0.1, writes, rows, backlog, lag, lag, 100L << 20),
+            new TimeSample(1.5, writes * 1.1, 0, backlog, null, null, 120L << 20),
+            new TimeSample(3.2, 0, rows, 0, lag, lag * 3, 140L << 20),
+        ],
+    };
+}
