@@ -160,6 +160,14 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         return PostgreSqlErrorClassifier.Classify(error);
     }
 
+    /// <inheritdoc />
+    /// <returns>The SQLSTATE of the server error in the exception's chain, or <see langword="null"/> for a client-side error.</returns>
+    public string? GetErrorCode(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return PostgreSqlErrorClassifier.SqlStateOf(error);
+    }
+
     /// <summary>Disposes the data source when the store made it from a connection string; a given one is left alone.</summary>
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()

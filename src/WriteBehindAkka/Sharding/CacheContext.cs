@@ -28,6 +28,9 @@ internal sealed class CacheContext<TKey>
 
     public IWriteBehindStore<TKey> Store { get; }
 
+    /// <summary>Where refused records are recorded, or null when the cache has no dead-letter sink.</summary>
+    public IDeadLetterSink<TKey>? DeadLetterSink { get; init; }
+
     public TimeProvider Time { get; }
 
     public ILogger Logger { get; }
