@@ -34,6 +34,12 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// </summary>
     public InMemoryDeadLetterStore<TKey> DeadLetters { get; } = new();
 
+    /// <summary>
+    /// Called with each batch write after the <see cref="FailNext"/> failures are used up; the exception it returns,
+    /// if any, is thrown instead of applying the batch (for faults that depend on a batch's content).
+    /// </summary>
+    public Func<IReadOnlyList<WriteRecord<TKey>>, Exception?>? FailWhen { get; set; }
+
     /// <summary>How long each batch write waits before it is applied (a slow database); zero by default.</summary>
     public TimeSpan WriteLatency { get; set; }
 
@@ -132,6 +138,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
             _failures.TryDequeue(out failure);
         }
 
+        failure ??= FailWhen?.Invoke(copy);
         if (failure is not null)
         {
             throw failure;

@@ -63,10 +63,10 @@ internal sealed partial class WriterLane<TKey>
             return;
         }
 
-        // Microseconds, so that a store keeps the time exactly and DeleteAsync can match it.
-        var failedAt = Versioning.ToTimestamp(Versioning.FromTimestamp(_ctx.Time.GetUtcNow()));
         foreach (var failure in failures)
         {
+            // Microseconds, so that a store keeps the time exactly and DeleteAsync can match it; unique per cache.
+            var failedAt = Versioning.ToTimestamp(_ctx.NextFailureMicros());
             var record = failure.Item.Record;
             failure.Letter = new DeadLetter<TKey>(
                 record.Key,
