@@ -213,7 +213,7 @@ public sealed class PostgreSqlErrorClassifierServerTests(PostgresFixture db)
     public async Task PoolExhausted_ConnectionsHeld_Transient()
     {
         var table = await CreateDefaultTableWithRowAsync();
-        await using var dataSource = NpgsqlDataSource.Create(With(b => { b.MaxPoolSize = 1; b.Timeout = 1; }));
+        await using var dataSource = NpgsqlDataSource.Create(With(b => { b.MaxPoolSize = 1; b.Timeout = 2; }));
         await using var store = new PostgreSqlStore<long, byte[]>(new PostgreSqlStoreOptions { DataSource = dataSource, Table = table }, ByteArraySerializer.Instance);
         await using var held = await dataSource.OpenConnectionAsync();
 
