@@ -31,14 +31,14 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             var failingFor = _ctx.Time.GetElapsedTime(store.Since);
             string description = store.Kind == StoreErrorKind.Configuration
                 ? $"The store refuses every write because of how it is set up, not because of the data ({Describe(store)}); {backlog} and retried with backoff until it is fixed: check the table, its columns, the privileges and the credentials."
-                : $"The store has been failing for {failingFor:g} ({Describe(store)}); {backlog} and retried with backoff.";
+                : $"The store has been failing for {Seconds(failingFor)} ({Describe(store)}); {backlog} and retried with backoff.";
             return new CacheHealthReport(CacheHealth.Degraded, description, store.Kind, store.Message, store.ErrorCode, failingFor, entries, bytes);
         }
 
         if (sink is not null)
         {
             var failingFor = _ctx.Time.GetElapsedTime(sink.Since);
-            string description = $"The dead-letter sink has been failing for {failingFor:g} ({Describe(sink)}); the refused writes wait in memory and the writers wait with them.";
+            string description = $"The dead-letter sink has been failing for {Seconds(failingFor)} ({Describe(sink)}); the refused writes wait in memory and the writers wait with them.";
             return new CacheHealthReport(CacheHealth.Degraded, description, sink.Kind, sink.Message, sink.ErrorCode, failingFor, entries, bytes);
         }
 
@@ -68,6 +68,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         return a.Since <= b.Since ? a : b;
     }
+
+    private static string Seconds(TimeSpan duration) => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:F1} s");
 
     private static string Describe(LaneFailure failure) =>
         string.Create(

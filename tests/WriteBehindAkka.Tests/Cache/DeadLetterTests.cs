@@ -116,7 +116,7 @@ public sealed class DeadLetterTests
         Assert.Equal(3, store.DeadLetters.Writes);
         Assert.Equal(["bad"], store.DeadLetters.Letters.Keys);
         Assert.Equal(
-            (CacheHealth.Degraded, StoreErrorKind.Transient, "The dead-letter sink has been failing for 0:00:00 (Simulated transient dead-letter store error.; 1 failed attempts); the refused writes wait in memory and the writers wait with them."),
+            (CacheHealth.Degraded, StoreErrorKind.Transient, "The dead-letter sink has been failing for 0.0 s (Simulated transient dead-letter store error.; 1 failed attempts); the refused writes wait in memory and the writers wait with them."),
             (degraded.Status, degraded.FailureKind, degraded.Description));
         Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
     }
