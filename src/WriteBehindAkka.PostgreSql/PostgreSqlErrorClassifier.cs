@@ -5,11 +5,19 @@ using WriteBehindAkka.Storage;
 namespace WriteBehindAkka.PostgreSql;
 
 /// <summary>
-/// Decides whether a store error can go away on retry. The SQLSTATE table is here and nowhere else.
+/// Decides whether a store error can go away on retry, and whose fault it is. The SQLSTATE table is here and nowhere else.
 /// </summary>
 /// <remarks>
-/// Transient: the connection or the server's state failed, not the data. Permanent: the server refused the data
-/// (or the statement), or the value could not be mapped, so the same batch would fail again and must be split.
+/// <para>Transient: the connection or the server's state failed, not the data; retried with backoff.</para>
+/// <para>
+/// Configuration: the statement cannot run whatever the data (a missing table, column or schema, a missing
+/// privilege, a read-only server, bad credentials): retried with backoff until an operator fixes it, and never
+/// blamed on the records, since splitting the batch would dead-letter every one of them.
+/// </para>
+/// <para>
+/// Permanent: the server refused the data, or a value could not be mapped; the same records would fail again,
+/// so the batch is split to isolate them.
+/// </para>
 /// </remarks>
 internal static class PostgreSqlErrorClassifier
 {
@@ -27,7 +35,7 @@ internal static class PostgreSqlErrorClassifier
         "40P01", // deadlock_detected
         "55P03", // lock_not_available
         "57014", // query_canceled (statement_timeout, or cancelled by the command timeout)
-        "57P01", // admin_shutdown
+        "57P01", // admin_shutdown (also pg_terminate_backend)
         "57P02", // crash_shutdown
         "57P03", // cannot_connect_now (starting up, shutting down, in recovery)
         "57P05", // idle_session_timeout
@@ -35,20 +43,37 @@ internal static class PostgreSqlErrorClassifier
         "58030", // io_error
     };
 
-    /// <summary>SQLSTATE classes that are permanent: the data or the statement was refused.</summary>
+    /// <summary>SQLSTATE classes that are configuration errors: the statement cannot run whatever the data.</summary>
+    private static readonly HashSet<string> ConfigurationClasses = new(StringComparer.Ordinal)
+    {
+        "0A", // feature_not_supported: the table cannot take this statement (for example ON CONFLICT on a view)
+        "28", // invalid_authorization_specification: bad user or password
+        "3D", // invalid_catalog_name: the database does not exist
+        "3F", // invalid_schema_name: the schema does not exist
+        "42", // syntax_error_or_access_rule_violation: undefined table (42P01) or column (42703), insufficient privilege (42501)
+    };
+
+    /// <summary>SQLSTATEs that are configuration errors.</summary>
+    private static readonly HashSet<string> ConfigurationStates = new(StringComparer.Ordinal)
+    {
+        "25006", // read_only_sql_transaction: connected to a standby, or default_transaction_read_only is on
+        "57P04", // database_dropped
+    };
+
+    /// <summary>SQLSTATE classes that are permanent: the data was refused.</summary>
     private static readonly HashSet<string> PermanentClasses = new(StringComparer.Ordinal)
     {
-        "22", // data_exception: value too long, invalid text representation, numeric out of range, bad JSON
+        "22", // data_exception: value too long (22001), invalid text representation (22P02), numeric out of range (22003), bad JSON
         "23", // integrity_constraint_violation: NOT NULL, CHECK, foreign key, unique
-        "42", // syntax_error_or_access_rule_violation: undefined table or column, insufficient privilege
     };
 
     /// <summary>Classifies a SQLSTATE.</summary>
     /// <param name="sqlState">The five-character code.</param>
     /// <param name="npgsqlSaysTransient">Npgsql's own judgement (<see cref="NpgsqlException.IsTransient"/>), used for codes in no list.</param>
     /// <returns>
-    /// Permanent for classes 22, 23 and 42; transient for the listed codes and classes; otherwise Npgsql's judgement,
-    /// and permanent when it has none (the server refused the statement for a reason a retry does not change).
+    /// Permanent for classes 22 and 23; configuration for classes 0A, 28, 3D, 3F and 42 and the listed codes;
+    /// transient for the listed codes and classes; otherwise Npgsql's judgement, and permanent when it has none
+    /// (for example a trigger's RAISE EXCEPTION, P0001, which judges the data).
     /// </returns>
     internal static StoreErrorKind ClassifySqlState(string sqlState, bool npgsqlSaysTransient = false)
     {
@@ -56,6 +81,11 @@ internal static class PostgreSqlErrorClassifier
         if (PermanentClasses.Contains(sqlClass))
         {
             return StoreErrorKind.Permanent;
+        }
+
+        if (ConfigurationClasses.Contains(sqlClass) || ConfigurationStates.Contains(sqlState))
+        {
+            return StoreErrorKind.Configuration;
         }
 
         return TransientStates.Contains(sqlState) || TransientClasses.Contains(sqlClass) || npgsqlSaysTransient
@@ -74,6 +104,8 @@ internal static class PostgreSqlErrorClassifier
             {
                 case PostgreSqlMappingException:
                     return StoreErrorKind.Permanent;
+                case PostgreSqlConfigurationException:
+                    return StoreErrorKind.Configuration;
                 case PostgresException postgres:
                     return ClassifySqlState(postgres.SqlState, postgres.IsTransient);
                 case AggregateException aggregate when aggregate.InnerExceptions.Count > 0:
@@ -91,5 +123,26 @@ internal static class PostgreSqlErrorClassifier
         // A client-side NpgsqlException with no cause (a broken or closed connection) or a cancellation can
         // succeed on retry; anything else (invalid cast of a value, serializer error) cannot.
         return error is NpgsqlException or OperationCanceledException ? StoreErrorKind.Transient : StoreErrorKind.Permanent;
+    }
+
+    /// <summary>Returns the SQLSTATE of the first server error in an exception's chain.</summary>
+    /// <param name="error">The exception.</param>
+    /// <returns>The SQLSTATE, or <see langword="null"/> when no server error is in the chain.</returns>
+    internal static string? SqlStateOf(Exception error)
+    {
+        for (var current = error; current is not null; current = current.InnerException)
+        {
+            if (current is PostgresException postgres)
+            {
+                return postgres.SqlState;
+            }
+
+            if (current is AggregateException aggregate && aggregate.InnerExceptions.Count > 0)
+            {
+                return SqlStateOf(aggregate.InnerExceptions[0]);
+            }
+        }
+
+        return null;
     }
 }

@@ -79,7 +79,16 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         {
             if (!_tableReady)
             {
-                await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException mismatch)
+                {
+                    // The table exists with other columns: no retry of these records, nor splitting them, can help.
+                    throw new PostgreSqlConfigurationException(mismatch.Message, mismatch);
+                }
+
                 _tableReady = true;
             }
         }

@@ -81,6 +81,9 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         _ownsDataSource = _options.DataSource is null;
         _dataSource = _options.DataSource ?? NpgsqlDataSource.Create(_options.ConnectionString!);
         _tableReady = !_options.CreateTableIfMissing;
+        DeadLetters = _options.DeadLetterTable is null
+            ? null
+            : new PostgreSqlDeadLetterStore<TKey>(_dataSource, _options.DeadLetterSchema, _options.DeadLetterTable, _plan.DisplayName, _options.CommandTimeout);
     }
 
     /// <summary>Gets the table the store writes, as <c>schema.table</c>.</summary>
@@ -88,6 +91,16 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
 
     /// <summary>Gets how batches are sent.</summary>
     public PostgreSqlBatchForm BatchForm => _options.BatchForm;
+
+    /// <summary>
+    /// Gets the dead-letter table of this store (<see cref="PostgreSqlStoreOptions.DeadLetterTable"/>), or
+    /// <see langword="null"/> when it keeps none. A cache over this store records refused writes there unless it
+    /// is given another sink.
+    /// </summary>
+    public PostgreSqlDeadLetterStore<TKey>? DeadLetters { get; }
+
+    /// <inheritdoc />
+    IDeadLetterStore<TKey>? IWriteBehindStore<TKey>.DeadLetters => DeadLetters;
 
     /// <inheritdoc />
     /// <exception cref="PostgreSqlMappingException">A custom table's value could not be mapped (permanent).</exception>
@@ -158,6 +171,14 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     {
         ArgumentNullException.ThrowIfNull(error);
         return PostgreSqlErrorClassifier.Classify(error);
+    }
+
+    /// <inheritdoc />
+    /// <returns>The SQLSTATE of the server error in the exception's chain, or <see langword="null"/> for a client-side error.</returns>
+    public string? GetErrorCode(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return PostgreSqlErrorClassifier.SqlStateOf(error);
     }
 
     /// <summary>Disposes the data source when the store made it from a connection string; a given one is left alone.</summary>

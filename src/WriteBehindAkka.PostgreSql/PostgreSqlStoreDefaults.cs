@@ -17,4 +17,7 @@ internal static class PostgreSqlStoreDefaults
 
     /// <summary>The default command timeout.</summary>
     internal static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default dead-letter table.</summary>
+    internal const string DeadLetterTable = "writebehind_dead_letters";
 }

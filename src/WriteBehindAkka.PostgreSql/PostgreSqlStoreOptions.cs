@@ -43,6 +43,19 @@ public sealed class PostgreSqlStoreOptions
     /// <value>The default value is <see langword="false"/>: tables are created only when asked for.</value>
     public bool CreateTableIfMissing { get; set; }
 
+    /// <summary>Gets or sets the schema of the dead-letter table (for the default table and custom tables alike).</summary>
+    /// <value>The default value is <c>public</c>.</value>
+    public string DeadLetterSchema { get; set; } = PostgreSqlStoreDefaults.Schema;
+
+    /// <summary>
+    /// Gets or sets the dead-letter table, where the writes PostgreSQL refused for good are kept (see
+    /// <see cref="PostgreSqlDeadLetterStore{TKey}"/>); it is created on first use when missing. Several stores may
+    /// share one: each row names its source table. <see langword="null"/> keeps no dead-letter table (the cache then
+    /// reports refused writes only, unless it is given another sink).
+    /// </summary>
+    /// <value>The default value is <c>writebehind_dead_letters</c>.</value>
+    public string? DeadLetterTable { get; set; } = PostgreSqlStoreDefaults.DeadLetterTable;
+
     /// <summary>Validates the options and returns a copy that later changes cannot reach.</summary>
     /// <param name="hasMapping">Whether the store writes a custom table through a mapping.</param>
     /// <param name="mappingProblems">Problems already found in the mapping, listed in the same message.</param>
@@ -75,6 +88,11 @@ public sealed class PostgreSqlStoreOptions
             problems.AddRange(new[] { SqlIdentifier.Problem("Schema", Schema), SqlIdentifier.Problem("Table", Table) }.OfType<string>());
         }
 
+        if (DeadLetterTable is not null)
+        {
+            problems.AddRange(new[] { SqlIdentifier.Problem("DeadLetterSchema", DeadLetterSchema), SqlIdentifier.Problem("DeadLetterTable", DeadLetterTable) }.OfType<string>());
+        }
+
         if (!Enum.IsDefined(BatchForm))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"BatchForm is {(int)BatchForm}: use PostgreSqlBatchForm.Unnest or PostgreSqlBatchForm.Copy."));
@@ -101,6 +119,8 @@ public sealed class PostgreSqlStoreOptions
             BatchForm = BatchForm,
             CommandTimeout = CommandTimeout,
             CreateTableIfMissing = CreateTableIfMissing,
+            DeadLetterSchema = DeadLetterSchema,
+            DeadLetterTable = DeadLetterTable,
         };
     }
 }

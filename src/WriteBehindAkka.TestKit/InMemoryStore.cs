@@ -13,6 +13,9 @@ namespace WriteBehindAkka.TestKit;
 public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     where TKey : notnull
 {
+    /// <summary>The code of the error a poison key raises (a check_violation's SQLSTATE).</summary>
+    public const string PoisonCode = "23514";
+
     private readonly ConcurrentDictionary<TKey, StoredRow> _rows = new();
     private readonly ConcurrentQueue<IReadOnlyList<WriteRecord<TKey>>> _committed = new();
     private readonly Channel<IReadOnlyList<WriteRecord<TKey>>> _attempts = Channel.CreateUnbounded<IReadOnlyList<WriteRecord<TKey>>>();
@@ -24,6 +27,21 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
 
     /// <summary>Keys whose presence in a batch makes the store refuse it with a permanent error.</summary>
     public ConcurrentDictionary<TKey, bool> PoisonKeys { get; } = new();
+
+    /// <summary>
+    /// The dead-letter store that goes with this store (<see cref="IWriteBehindStore{TKey}.DeadLetters"/>): a cache
+    /// over this store records refused writes here unless it is given another sink.
+    /// </summary>
+    public InMemoryDeadLetterStore<TKey> DeadLetters { get; } = new();
+
+    /// <summary>
+    /// Called with each batch write after the <see cref="FailNext"/> failures are used up; the exception it returns,
+    /// if any, is thrown instead of applying the batch (for faults that depend on a batch's content).
+    /// </summary>
+    public Func<IReadOnlyList<WriteRecord<TKey>>, Exception?>? FailWhen { get; set; }
+
+    /// <summary>How long each batch write waits before it is applied (a slow database); zero by default.</summary>
+    public TimeSpan WriteLatency { get; set; }
 
     /// <summary>Every batch committed, in commit order.</summary>
     public IReadOnlyCollection<IReadOnlyList<WriteRecord<TKey>>> CommittedBatches => _committed;
@@ -109,12 +127,18 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
         Interlocked.Increment(ref _attemptCount);
         _attempts.Writer.TryWrite(copy);
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        if (WriteLatency > TimeSpan.Zero)
+        {
+            await Task.Delay(WriteLatency, cancellationToken).ConfigureAwait(false);
+        }
+
         Exception? failure = null;
         lock (_script)
         {
             _failures.TryDequeue(out failure);
         }
 
+        failure ??= FailWhen?.Invoke(copy);
         if (failure is not null)
         {
             throw failure;
@@ -124,7 +148,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
         {
             if (PoisonKeys.ContainsKey(record.Key))
             {
-                throw new SimulatedStoreException(StoreErrorKind.Permanent, $"Poison key '{record.Key}' refused.");
+                throw new SimulatedStoreException(StoreErrorKind.Permanent, $"Poison key '{record.Key}' refused.") { Code = PoisonCode };
             }
         }
 
@@ -147,6 +171,13 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// <inheritdoc />
     public StoreErrorKind Classify(Exception error) =>
         error is SimulatedStoreException simulated ? simulated.Kind : StoreErrorKind.Permanent;
+
+    /// <inheritdoc />
+    /// <returns>The <see cref="SimulatedStoreException.Code"/> of a simulated error; otherwise <see langword="null"/>.</returns>
+    public string? GetErrorCode(Exception error) => (error as SimulatedStoreException)?.Code;
+
+    /// <inheritdoc />
+    IDeadLetterStore<TKey>? IWriteBehindStore<TKey>.DeadLetters => DeadLetters;
 
     private async Task WaitWhilePausedAsync(CancellationToken cancellationToken)
     {

@@ -38,4 +38,7 @@ public sealed class SimulatedStoreException : Exception
 
     /// <summary>How the store classifies the error.</summary>
     public StoreErrorKind Kind { get; }
+
+    /// <summary>The code the store reports for the error (as a SQLSTATE would be), or <see langword="null"/>.</summary>
+    public string? Code { get; init; }
 }

@@ -82,4 +82,47 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>A snapshot of the backlog and supervision counters.</summary>
     /// <returns>The statistics.</returns>
     CacheStatistics GetStatistics();
+
+    /// <summary>
+    /// How the cache is doing: Healthy; Degraded while the store or the dead-letter sink keeps failing (every
+    /// accepted write is kept and retried) or the backlog is at its bound; Unhealthy once shut down.
+    /// </summary>
+    /// <returns>The report, with a description of what is wrong and what to do.</returns>
+    CacheHealthReport GetHealth();
+
+    /// <summary>Lists dead letters (writes the store refused for good), oldest failure first.</summary>
+    /// <param name="offset">How many to skip; 0 or more.</param>
+    /// <param name="limit">The most to return; 1 to 10,000.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The letters.</returns>
+    /// <exception cref="InvalidOperationException">The cache's dead-letter sink cannot be read (none, or a callback).</exception>
+    ValueTask<IReadOnlyList<Storage.DeadLetter<TKey>>> ListDeadLettersAsync(int offset = 0, int limit = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts the dead letters.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The count.</returns>
+    /// <exception cref="InvalidOperationException">The cache's dead-letter sink cannot be read (none, or a callback).</exception>
+    ValueTask<long> CountDeadLettersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retries the dead letter of a key: resubmits its write through the cache, at the letter's version, unless the
+    /// key was written since (in the cache or the store); either way the letter is deleted. A resubmitted write
+    /// that fails again is dead-lettered again.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait (including a wait for room under backpressure).</param>
+    /// <returns>Resubmitted, Superseded, or NotFound.</returns>
+    /// <exception cref="InvalidOperationException">The cache's dead-letter sink cannot be read (none, or a callback).</exception>
+    /// <exception cref="CacheOverflowException">The backlog is at its bound and the overflow strategy is Fail.</exception>
+    ValueTask<DeadLetterRetryResult> RetryDeadLetterAsync(TKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Discards the dead letter of a key: deletes it, and drops the key's Failed entry if it still holds that write,
+    /// so reads go to the store again. Nothing is written.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether a letter was deleted.</returns>
+    /// <exception cref="InvalidOperationException">The cache's dead-letter sink cannot be read (none, or a callback).</exception>
+    ValueTask<bool> DiscardDeadLetterAsync(TKey key, CancellationToken cancellationToken = default);
 }

@@ -47,6 +47,10 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
     /// <param name="keyHasher">Stable key hash; <see langword="null"/> for the built-in one of <typeparamref name="TKey"/>.</param>
     /// <param name="name">The cache's name in logs and metrics.</param>
     /// <param name="jitter">A thread-safe source of numbers in [0, 1) for backoff jitter; <see langword="null"/> for <see cref="Random.Shared"/>.</param>
+    /// <param name="deadLetters">
+    /// Where writes the store refused for good are recorded; <see langword="null"/> for the store's own
+    /// (<see cref="IWriteBehindStore{TKey}.DeadLetters"/>: the PostgreSQL store's dead-letter table), if it has one.
+    /// </param>
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
     /// <exception cref="NotSupportedException">There is no built-in hash for <typeparamref name="TKey"/> and none was given.</exception>
     public WriteBehindCache(
@@ -57,7 +61,8 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
         ILoggerFactory? loggerFactory = null,
         IKeyHasher<TKey>? keyHasher = null,
         string name = "default",
-        Func<double>? jitter = null)
+        Func<double>? jitter = null,
+        IDeadLetterSink<TKey>? deadLetters = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -68,7 +73,10 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
         _maxValueBytes = copy.MaxValueBytes;
         _overflow = copy.OverflowStrategy;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WriteBehindAkka.WriteBehindCache");
-        _ctx = new CacheContext<TKey>(name, copy, store, timeProvider ?? TimeProvider.System, logger, jitter ?? Random.Shared.NextDouble);
+        _ctx = new CacheContext<TKey>(name, copy, store, timeProvider ?? TimeProvider.System, logger, jitter ?? Random.Shared.NextDouble)
+        {
+            DeadLetterSink = deadLetters ?? store.DeadLetters,
+        };
 
         _lanes = new WriterLane<TKey>[copy.Parallelism];
         for (int i = 0; i < _lanes.Length; i++)

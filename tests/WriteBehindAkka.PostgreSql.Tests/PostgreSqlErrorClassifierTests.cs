@@ -22,12 +22,25 @@ public sealed class PostgreSqlErrorClassifierTests
     [InlineData("57P02", StoreErrorKind.Transient)] // crash_shutdown
     [InlineData("57P03", StoreErrorKind.Transient)] // cannot_connect_now
     [InlineData("22001", StoreErrorKind.Permanent)] // string_data_right_truncation
+    [InlineData("22003", StoreErrorKind.Permanent)] // numeric_value_out_of_range
+    [InlineData("22021", StoreErrorKind.Permanent)] // character_not_in_repertoire (NUL in text)
     [InlineData("22P02", StoreErrorKind.Permanent)] // invalid_text_representation
+    [InlineData("23502", StoreErrorKind.Permanent)] // not_null_violation
+    [InlineData("23503", StoreErrorKind.Permanent)] // foreign_key_violation
     [InlineData("23505", StoreErrorKind.Permanent)] // unique_violation
     [InlineData("23514", StoreErrorKind.Permanent)] // check_violation
-    [InlineData("42P01", StoreErrorKind.Permanent)] // undefined_table
-    [InlineData("42501", StoreErrorKind.Permanent)] // insufficient_privilege
-    [InlineData("0A000", StoreErrorKind.Permanent)] // feature_not_supported
+    [InlineData("P0001", StoreErrorKind.Permanent)] // raise_exception (a trigger judging the data)
+    [InlineData("XX000", StoreErrorKind.Permanent)] // internal_error
+    [InlineData("42P01", StoreErrorKind.Configuration)] // undefined_table
+    [InlineData("42703", StoreErrorKind.Configuration)] // undefined_column
+    [InlineData("42501", StoreErrorKind.Configuration)] // insufficient_privilege
+    [InlineData("42P10", StoreErrorKind.Configuration)] // invalid_column_reference (ON CONFLICT without a unique key)
+    [InlineData("0A000", StoreErrorKind.Configuration)] // feature_not_supported
+    [InlineData("25006", StoreErrorKind.Configuration)] // read_only_sql_transaction
+    [InlineData("28P01", StoreErrorKind.Configuration)] // invalid_password
+    [InlineData("3D000", StoreErrorKind.Configuration)] // invalid_catalog_name (no such database)
+    [InlineData("3F000", StoreErrorKind.Configuration)] // invalid_schema_name
+    [InlineData("57P04", StoreErrorKind.Configuration)] // database_dropped
     public void Classify_PostgresException_FollowsSqlStateTable(string sqlState, StoreErrorKind expected)
     {
         Assert.Equal(expected, PostgreSqlErrorClassifier.Classify(Server(sqlState)));
@@ -46,6 +59,8 @@ public sealed class PostgreSqlErrorClassifierTests
         { new AggregateException(new IOException()), StoreErrorKind.Transient },
         { new InvalidOperationException("wrapped", Server("40P01")), StoreErrorKind.Transient },
         { new PostgreSqlMappingException("getter threw", new IOException()), StoreErrorKind.Permanent },
+        { new PostgreSqlConfigurationException("table has other columns"), StoreErrorKind.Configuration },
+        { new NpgsqlException("wrapped", Server("42501")), StoreErrorKind.Configuration },
         { new InvalidCastException("Writing values of 'System.String' is not supported for parameters having NpgsqlDbType 'Integer'."), StoreErrorKind.Permanent },
         { new JsonException("bad"), StoreErrorKind.Permanent },
         { new NpgsqlException("wrapped", Server("23505")), StoreErrorKind.Permanent },
@@ -56,5 +71,13 @@ public sealed class PostgreSqlErrorClassifierTests
     public void Classify_ClientSideException_IsClassifiedByTypeAndCause(Exception error, StoreErrorKind expected)
     {
         Assert.Equal(expected, PostgreSqlErrorClassifier.Classify(error));
+    }
+
+    [Fact]
+    public void SqlStateOf_ServerErrorInChain_ReturnsItsCode()
+    {
+        Assert.Equal("23514", PostgreSqlErrorClassifier.SqlStateOf(new NpgsqlException("wrapped", Server("23514"))));
+        Assert.Equal("40P01", PostgreSqlErrorClassifier.SqlStateOf(new AggregateException(Server("40P01"))));
+        Assert.Null(PostgreSqlErrorClassifier.SqlStateOf(new NpgsqlException("connection is broken", new IOException())));
     }
 }

@@ -126,7 +126,7 @@ public sealed class PostgreSqlStoreTableTests(PostgresFixture db)
     }
 
     [Fact]
-    public async Task WriteBatchAsync_TableMissingAndNotCreated_ThrowsUndefinedTableClassifiedPermanent()
+    public async Task WriteBatchAsync_TableMissingAndNotCreated_ThrowsUndefinedTableClassifiedConfiguration()
     {
         var table = PostgresFixture.NewTableName("missing");
         await using var store = new PostgreSqlStore<long, byte[]>(
@@ -136,6 +136,7 @@ public sealed class PostgreSqlStoreTableTests(PostgresFixture db)
             async () => await store.WriteBatchAsync([Records.Upsert(1L, [1], Records.BaseVersion)], CancellationToken.None));
 
         Assert.Equal(PostgresErrorCodes.UndefinedTable, error.SqlState);
-        Assert.Equal(StoreErrorKind.Permanent, store.Classify(error));
+        Assert.Equal(StoreErrorKind.Configuration, store.Classify(error));
+        Assert.Equal("42P01", store.GetErrorCode(error));
     }
 }

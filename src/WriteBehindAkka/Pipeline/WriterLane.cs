@@ -23,7 +23,7 @@ namespace WriteBehindAkka.Pipeline;
 /// hears "committed" it keeps the write.</para>
 /// </remarks>
 /// <typeparam name="TKey">The key type.</typeparam>
-internal sealed class WriterLane<TKey>
+internal sealed partial class WriterLane<TKey>
     where TKey : notnull
 {
     private readonly int _index;
@@ -136,7 +136,8 @@ internal sealed class WriterLane<TKey>
                 }
 
                 var outcomes = new Dictionary<int, BatchOutcome<TKey>>();
-                await WriteAsync(batch, outcomes, token).ConfigureAwait(false);
+                await WriteAsync(batch, outcomes, new RestartBudget(_ctx.Options.Restart, _ctx.Time), token).ConfigureAwait(false);
+                await RecordFailuresAsync(outcomes, token).ConfigureAwait(false);
                 _current = null;
                 Volatile.Write(ref _currentOldest, 0);
                 WriteBehindMetrics.CommitLag.Record(_ctx.Time.GetElapsedTime(oldest).TotalSeconds, _ctx.Tags);
@@ -149,8 +150,12 @@ internal sealed class WriterLane<TKey>
         }
     }
 
-    /// <summary>Writes some records with retries; splits them when the store refuses their data.</summary>
-    private async Task WriteAsync(List<PipelineItem<TKey>> items, Dictionary<int, BatchOutcome<TKey>> outcomes, CancellationToken token)
+    /// <summary>
+    /// Writes some records with retries; splits them when the store refuses their data. The restart budget
+    /// travels with the records: the halves of a split batch start from the retries their records already had,
+    /// so <see cref="Options.RestartSettings.MaxRestarts"/> limits the retries of each record.
+    /// </summary>
+    private async Task WriteAsync(List<PipelineItem<TKey>> items, Dictionary<int, BatchOutcome<TKey>> outcomes, RestartBudget budget, CancellationToken token)
     {
         var records = new List<WriteRecord<TKey>>(items.Count);
         foreach (var item in items)
@@ -158,7 +163,6 @@ internal sealed class WriterLane<TKey>
             records.Add(item.Record);
         }
 
-        var budget = new RestartBudget(_ctx.Options.Restart, _ctx.Time);
         for (int attempt = 1; ; attempt++)
         {
             Exception error;
@@ -170,6 +174,7 @@ internal sealed class WriterLane<TKey>
                 WriteBehindMetrics.BatchSize.Record(records.Count, _ctx.Tags);
                 WriteBehindMetrics.BatchesCommitted.Add(1, _ctx.Tags);
                 WriteBehindMetrics.RowsCommitted.Add(records.Count, _ctx.Tags);
+                StoreRecovered();
                 foreach (var item in items)
                 {
                     (Outcome(outcomes, item).Committed ??= []).Add(item);
@@ -186,35 +191,49 @@ internal sealed class WriterLane<TKey>
                 error = caught;
             }
 
-            if (Classify(error) == StoreErrorKind.Permanent)
+            var kind = Classify(error);
+            if (kind == StoreErrorKind.Permanent)
             {
+                // The store answered, so it is up: what is wrong is in this batch.
+                StoreRecovered();
                 if (items.Count == 1)
                 {
-                    (Outcome(outcomes, items[0]).Failed ??= []).Add((items[0], error));
+                    (Outcome(outcomes, items[0]).Failed ??= []).Add(new FailedRecord<TKey>(items[0], error, kind));
                     return;
                 }
 
                 Log.BatchSplitting(_ctx.Logger, _ctx.Name, items.Count, error.Message);
                 int half = items.Count / 2;
-                await WriteAsync(items.GetRange(0, half), outcomes, token).ConfigureAwait(false);
-                await WriteAsync(items.GetRange(half, items.Count - half), outcomes, token).ConfigureAwait(false);
+                await WriteAsync(items.GetRange(0, half), outcomes, budget.Clone(), token).ConfigureAwait(false);
+                await WriteAsync(items.GetRange(half, items.Count - half), outcomes, budget.Clone(), token).ConfigureAwait(false);
                 return;
             }
 
-            if (!budget.TryRestart())
+            // A configuration error is retried for ever: giving up would dead-letter every record for a fault that
+            // is not theirs. The budget limits transient errors only.
+            if (kind == StoreErrorKind.Transient && !budget.TryRestart())
             {
                 Log.BatchRetriesExhausted(_ctx.Logger, error, _ctx.Name, _index, items.Count);
                 foreach (var item in items)
                 {
-                    (Outcome(outcomes, item).Failed ??= []).Add((item, error));
+                    (Outcome(outcomes, item).Failed ??= []).Add(new FailedRecord<TKey>(item, error, kind));
                 }
 
                 return;
             }
 
             var backoff = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
+            StoreFailing(kind, error);
             WriteBehindMetrics.Retries.Add(1, _ctx.Tags);
-            Log.BatchRetrying(_ctx.Logger, error, _ctx.Name, _index, items.Count, attempt, backoff);
+            if (kind == StoreErrorKind.Configuration)
+            {
+                FailureLog.StoreMisconfigured(_ctx.Logger, error, _ctx.Name, _index, items.Count, attempt, backoff);
+            }
+            else
+            {
+                Log.BatchRetrying(_ctx.Logger, error, _ctx.Name, _index, items.Count, attempt, backoff);
+            }
+
             await Task.Delay(backoff, _ctx.Time, token).ConfigureAwait(false);
         }
     }
@@ -224,7 +243,8 @@ internal sealed class WriterLane<TKey>
     {
         try
         {
-            return _ctx.Store.Classify(error);
+            var kind = _ctx.Store.Classify(error);
+            return Enum.IsDefined(kind) ? kind : StoreErrorKind.Permanent;
         }
         catch (Exception)
         {

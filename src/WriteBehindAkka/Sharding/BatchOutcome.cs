@@ -10,8 +10,8 @@ internal sealed class BatchOutcome<TKey> : ShardSignal
     /// <summary>Records committed by the store.</summary>
     public List<PipelineItem<TKey>>? Committed;
 
-    /// <summary>Records the store refused, with the reason.</summary>
-    public List<(PipelineItem<TKey> Item, Exception Error)>? Failed;
+    /// <summary>Records the store refused, with the reason and what became of their dead letters.</summary>
+    public List<FailedRecord<TKey>>? Failed;
 
     /// <summary>Records not written (shutdown, crashed writer): the shard emits them again.</summary>
     public List<PipelineItem<TKey>>? Requeued;

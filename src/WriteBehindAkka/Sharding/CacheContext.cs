@@ -28,6 +28,9 @@ internal sealed class CacheContext<TKey>
 
     public IWriteBehindStore<TKey> Store { get; }
 
+    /// <summary>Where refused records are recorded, or null when the cache has no dead-letter sink.</summary>
+    public IDeadLetterSink<TKey>? DeadLetterSink { get; init; }
+
     public TimeProvider Time { get; }
 
     public ILogger Logger { get; }
@@ -38,6 +41,27 @@ internal sealed class CacheContext<TKey>
     public TagList Tags { get; }
 
     public CapacityGate Gate { get; } = new();
+
+    /// <summary>The last failure time handed out, in microseconds since the Unix epoch.</summary>
+    private long _lastFailureMicros;
+
+    /// <summary>
+    /// Returns a dead letter's failure time: the wall clock in microseconds, bumped so that no two failures of this
+    /// cache share one. A letter written again for the same version then differs from the one an operator read.
+    /// </summary>
+    public long NextFailureMicros()
+    {
+        long now = Versioning.FromTimestamp(Time.GetUtcNow());
+        while (true)
+        {
+            long last = Volatile.Read(ref _lastFailureMicros);
+            long next = now > last ? now : last + 1;
+            if (Interlocked.CompareExchange(ref _lastFailureMicros, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
 
     /// <summary>Cancelled when the shutdown deadline passes: store calls and waits give up.</summary>
     public CancellationTokenSource Stop { get; } = new();

@@ -46,8 +46,9 @@ internal sealed class CacheEntry<TKey>
     /// <summary>Errors and commit waiters, allocated only when needed.</summary>
     public EntryExtras? Extras;
 
-    /// <summary>Whether the entry holds a write that is not committed yet.</summary>
-    public bool IsPending => (Flags & EntryFlags.Dirty) != 0 || InFlightVersion != 0;
+    /// <summary>Whether the entry holds a write that is not committed yet (or a failed one not dead-lettered).</summary>
+    public bool IsPending => (Flags & EntryFlags.Dirty) != 0 || InFlightVersion != 0
+        || (Flags & (EntryFlags.Failed | EntryFlags.Unrecorded)) == (EntryFlags.Failed | EntryFlags.Unrecorded);
 
     /// <summary>Whether a flag is set.</summary>
     public bool Has(EntryFlags flag) => (Flags & flag) != 0;

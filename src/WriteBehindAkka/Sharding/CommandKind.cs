@@ -17,4 +17,10 @@ internal enum CommandKind : byte
 
     /// <summary>Throws inside the shard loop (supervision tests).</summary>
     Crash,
+
+    /// <summary>An operator retries a dead letter (the reply is a <see cref="ResubmitRequest"/>).</summary>
+    Resubmit,
+
+    /// <summary>An operator discarded a dead letter (the reply is a <see cref="ForgetRequest"/>).</summary>
+    Forget,
 }

@@ -17,4 +17,10 @@ internal enum EntryFlags : byte
 
     /// <summary>The store refused the latest written version.</summary>
     Failed = 8,
+
+    /// <summary>
+    /// With <see cref="Failed"/>: the dead-letter sink did not take the record, so the entry is its only copy; it
+    /// counts as pending (bounded by the pending bound) and is never evicted. Meaningless without <see cref="Failed"/>.
+    /// </summary>
+    Unrecorded = 16,
 }

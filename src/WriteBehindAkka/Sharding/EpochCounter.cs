@@ -20,6 +20,12 @@ internal sealed class EpochCounter
     /// <summary>The open count of the current epoch (kept apart: the hot path touches only this).</summary>
     private long _current;
 
+    /// <summary>Writes that ended Failed, by the epoch they were accepted in, until a flush reports them.</summary>
+    private readonly Dictionary<int, long> _failures = [];
+
+    /// <summary>Counts a write of <paramref name="epoch"/> that ended Failed, for the flush that waits for it.</summary>
+    public void RecordFailure(int epoch) => _failures[epoch] = _failures.GetValueOrDefault(epoch) + 1;
+
     public void Add(int epoch)
     {
         if (epoch == Current)
@@ -64,8 +70,11 @@ internal sealed class EpochCounter
         _current = 0;
     }
 
-    /// <summary>Completes every waiter whose epoch and all before it have nothing left.</summary>
-    public void Release(long failedKeys)
+    /// <summary>
+    /// Completes every waiter whose epoch and all before it have nothing left, with the failed writes of those
+    /// epochs not reported to an earlier waiter (the writes accepted since the previous flush, up to this one).
+    /// </summary>
+    public void Release()
     {
         while (_waiters.Count > 0)
         {
@@ -77,8 +86,29 @@ internal sealed class EpochCounter
             }
 
             _waiters.Dequeue();
-            reply.TrySetResult(failedKeys);
+            reply.TrySetResult(TakeFailures(epoch));
         }
+    }
+
+    /// <summary>Removes and sums the failures of epochs up to <paramref name="epoch"/>.</summary>
+    private long TakeFailures(int epoch)
+    {
+        if (_failures.Count == 0)
+        {
+            return 0;
+        }
+
+        long failed = 0;
+        foreach (var (failedEpoch, count) in _failures.ToList())
+        {
+            if (failedEpoch <= epoch)
+            {
+                failed += count;
+                _failures.Remove(failedEpoch);
+            }
+        }
+
+        return failed;
     }
 
     /// <summary>Fails every waiter (the shard stopped).</summary>

@@ -25,22 +25,7 @@ internal sealed partial class Shard<TKey>
 
         if (outcome.Failed is { } failed)
         {
-            foreach (var (item, error) in failed)
-            {
-                var entry = item.Entry;
-                bool wasPending = Land(entry);
-                (entry.Extras ??= new EntryExtras()).LastError = error.Message;
-                if (!entry.Has(EntryFlags.Dirty))
-                {
-                    entry.Flags |= EntryFlags.Failed;
-                    _failedCount++;
-                }
-
-                WriteBehindMetrics.WritesFailed.Add(1, _ctx.Tags);
-                Log.RecordFailed(_ctx.Logger, error, _ctx.Name, entry.Key.ToString() ?? string.Empty, item.Record.Version);
-                AnswerCommitWaiters(entry, item.Record.Version, error);
-                AfterLanding(entry, wasPending);
-            }
+            OnFailed(failed);
         }
 
         if (outcome.Requeued is { } requeued)
@@ -167,15 +152,26 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Drops clean entries, oldest-committed first, while the shard is over its bound.</summary>
+    /// <summary>
+    /// Drops clean entries, oldest-committed first, while the shard is over its bound. A failed entry is clean
+    /// once its failure is recorded (dead-lettered, or reported when there is no sink); one the sink refused
+    /// counts as pending and stays.
+    /// </summary>
     private void Evict()
     {
         while (_maxEntries > 0 && _entries.Count > _maxEntries && _evictable.TryDequeue(out var entry))
         {
             entry.Flags &= ~EntryFlags.InEvictionQueue;
-            if (!entry.IsPending && !entry.Has(EntryFlags.Failed) && entry.Extras?.CommitWaiters is not { Count: > 0 })
+            if (!entry.IsPending
+                && entry.Extras?.CommitWaiters is not { Count: > 0 }
+                && _entries.TryGetValue(entry.Key, out var current)
+                && ReferenceEquals(current, entry))
             {
                 _entries.Remove(entry.Key);
+                if (entry.Has(EntryFlags.Failed))
+                {
+                    _failedCount--;
+                }
             }
         }
     }

@@ -152,7 +152,7 @@ internal sealed partial class Shard<TKey>
 
         if (any)
         {
-            _epochs.Release(_failedCount);
+            _epochs.Release();
             Evict();
         }
     }
@@ -195,7 +195,7 @@ internal sealed partial class Shard<TKey>
                     break;
                 case CommandKind.Flush:
                     _epochs.AddWaiter((TaskCompletionSource<long>)command.Reply!);
-                    _epochs.Release(_failedCount);
+                    _epochs.Release();
                     break;
                 case CommandKind.Recover:
                     Recover((RecoveryBatch<TKey>)command.Reply!);
@@ -203,6 +203,12 @@ internal sealed partial class Shard<TKey>
                 case CommandKind.Crash:
                     throw new InvalidOperationException($"Shard {_id} was asked to crash (supervision test).");
                 case CommandKind.Wake:
+                    break;
+                case CommandKind.Resubmit:
+                    Resubmit(command);
+                    break;
+                case CommandKind.Forget:
+                    Forget(command);
                     break;
             }
         }

@@ -31,4 +31,19 @@ public interface IWriteBehindStore<TKey>
     /// <param name="error">The exception.</param>
     /// <returns>Whether retrying the same batch can succeed.</returns>
     StoreErrorKind Classify(Exception error);
+
+    /// <summary>
+    /// A short code for an exception thrown by <see cref="WriteBatchAsync"/>, kept with dead letters and shown in
+    /// health reports (the PostgreSQL store returns the SQLSTATE).
+    /// </summary>
+    /// <param name="error">The exception.</param>
+    /// <returns>The code, or <see langword="null"/> when the store has none (the default).</returns>
+    string? GetErrorCode(Exception error) => null;
+
+    /// <summary>
+    /// The dead-letter store that goes with this store: where the cache records the writes the store refused when
+    /// no other sink is given to the cache. The PostgreSQL store returns its dead-letter table.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no dead-letter store.</value>
+    IDeadLetterStore<TKey>? DeadLetters => null;
 }

@@ -17,6 +17,18 @@ internal sealed class RestartBudget
         _time = time;
     }
 
+    /// <summary>Returns a budget that starts with the restarts counted so far (for the halves of a split batch).</summary>
+    public RestartBudget Clone()
+    {
+        var clone = new RestartBudget(_settings, _time);
+        foreach (long restart in _restarts)
+        {
+            clone._restarts.Enqueue(restart);
+        }
+
+        return clone;
+    }
+
     /// <summary>Records a restart; false when it exceeds the budget (the caller gives up).</summary>
     public bool TryRestart()
     {

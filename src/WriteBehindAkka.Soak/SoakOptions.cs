@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace WriteBehindAkka.Soak;
+
+/// <summary>The command line of the soak run.</summary>
+internal sealed record SoakOptions
+{
+    public const string Usage =
+        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N]\n" +
+        "  --minutes N       how long to run (default 5; fractions allowed)\n" +
+        "  --seconds N       the same in seconds\n" +
+        "  --keys N          distinct keys written (default 20000)\n" +
+        "  --producers N     concurrent writers (default 4)\n" +
+        "  --poison-every N  one write in N is refused by a CHECK constraint (default 500; 0 for none)\n" +
+        "  --seed N          random seed of the writes and the fault schedule (default 1)\n" +
+        "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
+
+    public int Keys { get; init; } = 20_000;
+
+    public int Producers { get; init; } = 4;
+
+    public int PoisonEvery { get; init; } = 500;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Parses the arguments; returns the options, or the problem to print (empty for --help).</summary>
+    public static (SoakOptions? Options, string? Problem) Parse(string[] args)
+    {
+        var options = new SoakOptions();
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            string name = args[i];
+            if (name is "--help" or "-h")
+            {
+                return (null, string.Empty);
+            }
+
+            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed"))
+            {
+                return (null, $"Unknown option '{name}'.");
+            }
+
+            if (i + 1 >= args.Length || !double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < 0 || value > int.MaxValue)
+            {
+                return (null, $"{name} needs a number from 0 to {int.MaxValue} after it.");
+            }
+
+            if (name is "--keys" or "--producers" && value < 1)
+            {
+                return (null, $"{name} must be at least 1.");
+            }
+
+            options = name switch
+            {
+                "--minutes" => options with { Duration = TimeSpan.FromMinutes(value) },
+                "--seconds" => options with { Duration = TimeSpan.FromSeconds(value) },
+                "--keys" => options with { Keys = (int)value },
+                "--producers" => options with { Producers = (int)value },
+                "--poison-every" => options with { PoisonEvery = (int)value },
+                _ => options with { Seed = (int)value },
+            };
+        }
+
+        return options.Keys < options.Producers
+            ? (null, $"--keys ({options.Keys}) must be at least --producers ({options.Producers}).")
+            : (options, null);
+    }
+}

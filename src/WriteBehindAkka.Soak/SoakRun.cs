@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+using WriteBehindAkka.LocalPostgres;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.PostgreSql;
+using WriteBehindAkka.Serialization;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.Soak;
+
+/// <summary>
+/// One soak run: producers write through the cache into <c>soak_scores</c> on a throwaway cluster while faults are
+/// injected one after another; at the end the cache is flushed and every key is checked against the last write
+/// acknowledged for it.
+/// </summary>
+internal sealed class SoakRun(SoakOptions options)
+{
+    private const string Application = "wb_soak";
+    private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan FlushDeadline = TimeSpan.FromMinutes(5);
+
+    private readonly JsonValueSerializer<Score> _serializer = new();
+
+    public async Task<bool> RunAsync(CancellationToken interrupt)
+    {
+        if (LocalPostgresCluster.ExternalConnectionString() is not null)
+        {
+            Console.WriteLine($"Note: {LocalPostgresCluster.ExternalConnectionVariable} is set, but the soak run stops and kills its server, so it starts a throwaway cluster anyway.");
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}. Starting a throwaway PostgreSQL cluster..."));
+        await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: interrupt);
+        await using var admin = NpgsqlDataSource.Create(cluster.ConnectionString + ";Pooling=false");
+        await CreateSchemaAsync(admin);
+        var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString)
+        {
+            MaxPoolSize = 4,
+            Timeout = 3,
+            CommandTimeout = 10,
+            ApplicationName = Application,
+            Options = "-c statement_timeout=1000",
+        }.ConnectionString;
+        await using var storeSource = NpgsqlDataSource.Create(connectionString);
+        await using var store = new PostgreSqlStore<long, Score>(
+            new PostgreSqlStoreOptions { DataSource = storeSource, DeadLetterTable = "soak_dead_letters" },
+            _serializer,
+            new PostgreSqlTableMapping<long, Score>()
+                .Table("soak_scores")
+                .Key("id")
+                .Column("seq", s => s.Seq, NpgsqlDbType.Bigint)
+                .Column("score", s => s.Points, NpgsqlDbType.Integer)
+                .VersionColumn("version")
+                .FromRow(row => new Score(row.GetInt64(1), row.GetInt32(2))));
+        var cacheOptions = new WriteBehindOptions
+        {
+            ShardCount = 8,
+            Parallelism = 2,
+            MaxBatchSize = 1_000,
+            MaxBatchDelay = TimeSpan.FromMilliseconds(10),
+            MaxPendingEntries = 10_000,
+            MaxCachedEntries = Math.Max(1, options.Keys / 2),
+            Restart = new RestartSettings { MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromSeconds(1) },
+        };
+        long boundWithSlack = cacheOptions.MaxPendingEntries + (cacheOptions.ShardCount * cacheOptions.MailboxCapacity);
+        var random = new Random(options.Seed);
+        var faults = new FaultInjector(cluster, admin, storeSource, Application, random);
+        var ledger = new Ledger(options.Keys);
+        long maxPending = 0;
+        long maxHeap = 0;
+        var clock = Stopwatch.StartNew();
+
+        await using (var cache = new WriteBehindCache<long, Score>(store, cacheOptions, _serializer, name: "soak"))
+        {
+            using var stopWriting = new CancellationTokenSource();
+            var producers = Enumerable.Range(0, options.Producers)
+                .Select(p => Task.Run(() => ProduceAsync(cache, ledger, p, stopWriting.Token)))
+                .ToArray();
+            using var stopSampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                var nextStatus = StatusEvery;
+                while (!stopSampling.IsCancellationRequested)
+                {
+                    maxPending = Math.Max(maxPending, cache.GetStatistics().PendingEntries);
+                    maxHeap = Math.Max(maxHeap, GC.GetTotalMemory(false));
+                    if (clock.Elapsed >= nextStatus)
+                    {
+                        nextStatus += StatusEvery;
+                        var health = cache.GetHealth();
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed:hh\\:mm\\:ss}] {ledger.Acknowledged:N0} writes acknowledged; backlog {health.PendingEntries:N0} (max {maxPending:N0}); {health.Status}: {health.Description}"));
+                    }
+
+                    await Task.Delay(50, CancellationToken.None);
+                }
+            });
+
+            try
+            {
+                while (clock.Elapsed < options.Duration && !interrupt.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1_000, 3_000)), interrupt);
+                    await faults.RunOneAsync(interrupt);
+                }
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            {
+                Console.WriteLine("Interrupted: stopping the writers and checking what was written so far.");
+            }
+
+            await stopWriting.CancelAsync();
+            await Task.WhenAll(producers);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed:hh\\:mm\\:ss}] Writers stopped after {ledger.Acknowledged:N0} acknowledged writes; flushing {cache.GetStatistics().PendingEntries:N0} pending..."));
+            var flush = await cache.FlushAsync().WaitAsync(FlushDeadline, CancellationToken.None);
+            await stopSampling.CancelAsync();
+            await sampler;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Flushed: {flush.FailedKeys:N0} writes were refused during the run and dead-lettered."));
+        }
+
+        var verdict = await Verifier.VerifyAsync(admin, store.DeadLetters!, ledger);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ran {clock.Elapsed:hh\\:mm\\:ss} with {ledger.Acknowledged:N0} acknowledged writes ({ledger.PoisonWrites:N0} poison) to {options.Keys:N0} keys."));
+        Console.WriteLine($"Survived: {faults.Describe()}.");
+        if (faults.Skipped.Count > 0)
+        {
+            Console.WriteLine($"Could not inject {faults.Skipped.Count} faults: {string.Join("; ", faults.Skipped.Take(5))}");
+        }
+
+        bool bounded = maxPending <= boundWithSlack;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Backlog: at most {maxPending:N0} pending entries (bound {cacheOptions.MaxPendingEntries:N0} + {boundWithSlack - cacheOptions.MaxPendingEntries:N0} mailbox slack): {(bounded ? "within" : "OVER")} the bound. GC heap at most {maxHeap / (1024 * 1024):N0} MiB."));
+        Console.WriteLine(verdict.Summary);
+        bool passed = verdict.Passed && bounded;
+        Console.WriteLine(passed ? "PASSED: nothing accepted was lost, nothing was written at a stale version." : "FAILED: see above.");
+        return passed;
+    }
+
+    /// <summary>Writes random keys of its own (key % producers == producer) until stopped, one write in N poison.</summary>
+    private async Task ProduceAsync(WriteBehindCache<long, Score> cache, Ledger ledger, int producer, CancellationToken stop)
+    {
+        var random = new Random(options.Seed * 7919 + producer);
+        int perProducer = options.Keys / options.Producers;
+        while (!stop.IsCancellationRequested)
+        {
+            long key = producer + ((long)options.Producers * random.Next(perProducer));
+            long seq = ledger.NextSequence();
+            bool poison = options.PoisonEvery > 0 && random.Next(options.PoisonEvery) == 0;
+
+            // No cancellation token: a write is either refused before it is accepted, or its version is known.
+            var result = await cache.SetAsync(key, new Score(seq, poison ? -1 : (int)(seq % 1_000)), WriteConsistency.Accepted);
+            ledger.Acknowledge(key, seq, result.Version, poison);
+        }
+    }
+
+    private static async Task CreateSchemaAsync(NpgsqlDataSource admin)
+    {
+        await using var command = admin.CreateCommand(
+            "CREATE TABLE soak_scores (id bigint PRIMARY KEY, seq bigint NOT NULL, score int NOT NULL CHECK (score >= 0), version bigint NOT NULL); " +
+            "CREATE TABLE soak_audit (id bigserial PRIMARY KEY, key bigint NOT NULL, version bigint NOT NULL); " +
+            "CREATE FUNCTION soak_audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO soak_audit (key, version) VALUES (NEW.id, NEW.version); RETURN NULL; END $$; " +
+            "CREATE TRIGGER soak_audit AFTER INSERT OR UPDATE ON soak_scores FOR EACH ROW EXECUTE FUNCTION soak_audit_fn(); " +
+            "CREATE FUNCTION soak_throttle_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NULL; END $$; " +
+            "CREATE TRIGGER soak_throttle BEFORE INSERT ON soak_scores FOR EACH STATEMENT EXECUTE FUNCTION soak_throttle_fn(); " +
+            "ALTER TABLE soak_scores DISABLE TRIGGER soak_throttle");
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,173 @@
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Sharding;
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.Supervision;
+
+namespace WriteBehindAkka.Pipeline;
+
+/// <content>
+/// Dead letters and the failure state read by health reports. After a batch, the records the store refused go to
+/// the dead-letter sink before their outcome goes to the shards: a record leaves the backlog only once its letter
+/// is durable, so a failure is never dropped unseen. <b>Backpressures</b> (the lane waits) while the sink fails
+/// transiently; a letter the sink refuses for good keeps its record in memory, counted as pending.
+/// </content>
+internal sealed partial class WriterLane<TKey>
+{
+    /// <summary>The store failure this lane keeps retrying, or null while the store writes.</summary>
+    private LaneFailure? _storeFailure;
+
+    /// <summary>The dead-letter sink failure this lane keeps retrying, or null.</summary>
+    private LaneFailure? _sinkFailure;
+
+    /// <summary>The store failure being retried now, or <see langword="null"/>.</summary>
+    public LaneFailure? StoreFailure => Volatile.Read(ref _storeFailure);
+
+    /// <summary>The dead-letter sink failure being retried now, or <see langword="null"/>.</summary>
+    public LaneFailure? SinkFailure => Volatile.Read(ref _sinkFailure);
+
+    private void StoreRecovered() => Volatile.Write(ref _storeFailure, null);
+
+    private void StoreFailing(StoreErrorKind kind, Exception error) =>
+        Volatile.Write(ref _storeFailure, Next(_storeFailure, kind, error, ErrorCode(error)));
+
+    private LaneFailure Next(LaneFailure? previous, StoreErrorKind kind, Exception error, string? code) =>
+        new(kind, error.Message, code, previous?.Since ?? _ctx.Time.GetTimestamp(), (previous?.Attempts ?? 0) + 1);
+
+    /// <summary>The store's code for an error; a store that throws here gives none.</summary>
+    private string? ErrorCode(Exception error)
+    {
+        try
+        {
+            return _ctx.Store.GetErrorCode(error);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Builds the dead letters of a batch's failed records and hands them to the sink.</summary>
+    private async Task RecordFailuresAsync(Dictionary<int, BatchOutcome<TKey>> outcomes, CancellationToken token)
+    {
+        List<FailedRecord<TKey>>? failures = null;
+        foreach (var outcome in outcomes.Values)
+        {
+            if (outcome.Failed is { } failed)
+            {
+                (failures ??= []).AddRange(failed);
+            }
+        }
+
+        if (failures is null)
+        {
+            return;
+        }
+
+        foreach (var failure in failures)
+        {
+            // Microseconds, so that a store keeps the time exactly and DeleteAsync can match it; unique per cache.
+            var failedAt = Versioning.ToTimestamp(_ctx.NextFailureMicros());
+            var record = failure.Item.Record;
+            failure.Letter = new DeadLetter<TKey>(
+                record.Key,
+                record.Operation,
+                record.Operation == WriteOperation.Delete ? null : record.Value.ToArray(),
+                record.Version,
+                failure.Error.Message,
+                ErrorCode(failure.Error),
+                failure.Kind,
+                failedAt);
+        }
+
+        if (_ctx.DeadLetterSink is { } sink)
+        {
+            await WriteLettersAsync(sink, failures, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes letters, retrying transient and configuration errors with backoff (transient ones within the restart
+    /// budget); letters refused for good are tried one by one, and a single refused letter is given up on.
+    /// </summary>
+    private async Task WriteLettersAsync(IDeadLetterSink<TKey> sink, List<FailedRecord<TKey>> group, CancellationToken token)
+    {
+        var letters = group.ConvertAll(failure => failure.Letter!);
+        var budget = new RestartBudget(_ctx.Options.Restart, _ctx.Time);
+        for (int attempt = 1; ; attempt++)
+        {
+            Exception error;
+            try
+            {
+                await sink.WriteAsync(letters, token).ConfigureAwait(false);
+                Volatile.Write(ref _sinkFailure, null);
+                foreach (var failure in group)
+                {
+                    failure.State = DeadLetterState.Recorded;
+                }
+
+                WriteBehindMetrics.DeadLetters.Add(letters.Count, _ctx.Tags);
+                FailureLog.DeadLettered(_ctx.Logger, _ctx.Name, letters.Count);
+                return;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception caught)
+            {
+                error = caught;
+            }
+
+            var kind = ClassifySinkError(sink, error);
+            if (kind == StoreErrorKind.Permanent)
+            {
+                if (group.Count > 1)
+                {
+                    foreach (var failure in group)
+                    {
+                        await WriteLettersAsync(sink, [failure], token).ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                Refuse(group, error);
+                return;
+            }
+
+            if (kind == StoreErrorKind.Transient && !budget.TryRestart())
+            {
+                Refuse(group, error);
+                return;
+            }
+
+            var backoff = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
+            Volatile.Write(ref _sinkFailure, Next(_sinkFailure, kind, error, null));
+            FailureLog.DeadLetterRetrying(_ctx.Logger, error, _ctx.Name, _index, letters.Count, attempt, backoff);
+            await Task.Delay(backoff, _ctx.Time, token).ConfigureAwait(false);
+        }
+    }
+
+    private void Refuse(List<FailedRecord<TKey>> group, Exception error)
+    {
+        foreach (var failure in group)
+        {
+            failure.State = DeadLetterState.Refused;
+            FailureLog.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, failure.Item.Record.Key.ToString() ?? string.Empty, failure.Item.Record.Version);
+        }
+    }
+
+    /// <summary>The sink's classification; an exception from the classifier itself, or an unknown kind, counts as permanent.</summary>
+    private static StoreErrorKind ClassifySinkError(IDeadLetterSink<TKey> sink, Exception error)
+    {
+        try
+        {
+            var kind = sink.Classify(error);
+            return Enum.IsDefined(kind) ? kind : StoreErrorKind.Permanent;
+        }
+        catch (Exception)
+        {
+            return StoreErrorKind.Permanent;
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace WriteBehindAkka.Sharding;
+
+/// <summary>The Ask of a dead-letter discard: drop the key's Failed entry if it still holds the discarded version.</summary>
+internal sealed class ForgetRequest : TaskCompletionSource<bool>
+{
+    public ForgetRequest(long version)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously) => Version = version;
+
+    /// <summary>The discarded letter's version.</summary>
+    public long Version { get; }
+}

@@ -1,0 +1,113 @@
+using WriteBehindAkka.Diagnostics;
+
+namespace WriteBehindAkka.Sharding;
+
+/// <content>
+/// Operator actions on dead letters. A retry resubmits the letter's write at its own version, and only if the key
+/// has not been written since: the shard's entry decides when it has one, else the store's version read just
+/// before. Keeping the letter's version means the store's guard still refuses it over anything newer.
+/// </content>
+internal sealed partial class Shard<TKey>
+{
+    private void Resubmit(in ShardCommand<TKey> command)
+    {
+        var request = (ResubmitRequest)command.Reply!;
+        try
+        {
+            request.TrySetResult(Resubmit(command.Key, command.Value, request));
+        }
+        catch (Exception error)
+        {
+            request.TrySetException(error);
+            throw;
+        }
+    }
+
+    private DeadLetterRetryResult Resubmit(TKey key, byte[]? value, ResubmitRequest request)
+    {
+        long version = request.Version;
+        if (_entries.TryGetValue(key, out var entry))
+        {
+            bool failedAtVersion = entry.Version == version && entry.Has(EntryFlags.Failed)
+                && !entry.Has(EntryFlags.Dirty) && entry.InFlightVersion == 0;
+            if (!failedAtVersion)
+            {
+                if (entry.Version == version)
+                {
+                    // Resubmitted already (pending or committed at this version).
+                    return new DeadLetterRetryResult(DeadLetterRetryOutcome.Resubmitted, version);
+                }
+
+                if (entry.Version > version || entry.IsPending)
+                {
+                    return new DeadLetterRetryResult(DeadLetterRetryOutcome.Superseded, version);
+                }
+            }
+        }
+        else
+        {
+            if (request.StoredVersion >= version)
+            {
+                return new DeadLetterRetryResult(DeadLetterRetryOutcome.Superseded, version);
+            }
+
+            entry = new CacheEntry<TKey>(key);
+            _entries.Add(key, entry);
+        }
+
+        Revive(entry, value, version);
+        return new DeadLetterRetryResult(DeadLetterRetryOutcome.Resubmitted, version);
+    }
+
+    /// <summary>Makes an entry dirty again with a dead letter's value at the letter's version.</summary>
+    private void Revive(CacheEntry<TKey> entry, byte[]? value, long version)
+    {
+        bool wasPending = entry.IsPending;
+        if (entry.Has(EntryFlags.Failed))
+        {
+            entry.Flags &= ~(EntryFlags.Failed | EntryFlags.Unrecorded);
+            _failedCount--;
+        }
+
+        entry.Flags |= EntryFlags.Dirty;
+        entry.DirtyEpoch = _epochs.Current;
+        _epochs.Add(entry.DirtyEpoch);
+        entry.DirtySince = _ctx.Time.GetTimestamp();
+        entry.Value = value;
+        entry.Version = version;
+        _clock.Observe(version);
+        Account(entry, wasPending);
+        Enqueue(entry);
+        WriteBehindMetrics.WritesAccepted.Add(1, _ctx.Tags);
+    }
+
+    /// <summary>Drops the key's entry if it is still Failed at the discarded version, so that reads go to the store again.</summary>
+    private void Forget(in ShardCommand<TKey> command)
+    {
+        var request = (ForgetRequest)command.Reply!;
+        try
+        {
+            bool forget = _entries.TryGetValue(command.Key, out var entry)
+                && entry.Version == request.Version
+                && entry.Has(EntryFlags.Failed)
+                && !entry.Has(EntryFlags.Dirty)
+                && entry.InFlightVersion == 0
+                && entry.Extras?.CommitWaiters is not { Count: > 0 };
+            if (forget)
+            {
+                bool wasPending = entry!.IsPending;
+                entry.Flags &= ~(EntryFlags.Failed | EntryFlags.Unrecorded);
+                _failedCount--;
+                Account(entry, wasPending);
+                _entries.Remove(command.Key);
+            }
+
+            request.TrySetResult(forget);
+        }
+        catch (Exception error)
+        {
+            request.TrySetException(error);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.Sharding;
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka;
+
+/// <content>Operator actions on dead letters: list, count, retry, discard.</content>
+public sealed partial class WriteBehindCache<TKey, TValue>
+{
+    /// <summary>The most letters one <see cref="ListDeadLettersAsync"/> call returns.</summary>
+    private const int MaxDeadLetterPage = 10_000;
+
+    /// <summary>Where the cache records the writes the store refused for good, or <see langword="null"/> when it has no sink.</summary>
+    public IDeadLetterSink<TKey>? DeadLetterSink => _ctx.DeadLetterSink;
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<DeadLetter<TKey>>> ListDeadLettersAsync(int offset = 0, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        if (offset < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset of a dead-letter page must be 0 or more.");
+        }
+
+        if (limit is < 1 or > MaxDeadLetterPage)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, $"The limit of a dead-letter page must be between 1 and {MaxDeadLetterPage}; page through more with offset.");
+        }
+
+        return ReadableDeadLetters().ListAsync(offset, limit, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> CountDeadLettersAsync(CancellationToken cancellationToken = default) =>
+        ReadableDeadLetters().CountAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<DeadLetterRetryResult> RetryDeadLetterAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        ThrowIfStopped();
+        return RetryDeadLetterCoreAsync(ReadableDeadLetters(), key, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DiscardDeadLetterAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        ThrowIfStopped();
+        return DiscardDeadLetterCoreAsync(ReadableDeadLetters(), key, cancellationToken);
+    }
+
+    private async ValueTask<DeadLetterRetryResult> RetryDeadLetterCoreAsync(IDeadLetterStore<TKey> letters, TKey key, CancellationToken cancellationToken)
+    {
+        var letter = await letters.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (letter is null)
+        {
+            return new DeadLetterRetryResult(DeadLetterRetryOutcome.NotFound, 0);
+        }
+
+        await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+
+        // The store's version decides when the cache no longer holds the key (evicted, or another process wrote it).
+        var stored = await _ctx.Store.LoadAsync(key, cancellationToken).ConfigureAwait(false);
+        var request = new ResubmitRequest(letter.Version, stored?.Version ?? 0);
+        var value = letter.Operation == WriteOperation.Delete ? null : letter.Value ?? [];
+        await _shards[ShardOf(key)].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+        var result = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Deleted only now, and only this very letter: the write is safe in the cache first, and a letter written
+        // again meanwhile (it failed again) has a later failure time and stays.
+        await letters.DeleteAsync(letter, cancellationToken).ConfigureAwait(false);
+        FailureLog.DeadLetterRetried(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version, result.Outcome == DeadLetterRetryOutcome.Resubmitted ? "resubmitted" : "found superseded");
+        return result;
+    }
+
+    private async ValueTask<bool> DiscardDeadLetterCoreAsync(IDeadLetterStore<TKey> letters, TKey key, CancellationToken cancellationToken)
+    {
+        var letter = await letters.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (letter is null || !await letters.DeleteAsync(letter, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var request = new ForgetRequest(letter.Version);
+        await _shards[ShardOf(key)].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
+        await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        FailureLog.DeadLetterDiscarded(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version);
+        return true;
+    }
+
+    /// <summary>A resubmitted write is a write: it respects the pending bound like <c>SetAsync</c>.</summary>
+    private async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        if (!_ctx.IsOverBound())
+        {
+            return;
+        }
+
+        if (_overflow == OverflowStrategy.Fail)
+        {
+            WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
+            throw new CacheOverflowException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry the dead letter later, raise the bound, or use OverflowStrategy.Backpressure to wait."));
+        }
+
+        await _ctx.Gate.WaitAsync(() => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(), cancellationToken).ConfigureAwait(false);
+        ThrowIfStopped();
+    }
+
+    /// <summary>The dead-letter store, or a clear error saying how to get one.</summary>
+    private IDeadLetterStore<TKey> ReadableDeadLetters() => _ctx.DeadLetterSink switch
+    {
+        IDeadLetterStore<TKey> store => store,
+        null => throw new InvalidOperationException(
+            $"The cache '{Name}' has no dead-letter store, so there are no dead letters to list, retry or discard. Pass one to the cache (the deadLetters argument), or use a store that keeps one (the PostgreSQL store keeps a dead-letter table unless its DeadLetterTable option is null)."),
+        var sink => throw new InvalidOperationException(
+            $"The dead-letter sink of cache '{Name}' ({sink.GetType().Name}) only receives letters; to list, retry or discard them, give the cache an IDeadLetterStore<{typeof(TKey).Name}> instead."),
+    };
+}

@@ -1,0 +1,162 @@
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+/// <summary>Transient and configuration errors: retried with backoff, bounded per record, never multiplying records.</summary>
+public sealed class RetryTests
+{
+    [Fact]
+    public async Task ConfigurationError_OutlastsRestartBudget_RetriedNotDeadLetteredAndHealthDegraded()
+    {
+        var store = new InMemoryStore<string>();
+        store.FailNext(3, new SimulatedStoreException(StoreErrorKind.Configuration, "relation \"t\" does not exist") { Code = "42P01" });
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { Restart = o.Restart with { MaxRestarts = 1 } }), clock);
+
+        await cache.SetAsync("k", "v");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(100), Harness.Within);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(200), Harness.Within);
+        var degraded = cache.GetHealth();
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(400), Harness.Within);
+        clock.Advance(TimeSpan.FromMilliseconds(400));
+        var flush = await cache.FlushAsync().Within();
+
+        Assert.Equal(new FlushResult(0), flush);
+        Assert.Equal(4, store.Attempts);
+        Assert.Empty(store.DeadLetters.Letters);
+        Assert.Equal(
+            new CacheHealthReport(
+                CacheHealth.Degraded,
+                "The store refuses every write because of how it is set up, not because of the data (42P01: relation \"t\" does not exist; 2 failed attempts); 1 pending writes (3 bytes) are kept and retried with backoff until it is fixed: check the table, its columns, the privileges and the credentials.",
+                StoreErrorKind.Configuration,
+                "relation \"t\" does not exist",
+                "42P01",
+                TimeSpan.FromMilliseconds(100),
+                1,
+                3),
+            degraded);
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+    }
+
+    [Fact]
+    public async Task TransientOutage_DefaultUnlimitedRetries_WaitedOutWithBacklogBounded()
+    {
+        var store = new InMemoryStore<string>();
+        store.FailNext(6);
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, Parallelism = 1, MaxPendingEntries = 3, MaxBatchSize = 10 }), clock);
+        for (int i = 0; i < 3; i++)
+        {
+            await cache.SetAsync($"k{i}", "v");
+        }
+
+        var waiting = cache.SetAsync("k3", "v").AsTask();
+        bool told = cache.TrySet("k4", "v");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(50), Harness.Within);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        foreach (int ms in new[] { 100, 200, 400, 800, 1000, 1000 })
+        {
+            await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(ms), Harness.Within);
+            var health = cache.GetHealth();
+            Assert.Equal((CacheHealth.Degraded, StoreErrorKind.Transient, 3L), (health.Status, health.FailureKind, health.PendingEntries));
+            Assert.False(waiting.IsCompleted);
+            clock.Advance(TimeSpan.FromMilliseconds(ms));
+        }
+
+        await waiting.Within();
+        var flush = cache.FlushAsync();
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(50), Harness.Within);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(new FlushResult(0), await flush.Within());
+        Assert.False(told);
+        Assert.Equal(["k0", "k1", "k2", "k3"], store.Rows.Keys.Order());
+        Assert.Empty(store.DeadLetters.Letters);
+    }
+
+    [Fact]
+    public async Task TransientErrors_RestartBudgetTravelsWithRecordsThroughBisection()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["p"] = true;
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(
+            store,
+            Harness.Options(o => o with { ShardCount = 1, MaxBatchSize = 4, Restart = o.Restart with { MaxRestarts = 2 } }),
+            clock);
+        store.FailNext(2);
+
+        // The half [a, p] of the split batch fails transiently: its records already had both of their retries.
+        store.FailWhen = batch => batch.Count == 2 && batch.Any(r => r.Key == "p") ? new SimulatedStoreException() : null;
+        foreach (var key in new[] { "a", "p", "b", "c" })
+        {
+            await cache.SetAsync(key, "v");
+        }
+
+        var flush = cache.FlushAsync();
+        await store.ExpectBatchAsync(Harness.Within);
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(100), Harness.Within);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(200), Harness.Within);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(new FlushResult(2), await flush.Within());
+        Assert.Equal(["b", "c"], store.Rows.Keys.Order());
+        var letters = store.DeadLetters.Letters;
+        Assert.Equal(["a", "p"], letters.Keys.Order());
+        Assert.All(letters.Values, letter => Assert.Equal((StoreErrorKind.Transient, "Simulated transient store error."), (letter.ErrorKind, letter.Error)));
+        Assert.Equal(5, store.Attempts);
+    }
+
+    [Fact]
+    public async Task TransientErrors_RetryLoopNeverMultipliesRecords()
+    {
+        var store = new InMemoryStore<string>();
+        store.FailNext(5);
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxBatchSize = 100 }), clock);
+        for (int i = 0; i < 100; i++)
+        {
+            await cache.SetAsync($"k{i}", "v");
+        }
+
+        var attempts = new List<IReadOnlyList<WriteRecord<string>>> { await store.ExpectBatchAsync(Harness.Within) };
+        foreach (int ms in new[] { 100, 200, 400, 800, 1000 })
+        {
+            await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(ms), Harness.Within);
+            Assert.Equal(100, cache.GetStatistics().PendingEntries);
+            clock.Advance(TimeSpan.FromMilliseconds(ms));
+            attempts.Add(await store.ExpectBatchAsync(Harness.Within));
+        }
+
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(6, attempts.Count);
+        Assert.All(attempts, attempt => Assert.Equal(attempts[0], attempt));
+        Assert.Equal(100, attempts[0].Select(r => r.Key).Distinct().Count());
+        Assert.Equal(100, store.CommittedBatches.Sum(b => b.Count));
+        Assert.False(store.HasUnexpectedBatch());
+    }
+
+    [Fact]
+    public async Task FlushAsync_ReportsTheFailuresOfWritesSinceThePreviousFlush()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad1"] = true;
+        store.PoisonKeys["bad2"] = true;
+        await using var cache = Harness.Cache(store);
+
+        await cache.SetAsync("bad1", "v");
+        await cache.SetAsync("good", "v");
+        var first = await cache.FlushAsync().Within();
+        var second = await cache.FlushAsync().Within();
+        await cache.SetAsync("bad2", "v");
+        var third = await cache.FlushAsync().Within();
+
+        Assert.Equal((1L, 0L, 1L), (first.FailedKeys, second.FailedKeys, third.FailedKeys));
+        Assert.Equal(2, cache.GetStatistics().FailedKeys);
+    }
+}
