@@ -30,8 +30,8 @@ public sealed class ReferenceConfigurationTests
             (cache.Health.BacklogThreshold, cache.Health.StoreFailureThreshold, cache.Health.LagThreshold));
         var defaults = new PostgreSqlStoreOptions();
         Assert.Equal(
-            (defaults.ConnectionString, defaults.Schema, defaults.Table, defaults.BatchForm, defaults.CommandTimeout, defaults.CreateTableIfMissing),
-            (store.ConnectionString, store.Schema, store.Table, store.BatchForm, store.CommandTimeout, store.CreateTableIfMissing));
+            (defaults.ConnectionString, defaults.Schema, defaults.Table, defaults.BatchForm, defaults.CommandTimeout, defaults.CreateTableIfMissing, defaults.DeadLetterSchema, defaults.DeadLetterTable),
+            (store.ConnectionString, store.Schema, store.Table, store.BatchForm, store.CommandTimeout, store.CreateTableIfMissing, store.DeadLetterSchema, store.DeadLetterTable));
     }
 
     [Fact]

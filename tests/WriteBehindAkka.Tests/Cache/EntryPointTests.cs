@@ -85,7 +85,7 @@ public sealed class EntryPointTests
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = cache.DeleteAsync("k", (WriteConsistency)7); });
 
-        Assert.Equal("Use WriteConsistency.Accepted or WriteConsistency.Committed. (Parameter 'consistency')" + Environment.NewLine + "Actual value was 7.", error.Message);
+        Assert.Equal("Use WriteConsistency.Accepted, Journaled or Committed. (Parameter 'consistency')" + Environment.NewLine + "Actual value was 7.", error.Message);
     }
 
     [Fact]
