@@ -13,6 +13,8 @@ internal static class TableWriter
         Figure.MaxBacklog, Figure.DrainRowsPerSecond, Figure.Coalescing, Figure.Cpu, Figure.ServerCpu, Figure.AllocatedPerWrite, Figure.GcPause, Figure.PeakWorkingSet,
     ];
 
+    private static readonly Figure[] JournalColumns = [Figure.FsyncsPerSecond, Figure.WritesPerFsync, Figure.JournalAtStop];
+
     private static readonly Figure[] RangeColumns = [Figure.WritesPerSecond, Figure.RowsPerSecond, Figure.AckP99, Figure.LagP99];
 
     public static string Render(SuiteResult result)
@@ -27,6 +29,10 @@ internal static class TableWriter
             text.AppendLine(CultureInfo.InvariantCulture, $"### {w.Workload.Name}: {w.Workload.Describe()}");
             text.AppendLine();
             var columns = w.Workload.ReadPercent > 0 ? [.. Columns, Figure.ReadsPerSecond, Figure.ReadP99] : Columns;
+            if (w.Contenders.Any(c => c.Runs.Any(r => r.FsyncsPerSecond is not null)))
+            {
+                columns = [.. columns, .. JournalColumns];
+            }
             text.AppendLine("| contender | " + string.Join(" | ", columns.Select(c => c.Label)) + " |");
             text.AppendLine("|---|" + string.Concat(columns.Select(_ => "---:|")));
             foreach (var c in w.Contenders)

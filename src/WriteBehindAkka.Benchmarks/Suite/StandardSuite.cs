@@ -9,17 +9,26 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 internal static class StandardSuite
 {
     /// <summary>The contenders, in table order.</summary>
-    public static IReadOnlyList<IContender> Contenders() =>
-    [
-        new CopyCeilingContender(),
-        new UpsertCeilingContender(PostgreSqlBatchForm.Unnest),
-        new UpsertCeilingContender(PostgreSqlBatchForm.Copy),
-        new WriteThroughContender(),
-        new WriteBehindContender(),
-        new JournalSlotContender(JournalMode.Always),
-        new JournalSlotContender(JournalMode.EverySecond),
-        new JournalSlotContender(JournalMode.No),
-    ];
+    public static IReadOnlyList<IContender> Contenders(int journalCallers = 256, bool journalOnAllWorkloads = false)
+    {
+        var list = new List<IContender>
+        {
+            new CopyCeilingContender(),
+            new UpsertCeilingContender(PostgreSqlBatchForm.Unnest),
+            new UpsertCeilingContender(PostgreSqlBatchForm.Copy),
+            new WriteThroughContender(),
+            new WriteBehindContender(),
+            new WriteBehindContender(JournalMode.Always, journalOnAllWorkloads: journalOnAllWorkloads),
+        };
+        if (journalCallers > 0)
+        {
+            list.Add(new WriteBehindContender(JournalMode.Always, journalCallers, journalOnAllWorkloads));
+        }
+
+        list.Add(new WriteBehindContender(JournalMode.EverySecond, journalOnAllWorkloads: journalOnAllWorkloads));
+        list.Add(new WriteBehindContender(JournalMode.No, journalOnAllWorkloads: journalOnAllWorkloads));
+        return list;
+    }
 
     public static async Task<int> RunAsync(SuiteCommandLine command, CancellationToken cancellationToken)
     {
@@ -29,7 +38,7 @@ internal static class StandardSuite
         Console.WriteLine($"WriteBehindAkka standard suite: {command.Workloads.Count} workloads, {settings.Repetitions} repetitions, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per run; output in {output}");
         await using var db = await BenchDatabase.OpenAsync(sharedBuffers: "512MB", maxConnections: 200, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"database: {db.Origin}");
-        var contenders = Contenders()
+        var contenders = Contenders(settings.JournalCallers, settings.JournalOnAllWorkloads)
             .Where(c => command.Contenders.Count == 0 || command.Contenders.Any(n => c.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase)))
             .ToList();
         var runner = new SuiteRunner(db, settings, contenders, Console.Out);
