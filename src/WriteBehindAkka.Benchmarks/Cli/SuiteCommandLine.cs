@@ -26,7 +26,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
           --alloc-profile        sample allocations by type in each window (runtime AllocationTick events) and print them
           --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default
-          --journal-callers N    concurrent callers of the extra "journal: Always, N callers" contender (group commit); 0 leaves it out (default 256)
+          --journal-callers N,M  one extra "journal: Always, N callers" contender per count (group commit needs writes in flight); 0: none (default 256,512)
           --journal-workloads W  "default": the journal contenders run on uniform-1M-100B only, to keep the suite short; "all": on every workload
           --help                 this text
         """;
@@ -41,7 +41,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
         bool help = false;
         bool allocationProfile = false;
-        int journalCallers = 256;
+        IReadOnlyList<int>? journalCallers = null;
         bool journalAll = false;
         IReadOnlyList<string> contenders = [];
 
@@ -113,7 +113,13 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     allocationProfile = true;
                     break;
                 case "--journal-callers":
-                    journalCallers = Int(arg, Value(), 0, 4096, journalCallers, problems);
+                    if (Value() is { } callerList)
+                    {
+                        journalCallers = callerList == "0"
+                            ? []
+                            : [.. callerList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => Int(arg, n, 1, 4096, 0, problems)).Where(n => n > 0)];
+                    }
+
                     break;
                 case "--journal-workloads":
                     switch (Value())

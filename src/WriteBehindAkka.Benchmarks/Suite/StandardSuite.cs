@@ -9,7 +9,10 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 internal static class StandardSuite
 {
     /// <summary>The contenders, in table order.</summary>
-    public static IReadOnlyList<IContender> Contenders(int journalCallers = 256, bool journalOnAllWorkloads = false)
+    /// <summary>The default callers of the extra high-concurrency journal: Always contenders.</summary>
+    public static readonly IReadOnlyList<int> DefaultJournalCallers = [256, 512];
+
+    public static IReadOnlyList<IContender> Contenders(IReadOnlyList<int>? journalCallers = null, bool journalOnAllWorkloads = false)
     {
         var list = new List<IContender>
         {
@@ -20,9 +23,9 @@ internal static class StandardSuite
             new WriteBehindContender(),
             new WriteBehindContender(JournalMode.Always, journalOnAllWorkloads: journalOnAllWorkloads),
         };
-        if (journalCallers > 0)
+        foreach (int callers in journalCallers ?? DefaultJournalCallers)
         {
-            list.Add(new WriteBehindContender(JournalMode.Always, journalCallers, journalOnAllWorkloads));
+            list.Add(new WriteBehindContender(JournalMode.Always, callers, journalOnAllWorkloads));
         }
 
         list.Add(new WriteBehindContender(JournalMode.EverySecond, journalOnAllWorkloads: journalOnAllWorkloads));

@@ -120,7 +120,7 @@ internal sealed class SuiteRunner
 
         if (run.FsyncsPerSecond is { } fsyncs)
         {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{fsyncs:0} fsyncs/s ({run.WritesPerFsync:0.0} writes/fsync), journal {Fmt.Bytes(run.JournalBytesAtStop ?? 0)} at stop"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{fsyncs:0} fsyncs/s ({(run.WritesPerFsync is { } perFsync ? perFsync.ToString("0.0", CultureInfo.InvariantCulture) : "—")} writes/fsync), journal {Fmt.Bytes(run.JournalBytesAtStop ?? 0)} at stop"));
         }
 
         if (run.ReadsPerSecond is { } reads)

@@ -10,7 +10,7 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 /// <param name="LagSampleEvery">One write in this many is issued at WriteConsistency.Committed to sample the database lag.</param>
 /// <param name="MemoryEntries">Entries of the bytes-per-pending-entry measurement (0 skips it).</param>
 /// <param name="AllocationProfile">Whether to sample allocations by type inside each window (costs a little).</param>
-/// <param name="JournalCallers">Concurrent callers of the high-concurrency journal contender (journal: Always, N callers); 0 leaves it out.</param>
+/// <param name="JournalCallers">Concurrent callers of the extra high-concurrency journal contenders (journal: Always, N callers), one contender each; null: 256 and 512.</param>
 /// <param name="JournalOnAllWorkloads">Whether the journal contenders run on every workload, not only uniform-1M-100B.</param>
 internal sealed record SuiteSettings(
     TimeSpan Warmup,
@@ -22,5 +22,5 @@ internal sealed record SuiteSettings(
     int LagSampleEvery,
     int MemoryEntries,
     bool AllocationProfile = false,
-    int JournalCallers = 256,
+    IReadOnlyList<int>? JournalCallers = null,
     bool JournalOnAllWorkloads = false);

@@ -50,9 +50,11 @@ public class SuiteCommandLineTests
         var defaults = SuiteCommandLine.Parse([], Now);
         var command = SuiteCommandLine.Parse(["--journal-callers", "512", "--journal-workloads", "all"], Now);
 
-        Assert.Equal(256, defaults.Settings.JournalCallers);
+        Assert.Null(defaults.Settings.JournalCallers);
         Assert.False(defaults.Settings.JournalOnAllWorkloads);
-        Assert.Equal(512, command.Settings.JournalCallers);
+        Assert.Equal([512], command.Settings.JournalCallers!);
+        Assert.Empty(SuiteCommandLine.Parse(["--journal-callers", "0"], Now).Settings.JournalCallers!);
+        Assert.Equal([64, 1024], SuiteCommandLine.Parse(["--journal-callers", "64,1024"], Now).Settings.JournalCallers!);
         Assert.True(command.Settings.JournalOnAllWorkloads);
         Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--journal-workloads", "some"], Now));
     }

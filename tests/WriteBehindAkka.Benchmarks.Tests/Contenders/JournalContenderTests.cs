@@ -16,10 +16,11 @@ public class JournalContenderTests
         Assert.Contains("write-behind (default)", names);
         Assert.Contains("write-behind, journal: Always", names);
         Assert.Contains("write-behind, journal: Always, 256 callers", names);
+        Assert.Contains("write-behind, journal: Always, 512 callers", names);
         Assert.Contains("write-behind, journal: EverySecond", names);
         Assert.Contains("write-behind, journal: No", names);
         Assert.All(StandardSuite.Contenders(), c => Assert.Null(c.Unavailable));
-        Assert.DoesNotContain(StandardSuite.Contenders(journalCallers: 0), c => c.Name.Contains("callers", StringComparison.Ordinal));
+        Assert.DoesNotContain(StandardSuite.Contenders(journalCallers: []), c => c.Name.Contains("callers", StringComparison.Ordinal));
     }
 
     [Fact]
