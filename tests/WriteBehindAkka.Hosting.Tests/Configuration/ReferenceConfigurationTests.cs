@@ -57,6 +57,7 @@ public sealed class ReferenceConfigurationTests
 
         Check(typeof(WriteBehindOptions), string.Empty, Section);
         Check(typeof(RestartSettings), "Restart.", Section + ":Restart");
+        Check(typeof(WriteBehindAkka.Journal.JournalOptions), "Journal.", Section + ":Journal");
         Check(typeof(WriteBehindHealthCheckOptions), "Health.", Section + ":Health");
         Check(typeof(PostgreSqlStoreOptions), "PostgreSql.", Section + ":PostgreSql");
 
