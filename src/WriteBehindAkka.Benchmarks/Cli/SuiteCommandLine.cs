@@ -26,6 +26,8 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
           --alloc-profile        sample allocations by type in each window (runtime AllocationTick events) and print them
           --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default
+          --journal-callers N,M  one extra "journal: Always, N callers" contender per count (group commit needs writes in flight); 0: none (default 256,512)
+          --journal-workloads W  "default": the journal contenders run on uniform-1M-100B only, to keep the suite short; "all": on every workload
           --help                 this text
         """;
 
@@ -39,6 +41,8 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
         bool help = false;
         bool allocationProfile = false;
+        IReadOnlyList<int>? journalCallers = null;
+        bool journalAll = false;
         IReadOnlyList<string> contenders = [];
 
         for (int i = 0; i < args.Count; i++)
@@ -108,6 +112,30 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                 case "--alloc-profile":
                     allocationProfile = true;
                     break;
+                case "--journal-callers":
+                    if (Value() is { } callerList)
+                    {
+                        journalCallers = callerList == "0"
+                            ? []
+                            : [.. callerList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => Int(arg, n, 1, 4096, 0, problems)).Where(n => n > 0)];
+                    }
+
+                    break;
+                case "--journal-workloads":
+                    switch (Value())
+                    {
+                        case "all":
+                            journalAll = true;
+                            break;
+                        case "default" or null:
+                            journalAll = false;
+                            break;
+                        case { } other:
+                            problems.Add($"--journal-workloads is '{other}': use 'default' (uniform-1M-100B only) or 'all'.");
+                            break;
+                    }
+
+                    break;
                 case "--contenders":
                     contenders = (Value() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     break;
@@ -122,7 +150,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
             throw new ArgumentException("The benchmark's command line is invalid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems));
         }
 
-        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, CeilingWriters: 2, lagEvery, memory, allocationProfile);
+        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, CeilingWriters: 2, lagEvery, memory, allocationProfile, journalCallers, journalAll);
         return new SuiteCommandLine(settings, output, workloads, contenders, help);
     }
 

@@ -3,6 +3,7 @@ using WriteBehindAkka.Benchmarks.Measurement;
 using WriteBehindAkka.Benchmarks.Suite;
 using WriteBehindAkka.Benchmarks.Verification;
 using WriteBehindAkka.Benchmarks.Workloads;
+using WriteBehindAkka.Journal;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.PostgreSql;
 using WriteBehindAkka.Serialization;
@@ -11,21 +12,53 @@ namespace WriteBehindAkka.Benchmarks.Contenders;
 
 /// <summary>
 /// WriteBehindAkka with default settings over the PostgreSQL store: <c>Concurrency</c> callers each await
-/// <c>SetAsync</c> (acknowledged when the shard accepted it), and one write in <c>LagSampleEvery</c> is issued at
-/// <c>WriteConsistency.Committed</c> without waiting, to sample the lag from issue to commit. After the window the
-/// cache is flushed and every acknowledged write is checked against the table.
+/// <c>SetAsync</c> (acknowledged when the shard accepted it, and with the journal on, when the fsync policy is met),
+/// and one write in <c>LagSampleEvery</c> is issued at <c>WriteConsistency.Committed</c> without waiting, to sample
+/// the lag from issue to commit. After the window the cache is flushed and every acknowledged write is checked
+/// against the table. With a <see cref="JournalMode"/>, the journal goes to a fresh temporary folder per run,
+/// deleted afterwards; <c>callers</c> overrides the suite's concurrency (group commit needs many writes in flight).
 /// </summary>
 internal sealed class WriteBehindContender : IContender
 {
+    /// <summary>The only workload the journal contenders run on unless <c>--journal-workloads all</c>.</summary>
+    public const string JournalDefaultWorkload = "uniform-1M-100B";
+
     private const string Table = "bench_writebehind";
 
-    public string Name => "write-behind (default)";
+    private readonly int? _callers;
+
+    public WriteBehindContender(JournalMode? journal = null, int? callers = null, bool journalOnAllWorkloads = false)
+    {
+        Journal = journal;
+        _callers = callers;
+        JournalOnAllWorkloads = journalOnAllWorkloads;
+    }
+
+    /// <summary>The journal's fsync policy, or null for no journal.</summary>
+    public JournalMode? Journal { get; }
+
+    public bool JournalOnAllWorkloads { get; }
+
+    public string Name => Journal is { } mode
+        ? $"write-behind, journal: {mode}" + (_callers is { } c ? $", {c} callers" : string.Empty)
+        : "write-behind (default)";
 
     public ContenderKind Kind => ContenderKind.WriteBehind;
 
-    public string Description => "WriteBehindAkka, default WriteBehindOptions, PostgreSqlStore (unnest), no journal";
+    public string Description => Journal is { } mode
+        ? $"WriteBehindAkka, default WriteBehindOptions + journal (FsyncPolicy.{mode}, fresh temp folder per run), PostgreSqlStore (unnest){(_callers is { } c ? $", {c} concurrent callers" : string.Empty)}"
+        : "WriteBehindAkka, default WriteBehindOptions, PostgreSqlStore (unnest), no journal";
 
     public string? Unavailable => null;
+
+    /// <inheritdoc />
+    public string? SkipOn(WorkloadSpec workload) =>
+        Journal is not null && !JournalOnAllWorkloads && workload.Name != JournalDefaultWorkload
+            ? $"not run: the journal contenders run on {JournalDefaultWorkload} only (--journal-workloads all runs them on every workload)"
+            : null;
+
+    /// <summary>The callers of a run: the override, or the suite's concurrency.</summary>
+    public int CallersFor(SuiteSettings settings) => _callers ?? settings.Concurrency;
 
     public Task PrepareAsync(RunContext context) => context.Database.CreateTableAsync(Table, indexed: true, context.Cancellation);
 
@@ -38,12 +71,41 @@ internal sealed class WriteBehindContender : IContender
             ByteArraySerializer.Instance);
         await using var storeScope = store.ConfigureAwait(false);
         string name = $"bench-{context.Workload.Name}-{context.Repetition}-{Guid.NewGuid():N}";
-        var cache = new WriteBehindCache<long, byte[]>(store, new WriteBehindOptions(), ByteArraySerializer.Instance, name: name);
+        string? journalDirectory = Journal is null ? null : Path.Combine(Path.GetTempPath(), "writebehind-bench-journal-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = journalDirectory is null
+                ? new WriteBehindOptions()
+                : new WriteBehindOptions { Journal = new JournalOptions { Directory = journalDirectory, FsyncPolicy = ToPolicy(Journal!.Value) } };
+            return await RunCacheAsync(context, store, options, name).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (journalDirectory is not null && Directory.Exists(journalDirectory))
+            {
+                Directory.Delete(journalDirectory, recursive: true);
+            }
+        }
+    }
+
+    private static FsyncPolicy ToPolicy(JournalMode mode) => mode switch
+    {
+        JournalMode.Always => FsyncPolicy.Always,
+        JournalMode.EverySecond => FsyncPolicy.EverySecond,
+        JournalMode.No => FsyncPolicy.No,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+
+    private async Task<RunResult> RunCacheAsync(RunContext context, PostgreSqlStore<long, byte[]> store, WriteBehindOptions options, string name)
+    {
+        var db = context.Database;
+        var cache = new WriteBehindCache<long, byte[]>(store, options, ByteArraySerializer.Instance, name: name);
         await using var cacheScope = cache.ConfigureAwait(false);
         using var metrics = new CacheMeterListener(name);
         var ledger = new AckLedger(context.Workload.KeyCount);
         var lag = new LagTracker();
-        var lagTasks = new List<Task>[context.Settings.Concurrency];
+        int callers = CallersFor(context.Settings);
+        var lagTasks = new List<Task>[callers];
         int sampleEvery = context.Settings.LagSampleEvery;
 
         async Task Worker(int worker, WorkerStats stats, RunControl control)
@@ -113,8 +175,11 @@ internal sealed class WriteBehindContender : IContender
             }
         }
 
-        var result = await LoadDriver.RunAsync(context, context.Settings.Concurrency, Worker, new DriverHooks
+        var journal = cache.Journal;
+        var result = await LoadDriver.RunAsync(context, callers, Worker, new DriverHooks
         {
+            Fsyncs = journal is null ? null : () => journal.Fsyncs,
+            JournalBytes = journal is null ? null : () => journal.TotalBytes,
             Rows = () => metrics.RowsCommitted,
             Backlog = () => metrics.PendingEntries,
             Lag = lag,
@@ -123,6 +188,6 @@ internal sealed class WriteBehindContender : IContender
         }).ConfigureAwait(false);
 
         var verification = Verifier.Verify(ledger, await db.SnapshotAsync(Table, context.Workload.KeyCount, context.Cancellation).ConfigureAwait(false));
-        return result with { Verified = verification.Passed, Verification = verification.ToString() };
+        return result with { Callers = callers, Verified = verification.Passed, Verification = verification.ToString() };
     }
 }

@@ -28,11 +28,16 @@ internal sealed record Figure(string Key, string Label, Func<RunResult, double?>
     public static readonly Figure GcPause = new("gcPausePercent", "GC pause", r => r.GcPausePercent, v => v.ToString("0.0", Fmt.Culture) + "%");
     public static readonly Figure ReadsPerSecond = new("readsPerSecond", "reads/s", r => r.ReadsPerSecond, Fmt.Rate);
     public static readonly Figure ReadP99 = new("readP99Us", "read p99", r => r.ReadP99Us, Fmt.Micros);
+    public static readonly Figure FsyncsPerSecond = new("fsyncsPerSecond", "fsyncs/s", r => r.FsyncsPerSecond, Fmt.Rate);
+    public static readonly Figure WritesPerFsync = new("writesPerFsync", "writes/fsync", r => r.WritesPerFsync, v => v < 1000 ? v.ToString("0.0", Fmt.Culture) : Fmt.Count(v));
+    public static readonly Figure JournalAtStop = new("journalBytesAtStop", "journal at stop", r => r.JournalBytesAtStop, Fmt.Bytes);
+    public static readonly Figure JournalAtEnd = new("journalBytesAtEnd", "journal after drain", r => r.JournalBytesAtEnd, Fmt.Bytes);
     public static readonly Figure MeanBatch = new("meanBatchRows", "rows/batch", r => r.MeanBatchRows, Fmt.Count);
 
     /// <summary>Every figure, in table order.</summary>
     public static readonly IReadOnlyList<Figure> All =
     [
         WritesPerSecond, AckP50, AckP99, AckP999, RowsPerSecond, LagP50, LagP99, MaxBacklog, Coalescing, Cpu, ServerCpu, PeakWorkingSet, AllocatedPerWrite, GcPause, Drain, BacklogAtStop, DrainRowsPerSecond, MeanBatch, ReadsPerSecond, ReadP99,
+        FsyncsPerSecond, WritesPerFsync, JournalAtStop, JournalAtEnd,
     ];
 }

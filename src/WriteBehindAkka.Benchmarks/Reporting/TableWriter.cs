@@ -13,6 +13,11 @@ internal static class TableWriter
         Figure.MaxBacklog, Figure.DrainRowsPerSecond, Figure.Coalescing, Figure.Cpu, Figure.ServerCpu, Figure.AllocatedPerWrite, Figure.GcPause, Figure.PeakWorkingSet,
     ];
 
+    /// <summary>How the reason of a contender skipped on a workload starts: listed under the table instead of as a row.</summary>
+    private const string NotRun = "not run:";
+
+    private static readonly Figure[] JournalColumns = [Figure.FsyncsPerSecond, Figure.WritesPerFsync, Figure.JournalAtStop];
+
     private static readonly Figure[] RangeColumns = [Figure.WritesPerSecond, Figure.RowsPerSecond, Figure.AckP99, Figure.LagP99];
 
     public static string Render(SuiteResult result)
@@ -27,9 +32,14 @@ internal static class TableWriter
             text.AppendLine(CultureInfo.InvariantCulture, $"### {w.Workload.Name}: {w.Workload.Describe()}");
             text.AppendLine();
             var columns = w.Workload.ReadPercent > 0 ? [.. Columns, Figure.ReadsPerSecond, Figure.ReadP99] : Columns;
+            if (w.Contenders.Any(c => c.Runs.Any(r => r.FsyncsPerSecond is not null)))
+            {
+                columns = [.. columns, .. JournalColumns];
+            }
             text.AppendLine("| contender | " + string.Join(" | ", columns.Select(c => c.Label)) + " |");
             text.AppendLine("|---|" + string.Concat(columns.Select(_ => "---:|")));
-            foreach (var c in w.Contenders)
+            var notRun = w.Contenders.Where(c => c.Unavailable?.StartsWith(NotRun, StringComparison.Ordinal) == true).ToList();
+            foreach (var c in w.Contenders.Except(notRun))
             {
                 if (c.Unavailable is not null)
                 {
@@ -38,6 +48,12 @@ internal static class TableWriter
                 }
 
                 text.AppendLine($"| {c.Name} | " + string.Join(" | ", columns.Select(f => Cell(c, f))) + " |");
+            }
+
+            foreach (var reason in notRun.GroupBy(c => c.Unavailable!))
+            {
+                text.AppendLine();
+                text.AppendLine($"Not run on this workload: {string.Join(", ", reason.Select(c => c.Name))} ({reason.Key[NotRun.Length..].Trim()}).");
             }
 
             if (s.Repetitions > 1)

@@ -13,6 +13,17 @@ internal static class Targets
     public static readonly string UpsertUnnest = new UpsertCeilingContender(PostgreSqlBatchForm.Unnest).Name;
     public static readonly string UpsertCopy = new UpsertCeilingContender(PostgreSqlBatchForm.Copy).Name;
     public static readonly string CopyRaw = new CopyCeilingContender().Name;
+    public static readonly string JournalAlways = new WriteBehindContender(JournalMode.Always).Name;
+    public static readonly string JournalEverySecond = new WriteBehindContender(JournalMode.EverySecond).Name;
+
+    /// <summary>Issue 5: the journal at Always acknowledges at least this many writes/s ...</summary>
+    public const double JournalAlwaysWrites = 300_000;
+
+    /// <summary>... with an ack p99 under this (µs).</summary>
+    public const double JournalAlwaysP99Us = 5_000;
+
+    /// <summary>Issue 5: the journal at EverySecond acknowledges at least this share of the writes/s without the journal.</summary>
+    public const double JournalEverySecondShare = 0.8;
 
     /// <summary>Backlog above which the drain counts as limited by the database rather than by the writers.</summary>
     public const long SaturatedBacklog = 10_000;
@@ -27,6 +38,7 @@ internal static class Targets
         {
             var wb = w.Find(WriteBehind);
             var wt = w.Find(WriteThrough);
+            checks.AddRange(JournalChecks(w, wb));
             if (wb is null || wb.Runs.Count == 0)
             {
                 continue;
@@ -87,6 +99,7 @@ internal static class Targets
             checks.Add(new TargetCheck("ack p99 < 1 ms (no journal)", name, p99, Fmt.Micros(p99), p99 < 1000, null));
         }
 
+        // The journal checks come after the others of their workload in the table.
         if (memory is not null)
         {
             checks.Add(new TargetCheck(
@@ -98,6 +111,41 @@ internal static class Targets
                 string.Create(CultureInfo.InvariantCulture, $"{memory.HeapBytesPerEntry:0} B on the heap per entry; {memory.ValueArrayHeaderBytes} B of the overhead is the byte[] header and padding of the value itself")));
         }
 
-        return checks;
+        return [.. checks.Where(c => !c.Target.StartsWith("journal", StringComparison.Ordinal)), .. checks.Where(c => c.Target.StartsWith("journal", StringComparison.Ordinal))];
+    }
+
+    /// <summary>Issue 5's journal targets: Always (every run of it, at each concurrency) and EverySecond against no journal.</summary>
+    private static IEnumerable<TargetCheck> JournalChecks(WorkloadResult w, ContenderResult? noJournal)
+    {
+        string name = w.Workload.Name;
+        foreach (var always in w.Contenders.Where(c => c.Name.StartsWith(JournalAlways, StringComparison.Ordinal) && c.Runs.Count > 0))
+        {
+            double acks = always.Of(Figure.WritesPerSecond).Median;
+            double p99 = always.Of(Figure.AckP99).Median;
+            double perFsync = always.Of(Figure.WritesPerFsync).Median;
+            int? callers = always.Runs[0].Callers;
+            yield return new TargetCheck(
+                string.Create(CultureInfo.InvariantCulture, $"journal Always{(callers is { } c ? $", {c} callers" : string.Empty)}: acked writes/s >= {JournalAlwaysWrites / 1000:0}k with ack p99 < {JournalAlwaysP99Us / 1000:0} ms"),
+                name,
+                acks,
+                $"{Fmt.Rate(acks)}/s, p99 {Fmt.Micros(p99)}",
+                acks >= JournalAlwaysWrites && p99 < JournalAlwaysP99Us,
+                string.Create(CultureInfo.InvariantCulture, $"{(acks >= JournalAlwaysWrites ? "rate met" : "rate missed")}, {(p99 < JournalAlwaysP99Us ? "p99 met" : "p99 missed")}; {(double.IsNaN(perFsync) ? "no fsync in the window" : $"{perFsync:0.0} writes per fsync")}"));
+        }
+
+        var everySecond = w.Find(JournalEverySecond);
+        if (everySecond is { Runs.Count: > 0 } && noJournal is { Runs.Count: > 0 })
+        {
+            double with = everySecond.Of(Figure.WritesPerSecond).Median;
+            double without = noJournal.Of(Figure.WritesPerSecond).Median;
+            double share = with / without;
+            yield return new TargetCheck(
+                string.Create(CultureInfo.InvariantCulture, $"journal EverySecond: acked writes/s >= {JournalEverySecondShare:0%} of no journal"),
+                name,
+                share,
+                Fmt.Percent(share),
+                share >= JournalEverySecondShare,
+                $"{Fmt.Rate(with)} against {Fmt.Rate(without)} acked writes/s");
+        }
     }
 }

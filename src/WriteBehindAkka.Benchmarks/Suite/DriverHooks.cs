@@ -17,6 +17,12 @@ internal sealed class DriverHooks
     /// <summary>Runs after the workers stopped: commits the backlog (timed as the drain).</summary>
     public Func<Task>? Drain { get; init; }
 
+    /// <summary>The journal's fsyncs so far, when the contender has a journal.</summary>
+    public Func<long>? Fsyncs { get; init; }
+
+    /// <summary>The journal's bytes on disk, when the contender has a journal.</summary>
+    public Func<long>? JournalBytes { get; init; }
+
     /// <summary>The mean rows per committed batch, when known.</summary>
     public Func<double?>? MeanBatchRows { get; init; }
 }

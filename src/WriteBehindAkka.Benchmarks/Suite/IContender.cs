@@ -14,6 +14,9 @@ internal interface IContender
     /// <summary>Why it cannot run in this build, or null when it can.</summary>
     string? Unavailable { get; }
 
+    /// <summary>Why it does not run on this workload (printed in its row), or null when it does.</summary>
+    string? SkipOn(Workloads.WorkloadSpec workload) => null;
+
     /// <summary>Creates the tables it needs, once per workload.</summary>
     Task PrepareAsync(RunContext context);
 

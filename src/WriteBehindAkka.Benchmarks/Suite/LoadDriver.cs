@@ -43,7 +43,7 @@ internal static class LoadDriver
         }
 
         await WaitOrFailAsync(tasks, context.Settings.Warmup, context.Cancellation).ConfigureAwait(false);
-        long writes0 = Writes(), rows0 = rows(), reads0 = Reads();
+        long writes0 = Writes(), rows0 = rows(), reads0 = Reads(), fsyncs0 = hooks.Fsyncs?.Invoke() ?? 0;
         double cpu0 = ProcessCpu.Seconds(), serverCpu0 = server.Seconds();
         var gc0 = GcSnapshot.Take();
         using var allocations = context.Settings.AllocationProfile ? new AllocationSampler() : null;
@@ -53,7 +53,7 @@ internal static class LoadDriver
         await WaitOrFailAsync(tasks, context.Settings.Duration, context.Cancellation).ConfigureAwait(false);
         control.CloseWindow();
         double seconds = window.Elapsed.TotalSeconds;
-        long writes1 = Writes(), rows1 = rows(), reads1 = Reads();
+        long writes1 = Writes(), rows1 = rows(), reads1 = Reads(), fsyncs1 = hooks.Fsyncs?.Invoke() ?? 0;
         double cpu1 = ProcessCpu.Seconds(), serverCpu1 = server.Seconds();
         var gc = GcSnapshot.Take() - gc0;
         allocations?.Stop();
@@ -71,6 +71,7 @@ internal static class LoadDriver
         double? drainSeconds = null;
         long? backlogAtStop = hooks.Backlog?.Invoke();
         long rowsAtStop = rows();
+        long? journalAtStop = hooks.JournalBytes?.Invoke();
         if (hooks.Drain is { } drain)
         {
             var drainClock = Stopwatch.StartNew();
@@ -79,6 +80,7 @@ internal static class LoadDriver
         }
 
         long rowsDrained = rows() - rowsAtStop;
+        long? journalAtEnd = hooks.JournalBytes?.Invoke();
 
         await sampler.DisposeAsync().ConfigureAwait(false);
 
@@ -126,6 +128,10 @@ internal static class LoadDriver
             BacklogAtStop = backlogAtStop,
             DrainRowsPerSecond = drainSeconds is > 0 && rowsDrained > 0 ? rowsDrained / drainSeconds : null,
             MeanBatchRows = hooks.MeanBatchRows?.Invoke(),
+            FsyncsPerSecond = hooks.Fsyncs is null ? null : (fsyncs1 - fsyncs0) / seconds,
+            WritesPerFsync = hooks.Fsyncs is null || fsyncs1 == fsyncs0 ? null : windowWrites / (double)(fsyncs1 - fsyncs0),
+            JournalBytesAtStop = journalAtStop,
+            JournalBytesAtEnd = journalAtEnd,
             WindowStart = control.WindowStart ?? 0,
             WindowEnd = control.WindowEnd ?? 0,
             Series = sampler.Samples,

@@ -78,6 +78,21 @@ internal sealed record RunResult
 
     public double? MeanBatchRows { get; init; }
 
+    /// <summary>Concurrent callers of this run (null: the suite's concurrency).</summary>
+    public int? Callers { get; init; }
+
+    /// <summary>Journal fsyncs per second inside the window (journal contenders).</summary>
+    public double? FsyncsPerSecond { get; init; }
+
+    /// <summary>Writes acknowledged per journal fsync inside the window: what group commit gives.</summary>
+    public double? WritesPerFsync { get; init; }
+
+    /// <summary>The journal's bytes on disk when the writers stopped (before the drain).</summary>
+    public long? JournalBytesAtStop { get; init; }
+
+    /// <summary>The journal's bytes on disk at the end of the run, after the drain (before the cache is disposed).</summary>
+    public long? JournalBytesAtEnd { get; init; }
+
     /// <summary>With <c>--alloc-profile</c>: sampled allocation by type inside the window, in bytes per write, largest first.</summary>
     public IReadOnlyList<AllocationShare>? AllocationProfile { get; init; }
 

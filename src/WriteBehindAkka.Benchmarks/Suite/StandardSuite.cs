@@ -9,17 +9,29 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 internal static class StandardSuite
 {
     /// <summary>The contenders, in table order.</summary>
-    public static IReadOnlyList<IContender> Contenders() =>
-    [
-        new CopyCeilingContender(),
-        new UpsertCeilingContender(PostgreSqlBatchForm.Unnest),
-        new UpsertCeilingContender(PostgreSqlBatchForm.Copy),
-        new WriteThroughContender(),
-        new WriteBehindContender(),
-        new JournalSlotContender(JournalMode.Always),
-        new JournalSlotContender(JournalMode.EverySecond),
-        new JournalSlotContender(JournalMode.No),
-    ];
+    /// <summary>The default callers of the extra high-concurrency journal: Always contenders.</summary>
+    public static readonly IReadOnlyList<int> DefaultJournalCallers = [256, 512];
+
+    public static IReadOnlyList<IContender> Contenders(IReadOnlyList<int>? journalCallers = null, bool journalOnAllWorkloads = false)
+    {
+        var list = new List<IContender>
+        {
+            new CopyCeilingContender(),
+            new UpsertCeilingContender(PostgreSqlBatchForm.Unnest),
+            new UpsertCeilingContender(PostgreSqlBatchForm.Copy),
+            new WriteThroughContender(),
+            new WriteBehindContender(),
+            new WriteBehindContender(JournalMode.Always, journalOnAllWorkloads: journalOnAllWorkloads),
+        };
+        foreach (int callers in journalCallers ?? DefaultJournalCallers)
+        {
+            list.Add(new WriteBehindContender(JournalMode.Always, callers, journalOnAllWorkloads));
+        }
+
+        list.Add(new WriteBehindContender(JournalMode.EverySecond, journalOnAllWorkloads: journalOnAllWorkloads));
+        list.Add(new WriteBehindContender(JournalMode.No, journalOnAllWorkloads: journalOnAllWorkloads));
+        return list;
+    }
 
     public static async Task<int> RunAsync(SuiteCommandLine command, CancellationToken cancellationToken)
     {
@@ -29,7 +41,7 @@ internal static class StandardSuite
         Console.WriteLine($"WriteBehindAkka standard suite: {command.Workloads.Count} workloads, {settings.Repetitions} repetitions, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per run; output in {output}");
         await using var db = await BenchDatabase.OpenAsync(sharedBuffers: "512MB", maxConnections: 200, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"database: {db.Origin}");
-        var contenders = Contenders()
+        var contenders = Contenders(settings.JournalCallers, settings.JournalOnAllWorkloads)
             .Where(c => command.Contenders.Count == 0 || command.Contenders.Any(n => c.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase)))
             .ToList();
         var runner = new SuiteRunner(db, settings, contenders, Console.Out);

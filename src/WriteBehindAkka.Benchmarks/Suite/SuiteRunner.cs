@@ -50,11 +50,12 @@ internal sealed class SuiteRunner
             var runnable = new List<(IContender Contender, ContenderResult Result)>();
             foreach (var contender in _contenders)
             {
-                var contenderResult = new ContenderResult { Name = contender.Name, Kind = contender.Kind, Description = contender.Description, Unavailable = contender.Unavailable };
+                string? unavailable = contender.Unavailable ?? contender.SkipOn(workload);
+                var contenderResult = new ContenderResult { Name = contender.Name, Kind = contender.Kind, Description = contender.Description, Unavailable = unavailable };
                 workloadResult.Contenders.Add(contenderResult);
-                if (contender.Unavailable is not null)
+                if (unavailable is not null)
                 {
-                    _progress.WriteLine($"   {contender.Name}: {contender.Unavailable}");
+                    _progress.WriteLine($"   {contender.Name}: {unavailable}");
                     continue;
                 }
 
@@ -115,6 +116,11 @@ internal sealed class SuiteRunner
             parts.Add($"backlog max {Fmt.Count(run.MaxBacklog ?? 0)}");
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"rows/writes {run.CoalescingRatio:0.000}"));
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"drain {run.DrainSeconds:0.0} s"));
+        }
+
+        if (run.FsyncsPerSecond is { } fsyncs)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{fsyncs:0} fsyncs/s ({(run.WritesPerFsync is { } perFsync ? perFsync.ToString("0.0", CultureInfo.InvariantCulture) : "—")} writes/fsync), journal {Fmt.Bytes(run.JournalBytesAtStop ?? 0)} at stop"));
         }
 
         if (run.ReadsPerSecond is { } reads)

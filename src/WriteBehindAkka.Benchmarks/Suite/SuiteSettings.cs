@@ -10,6 +10,8 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 /// <param name="LagSampleEvery">One write in this many is issued at WriteConsistency.Committed to sample the database lag.</param>
 /// <param name="MemoryEntries">Entries of the bytes-per-pending-entry measurement (0 skips it).</param>
 /// <param name="AllocationProfile">Whether to sample allocations by type inside each window (costs a little).</param>
+/// <param name="JournalCallers">Concurrent callers of the extra high-concurrency journal contenders (journal: Always, N callers), one contender each; null: 256 and 512.</param>
+/// <param name="JournalOnAllWorkloads">Whether the journal contenders run on every workload, not only uniform-1M-100B.</param>
 internal sealed record SuiteSettings(
     TimeSpan Warmup,
     TimeSpan Duration,
@@ -19,4 +21,6 @@ internal sealed record SuiteSettings(
     int CeilingWriters,
     int LagSampleEvery,
     int MemoryEntries,
-    bool AllocationProfile = false);
+    bool AllocationProfile = false,
+    IReadOnlyList<int>? JournalCallers = null,
+    bool JournalOnAllWorkloads = false);

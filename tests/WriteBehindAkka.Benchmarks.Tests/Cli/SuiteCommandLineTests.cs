@@ -45,6 +45,21 @@ public class SuiteCommandLineTests
     }
 
     [Fact]
+    public void Parse_JournalOptions_AreKept()
+    {
+        var defaults = SuiteCommandLine.Parse([], Now);
+        var command = SuiteCommandLine.Parse(["--journal-callers", "512", "--journal-workloads", "all"], Now);
+
+        Assert.Null(defaults.Settings.JournalCallers);
+        Assert.False(defaults.Settings.JournalOnAllWorkloads);
+        Assert.Equal([512], command.Settings.JournalCallers!);
+        Assert.Empty(SuiteCommandLine.Parse(["--journal-callers", "0"], Now).Settings.JournalCallers!);
+        Assert.Equal([64, 1024], SuiteCommandLine.Parse(["--journal-callers", "64,1024"], Now).Settings.JournalCallers!);
+        Assert.True(command.Settings.JournalOnAllWorkloads);
+        Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--journal-workloads", "some"], Now));
+    }
+
+    [Fact]
     public void Parse_SeveralProblems_ListsEveryOne()
     {
         var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--reps", "0", "--duration", "abc", "--bogus", "--workloads", "nope"], Now));

@@ -34,13 +34,27 @@ public class JsonReportWriterTests
     }
 
     [Fact]
-    public void Render_UnavailableJournalSlot_SaysSoWithoutFigures()
+    public void Render_SkippedJournalContender_SaysSoWithoutFigures()
     {
         var json = JsonReportWriter.Render(SampleResults.Create());
 
         using var document = JsonDocument.Parse(json);
         var journal = document.RootElement.GetProperty("workloads")[0].GetProperty("contenders")[3];
-        Assert.Equal("not available: this build has no journal", journal.GetProperty("unavailable").GetString());
+        Assert.Equal(SampleResults.JournalSkipped, journal.GetProperty("unavailable").GetString());
         Assert.Equal(0, journal.GetProperty("runs").GetArrayLength());
+    }
+
+    [Fact]
+    public void Render_JournalContender_HasItsJournalFigures()
+    {
+        var json = JsonReportWriter.Render(SampleResults.Create(withJournal: true));
+
+        using var document = JsonDocument.Parse(json);
+        var wide = document.RootElement.GetProperty("workloads")[0].GetProperty("contenders").EnumerateArray()
+            .Single(c => c.GetProperty("name").GetString() == Targets.JournalAlways + ", 256 callers");
+        var run = wide.GetProperty("runs")[0];
+        Assert.Equal(256, run.GetProperty("callers").GetInt32());
+        Assert.Equal(320, run.GetProperty("writesPerFsync").GetDouble());
+        Assert.Equal(1_000, wide.GetProperty("summary").GetProperty("fsyncsPerSecond").GetProperty("median").GetDouble());
     }
 }

@@ -36,7 +36,38 @@ public class TargetsTests
         var table = TableWriter.Render(SampleResults.Create());
 
         Assert.Contains("| write-behind (default) | 450k |", table, StringComparison.Ordinal);
-        Assert.Contains("| write-behind, journal: Always | not available: this build has no journal |", table, StringComparison.Ordinal);
+        Assert.Contains("Not run on this workload: write-behind, journal: No (the journal contenders run on uniform-1M-100B only (--journal-workloads all runs them on every workload)).", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("| write-behind, journal: No |", table, StringComparison.Ordinal);
         Assert.Contains("MISSED", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("fsyncs/s", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_Journal_ChecksAlwaysAtEachConcurrencyAndEverySecondAgainstNoJournal()
+    {
+        var checks = Targets.Evaluate(SampleResults.Create(withJournal: true).Workloads, null);
+
+        var always = checks.Single(c => c.Target.StartsWith("journal Always, 16 callers", StringComparison.Ordinal));
+        Assert.Equal(100_000, always.Measured);
+        Assert.Equal(false, always.Met);
+        Assert.Contains("rate missed, p99 met; 50.0 writes per fsync", always.Note, StringComparison.Ordinal);
+        var wide = checks.Single(c => c.Target.StartsWith("journal Always, 256 callers", StringComparison.Ordinal));
+        Assert.Equal(true, wide.Met);
+        var everySecond = checks.Single(c => c.Target.StartsWith("journal EverySecond", StringComparison.Ordinal));
+        Assert.Equal(380_000 / 450_000.0, everySecond.Measured, 9);
+        Assert.Equal(true, everySecond.Met);
+        Assert.Single(checks, c => c.Target.StartsWith("acked writes/s", StringComparison.Ordinal));
+        Assert.StartsWith("journal", checks[^1].Target, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Journal_AddsTheJournalColumnsAndTargets()
+    {
+        var table = TableWriter.Render(SampleResults.Create(withJournal: true));
+
+        Assert.Contains("| fsyncs/s | writes/fsync | journal at stop |", table, StringComparison.Ordinal);
+        Assert.Contains("| write-behind, journal: Always, 256 callers | 320k |", table, StringComparison.Ordinal);
+        Assert.Contains("| journal Always, 256 callers: acked writes/s >= 300k with ack p99 < 5 ms | zipf0.99-100k-100B | 320k/s, p99 800.0 µs | met", table, StringComparison.Ordinal);
+        Assert.Contains("| journal EverySecond: acked writes/s >= 80% of no journal | zipf0.99-100k-100B | 84% | met", table, StringComparison.Ordinal);
     }
 }
