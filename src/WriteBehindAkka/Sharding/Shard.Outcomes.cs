@@ -77,31 +77,33 @@ internal sealed partial class Shard<TKey>
     /// <summary>Answers the Committed-level writers whose version this outcome covers.</summary>
     private static void AnswerCommitWaiters(CacheEntry<TKey> entry, long version, Exception? error)
     {
+        // No lambda here: a capturing closure would be allocated on every commit, waiters or not.
         var waiters = entry.Extras?.CommitWaiters;
-        if (waiters is null)
+        if (waiters is null || waiters.Count == 0)
         {
             return;
         }
 
-        waiters.RemoveAll(waiter =>
+        for (int i = waiters.Count - 1; i >= 0; i--)
         {
-            if (waiter.Version > version)
+            var (waiterVersion, reply) = waiters[i];
+            if (waiterVersion > version)
             {
-                return false;
+                continue;
             }
 
             if (error is null)
             {
-                waiter.Reply.TrySetResult(new WriteResult(waiter.Version, WriteConsistency.Committed));
+                reply.TrySetResult(new WriteResult(waiterVersion, WriteConsistency.Committed));
             }
             else
             {
-                waiter.Reply.TrySetException(new WriteFailedException(
+                reply.TrySetException(new WriteFailedException(
                     $"The write of key '{entry.Key}' at version {version} was not committed: {error.Message}", error));
             }
 
-            return true;
-        });
+            waiters.RemoveAt(i);
+        }
     }
 
     private void OnLoaded(LoadCompletedSignal<TKey> load)
