@@ -25,7 +25,8 @@ internal sealed partial class WriterLane<TKey>
     /// <summary>The dead-letter sink failure being retried now, or <see langword="null"/>.</summary>
     public LaneFailure? SinkFailure => Volatile.Read(ref _sinkFailure);
 
-    private void StoreRecovered() => Volatile.Write(ref _storeFailure, null);
+    /// <summary>The store wrote (or answered for the data), or the lane gave up: nothing is being retried.</summary>
+    private void ClearStoreFailure() => Volatile.Write(ref _storeFailure, null);
 
     private void StoreFailing(StoreErrorKind kind, Exception error) =>
         Volatile.Write(ref _storeFailure, Next(_storeFailure, kind, error, ErrorCode(error)));
@@ -150,6 +151,7 @@ internal sealed partial class WriterLane<TKey>
 
     private void Refuse(List<FailedRecord<TKey>> group, Exception error)
     {
+        Volatile.Write(ref _sinkFailure, null);
         foreach (var failure in group)
         {
             failure.State = DeadLetterState.Refused;

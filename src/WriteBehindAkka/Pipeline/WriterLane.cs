@@ -174,7 +174,7 @@ internal sealed partial class WriterLane<TKey>
                 WriteBehindMetrics.BatchSize.Record(records.Count, _ctx.Tags);
                 WriteBehindMetrics.BatchesCommitted.Add(1, _ctx.Tags);
                 WriteBehindMetrics.RowsCommitted.Add(records.Count, _ctx.Tags);
-                StoreRecovered();
+                ClearStoreFailure();
                 foreach (var item in items)
                 {
                     (Outcome(outcomes, item).Committed ??= []).Add(item);
@@ -195,7 +195,7 @@ internal sealed partial class WriterLane<TKey>
             if (kind == StoreErrorKind.Permanent)
             {
                 // The store answered, so it is up: what is wrong is in this batch.
-                StoreRecovered();
+                ClearStoreFailure();
                 if (items.Count == 1)
                 {
                     (Outcome(outcomes, items[0]).Failed ??= []).Add(new FailedRecord<TKey>(items[0], error, kind));
@@ -213,6 +213,8 @@ internal sealed partial class WriterLane<TKey>
             // is not theirs. The budget limits transient errors only.
             if (kind == StoreErrorKind.Transient && !budget.TryRestart())
             {
+                // Given up on: nothing is being retried any more (the records are reported and dead-lettered).
+                ClearStoreFailure();
                 Log.BatchRetriesExhausted(_ctx.Logger, error, _ctx.Name, _index, items.Count);
                 foreach (var item in items)
                 {

@@ -47,6 +47,8 @@ public sealed class SupervisionTests
         Assert.Equal(3, store.Attempts);
         var status = await cache.GetStatusAsync("k");
         Assert.Equal((WriteState.Failed, "Simulated transient store error."), (status.State, status.LastError));
+        Assert.Equal(StoreErrorKind.Transient, store.DeadLetters.Letters["k"].ErrorKind);
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
     }
 
     [Fact]
