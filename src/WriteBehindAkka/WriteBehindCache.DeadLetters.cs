@@ -71,7 +71,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         // Deleted only now, and only this very letter: the write is safe in the cache first, and a letter written
         // again meanwhile (it failed again) has a later failure time and stays.
         await letters.DeleteAsync(letter, cancellationToken).ConfigureAwait(false);
-        FailureLog.DeadLetterRetried(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version, result.Outcome == DeadLetterRetryOutcome.Resubmitted ? "resubmitted" : "found superseded");
+        Log.DeadLetterRetried(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version, result.Outcome == DeadLetterRetryOutcome.Resubmitted ? "resubmitted" : "found superseded");
         return result;
     }
 
@@ -86,7 +86,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var request = new ForgetRequest(letter.Version);
         await _shards[ShardOf(key)].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
         await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        FailureLog.DeadLetterDiscarded(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version);
+        Log.DeadLetterDiscarded(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version);
         return true;
     }
 

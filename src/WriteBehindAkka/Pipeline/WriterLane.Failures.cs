@@ -107,7 +107,7 @@ internal sealed partial class WriterLane<TKey>
                 }
 
                 WriteBehindMetrics.DeadLetters.Add(letters.Count, _ctx.Tags);
-                FailureLog.DeadLettered(_ctx.Logger, _ctx.Name, letters.Count);
+                Log.DeadLettered(_ctx.Logger, _ctx.Name, letters.Count);
                 return;
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -144,7 +144,7 @@ internal sealed partial class WriterLane<TKey>
 
             var backoff = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
             Volatile.Write(ref _sinkFailure, Next(_sinkFailure, kind, error, null));
-            FailureLog.DeadLetterRetrying(_ctx.Logger, error, _ctx.Name, _index, letters.Count, attempt, backoff);
+            Log.DeadLetterRetrying(_ctx.Logger, error, _ctx.Name, _index, letters.Count, attempt, backoff);
             await Task.Delay(backoff, _ctx.Time, token).ConfigureAwait(false);
         }
     }
@@ -155,7 +155,7 @@ internal sealed partial class WriterLane<TKey>
         foreach (var failure in group)
         {
             failure.State = DeadLetterState.Refused;
-            FailureLog.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, failure.Item.Record.Key.ToString() ?? string.Empty, failure.Item.Record.Version);
+            Log.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, failure.Item.Record.Key.ToString() ?? string.Empty, failure.Item.Record.Version);
         }
     }
 

@@ -229,7 +229,7 @@ internal sealed partial class WriterLane<TKey>
             WriteBehindMetrics.Retries.Add(1, _ctx.Tags);
             if (kind == StoreErrorKind.Configuration)
             {
-                FailureLog.StoreMisconfigured(_ctx.Logger, error, _ctx.Name, _index, items.Count, attempt, backoff);
+                Log.StoreMisconfigured(_ctx.Logger, error, _ctx.Name, _index, items.Count, attempt, backoff);
             }
             else
             {

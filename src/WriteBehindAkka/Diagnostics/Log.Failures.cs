@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace WriteBehindAkka.Diagnostics;
 
-/// <summary>The log messages of failure handling: configuration errors and dead letters (event ids 1101 and up).</summary>
-internal static partial class FailureLog
+/// <content>The log messages of failure handling: configuration errors and dead letters (event ids 1101 and up).</content>
+internal static partial class Log
 {
     [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Cache '{Cache}': writer {Writer} cannot write a batch of {Count} records because of how the store is set up, not because of the data; retry #{Attempt} in {Backoff}. Fix the store (table, columns, privileges, credentials); no record is dead-lettered for this.")]
     public static partial void StoreMisconfigured(ILogger logger, Exception error, string cache, int writer, int count, int attempt, TimeSpan backoff);
