@@ -72,6 +72,24 @@ public sealed class StatusTests
     }
 
     [Fact]
+    public async Task ExpectStatusAsync_KeyReachesState_ReturnsStatusOtherwiseTimesOutSayingWhatItSaw()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store);
+        var write = await cache.SetAsync("k", "v", WriteConsistency.Accepted);
+
+        var writing = await cache.ExpectStatusAsync("k", WriteState.Writing, Harness.Within);
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => cache.ExpectStatusAsync("k", WriteState.Completed, TimeSpan.FromMilliseconds(50)));
+        store.Resume();
+        var completed = await cache.ExpectStatusAsync("k", WriteState.Completed, Harness.Within);
+
+        Assert.Equal(write.Version, writing.Version);
+        Assert.Equal($"Expected key 'k' to be Completed within 00:00:00.0500000, but it was Writing (version {write.Version}, committed 0, last error none).", timeout.Message);
+        Assert.Equal(write.Version, completed.CommittedVersion);
+    }
+
+    [Fact]
     public async Task SetAsync_Committed_CompletesOnlyAfterStoreCommits()
     {
         var store = new InMemoryStore<string>();
