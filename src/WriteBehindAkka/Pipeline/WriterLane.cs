@@ -157,11 +157,7 @@ internal sealed partial class WriterLane<TKey>
     /// </summary>
     private async Task WriteAsync(List<PipelineItem<TKey>> items, Dictionary<int, BatchOutcome<TKey>> outcomes, RestartBudget budget, CancellationToken token)
     {
-        var records = new List<WriteRecord<TKey>>(items.Count);
-        foreach (var item in items)
-        {
-            records.Add(item.Record);
-        }
+        var records = new RecordsView<TKey>(items);
 
         for (int attempt = 1; ; attempt++)
         {
