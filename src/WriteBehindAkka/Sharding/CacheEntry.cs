@@ -10,8 +10,8 @@ internal sealed class CacheEntry<TKey>
 {
     public CacheEntry(TKey key) => Key = key;
 
-    /// <summary>The key.</summary>
-    public readonly TKey Key;
+    /// <summary>The key. Set by the constructor (and, for lookups only, by <see cref="EntryTable{TKey}"/>'s probe entry).</summary>
+    public TKey Key;
 
     /// <summary>The serialized value; <see langword="null"/> for a deleted key (a tombstone).</summary>
     public byte[]? Value;
@@ -19,8 +19,12 @@ internal sealed class CacheEntry<TKey>
     /// <summary>The version of the latest write held in memory.</summary>
     public long Version;
 
-    /// <summary>The version handed to the pipeline and not yet answered; 0 when nothing is in flight.</summary>
-    public long InFlightVersion;
+    /// <summary>Whether a version is in the pipeline and not yet answered (a flag bit, to keep the entry small).</summary>
+    public bool InFlight
+    {
+        get => (Flags & EntryFlags.InFlight) != 0;
+        set => Flags = value ? Flags | EntryFlags.InFlight : Flags & ~EntryFlags.InFlight;
+    }
 
     /// <summary>The newest version known to be in the store.</summary>
     public long CommittedVersion;
@@ -47,7 +51,7 @@ internal sealed class CacheEntry<TKey>
     public EntryExtras? Extras;
 
     /// <summary>Whether the entry holds a write that is not committed yet (or a failed one not dead-lettered).</summary>
-    public bool IsPending => (Flags & EntryFlags.Dirty) != 0 || InFlightVersion != 0
+    public bool IsPending => (Flags & EntryFlags.Dirty) != 0 || InFlight
         || (Flags & (EntryFlags.Failed | EntryFlags.Unrecorded)) == (EntryFlags.Failed | EntryFlags.Unrecorded);
 
     /// <summary>Whether a flag is set.</summary>
@@ -56,7 +60,7 @@ internal sealed class CacheEntry<TKey>
     /// <summary>The status a caller sees.</summary>
     public KeyStatus ToStatus()
     {
-        WriteState state = InFlightVersion != 0 ? WriteState.Writing
+        WriteState state = InFlight ? WriteState.Writing
             : Has(EntryFlags.Dirty) ? WriteState.Pending
             : Has(EntryFlags.Failed) ? WriteState.Failed
             : WriteState.Completed;

@@ -15,6 +15,9 @@ internal enum EntryFlags : byte
     /// <summary>Sits in the shard's eviction queue (at most once).</summary>
     InEvictionQueue = 4,
 
+    /// <summary>A version of the entry is in the pipeline and not yet answered (at most one at a time).</summary>
+    InFlight = 32,
+
     /// <summary>The store refused the latest written version.</summary>
     Failed = 8,
 

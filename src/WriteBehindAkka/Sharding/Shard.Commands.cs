@@ -10,7 +10,7 @@ internal sealed partial class Shard<TKey>
         if (!_entries.TryGetValue(command.Key, out var entry))
         {
             entry = new CacheEntry<TKey>(command.Key);
-            _entries.Add(command.Key, entry);
+            _entries.Add(entry);
         }
 
         bool wasPending = entry.IsPending;
@@ -35,7 +35,7 @@ internal sealed partial class Shard<TKey>
         entry.Value = command.Kind == CommandKind.Delete ? null : command.Value;
         entry.Version = _clock.Next();
         Account(entry, wasPending);
-        if (entry.InFlightVersion == 0)
+        if (!entry.InFlight)
         {
             Enqueue(entry);
         }
@@ -93,7 +93,7 @@ internal sealed partial class Shard<TKey>
                 DirtySince = _ctx.Time.GetTimestamp(),
             };
             _epochs.Add(entry.DirtyEpoch);
-            _entries.Add(key, entry);
+            _entries.Add(entry);
             Account(entry, wasPending: false);
             Enqueue(entry);
         }

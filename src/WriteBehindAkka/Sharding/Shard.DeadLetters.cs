@@ -29,7 +29,7 @@ internal sealed partial class Shard<TKey>
         if (_entries.TryGetValue(key, out var entry))
         {
             bool failedAtVersion = entry.Version == version && entry.Has(EntryFlags.Failed)
-                && !entry.Has(EntryFlags.Dirty) && entry.InFlightVersion == 0;
+                && !entry.Has(EntryFlags.Dirty) && !entry.InFlight;
             if (!failedAtVersion)
             {
                 if (entry.Version == version)
@@ -52,7 +52,7 @@ internal sealed partial class Shard<TKey>
             }
 
             entry = new CacheEntry<TKey>(key);
-            _entries.Add(key, entry);
+            _entries.Add(entry);
         }
 
         Revive(entry, value, version);
@@ -91,7 +91,7 @@ internal sealed partial class Shard<TKey>
                 && entry.Version == request.Version
                 && entry.Has(EntryFlags.Failed)
                 && !entry.Has(EntryFlags.Dirty)
-                && entry.InFlightVersion == 0
+                && !entry.InFlight
                 && entry.Extras?.CommitWaiters is not { Count: > 0 };
             if (forget)
             {

@@ -22,7 +22,7 @@ internal sealed partial class Shard<TKey>
         long now = -1;
         while (_ready.TryPeek(out var entry))
         {
-            if (!entry.Has(EntryFlags.Dirty) || entry.InFlightVersion != 0)
+            if (!entry.Has(EntryFlags.Dirty) || entry.InFlight)
             {
                 _ready.Dequeue();
                 entry.Flags &= ~EntryFlags.Queued;
@@ -56,7 +56,7 @@ internal sealed partial class Shard<TKey>
 
             _ready.Dequeue();
             entry.Flags &= ~(EntryFlags.Queued | EntryFlags.Dirty);
-            entry.InFlightVersion = entry.Version;
+            entry.InFlight = true;
             entry.EmittedEpoch = entry.DirtyEpoch;
         }
 

@@ -34,7 +34,7 @@ internal sealed partial class Shard<TKey>
             {
                 var entry = item.Entry;
                 bool wasPending = entry.IsPending;
-                entry.InFlightVersion = 0;
+                entry.InFlight = false;
                 if (entry.Has(EntryFlags.Dirty))
                 {
                     // The newer write goes instead; it now also stands for the older epoch.
@@ -53,7 +53,7 @@ internal sealed partial class Shard<TKey>
     private bool Land(CacheEntry<TKey> entry)
     {
         bool wasPending = entry.IsPending;
-        entry.InFlightVersion = 0;
+        entry.InFlight = false;
         _epochs.Remove(entry.EmittedEpoch);
         return wasPending;
     }
@@ -144,7 +144,7 @@ internal sealed partial class Shard<TKey>
                 Version = row.Version,
                 CommittedVersion = row.Version,
             };
-            _entries.Add(load.Key, entry);
+            _entries.Add(entry);
             AfterLanding(entry, wasPending: false);
         }
 

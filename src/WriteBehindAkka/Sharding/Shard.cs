@@ -29,7 +29,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>1 while a Wake command is (or may be) in the mailbox.</summary>
     private int _wakePending;
 
-    private readonly Dictionary<TKey, CacheEntry<TKey>> _entries = [];
+    private readonly EntryTable<TKey> _entries = new();
 
     /// <summary>Dirty entries waiting to be emitted, oldest first.</summary>
     private readonly Queue<CacheEntry<TKey>> _ready = new();
