@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using WriteBehindAkka.Hosting.Diagnostics;
 using WriteBehindAkka.PostgreSql;
 using WriteBehindAkka.Serialization;
+using WriteBehindAkka.Storage;
 
 namespace WriteBehindAkka.Hosting.Lifetime;
 
@@ -27,7 +28,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
     private WriteBehindCacheOptions? _options;
     private IValueSerializer<TValue>? _serializer;
-    private MonitoredStore<TKey>? _store;
+    private IWriteBehindStore<TKey>? _store;
     private WriteBehindCache<TKey, TValue>? _cache;
     private Task? _started;
     private Task<ShutdownReport?>? _stopped;
@@ -80,14 +81,16 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         }
 
         var statistics = cache.GetStatistics();
-        var failingSince = _store!.FailingSince;
+
+        // The cache's own health says how long its writers have been failing against the store (or its dead-letter sink).
+        var health = cache.GetHealth();
         return new CacheHealthSnapshot(
             statistics.IsRunning ? CacheState.Running : CacheState.Stopped,
             statistics,
             cache.Options.MaxPendingEntries,
             cache.Options.MaxPendingBytes,
             statistics.OldestPendingAge,
-            failingSince is { } since ? Time.GetUtcNow() - since : null,
+            health.FailureKind is null ? null : health.FailingFor,
             options.Health);
     }
 
@@ -103,8 +106,8 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             var store = CreateStore();
             if (_registration.StoreInitializer is { } initialize)
             {
-                await initialize(store.Inner, cancellationToken).ConfigureAwait(false);
-                Log.StoreInitialized(_logger, Name, Describe(store.Inner));
+                await initialize(store, cancellationToken).ConfigureAwait(false);
+                Log.StoreInitialized(_logger, Name, Describe(store));
             }
 
             CreateCache();
@@ -147,7 +150,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         return report;
     }
 
-    private MonitoredStore<TKey> CreateStore()
+    private IWriteBehindStore<TKey> CreateStore()
     {
         lock (_gate)
         {
@@ -162,7 +165,9 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
                 $"The write-behind cache '{Name}' has no store: call UsePostgreSql(...) or UseStore(...) on the builder that AddWriteBehindCache returned.");
             var inner = factory(_services, _serializer) ?? throw new InvalidOperationException(
                 $"The store factory of the write-behind cache '{Name}' returned null: return an IWriteBehindStore<{typeof(TKey).Name}>.");
-            _store = new MonitoredStore<TKey>(inner, Time);
+            // Handed to the cache as it is, so that everything the store offers (its dead-letter table, its error
+            // codes) reaches the cache; the cache's own health reports store failures.
+            _store = inner;
             return _store;
         }
     }
@@ -185,7 +190,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
             var options = _options!.Cache;
             var cache = new WriteBehindCache<TKey, TValue>(store, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
-            Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store.Inner));
+            Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store));
             Volatile.Write(ref _cache, cache);
             return cache;
         }
@@ -193,7 +198,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
     private async Task DisposeStoreAsync()
     {
-        MonitoredStore<TKey>? store;
+        IWriteBehindStore<TKey>? store;
         lock (_gate)
         {
             store = _store;
@@ -206,7 +211,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
         try
         {
-            switch (store.Inner)
+            switch (store)
             {
                 case IAsyncDisposable asyncDisposable:
                     await asyncDisposable.DisposeAsync().ConfigureAwait(false);

@@ -23,6 +23,27 @@ public sealed class WriteBehindHostedServiceTests
     }
 
     [Fact]
+    public async Task HostedCache_StoreWithDeadLetterTable_RefusedRecordsReachTheStoresDeadLetters()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        var builder = TestHost.Builder();
+        builder.Services.AddWriteBehindCache<string, string>(configure: TestHost.Small).UseStore(store);
+        using var host = builder.Build();
+        await host.StartAsync();
+        var cache = host.Services.GetRequiredService<IWriteBehindCache<string, string>>();
+
+        await cache.SetAsync("bad", "v");
+        await cache.SetAsync("good", "v");
+        await cache.FlushAsync().WaitAsync(TestHost.Within);
+
+        // The hosted cache gets the store itself, so the store's dead-letter table is the cache's sink.
+        Assert.Equal("bad", Assert.Single(store.DeadLetters.Letters).Key);
+        Assert.True(store.Rows.ContainsKey("good"));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task StopAsync_PendingWrites_DrainsThemIntoTheStoreBeforeReturning()
     {
         var logs = new CapturingLoggerProvider();
