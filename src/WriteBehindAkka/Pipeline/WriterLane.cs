@@ -36,6 +36,9 @@ internal sealed partial class WriterLane<TKey>
 
     private long _restarts;
 
+    /// <summary>The shards a committed run touches (reused; the lane loop is single-threaded).</summary>
+    private readonly HashSet<int> _touched = [];
+
     /// <summary>See <see cref="CurrentOldest"/>.</summary>
     private long _currentOldest;
 
@@ -171,9 +174,14 @@ internal sealed partial class WriterLane<TKey>
                 WriteBehindMetrics.BatchesCommitted.Add(1, _ctx.Tags);
                 WriteBehindMetrics.RowsCommitted.Add(records.Count, _ctx.Tags);
                 ClearStoreFailure();
+                // One shared run per shard touched, not a copy of each record (see BatchOutcome.Committed).
+                _touched.Clear();
                 foreach (var item in items)
                 {
-                    (Outcome(outcomes, item).Committed ??= []).Add(item);
+                    if (_touched.Add(item.Shard))
+                    {
+                        (Outcome(outcomes, item).Committed ??= []).Add(items);
+                    }
                 }
 
                 return;

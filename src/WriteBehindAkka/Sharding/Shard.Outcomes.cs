@@ -8,18 +8,12 @@ internal sealed partial class Shard<TKey>
 {
     private void OnOutcome(BatchOutcome<TKey> outcome)
     {
-        if (outcome.Committed is { } committed)
+        if (outcome.Committed is { } runs)
         {
             long nowMicros = Versioning.FromTimestamp(_ctx.Time.GetUtcNow());
-            foreach (var item in committed)
+            foreach (var run in runs)
             {
-                var entry = item.Entry;
-                long version = item.Record.Version;
-                bool wasPending = Land(entry);
-                entry.CommittedVersion = Math.Max(entry.CommittedVersion, version);
-                entry.CommittedAtMicros = nowMicros;
-                AnswerCommitWaiters(entry, version, null);
-                AfterLanding(entry, wasPending);
+                OnCommitted(run, nowMicros);
             }
         }
 
@@ -46,6 +40,26 @@ internal sealed partial class Shard<TKey>
                 Enqueue(entry);
                 Account(entry, wasPending);
             }
+        }
+    }
+
+    /// <summary>Lands this shard's records of a committed run (the run is shared with the lane's other shards).</summary>
+    private void OnCommitted(List<PipelineItem<TKey>> run, long nowMicros)
+    {
+        foreach (var item in run)
+        {
+            if (item.Shard != _id)
+            {
+                continue;
+            }
+
+            var entry = item.Entry;
+            long version = item.Record.Version;
+            bool wasPending = Land(entry);
+            entry.CommittedVersion = Math.Max(entry.CommittedVersion, version);
+            entry.CommittedAtMicros = nowMicros;
+            AnswerCommitWaiters(entry, version, null);
+            AfterLanding(entry, wasPending);
         }
     }
 
