@@ -65,7 +65,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var stored = await _ctx.Store.LoadAsync(key, cancellationToken).ConfigureAwait(false);
         var request = new ResubmitRequest(letter.Version, stored?.Version ?? 0);
         var value = letter.Operation == WriteOperation.Delete ? null : letter.Value ?? [];
-        await _shards[ShardOf(key)].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+        await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
         var result = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
         // Deleted only now, and only this very letter: the write is safe in the cache first, and a letter written
@@ -84,7 +84,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         var request = new ForgetRequest(letter.Version);
-        await _shards[ShardOf(key)].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
+        await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
         await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         Log.DeadLetterDiscarded(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version);
         return true;

@@ -57,7 +57,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         for (int i = 0; i < _shards.Length; i++)
         {
-            bool queued = _shards[i].Mailbox.TryWrite(new ShardCommand<TKey>(CommandKind.Recover, default!, null, batches[i], default));
+            bool queued = _shards[i].TryPost(new ShardCommand<TKey>(CommandKind.Recover, default!, null, batches[i], default));
             System.Diagnostics.Debug.Assert(queued, "a new shard's mailbox has room");
         }
 

@@ -29,10 +29,26 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         return GetStatusCoreAsync(key, cancellationToken);
     }
 
-    private async ValueTask<TValue?> GetCoreAsync(TKey key, CancellationToken cancellationToken) =>
-        (await TryGetCoreAsync(key, cancellationToken).ConfigureAwait(false)).Value;
+    private ValueTask<TValue?> GetCoreAsync(TKey key, CancellationToken cancellationToken)
+    {
+        var lookup = TryGetCoreAsync(key, cancellationToken);
+        return lookup.IsCompletedSuccessfully ? new ValueTask<TValue?>(lookup.Result.Value) : AwaitValueAsync(lookup);
 
-    private async ValueTask<CacheLookup<TValue>> TryGetCoreAsync(TKey key, CancellationToken cancellationToken)
+        static async ValueTask<TValue?> AwaitValueAsync(ValueTask<CacheLookup<TValue>> lookup) => (await lookup.ConfigureAwait(false)).Value;
+    }
+
+    /// <summary>A cached key (or no read-through) is answered on the caller's thread when its shard is idle; else the shard answers.</summary>
+    private ValueTask<CacheLookup<TValue>> TryGetCoreAsync(TKey key, CancellationToken cancellationToken)
+    {
+        if (_shards[ShardOf(key)].TryGetInline(key, out byte[]? cached))
+        {
+            return new ValueTask<CacheLookup<TValue>>(cached is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(cached)));
+        }
+
+        return AskGetAsync(key, cancellationToken);
+    }
+
+    private async ValueTask<CacheLookup<TValue>> AskGetAsync(TKey key, CancellationToken cancellationToken)
     {
         var reply = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await AskAsync(key, CommandKind.Get, reply, cancellationToken).ConfigureAwait(false);
@@ -61,7 +77,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         {
             var reply = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             replies[i] = reply.Task;
-            await _shards[i].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Flush, default!, null, reply, default), cancellationToken).ConfigureAwait(false);
+            await _shards[i].PostAsync(new ShardCommand<TKey>(CommandKind.Flush, default!, null, reply, default), cancellationToken).ConfigureAwait(false);
         }
 
         long[] failed = await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -70,13 +86,13 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     private async ValueTask AskAsync(TKey key, CommandKind kind, object reply, CancellationToken cancellationToken)
     {
-        var mailbox = _shards[ShardOf(key)].Mailbox;
+        var shard = _shards[ShardOf(key)];
         var command = new ShardCommand<TKey>(kind, key, null, reply, default);
-        if (!mailbox.TryWrite(command))
+        if (!shard.TryPost(command))
         {
             try
             {
-                await mailbox.WriteAsync(command, cancellationToken).ConfigureAwait(false);
+                await shard.PostAsync(command, cancellationToken).ConfigureAwait(false);
             }
             catch (System.Threading.Channels.ChannelClosedException)
             {

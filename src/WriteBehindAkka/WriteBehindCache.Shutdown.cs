@@ -67,7 +67,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         await Task.WhenAll(_laneLoops).ConfigureAwait(false);
         foreach (var shard in _shards)
         {
-            shard.Mailbox.TryComplete();
+            shard.CompleteMailbox();
         }
 
         await Task.WhenAll(_shardLoops).ConfigureAwait(false);

@@ -12,7 +12,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         CheckKey(key);
         ThrowIfStopped();
-        return new ValueTask(Send(CommandKind.Set, key, Serialize(key, value), WriteConsistency.Accepted, cancellationToken));
+        return AsUntyped(Send(CommandKind.Set, key, Serialize(key, value), WriteConsistency.Accepted, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -21,7 +21,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         CheckKey(key);
         CheckConsistency(consistency);
         ThrowIfStopped();
-        return new ValueTask<WriteResult>(Send(CommandKind.Set, key, Serialize(key, value), consistency, cancellationToken));
+        return Send(CommandKind.Set, key, Serialize(key, value), consistency, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -37,7 +37,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         CheckKey(key);
         ThrowIfStopped();
-        return new ValueTask(Send(CommandKind.Delete, key, null, WriteConsistency.Accepted, cancellationToken));
+        return AsUntyped(Send(CommandKind.Delete, key, null, WriteConsistency.Accepted, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -46,7 +46,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         CheckKey(key);
         CheckConsistency(consistency);
         ThrowIfStopped();
-        return new ValueTask<WriteResult>(Send(CommandKind.Delete, key, null, consistency, cancellationToken));
+        return Send(CommandKind.Delete, key, null, consistency, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -70,34 +70,73 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
     }
 
+    private static ValueTask AsUntyped(ValueTask<WriteResult> write) =>
+        write.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(write.AsTask());
+
     private bool Tell(CommandKind kind, TKey key, byte[]? payload)
     {
-        if (_ctx.IsOverBound() || !_shards[ShardOf(key)].Mailbox.TryWrite(new ShardCommand<TKey>(kind, key, payload, null, default)))
+        if (!_ctx.IsOverBound())
         {
-            WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
-            return false;
+            var shard = _shards[ShardOf(key)];
+            try
+            {
+                if (shard.TryWriteInline(kind, key, payload, WriteConsistency.Accepted, reply: null, out _))
+                {
+                    return true;
+                }
+            }
+            catch (Exception)
+            {
+                // Accepted, then failed, as a queued Tell whose shard restarts: the shard logged it.
+                return true;
+            }
+
+            if (shard.TryPost(new ShardCommand<TKey>(kind, key, payload, null, default)))
+            {
+                return true;
+            }
         }
 
-        return true;
+        WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
+        return false;
     }
 
-    /// <summary>Ask: routes the command and returns the shard's answer.</summary>
-    private Task<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ask: runs the write on the caller's thread when its shard is idle (an Accepted write without the journal
+    /// then completes synchronously and allocates nothing), else queues it and returns the shard's answer.
+    /// </summary>
+    private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken)
     {
-        var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
-        var mailbox = _shards[ShardOf(key)].Mailbox;
-        if (!_ctx.IsOverBound() && mailbox.TryWrite(command))
+        var shard = _shards[ShardOf(key)];
+        bool overBound = _ctx.IsOverBound();
+        if (!overBound && consistency == WriteConsistency.Accepted && _ctx.Journal is null)
         {
-            return consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken);
+            try
+            {
+                if (shard.TryWriteInline(kind, key, payload, consistency, reply: null, out long version))
+                {
+                    return new ValueTask<WriteResult>(new WriteResult(version, WriteConsistency.Accepted));
+                }
+            }
+            catch (Exception error)
+            {
+                return ValueTask.FromException<WriteResult>(error);
+            }
         }
 
-        return SendSlowAsync(mailbox, command, reply, cancellationToken);
+        var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
+        if (!overBound && (shard.TryWriteInline(kind, key, payload, consistency, reply, out _) || shard.TryPost(command)))
+        {
+            return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken));
+        }
+
+        return new ValueTask<WriteResult>(SendSlowAsync(shard, command, reply, cancellationToken));
     }
 
     /// <summary>The slow path: wait below the pending bound (or fail), then for room in the mailbox.</summary>
     private async Task<WriteResult> SendSlowAsync(
-        System.Threading.Channels.ChannelWriter<ShardCommand<TKey>> mailbox,
+        Shard<TKey> shard,
         ShardCommand<TKey> command,
         TaskCompletionSource<WriteResult> reply,
         CancellationToken cancellationToken)
@@ -117,7 +156,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         try
         {
-            await mailbox.WriteAsync(command, cancellationToken).ConfigureAwait(false);
+            await shard.PostAsync(command, cancellationToken).ConfigureAwait(false);
         }
         catch (System.Threading.Channels.ChannelClosedException)
         {

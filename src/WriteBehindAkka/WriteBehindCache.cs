@@ -126,7 +126,7 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
 
     /// <summary>Test hook: makes a shard's loop throw on its next command.</summary>
     internal ValueTask CrashShardAsync(int shard) =>
-        _shards[shard].Mailbox.WriteAsync(new ShardCommand<TKey>(CommandKind.Crash, default!, null, null, default));
+        _shards[shard].PostAsync(new ShardCommand<TKey>(CommandKind.Crash, default!, null, null, default));
 
     /// <inheritdoc />
     public CacheStatistics GetStatistics()

@@ -1,12 +1,8 @@
-using WriteBehindAkka.Storage;
-
 namespace WriteBehindAkka.Journal;
 
 /// <summary>A record for the journal's writer loop, and whom to answer once it is durable enough.</summary>
-/// <param name="Key">The encoded key; <see langword="null"/> for a bare fsync request.</param>
-/// <param name="Value">The serialized value (null for a delete).</param>
+/// <param name="Record">The record, encoded (header, payload, checksum) by the shard; <see langword="null"/> for a bare fsync request.</param>
 /// <param name="Version">The write's version.</param>
-/// <param name="Operation">Upsert or delete.</param>
 /// <param name="Reply">The Ask to complete when the fsync policy is met (null for a Tell or a Committed-level write).</param>
 /// <param name="RequireFsync">Whether this record must be fsynced before its answer, whatever the policy.</param>
-internal readonly record struct JournalAppend(byte[]? Key, byte[]? Value, long Version, WriteOperation Operation, TaskCompletionSource<WriteResult>? Reply, bool RequireFsync);
+internal readonly record struct JournalAppend(byte[]? Record, long Version, TaskCompletionSource<WriteResult>? Reply, bool RequireFsync);

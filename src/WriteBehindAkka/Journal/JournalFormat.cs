@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using WriteBehindAkka.Storage;
 
@@ -38,11 +37,19 @@ internal static class JournalFormat
         return header;
     }
 
-    /// <summary>Appends one record to <paramref name="buffer"/>.</summary>
-    public static void WriteRecord(ArrayBufferWriter<byte> buffer, WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    /// <summary>Encodes one record (header, payload and checksum) into a new array.</summary>
+    public static byte[] EncodeRecord(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var record = new byte[RecordLength(key.Length, value.Length)];
+        WriteRecord(record, operation, version, key, value);
+        return record;
+    }
+
+    private static int RecordLength(int keyLength, int valueLength) => RecordHeaderBytes + 1 + 8 + 4 + keyLength + 4 + valueLength;
+
+    private static void WriteRecord(Span<byte> span, WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         int payloadLength = 1 + 8 + 4 + key.Length + 4 + value.Length;
-        var span = buffer.GetSpan(RecordHeaderBytes + payloadLength);
         var payload = span.Slice(RecordHeaderBytes, payloadLength);
         payload[0] = (byte)operation;
         BinaryPrimitives.WriteInt64LittleEndian(payload[1..], version);
@@ -53,7 +60,6 @@ internal static class JournalFormat
         BinaryPrimitives.WriteUInt32LittleEndian(span, RecordMagic);
         BinaryPrimitives.WriteInt32LittleEndian(span[4..], payloadLength);
         BinaryPrimitives.WriteUInt32LittleEndian(span[8..], Crc32C.Compute(payload));
-        buffer.Advance(RecordHeaderBytes + payloadLength);
     }
 
     /// <summary>Decodes a payload whose checksum was verified; false when its inner lengths do not add up.</summary>

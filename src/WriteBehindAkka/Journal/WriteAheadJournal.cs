@@ -144,7 +144,7 @@ internal sealed class WriteAheadJournal
         await _lockFile.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void RequestSync() => _appends.Writer.TryWrite(new JournalAppend(null, null, 0, default, null, true));
+    private void RequestSync() => _appends.Writer.TryWrite(new JournalAppend(null, 0, null, true));
 
     private async Task RunAsync()
     {
@@ -158,13 +158,13 @@ internal sealed class WriteAheadJournal
             bool syncNow = _options.FsyncPolicy == FsyncPolicy.Always;
             while (buffer.WrittenCount < MaxGroupBytes && reader.TryRead(out var append))
             {
-                if (append.Key is null)
+                if (append.Record is null)
                 {
                     syncNow = true;
                     continue;
                 }
 
-                JournalFormat.WriteRecord(buffer, append.Operation, append.Version, append.Key, append.Value);
+                buffer.Write(append.Record);
                 if (append.Reply is not null)
                 {
                     replies.Add((append.Reply, append.Version));

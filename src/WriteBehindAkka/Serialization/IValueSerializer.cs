@@ -14,7 +14,10 @@ public interface IValueSerializer<TValue>
 
     /// <summary>Serializes a value.</summary>
     /// <param name="value">The value.</param>
-    /// <returns>The bytes; the cache keeps this array and never changes it.</returns>
+    /// <returns>
+    /// The bytes, in a new array that the cache owns from then on: it may keep it, and later copy another value of
+    /// the same length into it (that keeps a busy cache's collections cheap). Do not return an array you keep or reuse.
+    /// </returns>
     byte[] Serialize(TValue value);
 
     /// <summary>Deserializes bytes produced by <see cref="Serialize"/> or loaded from the store.</summary>

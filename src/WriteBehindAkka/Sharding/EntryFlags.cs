@@ -26,4 +26,13 @@ internal enum EntryFlags : byte
     /// counts as pending (bounded by the pending bound) and is never evicted. Meaningless without <see cref="Failed"/>.
     /// </summary>
     Unrecorded = 16,
+
+    /// <summary>The value array was emitted and the pipeline may still read it: a new write must not overwrite it in place.</summary>
+    PipelineHasValue = 64,
+
+    /// <summary>The value array was handed to a reader (or came from outside): a new write must not overwrite it in place.</summary>
+    ReaderHasValue = 128,
+
+    /// <summary>Either holder: the value array is not the shard's alone.</summary>
+    ValueShared = PipelineHasValue | ReaderHasValue,
 }

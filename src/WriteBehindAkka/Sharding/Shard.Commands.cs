@@ -5,11 +5,19 @@ namespace WriteBehindAkka.Sharding;
 /// <content>User commands: writes and reads.</content>
 internal sealed partial class Shard<TKey>
 {
-    private void Write(in ShardCommand<TKey> command)
+    private void Write(in ShardCommand<TKey> command) =>
+        Write(command.Kind, command.Key, command.Value, command.Consistency, command.Reply as TaskCompletionSource<WriteResult>);
+
+    /// <summary>
+    /// Applies a Set or Delete and returns its version. An Ask's <paramref name="reply"/> is answered here, by the
+    /// journal once its fsync policy is met, or at commit; without a reply (a Tell, or an inline Accepted write
+    /// with no journal) the write is acknowledged when this returns.
+    /// </summary>
+    private long Write(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply)
     {
-        if (!_entries.TryGetValue(command.Key, out var entry))
+        if (!_entries.TryGetValue(key, out var entry))
         {
-            entry = new CacheEntry<TKey>(command.Key);
+            entry = new CacheEntry<TKey>(key);
             _entries.Add(entry);
         }
 
@@ -32,7 +40,7 @@ internal sealed partial class Shard<TKey>
             _failedCount--;
         }
 
-        entry.Value = command.Kind == CommandKind.Delete ? null : command.Value;
+        StoreValue(entry, kind == CommandKind.Delete ? null : value);
         entry.Version = _clock.Next();
         Account(entry, wasPending);
         if (!entry.InFlight)
@@ -41,36 +49,68 @@ internal sealed partial class Shard<TKey>
         }
 
         WriteBehindMetrics.WritesAccepted.Add(1, _ctx.Tags);
-        var reply = command.Reply as TaskCompletionSource<WriteResult>;
+        long version = entry.Version;
         if (_ctx.Journal is { } journal)
         {
             // The journal answers Accepted/Journaled Asks once its fsync policy is met.
-            bool journalAnswers = reply is not null && command.Consistency != WriteConsistency.Committed;
+            bool journalAnswers = reply is not null && consistency != WriteConsistency.Committed;
+            // Encoded here, from the caller's array: the journal never holds the entry's array, which the next write may overwrite in place.
             journal.Append(new Journal.JournalAppend(
-                Journal.JournalKeyCodec<TKey>.Encode(command.Key),
-                entry.Value,
-                entry.Version,
-                entry.Value is null ? Storage.WriteOperation.Delete : Storage.WriteOperation.Upsert,
+                Journal.JournalFormat.EncodeRecord(
+                    kind == CommandKind.Delete ? Storage.WriteOperation.Delete : Storage.WriteOperation.Upsert,
+                    version,
+                    Journal.JournalKeyCodec<TKey>.Encode(key),
+                    kind == CommandKind.Delete ? default : value),
+                version,
                 journalAnswers ? reply : null,
-                command.Consistency == WriteConsistency.Journaled));
+                consistency == WriteConsistency.Journaled));
             if (journalAnswers)
             {
-                return;
+                return version;
             }
         }
 
         if (reply is not null)
         {
-            if (command.Consistency == WriteConsistency.Committed)
+            if (consistency == WriteConsistency.Committed)
             {
                 entry.Extras ??= new EntryExtras();
-                (entry.Extras.CommitWaiters ??= []).Add((entry.Version, reply));
+                (entry.Extras.CommitWaiters ??= []).Add((version, reply));
             }
             else
             {
-                reply.TrySetResult(new WriteResult(entry.Version, WriteConsistency.Accepted));
+                reply.TrySetResult(new WriteResult(version, WriteConsistency.Accepted));
             }
         }
+
+        return version;
+    }
+
+    /// <summary>
+    /// Sets the entry's value. A value of the same length as the one held is copied into the held array when
+    /// nothing else can see that array (not emitted, not handed to a reader): the entry then never points at a
+    /// newly allocated array, so the caller's array dies young and the garbage collector has no old-to-young
+    /// reference to track. Under a steady load over many keys that keeps gen0 collections cheap and gen2 from
+    /// filling with overwritten values. Otherwise the entry takes the caller's array (the serializer hands over
+    /// a new array the cache owns).
+    /// </summary>
+    private static void StoreValue(CacheEntry<TKey> entry, byte[]? value)
+    {
+        if (value is not null && entry.Value is { } held && held.Length == value.Length && !entry.Has(EntryFlags.ValueShared))
+        {
+            value.AsSpan().CopyTo(held);
+            return;
+        }
+
+        entry.Value = value;
+        entry.Flags &= ~EntryFlags.ValueShared;
+    }
+
+    /// <summary>Hands the entry's value to a reader; the array is no longer the shard's alone.</summary>
+    private static byte[]? ShareValue(CacheEntry<TKey> entry)
+    {
+        entry.Flags |= EntryFlags.ReaderHasValue;
+        return entry.Value;
     }
 
     /// <summary>Loads writes replayed from the journal as pending entries (before any user command).</summary>
@@ -105,7 +145,7 @@ internal sealed partial class Shard<TKey>
     {
         if (_entries.TryGetValue(key, out var entry))
         {
-            reply.TrySetResult(entry.Value);
+            reply.TrySetResult(ShareValue(entry));
             return;
         }
 

@@ -74,6 +74,7 @@ internal sealed partial class Shard<TKey>
         _epochs.Add(entry.DirtyEpoch);
         entry.DirtySince = _ctx.Time.GetTimestamp();
         entry.Value = value;
+        entry.Flags |= EntryFlags.ReaderHasValue; // the letter's array came from outside
         entry.Version = version;
         _clock.Observe(version);
         Account(entry, wasPending);

@@ -55,7 +55,7 @@ internal sealed partial class Shard<TKey>
             }
 
             _ready.Dequeue();
-            entry.Flags &= ~(EntryFlags.Queued | EntryFlags.Dirty);
+            entry.Flags = (entry.Flags & ~(EntryFlags.Queued | EntryFlags.Dirty)) | EntryFlags.PipelineHasValue;
             entry.InFlight = true;
             entry.EmittedEpoch = entry.DirtyEpoch;
         }

@@ -68,6 +68,10 @@ internal sealed partial class Shard<TKey>
     {
         bool wasPending = entry.IsPending;
         entry.InFlight = false;
+
+        // The store is done with the emitted array. If the entry still holds it (any newer write replaced it and
+        // cleared the flag), the next write may overwrite it in place.
+        entry.Flags &= ~EntryFlags.PipelineHasValue;
         _epochs.Remove(entry.EmittedEpoch);
         return wasPending;
     }
@@ -132,7 +136,7 @@ internal sealed partial class Shard<TKey>
             // Written while loading: read-your-writes wins over the stored row.
             foreach (var reader in readers)
             {
-                reader.TrySetResult(entry.Value);
+                reader.TrySetResult(ShareValue(entry));
             }
 
             return;
@@ -157,6 +161,7 @@ internal sealed partial class Shard<TKey>
                 Value = row.Value,
                 Version = row.Version,
                 CommittedVersion = row.Version,
+                Flags = EntryFlags.ReaderHasValue, // the row's array also goes to the readers below
             };
             _entries.Add(entry);
             AfterLanding(entry, wasPending: false);

@@ -7,9 +7,15 @@ namespace WriteBehindAkka.Sharding;
 
 /// <summary>
 /// A shard actor: the single reader of a bounded mailbox and the only owner of the entries of one contiguous
-/// range of the key hash. Nothing else reads or changes its state, so it needs no lock.
+/// range of the key hash.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Its state is changed by one thread at a time: the loop holds <see cref="_lock"/> while it handles messages,
+/// and a caller that finds the shard idle (nothing queued, lock free) runs a write or a cached read itself under
+/// the same lock (see <c>Shard.Inline.cs</c>). That is an actor's guarantee (one message at a time, in the order
+/// each sender sent them) without a thread hop or an allocation on the hot path.
+/// </para>
 /// Supervision: a command or signal that throws is answered with the exception and the loop carries on with
 /// its state intact (Akka's Restart directive keeping the actor's state, which here lives outside the loop).
 /// </remarks>
@@ -28,6 +34,15 @@ internal sealed partial class Shard<TKey>
 
     /// <summary>1 while a Wake command is (or may be) in the mailbox.</summary>
     private int _wakePending;
+
+    /// <summary>Held by whoever handles a message: the loop, or a caller running a write inline.</summary>
+    private readonly Lock _lock = new();
+
+    /// <summary>Messages sent to the mailbox (wake-ups aside) and not yet handled: while any is, callers queue behind them.</summary>
+    private int _queued;
+
+    /// <summary>Set under the lock when the loop has ended: nothing more is handled inline.</summary>
+    private bool _closed;
 
     private readonly EntryTable<TKey> _entries = new();
 
@@ -82,7 +97,36 @@ internal sealed partial class Shard<TKey>
         _writeDelayTicks = (long)(ctx.Options.WriteDelay.TotalSeconds * ctx.Time.TimestampFrequency);
     }
 
-    public ChannelWriter<ShardCommand<TKey>> Mailbox => _mailbox.Writer;
+    /// <summary>Tell: queues a message if the mailbox has room.</summary>
+    public bool TryPost(in ShardCommand<TKey> command)
+    {
+        Interlocked.Increment(ref _queued);
+        if (_mailbox.Writer.TryWrite(command))
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _queued);
+        return false;
+    }
+
+    /// <summary>Queues a message, waiting for room in the mailbox.</summary>
+    public async ValueTask PostAsync(ShardCommand<TKey> command, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _queued);
+        try
+        {
+            await _mailbox.Writer.WriteAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _queued);
+            throw;
+        }
+    }
+
+    /// <summary>Completes the mailbox: the loop handles what is queued, then ends.</summary>
+    public void CompleteMailbox() => _mailbox.Writer.TryComplete();
 
     public long PendingEntries => Volatile.Read(ref _pendingEntries);
 
@@ -112,25 +156,30 @@ internal sealed partial class Shard<TKey>
         var reader = _mailbox.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            int handled = 0;
-            while (reader.TryRead(out var command))
+            lock (_lock)
             {
-                Execute(command);
-                if (++handled == SignalCheckInterval)
+                int handled = 0;
+                while (handled++ < SignalCheckInterval && reader.TryRead(out var command))
                 {
-                    handled = 0;
-                    DrainSignals();
-                    Emit();
+                    Execute(command);
+                    if (command.Kind != CommandKind.Wake)
+                    {
+                        Interlocked.Decrement(ref _queued);
+                    }
                 }
-            }
 
-            DrainSignals();
-            Emit();
+                DrainSignals();
+                Emit();
+            }
         }
 
-        DrainSignals();
-        _timer?.Dispose();
-        _epochs.FailAll(new ObjectDisposedException(_ctx.Name, "The cache stopped before the flush completed."));
+        lock (_lock)
+        {
+            _closed = true;
+            DrainSignals();
+            _timer?.Dispose();
+            _epochs.FailAll(new ObjectDisposedException(_ctx.Name, "The cache stopped before the flush completed."));
+        }
     }
 
     private void DrainSignals()

@@ -1,0 +1,88 @@
+namespace WriteBehindAkka.Sharding;
+
+/// <content>
+/// Inline handling: a caller that finds the shard idle handles its own write or cached read on its thread, under
+/// the shard's lock, instead of queueing a message and waiting for the loop. "Idle" means the lock is free and no
+/// message sent earlier is still unhandled, so a caller's messages are still handled in the order it sent them
+/// (a Tell queued behind a busy shard is never overtaken by the same caller's next write). When the shard is
+/// busy the caller queues as before; nothing waits for the lock.
+/// </content>
+internal sealed partial class Shard<TKey>
+{
+    /// <summary>
+    /// Runs a Set or Delete on the caller's thread if the shard is idle. With a <paramref name="reply"/>, the
+    /// Ask is answered as a queued write would be (by the journal, at commit, or at once); without one the write
+    /// is acknowledged when this returns true, at <paramref name="version"/>.
+    /// </summary>
+    /// <returns>False when the shard is busy or stopped: queue the write instead.</returns>
+    public bool TryWriteInline(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long version)
+    {
+        version = 0;
+        if (Volatile.Read(ref _queued) != 0 || !_lock.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            if (_closed || Volatile.Read(ref _queued) != 0)
+            {
+                return false;
+            }
+
+            version = Write(kind, key, value, consistency, reply);
+            Emit();
+            return true;
+        }
+        catch (Exception error)
+        {
+            // As on the loop: the write fails, the shard keeps its state and carries on.
+            Restarted(error, kind.ToString());
+            if (reply is null)
+            {
+                throw;
+            }
+
+            reply.TrySetException(error);
+            return true;
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Answers a read on the caller's thread if the shard is idle and the answer needs no load: the key is
+    /// cached, or read-through is off.
+    /// </summary>
+    /// <returns>False when the shard is busy or stopped, or the key must be loaded: queue the read instead.</returns>
+    public bool TryGetInline(TKey key, out byte[]? value)
+    {
+        value = null;
+        if (Volatile.Read(ref _queued) != 0 || !_lock.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            if (_closed || Volatile.Read(ref _queued) != 0)
+            {
+                return false;
+            }
+
+            if (_entries.TryGetValue(key, out var entry))
+            {
+                value = ShareValue(entry);
+                return true;
+            }
+
+            return !_ctx.Options.ReadThrough;
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+}
