@@ -21,6 +21,7 @@ public static class OptionsValidator
         Positive(nameof(options.ShardCount), options.ShardCount);
         Positive(nameof(options.MailboxCapacity), options.MailboxCapacity);
         Positive(nameof(options.MaxBatchSize), options.MaxBatchSize);
+        Positive(nameof(options.MaxBatchBytes), options.MaxBatchBytes);
         Positive(nameof(options.Parallelism), options.Parallelism);
         Positive(nameof(options.PipelineBufferSize), options.PipelineBufferSize);
         Positive(nameof(options.MaxPendingEntries), options.MaxPendingEntries);

@@ -5,7 +5,8 @@ internal static class WriteBehindDefaults
 {
     public static int ShardCount => Math.Max(2, Environment.ProcessorCount);
     public const int MailboxCapacity = 4096;
-    public const int MaxBatchSize = 5000;
+    public const int MaxBatchSize = 10000;
+    public const long MaxBatchBytes = 8L * 1024 * 1024;
     public static readonly TimeSpan MaxBatchDelay = TimeSpan.FromMilliseconds(50);
     public const int Parallelism = 2;
     public const int PipelineBufferSize = 4096;

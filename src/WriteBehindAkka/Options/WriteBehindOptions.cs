@@ -18,8 +18,16 @@ public sealed record WriteBehindOptions
     public int MailboxCapacity { get; init; } = WriteBehindDefaults.MailboxCapacity;
 
     /// <summary>The most records in one batch (the <c>n</c> of <c>GroupedWithin(n, d)</c>).</summary>
-    /// <value>The default value is 5000.</value>
+    /// <value>The default value is 10000.</value>
     public int MaxBatchSize { get; init; } = WriteBehindDefaults.MaxBatchSize;
+
+    /// <summary>
+    /// The most value bytes in one batch (the <c>maxWeight</c> of <c>GroupedWeightedWithin</c>): a batch is full at
+    /// <see cref="MaxBatchSize"/> records or at this many bytes of values, whichever comes first. A value larger than
+    /// this travels in a batch of its own.
+    /// </summary>
+    /// <value>The default value is 8 MiB.</value>
+    public long MaxBatchBytes { get; init; } = WriteBehindDefaults.MaxBatchBytes;
 
     /// <summary>How long a batch waits for more records after its first one (the <c>d</c> of <c>GroupedWithin(n, d)</c>).</summary>
     /// <value>The default value is 50 milliseconds.</value>

@@ -16,6 +16,9 @@ namespace WriteBehindAkka.Pipeline;
 /// <para><b>Completes when</b> the input completes: the last, possibly partial, group is emitted first.</para>
 /// <para><b>Fails when</b> cancelled; the group in hand is not lost, because every element's owner (a shard)
 /// keeps the write until it hears it was committed.</para>
+/// <para>With a weight function it is Akka's <c>GroupedWeightedWithin(maxWeight, n, d)</c>: a group is also full
+/// once its elements weigh <c>maxWeight</c>; an element that would take a non-empty group past it starts the
+/// next group instead, and an element heavier than <c>maxWeight</c> on its own travels alone.</para>
 /// <para>Akka starts its timer when the previous group was emitted; this stage starts it at a group's first
 /// element, so a lone write waits at most <c>d</c>, however long the stream was idle before it.</para>
 /// </remarks>
@@ -25,6 +28,8 @@ internal sealed class GroupedWithin<T>
     private readonly ChannelReader<T> _input;
     private readonly Channel<List<T>> _output;
     private readonly int _maxCount;
+    private readonly Func<T, long>? _weight;
+    private readonly long _maxWeight;
     private readonly TimeSpan _maxDelay;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
@@ -35,13 +40,22 @@ internal sealed class GroupedWithin<T>
     /// <summary>When the current group got its first element.</summary>
     private long _groupStart;
 
+    /// <summary>The weight of the group being filled.</summary>
+    private long _groupWeight;
+
+    /// <summary>An element read that did not fit the previous group: the first of the next.</summary>
+    private T? _carried;
+    private bool _hasCarried;
+
     /// <summary>Completed by the timer; replaced each time it is armed.</summary>
     private TaskCompletionSource _timerFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public GroupedWithin(ChannelReader<T> input, int maxCount, TimeSpan maxDelay, TimeProvider time)
+    public GroupedWithin(ChannelReader<T> input, int maxCount, TimeSpan maxDelay, TimeProvider time, Func<T, long>? weight = null, long maxWeight = long.MaxValue)
     {
         _input = input;
         _maxCount = maxCount;
+        _weight = weight;
+        _maxWeight = maxWeight;
         _maxDelay = maxDelay;
         _time = time;
         // One group waiting while the writer works on the previous one, as between two async stages in Akka.
@@ -63,22 +77,33 @@ internal sealed class GroupedWithin<T>
             {
                 if (group.Count == 0)
                 {
-                    if (!await WaitForInput(cancellationToken).ConfigureAwait(false))
+                    T first;
+                    if (_hasCarried)
                     {
-                        break;
+                        first = _carried!;
+                        _carried = default;
+                        _hasCarried = false;
                     }
-
-                    if (!_input.TryRead(out var first))
+                    else
                     {
-                        continue;
+                        if (!await WaitForInput(cancellationToken).ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        if (!_input.TryRead(out first!))
+                        {
+                            continue;
+                        }
                     }
 
                     group.Add(first);
+                    _groupWeight = _weight?.Invoke(first) ?? 0;
                     ArmTimer();
                 }
 
                 Fill(group);
-                while (group.Count < _maxCount && !IsDue())
+                while (!IsFull(group) && !IsDue())
                 {
                     var more = WaitForInput(cancellationToken);
                     if (await Task.WhenAny(more, _timerFired.Task).ConfigureAwait(false) == more)
@@ -100,6 +125,13 @@ internal sealed class GroupedWithin<T>
             if (group.Count > 0)
             {
                 await EmitAsync(group, inputOpen: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_hasCarried)
+            {
+                // The input ended while an element waited for the next group.
+                await EmitAsync([_carried!], inputOpen: false, cancellationToken).ConfigureAwait(false);
+                _hasCarried = false;
             }
 
             _output.Writer.TryComplete();
@@ -126,10 +158,26 @@ internal sealed class GroupedWithin<T>
         return _pendingRead;
     }
 
+    /// <summary>Whether the group takes no more elements: <c>n</c> of them, their weight reached, or one waiting for the next group.</summary>
+    private bool IsFull(List<T> group) => group.Count >= _maxCount || _groupWeight >= _maxWeight || _hasCarried;
+
     private void Fill(List<T> group)
     {
-        while (group.Count < _maxCount && _input.TryRead(out var item))
+        while (!IsFull(group) && _input.TryRead(out var item))
         {
+            if (_weight is not null)
+            {
+                long weight = _weight(item);
+                if (group.Count > 0 && _groupWeight + weight > _maxWeight)
+                {
+                    _carried = item;
+                    _hasCarried = true;
+                    return;
+                }
+
+                _groupWeight += weight;
+            }
+
             group.Add(item);
         }
     }
@@ -174,7 +222,7 @@ internal sealed class GroupedWithin<T>
         while (!_output.Writer.TryWrite(group))
         {
             var room = _output.Writer.WaitToWriteAsync(cancellationToken).AsTask();
-            if (inputOpen && group.Count < _maxCount)
+            if (inputOpen && !IsFull(group))
             {
                 var more = WaitForInput(cancellationToken);
                 if (await Task.WhenAny(room, more).ConfigureAwait(false) == more)

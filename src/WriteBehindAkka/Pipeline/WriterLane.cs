@@ -55,7 +55,13 @@ internal sealed partial class WriterLane<TKey>
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _grouped = new GroupedWithin<PipelineItem<TKey>>(_input.Reader, ctx.Options.MaxBatchSize, ctx.Options.MaxBatchDelay, ctx.Time);
+        _grouped = new GroupedWithin<PipelineItem<TKey>>(
+            _input.Reader,
+            ctx.Options.MaxBatchSize,
+            ctx.Options.MaxBatchDelay,
+            ctx.Time,
+            static item => item.Record.Value.Length,
+            ctx.Options.MaxBatchBytes);
     }
 
     /// <summary>Where the lane's shards emit.</summary>

@@ -8,7 +8,11 @@ public sealed class GroupedWithinTests
 {
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(100);
 
-    private static (Channel<int> Input, GroupedWithin<int> Stage, ManualTimeProvider Clock, Task Run) Start(int maxCount, params int[] preloaded)
+    private static (Channel<int> Input, GroupedWithin<int> Stage, ManualTimeProvider Clock, Task Run) Start(int maxCount, params int[] preloaded) =>
+        StartWeighted(maxCount, maxWeight: null, preloaded);
+
+    /// <summary>With a max weight, each element weighs its own value (GroupedWeightedWithin).</summary>
+    private static (Channel<int> Input, GroupedWithin<int> Stage, ManualTimeProvider Clock, Task Run) StartWeighted(int maxCount, long? maxWeight, params int[] preloaded)
     {
         var input = Channel.CreateBounded<int>(64);
         foreach (int item in preloaded)
@@ -17,7 +21,9 @@ public sealed class GroupedWithinTests
         }
 
         var clock = new ManualTimeProvider();
-        var stage = new GroupedWithin<int>(input.Reader, maxCount, Delay, clock);
+        var stage = maxWeight is { } max
+            ? new GroupedWithin<int>(input.Reader, maxCount, Delay, clock, static item => item, max)
+            : new GroupedWithin<int>(input.Reader, maxCount, Delay, clock);
         return (input, stage, clock, stage.RunAsync(CancellationToken.None));
     }
 
@@ -30,6 +36,35 @@ public sealed class GroupedWithinTests
 
         Assert.Equal([1, 2, 3], first);
         input.Writer.Complete();
+    }
+
+    [Fact]
+    public async Task RunAsync_WeightReached_EmitsWithoutWaitingAndStartsTheNextGroupWithTheElementThatDidNotFit()
+    {
+        var (input, stage, _, run) = StartWeighted(100, maxWeight: 10, 4, 5, 3, 2, 8);
+        input.Writer.Complete();
+
+        var groups = new List<List<int>>();
+        await foreach (var group in stage.Output.ReadAllAsync().WithCancellation(new CancellationTokenSource(Harness.Within).Token))
+        {
+            groups.Add(group);
+        }
+
+        await run.Within();
+
+        // 4+5 = 9 (3 would make 12); 3+2 = 5 (8 would make 13); 8 alone at the end of the input.
+        Assert.Equal([[4, 5], [3, 2], [8]], groups);
+    }
+
+    [Fact]
+    public async Task RunAsync_ElementHeavierThanMaxWeight_TravelsAlone()
+    {
+        var (input, stage, _, _) = StartWeighted(100, maxWeight: 10, 1, 50, 2);
+
+        Assert.Equal([1], await stage.Output.ReadAsync().AsTask().Within());
+        Assert.Equal([50], await stage.Output.ReadAsync().AsTask().Within());
+        input.Writer.Complete();
+        Assert.Equal([2], await stage.Output.ReadAsync().AsTask().Within());
     }
 
     [Fact]
