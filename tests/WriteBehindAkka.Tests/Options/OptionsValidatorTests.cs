@@ -18,6 +18,7 @@ public sealed class OptionsValidatorTests
             ShardCount = 0,
             MailboxCapacity = -1,
             MaxBatchSize = 0,
+            MaxBatchBytes = 0,
             Parallelism = 0,
             PipelineBufferSize = 0,
             MaxPendingEntries = 0,
@@ -33,7 +34,8 @@ public sealed class OptionsValidatorTests
 
         var problems = OptionsValidator.Validate(options);
 
-        Assert.Equal(18, problems.Count);
+        Assert.Equal(19, problems.Count);
+        Assert.Contains("MaxBatchBytes is 0; it must be greater than zero.", problems);
         Assert.Contains("OverflowStrategy is 9; use Backpressure or Fail.", problems);
         Assert.Contains("Restart.MaxRestarts is -2; use -1 for unlimited or a count of 0 or more.", problems);
     }
