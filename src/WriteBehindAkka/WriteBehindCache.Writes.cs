@@ -109,7 +109,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         var shard = _shards[ShardOf(key)];
         bool overBound = _ctx.IsOverBound();
-        if (!overBound && consistency == WriteConsistency.Accepted && _ctx.Journal is null)
+        bool answeredOnReturn = consistency == WriteConsistency.Accepted && _ctx.Journal is null;
+        if (!overBound && answeredOnReturn)
         {
             try
             {
@@ -126,7 +127,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
-        if (!overBound && (shard.TryWriteInline(kind, key, payload, consistency, reply, out _) || shard.TryPost(command)))
+        // An Accepted write without the journal was just tried inline: the shard is busy, so it queues.
+        bool inline = !overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _);
+        if (inline || (!overBound && shard.TryPost(command)))
         {
             return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken));
         }

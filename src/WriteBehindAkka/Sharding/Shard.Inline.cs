@@ -18,18 +18,13 @@ internal sealed partial class Shard<TKey>
     public bool TryWriteInline(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long version)
     {
         version = 0;
-        if (Volatile.Read(ref _queued) != 0 || !_lock.TryEnter())
+        if (!TryEnterIdle())
         {
             return false;
         }
 
         try
         {
-            if (_closed || Volatile.Read(ref _queued) != 0)
-            {
-                return false;
-            }
-
             version = Write(kind, key, value, consistency, reply);
             Emit();
             return true;
@@ -60,18 +55,13 @@ internal sealed partial class Shard<TKey>
     public bool TryGetInline(TKey key, out byte[]? value)
     {
         value = null;
-        if (Volatile.Read(ref _queued) != 0 || !_lock.TryEnter())
+        if (!TryEnterIdle())
         {
             return false;
         }
 
         try
         {
-            if (_closed || Volatile.Read(ref _queued) != 0)
-            {
-                return false;
-            }
-
             if (_entries.TryGetValue(key, out var entry))
             {
                 value = ShareValue(entry);
@@ -84,5 +74,25 @@ internal sealed partial class Shard<TKey>
         {
             _lock.Exit();
         }
+    }
+
+    /// <summary>
+    /// Takes the lock if the shard is idle: nothing queued (checked before and again under the lock, since a
+    /// message may arrive in between) and the loop not ended. True: the caller holds the lock and must exit it.
+    /// </summary>
+    private bool TryEnterIdle()
+    {
+        if (Volatile.Read(ref _queued) != 0 || !_lock.TryEnter())
+        {
+            return false;
+        }
+
+        if (_closed || Volatile.Read(ref _queued) != 0)
+        {
+            _lock.Exit();
+            return false;
+        }
+
+        return true;
     }
 }
