@@ -25,7 +25,8 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
           --alloc-profile        sample allocations by type in each window (runtime AllocationTick events) and print them
-          --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default
+          --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default;
+                                 separate with ';' to name one whose name has commas ("write-behind, journal: Always, 512;")
           --journal-callers N,M  one extra "journal: Always, N callers" contender per count (group commit needs writes in flight); 0: none (default 256,512)
           --journal-workloads W  "default": the journal contenders run on uniform-1M-100B only, to keep the suite short; "all": on every workload
           --help                 this text
@@ -137,7 +138,9 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
 
                     break;
                 case "--contenders":
-                    contenders = (Value() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    // Names contain commas ("write-behind, journal: Always, 512 callers"): with a ';' in the list, ';' separates.
+                    string names = Value() ?? string.Empty;
+                    contenders = names.Split(names.Contains(';') ? ';' : ',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     break;
                 default:
                     problems.Add($"Unknown option '{arg}'; see --help.");

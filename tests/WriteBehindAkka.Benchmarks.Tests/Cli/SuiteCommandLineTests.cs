@@ -45,6 +45,14 @@ public class SuiteCommandLineTests
     }
 
     [Fact]
+    public void Parse_ContendersWithSemicolons_KeepNamesThatHaveCommas()
+    {
+        var command = SuiteCommandLine.Parse(["--contenders", "write-behind, journal: Always, 512; write-through"], Now);
+
+        Assert.Equal(["write-behind, journal: Always, 512", "write-through"], command.Contenders);
+    }
+
+    [Fact]
     public void Parse_JournalOptions_AreKept()
     {
         var defaults = SuiteCommandLine.Parse([], Now);
