@@ -16,6 +16,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             _ctx.Time,
             onSealed: number => _ = Task.Run(() => TruncateAsync(number)),
             onSpaceFreed: _ctx.Gate.Open,
+            onWriteFailed: (error, bytes) => Log.JournalWriteFailed(_ctx.Logger, error, Name, bytes, options.Directory),
             out var read);
         _ctx.Journal = journal;
         var newest = new Dictionary<TKey, (byte[]? Value, long Version)>();

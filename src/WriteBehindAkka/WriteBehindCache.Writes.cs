@@ -80,9 +80,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             var shard = _shards[ShardOf(key)];
             try
             {
-                if (shard.TryWriteInline(kind, key, payload, WriteConsistency.Accepted, reply: null, out _))
+                if (shard.TryWriteInline(kind, key, payload, WriteConsistency.Accepted, reply: null, out _, out long journalPosition))
                 {
-                    return true;
+                    // EverySecond/No: accepted once the record is written (false when it could not be: logged).
+                    return journalPosition == 0 || !_ctx.Journal!.AcknowledgesOnWrite || _ctx.Journal.WriteUpTo(journalPosition) is null;
                 }
             }
             catch (Exception)
@@ -102,20 +103,28 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     }
 
     /// <summary>
-    /// Ask: runs the write on the caller's thread when its shard is idle (an Accepted write without the journal
-    /// then completes synchronously and allocates nothing), else queues it and returns the shard's answer.
+    /// Ask: runs the write on the caller's thread when its shard is idle, else queues it and returns the shard's
+    /// answer. An Accepted write then completes synchronously and allocates nothing of its own: without the
+    /// journal at once, with EverySecond or No once this thread (or another caller, in the same write) has handed
+    /// its record to the operating system.
     /// </summary>
     private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken)
     {
         var shard = _shards[ShardOf(key)];
+        var journal = _ctx.Journal;
         bool overBound = _ctx.IsOverBound();
-        bool answeredOnReturn = consistency == WriteConsistency.Accepted && _ctx.Journal is null;
+        bool answeredOnReturn = consistency == WriteConsistency.Accepted && (journal is null || journal.AcknowledgesOnWrite);
         if (!overBound && answeredOnReturn)
         {
             try
             {
-                if (shard.TryWriteInline(kind, key, payload, consistency, reply: null, out long version))
+                if (shard.TryWriteInline(kind, key, payload, consistency, reply: null, out long version, out long journalPosition))
                 {
+                    if (journalPosition != 0)
+                    {
+                        journal!.EnsureWritten(journalPosition, version);
+                    }
+
                     return new ValueTask<WriteResult>(new WriteResult(version, WriteConsistency.Accepted));
                 }
             }
@@ -127,8 +136,18 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
-        // An Accepted write without the journal was just tried inline: the shard is busy, so it queues.
-        bool inline = !overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _);
+        // An Accepted write answered on return was just tried inline: the shard is busy, so it queues.
+        bool inline = false;
+        if (!overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out long position))
+        {
+            inline = true;
+            if (position > 0 && journal!.AcknowledgesOnWrite)
+            {
+                // The record goes out now, as the loop would after a burst (a failure answers the Ask and is logged).
+                _ = journal.WriteUpTo(position);
+            }
+        }
+
         if (inline || (!overBound && shard.TryPost(command)))
         {
             return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken));

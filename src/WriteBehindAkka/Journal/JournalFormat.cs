@@ -45,9 +45,10 @@ internal static class JournalFormat
         return record;
     }
 
-    private static int RecordLength(int keyLength, int valueLength) => RecordHeaderBytes + 1 + 8 + 4 + keyLength + 4 + valueLength;
+    public static int RecordLength(int keyLength, int valueLength) => RecordHeaderBytes + 1 + 8 + 4 + keyLength + 4 + valueLength;
 
-    private static void WriteRecord(Span<byte> span, WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    /// <summary>Encodes one record into <paramref name="span"/>, which is exactly <see cref="RecordLength"/> long.</summary>
+    public static void WriteRecord(Span<byte> span, WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         int payloadLength = 1 + 8 + 4 + key.Length + 4 + value.Length;
         var payload = span.Slice(RecordHeaderBytes, payloadLength);

@@ -29,6 +29,29 @@ internal static class JournalKeyCodec<TKey>
         }
     }
 
+    /// <summary>
+    /// Encodes the key into <paramref name="scratch"/> when it fits (the built-in fixed layouts, short strings),
+    /// else into a new array; either way the bytes are only valid until the scratch is reused.
+    /// </summary>
+    public static ReadOnlySpan<byte> Encode(TKey key, Span<byte> scratch)
+    {
+        switch (key)
+        {
+            case string text when Encoding.UTF8.GetMaxByteCount(text.Length) <= scratch.Length:
+                return scratch[..Encoding.UTF8.GetBytes(text, scratch)];
+            case long number when scratch.Length >= 8:
+                BinaryPrimitives.WriteInt64LittleEndian(scratch, number);
+                return scratch[..8];
+            case int number when scratch.Length >= 4:
+                BinaryPrimitives.WriteInt32LittleEndian(scratch, number);
+                return scratch[..4];
+            case Guid id when id.TryWriteBytes(scratch):
+                return scratch[..16];
+            default:
+                return Encode(key);
+        }
+    }
+
     public static TKey Decode(ReadOnlySpan<byte> data)
     {
         object key = typeof(TKey) switch

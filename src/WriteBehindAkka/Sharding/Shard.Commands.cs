@@ -54,16 +54,7 @@ internal sealed partial class Shard<TKey>
         {
             // The journal answers Accepted/Journaled Asks once its fsync policy is met.
             bool journalAnswers = reply is not null && consistency != WriteConsistency.Committed;
-            // Encoded here, from the caller's array: the journal never holds the entry's array, which the next write may overwrite in place.
-            journal.Append(new Journal.JournalAppend(
-                Journal.JournalFormat.EncodeRecord(
-                    kind == CommandKind.Delete ? Storage.WriteOperation.Delete : Storage.WriteOperation.Upsert,
-                    version,
-                    Journal.JournalKeyCodec<TKey>.Encode(key),
-                    kind == CommandKind.Delete ? default : value),
-                version,
-                journalAnswers ? reply : null,
-                consistency == WriteConsistency.Journaled));
+            AppendToJournal(journal, kind, key, value, version, journalAnswers ? reply : null, consistency == WriteConsistency.Journaled);
             if (journalAnswers)
             {
                 return version;
@@ -84,6 +75,23 @@ internal sealed partial class Shard<TKey>
         }
 
         return version;
+    }
+
+    /// <summary>
+    /// Encodes the write's record into the journal's buffer, from the caller's array (the journal never holds the
+    /// entry's array, which the next write may overwrite in place), and notes where it ends: whoever ran this
+    /// command makes it durable enough after leaving the lock (from <see cref="_lastJournalPosition"/>).
+    /// </summary>
+    private void AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync)
+    {
+        Span<byte> scratch = stackalloc byte[256];
+        _lastJournalPosition = journal.Append(
+            kind == CommandKind.Delete ? Storage.WriteOperation.Delete : Storage.WriteOperation.Upsert,
+            version,
+            Journal.JournalKeyCodec<TKey>.Encode(key, scratch),
+            kind == CommandKind.Delete ? default : value,
+            reply,
+            requireFsync);
     }
 
     /// <summary>

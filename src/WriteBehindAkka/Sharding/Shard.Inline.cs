@@ -15,9 +15,18 @@ internal sealed partial class Shard<TKey>
     /// is acknowledged when this returns true, at <paramref name="version"/>.
     /// </summary>
     /// <returns>False when the shard is busy or stopped: queue the write instead.</returns>
-    public bool TryWriteInline(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long version)
+    public bool TryWriteInline(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long version) =>
+        TryWriteInline(kind, key, value, consistency, reply, out version, out _);
+
+    /// <summary>
+    /// As above; <paramref name="journalPosition"/> is where the write's journal record ends (0: no journal),
+    /// for the caller to make it durable enough once the shard's lock is released
+    /// (<see cref="Journal.WriteAheadJournal.EnsureWritten"/>).
+    /// </summary>
+    public bool TryWriteInline(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long version, out long journalPosition)
     {
         version = 0;
+        journalPosition = 0;
         if (!TryEnterIdle())
         {
             return false;
@@ -25,7 +34,9 @@ internal sealed partial class Shard<TKey>
 
         try
         {
+            _lastJournalPosition = 0;
             version = Write(kind, key, value, consistency, reply);
+            journalPosition = _lastJournalPosition;
             Emit();
             return true;
         }

@@ -41,6 +41,9 @@ internal sealed partial class Shard<TKey>
     /// <summary>Messages sent to the mailbox (wake-ups aside) and not yet handled: while any is, callers queue behind them.</summary>
     private int _queued;
 
+    /// <summary>Where the last journal record appended under the lock ends (0: none since the lock was taken).</summary>
+    private long _lastJournalPosition;
+
     /// <summary>Set under the lock when the loop has ended: nothing more is handled inline.</summary>
     private bool _closed;
 
@@ -156,8 +159,10 @@ internal sealed partial class Shard<TKey>
         var reader = _mailbox.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            long journalPosition;
             lock (_lock)
             {
+                _lastJournalPosition = 0;
                 int handled = 0;
                 while (handled++ < SignalCheckInterval && reader.TryRead(out var command))
                 {
@@ -170,6 +175,14 @@ internal sealed partial class Shard<TKey>
 
                 DrainSignals();
                 Emit();
+                journalPosition = _lastJournalPosition;
+            }
+
+            // EverySecond/No: the burst's records go to disk in one write on this thread, which answers its Asks
+            // (a failed write fails them and is logged). Always: the journal's loop writes and fsyncs.
+            if (journalPosition > 0 && _ctx.Journal is { AcknowledgesOnWrite: true } journal)
+            {
+                _ = journal.WriteUpTo(journalPosition);
             }
         }
 

@@ -242,6 +242,57 @@ public sealed class JournalTests : IDisposable
         Assert.EndsWith("was applied in memory but its journal record could not be written (No space left on device), so it was not acknowledged. Check the free space and permissions of '" + Folder("broken") + "'.", error.Message);
     }
 
+    [Theory]
+    [InlineData(FsyncPolicy.EverySecond)]
+    [InlineData(FsyncPolicy.No)]
+    public async Task Ack_EverySecondAndNo_RecordIsInTheFileBeforeTheAskCompletes_WithoutAnFsync(FsyncPolicy policy)
+    {
+        var folder = Folder("on-write-" + policy);
+        await using var cache = Harness.Cache(new InMemoryStore<string>(), Options(folder, policy, segmentBytes: 1024 * 1024), new ManualTimeProvider());
+        var acked = new System.Collections.Concurrent.ConcurrentBag<(string Key, long Version)>();
+        int snapshots = 0;
+
+        // Concurrent callers, Asks and Tells mixed: as soon as an Ask completes, the file as a crash would leave it
+        // (the operating system has it; nothing was fsynced) holds its record at its version.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(caller => Task.Run(async () =>
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                string key = $"c{caller}-k{i % 7}";
+                if (i % 3 == 0)
+                {
+                    Assert.True(cache.TrySet(key + "-tell", $"v{i}"));
+                }
+
+                var result = await cache.SetAsync(key, $"v{i}", WriteConsistency.Accepted);
+                var read = JournalReader.Read(SnapshotAsCrashed(folder, $"snap-{Interlocked.Increment(ref snapshots)}"));
+                Assert.Contains(read.Records, r => JournalKeyCodec<string>.Decode(r.Key) == key && r.Version == result.Version);
+                Assert.Equal(WriteConsistency.Accepted, result.Consistency);
+                acked.Add((key, result.Version));
+            }
+        })));
+
+        Assert.Equal(160, acked.Count);
+        Assert.Equal(0, cache.Journal!.Fsyncs);
+    }
+
+    [Fact]
+    public async Task JournalWriteError_EverySecond_AskFailsTellIsRefusedThenWritesResume()
+    {
+        await using var cache = Harness.Cache(new InMemoryStore<string>(), Options(Folder("broken-every"), FsyncPolicy.EverySecond));
+        await cache.SetAsync("warm", "v");
+        cache.Journal!.FaultInjector = () => new IOException("No space left on device");
+
+        var error = await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("k", "v").AsTask().Within());
+        bool told = cache.TrySet("t", "v");
+        cache.Journal.FaultInjector = null;
+        await cache.SetAsync("k2", "v");
+
+        Assert.Contains("could not be written (No space left on device), so it was not acknowledged", error.Message);
+        Assert.False(told);
+        Assert.True(cache.TrySet("t2", "v"));
+    }
+
     [Fact]
     public async Task Journaled_WithoutJournal_ThrowsNamingTheOption()
     {
