@@ -30,7 +30,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>Tell: offers a write without waiting. Returns at once.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
-    /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound or the shard's mailbox is full (nothing was changed).</returns>
+    /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound or the shard's mailbox is full (nothing was changed), or when the journal (EverySecond or No) could not write its record (the write was applied in memory; the failure is logged).</returns>
     bool TrySet(TKey key, TValue value);
 
     /// <summary>Ask: deletes a key (from the cache at once, from the store behind).</summary>
@@ -48,7 +48,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Tell: offers a delete without waiting.</summary>
     /// <param name="key">The key.</param>
-    /// <returns>True when accepted.</returns>
+    /// <returns>True when accepted; false as for <see cref="TrySet"/>.</returns>
     bool TryDelete(TKey key);
 
     /// <summary>Reads a key: your latest write, or on a miss the stored row (read-through), or the default when there is none.</summary>
