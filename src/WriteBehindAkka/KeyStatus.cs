@@ -4,7 +4,7 @@ namespace WriteBehindAkka;
 /// <param name="State">Where the latest write stands.</param>
 /// <param name="Version">The version of the latest write held in memory (0 when not cached).</param>
 /// <param name="CommittedVersion">The newest version known to be committed (0 when none).</param>
-/// <param name="LastCommittedAt">When the last commit of this key was confirmed, or <see langword="null"/>.</param>
+/// <param name="LastCommittedAt">When the last commit of this key was confirmed (to the millisecond), or <see langword="null"/>.</param>
 /// <param name="LastError">The error of the last failed write, or <see langword="null"/>.</param>
 public sealed record KeyStatus(WriteState State, long Version, long CommittedVersion, DateTimeOffset? LastCommittedAt, string? LastError)
 {

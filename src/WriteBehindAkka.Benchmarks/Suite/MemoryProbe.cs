@@ -87,20 +87,27 @@ internal static class MemoryProbe
         return allocated / (double)Count;
     }
 
-    /// <summary>Heap growth per entry of the dictionaries of two shards holding <paramref name="entries"/> keys between them.</summary>
+    /// <summary>Heap growth per entry of the entry tables of the default number of shards holding <paramref name="entries"/> keys between them.</summary>
     private static double DictionaryBytesPerEntry(int entries)
     {
-        var value = new Sharding.CacheEntry<long>(0);
         long before = HeapAfterFullCollection();
-        var shards = new[] { new Dictionary<long, Sharding.CacheEntry<long>>(), new Dictionary<long, Sharding.CacheEntry<long>>() };
-        for (long key = 0; key < entries; key++)
+        var entryObjects = new Sharding.CacheEntry<long>[entries];
+        for (int i = 0; i < entries; i++)
         {
-            shards[key % 2].Add(key, value);
+            entryObjects[i] = new Sharding.CacheEntry<long>(i);
+        }
+
+        long withEntries = HeapAfterFullCollection();
+        var shards = Enumerable.Range(0, WriteBehindDefaults.ShardCount).Select(_ => new Sharding.EntryTable<long>()).ToArray();
+        foreach (var entry in entryObjects)
+        {
+            shards[(int)(entry.Key % shards.Length)].Add(entry);
         }
 
         long after = HeapAfterFullCollection();
         GC.KeepAlive(shards);
-        return (after - before) / (double)entries;
+        GC.KeepAlive(entryObjects);
+        return (after - withEntries) / (double)entries;
     }
 
     /// <summary>The heap size of a byte[] of the given length on this runtime (header, length, data rounded to 8).</summary>

@@ -8,6 +8,9 @@ namespace WriteBehindAkka.Sharding;
 internal sealed class CacheEntry<TKey>
     where TKey : notnull
 {
+    /// <summary>The value of <see cref="CommittedAfterMs"/> before any commit was confirmed.</summary>
+    public const int NeverCommitted = int.MinValue;
+
     public CacheEntry(TKey key) => Key = key;
 
     /// <summary>The key. Set by the constructor (and, for lookups only, by <see cref="EntryTable{TKey}"/>'s probe entry).</summary>
@@ -29,8 +32,12 @@ internal sealed class CacheEntry<TKey>
     /// <summary>The newest version known to be in the store.</summary>
     public long CommittedVersion;
 
-    /// <summary>When the last commit was confirmed, in microseconds since the Unix epoch; 0 for never.</summary>
-    public long CommittedAtMicros;
+    /// <summary>
+    /// When the last commit was confirmed, as milliseconds after the instant of <see cref="CommittedVersion"/>
+    /// (a version is a time: see <see cref="Versioning"/>); <see cref="NeverCommitted"/> for never. Four bytes
+    /// instead of an eight-byte time keeps the entry in a smaller size class.
+    /// </summary>
+    public int CommittedAfterMs = NeverCommitted;
 
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading when the entry last went from clean to dirty (write delay, lag).</summary>
     public long DirtySince;
@@ -40,9 +47,6 @@ internal sealed class CacheEntry<TKey>
 
     /// <summary>The flush epoch of the oldest write in the in-flight version.</summary>
     public int EmittedEpoch;
-
-    /// <summary>The bytes this entry adds to the shard's pending-bytes count.</summary>
-    public int AccountedBytes;
 
     /// <summary>State bits.</summary>
     public EntryFlags Flags;
@@ -55,6 +59,13 @@ internal sealed class CacheEntry<TKey>
         || (Flags & (EntryFlags.Failed | EntryFlags.Unrecorded)) == (EntryFlags.Failed | EntryFlags.Unrecorded);
 
     /// <summary>Whether a flag is set.</summary>
+    /// <summary>The bytes this entry adds to the pending-bytes count: its value's length while pending, else none.</summary>
+    public int PendingBytes => IsPending ? Value?.Length ?? 0 : 0;
+
+    /// <summary>What the pending counts hold for this entry now; taken before a change and handed to the shard's Account after it.</summary>
+    public PendingState Pending => new(IsPending, PendingBytes);
+
+    /// <summary>Whether a flag is set.</summary>
     public bool Has(EntryFlags flag) => (Flags & flag) != 0;
 
     /// <summary>The status a caller sees.</summary>
@@ -64,7 +75,7 @@ internal sealed class CacheEntry<TKey>
             : Has(EntryFlags.Dirty) ? WriteState.Pending
             : Has(EntryFlags.Failed) ? WriteState.Failed
             : WriteState.Completed;
-        DateTimeOffset? committedAt = CommittedAtMicros == 0 ? null : Versioning.ToTimestamp(CommittedAtMicros);
+        DateTimeOffset? committedAt = CommittedAfterMs == NeverCommitted ? null : Versioning.ToTimestamp(CommittedVersion).AddMilliseconds(CommittedAfterMs);
         return new KeyStatus(state, Version, CommittedVersion, committedAt, Extras?.LastError);
     }
 }

@@ -21,7 +21,7 @@ internal sealed partial class Shard<TKey>
             _entries.Add(entry);
         }
 
-        bool wasPending = entry.IsPending;
+        var before = entry.Pending;
         if (entry.Has(EntryFlags.Dirty))
         {
             WriteBehindMetrics.WritesCoalesced.Add(1, _ctx.Tags);
@@ -42,7 +42,7 @@ internal sealed partial class Shard<TKey>
 
         StoreValue(entry, kind == CommandKind.Delete ? null : value);
         entry.Version = _clock.Next();
-        Account(entry, wasPending);
+        Account(entry, before);
         if (!entry.InFlight)
         {
             Enqueue(entry);
@@ -142,7 +142,7 @@ internal sealed partial class Shard<TKey>
             };
             _epochs.Add(entry.DirtyEpoch);
             _entries.Add(entry);
-            Account(entry, wasPending: false);
+            Account(entry, before: default);
             Enqueue(entry);
         }
 

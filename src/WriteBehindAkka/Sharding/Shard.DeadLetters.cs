@@ -62,7 +62,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>Makes an entry dirty again with a dead letter's value at the letter's version.</summary>
     private void Revive(CacheEntry<TKey> entry, byte[]? value, long version)
     {
-        bool wasPending = entry.IsPending;
+        var before = entry.Pending;
         if (entry.Has(EntryFlags.Failed))
         {
             entry.Flags &= ~(EntryFlags.Failed | EntryFlags.Unrecorded);
@@ -77,7 +77,7 @@ internal sealed partial class Shard<TKey>
         entry.Flags |= EntryFlags.ReaderHasValue; // the letter's array came from outside
         entry.Version = version;
         _clock.Observe(version);
-        Account(entry, wasPending);
+        Account(entry, before);
         Enqueue(entry);
         WriteBehindMetrics.WritesAccepted.Add(1, _ctx.Tags);
     }
@@ -96,10 +96,10 @@ internal sealed partial class Shard<TKey>
                 && entry.Extras?.CommitWaiters is not { Count: > 0 };
             if (forget)
             {
-                bool wasPending = entry!.IsPending;
+                var before = entry!.Pending;
                 entry.Flags &= ~(EntryFlags.Failed | EntryFlags.Unrecorded);
                 _failedCount--;
-                Account(entry, wasPending);
+                Account(entry, before);
                 _entries.Remove(command.Key);
             }
 

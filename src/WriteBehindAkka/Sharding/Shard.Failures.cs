@@ -13,7 +13,7 @@ internal sealed partial class Shard<TKey>
             var item = failure.Item;
             var entry = item.Entry;
             _epochs.RecordFailure(entry.EmittedEpoch);
-            bool wasPending = Land(entry);
+            var before = Land(entry);
             (entry.Extras ??= new EntryExtras()).LastError = failure.Error.Message;
             if (!entry.Has(EntryFlags.Dirty))
             {
@@ -37,7 +37,7 @@ internal sealed partial class Shard<TKey>
             WriteBehindMetrics.WritesFailed.Add(1, _ctx.Tags);
             Log.RecordFailed(_ctx.Logger, failure.Error, _ctx.Name, entry.Key.ToString() ?? string.Empty, item.Record.Version);
             AnswerCommitWaiters(entry, item.Record.Version, failure.Error);
-            AfterLanding(entry, wasPending);
+            AfterLanding(entry, before);
         }
     }
 }

@@ -27,7 +27,7 @@ internal sealed partial class Shard<TKey>
             foreach (var item in requeued)
             {
                 var entry = item.Entry;
-                bool wasPending = entry.IsPending;
+                var before = entry.Pending;
                 entry.InFlight = false;
                 if (entry.Has(EntryFlags.Dirty))
                 {
@@ -38,7 +38,7 @@ internal sealed partial class Shard<TKey>
                 entry.Flags |= EntryFlags.Dirty;
                 entry.DirtyEpoch = entry.EmittedEpoch;
                 Enqueue(entry);
-                Account(entry, wasPending);
+                Account(entry, before);
             }
         }
     }
@@ -55,29 +55,29 @@ internal sealed partial class Shard<TKey>
 
             var entry = item.Entry;
             long version = item.Record.Version;
-            bool wasPending = Land(entry);
+            var before = Land(entry);
             entry.CommittedVersion = Math.Max(entry.CommittedVersion, version);
-            entry.CommittedAtMicros = nowMicros;
+            entry.CommittedAfterMs = (int)Math.Clamp((nowMicros - entry.CommittedVersion) / 1000, int.MinValue + 1, int.MaxValue);
             AnswerCommitWaiters(entry, version, null);
-            AfterLanding(entry, wasPending);
+            AfterLanding(entry, before);
         }
     }
 
-    /// <summary>Ends an entry's flight; returns whether it was pending before.</summary>
-    private bool Land(CacheEntry<TKey> entry)
+    /// <summary>Ends an entry's flight; returns what it counted for before.</summary>
+    private PendingState Land(CacheEntry<TKey> entry)
     {
-        bool wasPending = entry.IsPending;
+        var before = entry.Pending;
         entry.InFlight = false;
 
         // The store is done with the emitted array. If the entry still holds it (any newer write replaced it and
         // cleared the flag), the next write may overwrite it in place.
         entry.Flags &= ~EntryFlags.PipelineHasValue;
         _epochs.Remove(entry.EmittedEpoch);
-        return wasPending;
+        return before;
     }
 
     /// <summary>Re-queues an entry written again while in flight, or makes it evictable.</summary>
-    private void AfterLanding(CacheEntry<TKey> entry, bool wasPending)
+    private void AfterLanding(CacheEntry<TKey> entry, PendingState before)
     {
         if (entry.Has(EntryFlags.Dirty))
         {
@@ -89,7 +89,7 @@ internal sealed partial class Shard<TKey>
             _evictable.Enqueue(entry);
         }
 
-        Account(entry, wasPending);
+        Account(entry, before);
     }
 
     /// <summary>Answers the Committed-level writers whose version this outcome covers.</summary>
@@ -164,7 +164,7 @@ internal sealed partial class Shard<TKey>
                 Flags = EntryFlags.ReaderHasValue, // the row's array also goes to the readers below
             };
             _entries.Add(entry);
-            AfterLanding(entry, wasPending: false);
+            AfterLanding(entry, before: default);
         }
 
         foreach (var reader in readers)

@@ -313,13 +313,11 @@ internal sealed partial class Shard<TKey>
     }
 
     /// <summary>Brings the pending counts in line with the entry after a change.</summary>
-    private void Account(CacheEntry<TKey> entry, bool wasPending)
+    private void Account(CacheEntry<TKey> entry, PendingState before)
     {
-        bool isPending = entry.IsPending;
-        int bytes = isPending ? entry.Value?.Length ?? 0 : 0;
-        int deltaEntries = (isPending ? 1 : 0) - (wasPending ? 1 : 0);
-        int deltaBytes = bytes - entry.AccountedBytes;
-        entry.AccountedBytes = bytes;
+        var now = entry.Pending;
+        int deltaEntries = (now.IsPending ? 1 : 0) - (before.IsPending ? 1 : 0);
+        int deltaBytes = now.Bytes - before.Bytes;
         if (deltaEntries != 0)
         {
             Interlocked.Add(ref _pendingEntries, deltaEntries);

@@ -72,6 +72,30 @@ public sealed class StatusTests
     }
 
     [Fact]
+    public async Task GetStatistics_PendingBytes_FollowRewritesInFlightRequeuesAndCommits()
+    {
+        // JSON strings: "x" is 3 bytes, "xxxx" 6, "xxxxxxx" 9.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+        await cache.SetAsync("a", "x");
+        await store.ExpectBatchAsync(Harness.Within);
+        long inFlight = cache.GetStatistics().PendingBytes;
+        await cache.SetAsync("a", "xxxx");          // rewritten while the first value is in flight
+        await cache.SetAsync("b", "xxxxxxx");
+        await cache.DeleteAsync("c");                // a tombstone counts as an entry, not as bytes
+        var rewritten = cache.GetStatistics();
+        store.FailNext(1); // the batch goes back to the shard and is requeued
+        store.Resume();
+        await cache.FlushAsync().Within();
+        var drained = cache.GetStatistics();
+
+        Assert.Equal(3, inFlight);
+        Assert.Equal((3, 6 + 9), (rewritten.PendingEntries, rewritten.PendingBytes));
+        Assert.Equal((0, 0), (drained.PendingEntries, drained.PendingBytes));
+    }
+
+    [Fact]
     public async Task ExpectStatusAsync_KeyReachesState_ReturnsStatusOtherwiseTimesOutSayingWhatItSaw()
     {
         var store = new InMemoryStore<string>();
