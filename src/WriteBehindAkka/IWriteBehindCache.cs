@@ -30,7 +30,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>Tell: offers a write without waiting. Returns at once.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
-    /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound or the shard's mailbox is full (nothing was changed), or when the journal (EverySecond or No) could not write its record (the write was applied in memory; the failure is logged).</returns>
+    /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound or the shard's mailbox is full (nothing was changed), or when it ran on the caller's thread under the journal's EverySecond or No policy and its record could not be written (the write was applied in memory; the failure is logged). A Tell is fire-and-forget: under Always, or queued behind a busy shard, true is returned before the record is written.</returns>
     bool TrySet(TKey key, TValue value);
 
     /// <summary>Ask: deletes a key (from the cache at once, from the store behind).</summary>

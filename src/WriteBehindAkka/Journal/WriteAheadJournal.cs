@@ -91,7 +91,7 @@ internal sealed class WriteAheadJournal
         _onWriteFailed = onWriteFailed;
         _sealed = [.. recovered.Replayable];
         _totalBytes = _sealed.Sum(s => s.Bytes);
-        _current = OpenSegment(recovered.HighestSegment + 1);
+        UseSegment(OpenSegment(recovered.HighestSegment + 1), recovered.HighestSegment + 1);
         if (options.FsyncPolicy == FsyncPolicy.EverySecond)
         {
             _syncTimer = time.CreateTimer(static state => ((WriteAheadJournal)state!).RequestSync(), this, options.FsyncInterval, options.FsyncInterval);
@@ -303,17 +303,25 @@ internal sealed class WriteAheadJournal
                 _syncRequested = false;
             }
 
-            lock (_writeLock)
+            try
             {
-                WriteOutLocked();
-            }
-
-            if (sync)
-            {
-                lock (_syncLock)
+                lock (_writeLock)
                 {
-                    SyncLocked(force: false);
+                    WriteOutLocked();
                 }
+
+                if (sync)
+                {
+                    lock (_syncLock)
+                    {
+                        SyncLocked(force: false);
+                    }
+                }
+            }
+            catch (Exception)
+            {
+                // Write and fsync errors are handled inside (their Asks fail); nothing else may end the loop, or
+                // Asks waiting for an fsync would wait for ever: the next append or timer tick runs another pass.
             }
         }
     }
@@ -377,7 +385,14 @@ internal sealed class WriteAheadJournal
         Answer(_writeTaken, error, WriteConsistency.Accepted);
         if (error is not null)
         {
-            _onWriteFailed(error, length);
+            try
+            {
+                _onWriteFailed(error, length);
+            }
+            catch (Exception)
+            {
+                // Logging must not take the writer down; the Asks were already failed.
+            }
         }
     }
 
@@ -466,13 +481,26 @@ internal sealed class WriteAheadJournal
         }
     }
 
-    /// <summary>Seals the current segment (fsynced) and starts the next.</summary>
+    /// <summary>
+    /// Seals the current segment (fsynced) and starts the next. The next segment is created first: when that
+    /// fails (disk full) the current one stays in use and the roll is tried again at the next write.
+    /// </summary>
     private void Roll()
     {
         long sealedNumber = _currentNumber;
+        var next = OpenSegment(sealedNumber + 1);
         lock (_syncLock)
         {
-            _current.Flush(flushToDisk: true);
+            try
+            {
+                _current.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                DiscardSegment(next, sealedNumber + 1);
+                throw;
+            }
+
             _current.Dispose();
             lock (_segmentsLock)
             {
@@ -481,22 +509,53 @@ internal sealed class WriteAheadJournal
 
             // Everything written so far is on disk: the next fsync answers the Asks that waited for it.
             _synced = Volatile.Read(ref _written);
-            _current = OpenSegment(sealedNumber + 1);
+            UseSegment(next, sealedNumber + 1);
         }
 
         _onSealed(sealedNumber);
     }
 
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_current))]
+    private void UseSegment(FileStream stream, long number)
+    {
+        _current = stream;
+        _currentNumber = number;
+        _currentBytes = JournalFormat.SegmentHeaderBytes;
+        Interlocked.Add(ref _totalBytes, JournalFormat.SegmentHeaderBytes);
+    }
+
+    /// <summary>Creates a segment with its header, fsynced with its folder entry; a failure leaves no file behind.</summary>
     private FileStream OpenSegment(long number)
     {
         var stream = new FileStream(Path.Combine(_options.Directory, JournalFormat.SegmentName(number)), FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
-        byte[] header = JournalFormat.SegmentHeader(number);
-        stream.Write(header);
-        stream.Flush(flushToDisk: true);
-        DirectorySync.Sync(_options.Directory);
-        _currentNumber = number;
-        _currentBytes = header.Length;
-        Interlocked.Add(ref _totalBytes, header.Length);
-        return stream;
+        try
+        {
+            stream.Write(JournalFormat.SegmentHeader(number));
+            stream.Flush(flushToDisk: true);
+            DirectorySync.Sync(_options.Directory);
+            return stream;
+        }
+        catch
+        {
+            DiscardSegment(stream, number);
+            throw;
+        }
+    }
+
+    private void DiscardSegment(FileStream stream, long number)
+    {
+        stream.Dispose();
+        try
+        {
+            File.Delete(Path.Combine(_options.Directory, JournalFormat.SegmentName(number)));
+        }
+        catch (IOException)
+        {
+            // The next attempt fails to create it and says so.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
+        }
     }
 }

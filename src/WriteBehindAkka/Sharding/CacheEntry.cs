@@ -11,6 +11,9 @@ internal sealed class CacheEntry<TKey>
     /// <summary>The value of <see cref="CommittedAfterMs"/> before any commit was confirmed.</summary>
     public const int NeverCommitted = int.MinValue;
 
+    /// <summary>The value of <see cref="CommittedAfterMs"/> when the time does not fit (a version older than about 24 days, e.g. replayed after a long stop): it is in <see cref="EntryExtras.CommittedAtMicros"/>.</summary>
+    public const int CommittedAtInExtras = int.MaxValue;
+
     public CacheEntry(TKey key) => Key = key;
 
     /// <summary>The key. Set by the constructor (and, for lookups only, by <see cref="EntryTable{TKey}"/>'s probe entry).</summary>
@@ -58,7 +61,6 @@ internal sealed class CacheEntry<TKey>
     public bool IsPending => (Flags & EntryFlags.Dirty) != 0 || InFlight
         || (Flags & (EntryFlags.Failed | EntryFlags.Unrecorded)) == (EntryFlags.Failed | EntryFlags.Unrecorded);
 
-    /// <summary>Whether a flag is set.</summary>
     /// <summary>The bytes this entry adds to the pending-bytes count: its value's length while pending, else none.</summary>
     public int PendingBytes => IsPending ? Value?.Length ?? 0 : 0;
 
@@ -68,6 +70,21 @@ internal sealed class CacheEntry<TKey>
     /// <summary>Whether a flag is set.</summary>
     public bool Has(EntryFlags flag) => (Flags & flag) != 0;
 
+    /// <summary>Records when a commit was confirmed, in microseconds since the Unix epoch (after <see cref="CommittedVersion"/> is set).</summary>
+    public void SetCommittedAt(long nowMicros)
+    {
+        long afterMs = (nowMicros - CommittedVersion) / 1000;
+        if (afterMs > NeverCommitted && afterMs < CommittedAtInExtras)
+        {
+            CommittedAfterMs = (int)afterMs;
+        }
+        else
+        {
+            CommittedAfterMs = CommittedAtInExtras;
+            (Extras ??= new EntryExtras()).CommittedAtMicros = nowMicros;
+        }
+    }
+
     /// <summary>The status a caller sees.</summary>
     public KeyStatus ToStatus()
     {
@@ -75,7 +92,12 @@ internal sealed class CacheEntry<TKey>
             : Has(EntryFlags.Dirty) ? WriteState.Pending
             : Has(EntryFlags.Failed) ? WriteState.Failed
             : WriteState.Completed;
-        DateTimeOffset? committedAt = CommittedAfterMs == NeverCommitted ? null : Versioning.ToTimestamp(CommittedVersion).AddMilliseconds(CommittedAfterMs);
+        DateTimeOffset? committedAt = CommittedAfterMs switch
+        {
+            NeverCommitted => null,
+            CommittedAtInExtras => Versioning.ToTimestamp(Extras!.CommittedAtMicros),
+            _ => Versioning.ToTimestamp(CommittedVersion).AddMilliseconds(CommittedAfterMs),
+        };
         return new KeyStatus(state, Version, CommittedVersion, committedAt, Extras?.LastError);
     }
 }

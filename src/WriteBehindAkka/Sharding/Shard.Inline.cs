@@ -11,18 +11,12 @@ internal sealed partial class Shard<TKey>
 {
     /// <summary>
     /// Runs a Set or Delete on the caller's thread if the shard is idle. With a <paramref name="reply"/>, the
-    /// Ask is answered as a queued write would be (by the journal, at commit, or at once); without one the write
-    /// is acknowledged when this returns true, at <paramref name="version"/>.
+    /// Ask is answered as a queued write would be (by the journal, at commit, or at once). Without one the write
+    /// is applied when this returns true, at <paramref name="version"/>; with the journal it is acknowledged only
+    /// once the caller has made its record durable enough: <paramref name="journalPosition"/> is where the record
+    /// ends (0: no journal), for <see cref="Journal.WriteAheadJournal.EnsureWritten"/> once the lock is released.
     /// </summary>
     /// <returns>False when the shard is busy or stopped: queue the write instead.</returns>
-    public bool TryWriteInline(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long version) =>
-        TryWriteInline(kind, key, value, consistency, reply, out version, out _);
-
-    /// <summary>
-    /// As above; <paramref name="journalPosition"/> is where the write's journal record ends (0: no journal),
-    /// for the caller to make it durable enough once the shard's lock is released
-    /// (<see cref="Journal.WriteAheadJournal.EnsureWritten"/>).
-    /// </summary>
     public bool TryWriteInline(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long version, out long journalPosition)
     {
         version = 0;

@@ -57,7 +57,7 @@ internal sealed partial class Shard<TKey>
             long version = item.Record.Version;
             var before = Land(entry);
             entry.CommittedVersion = Math.Max(entry.CommittedVersion, version);
-            entry.CommittedAfterMs = (int)Math.Clamp((nowMicros - entry.CommittedVersion) / 1000, int.MinValue + 1, int.MaxValue);
+            entry.SetCommittedAt(nowMicros);
             AnswerCommitWaiters(entry, version, null);
             AfterLanding(entry, before);
         }

@@ -182,7 +182,14 @@ internal sealed partial class Shard<TKey>
             // (a failed write fails them and is logged). Always: the journal's loop writes and fsyncs.
             if (journalPosition > 0 && _ctx.Journal is { AcknowledgesOnWrite: true } journal)
             {
-                _ = journal.WriteUpTo(journalPosition);
+                try
+                {
+                    _ = journal.WriteUpTo(journalPosition);
+                }
+                catch (Exception error)
+                {
+                    Restarted(error, "journal write");
+                }
             }
         }
 

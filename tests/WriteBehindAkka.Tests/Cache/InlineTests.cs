@@ -21,7 +21,7 @@ public sealed class InlineTests
     {
         var (shard, lane) = NewShard();
 
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", A, WriteConsistency.Accepted, reply: null, out long version));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", A, WriteConsistency.Accepted, reply: null, out long version, out _));
 
         Assert.True(version > 0);
         Assert.Equal(1, shard.PendingEntries);
@@ -37,7 +37,7 @@ public sealed class InlineTests
         Assert.True(shard.TryPost(new ShardCommand<string>(CommandKind.Set, "k", A, null, default)));
 
         // The earlier Tell is still queued: running this write now would overtake it.
-        Assert.False(shard.TryWriteInline(CommandKind.Set, "k", B, WriteConsistency.Accepted, reply: null, out _));
+        Assert.False(shard.TryWriteInline(CommandKind.Set, "k", B, WriteConsistency.Accepted, reply: null, out _, out _));
         Assert.False(shard.TryGetInline("k", out _));
 
         var loop = Task.Run(shard.RunAsync);
@@ -45,7 +45,7 @@ public sealed class InlineTests
         Assert.Equal(A, first.Record.Value);
 
         // Handled: the shard is idle again and the next write runs inline, after the queued one.
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B, WriteConsistency.Accepted, reply: null, out long second));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B, WriteConsistency.Accepted, reply: null, out long second, out _));
         Assert.True(second > first.Record.Version);
         Assert.True(shard.TryGetInline("k", out byte[]? cached));
         Assert.Equal(B, cached);
@@ -62,7 +62,7 @@ public sealed class InlineTests
         shard.CompleteMailbox();
         await loop.Within();
 
-        Assert.False(shard.TryWriteInline(CommandKind.Set, "k", A, WriteConsistency.Accepted, reply: null, out _));
+        Assert.False(shard.TryWriteInline(CommandKind.Set, "k", A, WriteConsistency.Accepted, reply: null, out _, out _));
         Assert.False(shard.TryGetInline("k", out _));
         Assert.Equal(0, shard.PendingEntries);
     }
@@ -85,8 +85,8 @@ public sealed class InlineTests
         var accepted = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var committed = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "a", A, WriteConsistency.Accepted, accepted, out long version));
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "c", A, WriteConsistency.Committed, committed, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "a", A, WriteConsistency.Accepted, accepted, out long version, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "c", A, WriteConsistency.Committed, committed, out _, out _));
 
         Assert.Equal(new WriteResult(version, WriteConsistency.Accepted), await accepted.Task.Within());
         Assert.False(committed.Task.IsCompleted); // answered at commit, not before
@@ -96,10 +96,10 @@ public sealed class InlineTests
     public void Rewrite_OfAValueHandedToAReader_LeavesTheReadersArrayAlone()
     {
         var (shard, _) = NewShard();
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", A.ToArray(), WriteConsistency.Accepted, reply: null, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", A.ToArray(), WriteConsistency.Accepted, reply: null, out _, out _));
         Assert.True(shard.TryGetInline("k", out byte[]? read));
 
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B.ToArray(), WriteConsistency.Accepted, reply: null, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B.ToArray(), WriteConsistency.Accepted, reply: null, out _, out _));
 
         Assert.Equal(A, read);
         Assert.True(shard.TryGetInline("k", out byte[]? again));
@@ -110,10 +110,10 @@ public sealed class InlineTests
     public void Rewrite_WhileInFlight_LeavesTheEmittedRecordAlone()
     {
         var (shard, lane) = NewShard();
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", A.ToArray(), WriteConsistency.Accepted, reply: null, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", A.ToArray(), WriteConsistency.Accepted, reply: null, out _, out _));
         Assert.True(lane.Reader.TryRead(out var emitted));
 
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B.ToArray(), WriteConsistency.Accepted, reply: null, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B.ToArray(), WriteConsistency.Accepted, reply: null, out _, out _));
 
         Assert.Equal(A, emitted.Record.Value.ToArray());
     }
@@ -122,13 +122,13 @@ public sealed class InlineTests
     public async Task Rewrite_OfAValueNobodyElseHolds_IsCopiedIntoTheHeldArray()
     {
         var (shard, lane) = NewShard(laneCapacity: 1);
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "first", A.ToArray(), WriteConsistency.Accepted, reply: null, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "first", A.ToArray(), WriteConsistency.Accepted, reply: null, out _, out _));
 
         // The lane is full: "k" stays dirty in the shard, so its array is the shard's alone and a rewrite of the
         // same length goes into it rather than leaving the entry pointing at the caller's new array.
         byte[] held = A.ToArray();
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", held, WriteConsistency.Accepted, reply: null, out _));
-        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B.ToArray(), WriteConsistency.Accepted, reply: null, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", held, WriteConsistency.Accepted, reply: null, out _, out _));
+        Assert.True(shard.TryWriteInline(CommandKind.Set, "k", B.ToArray(), WriteConsistency.Accepted, reply: null, out _, out _));
 
         var loop = Task.Run(shard.RunAsync);
         Assert.Equal("first", (await lane.Reader.ReadAsync().AsTask().Within()).Record.Key);
