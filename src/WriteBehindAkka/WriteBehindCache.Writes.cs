@@ -82,8 +82,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 if (shard.TryWriteInline(kind, key, payload, WriteConsistency.Accepted, reply: null, out _, out long journalPosition))
                 {
-                    // EverySecond/No: accepted once the record is written (false when it could not be: logged).
-                    return journalPosition == 0 || !_ctx.Journal!.AcknowledgesOnWrite || _ctx.Journal.WriteUpTo(journalPosition) is null;
+                    // False when its journal record could not be appended (logged).
+                    return journalPosition == 0 || _ctx.Journal!.ErrorAt(journalPosition) is null;
                 }
             }
             catch (Exception)
@@ -104,9 +104,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     /// <summary>
     /// Ask: runs the write on the caller's thread when its shard is idle, else queues it and returns the shard's
-    /// answer. An Accepted write then completes synchronously and allocates nothing of its own: without the
-    /// journal at once, with EverySecond or No once this thread (or another caller, in the same write) has handed
-    /// its record to the operating system.
+    /// answer. An Accepted write then completes synchronously and allocates nothing of its own, without the
+    /// journal or with EverySecond or No (its record is in the journal's mapped segment when the write returns).
     /// </summary>
     private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken)
     {
@@ -137,17 +136,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
         // An Accepted write answered on return was just tried inline: the shard is busy, so it queues.
-        bool inline = false;
-        if (!overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out long position))
-        {
-            inline = true;
-            if (position > 0 && journal!.AcknowledgesOnWrite)
-            {
-                // The record goes out now, as the loop would after a burst (a failure answers the Ask and is logged).
-                _ = journal.WriteUpTo(position);
-            }
-        }
-
+        bool inline = !overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out _);
         if (inline || (!overBound && shard.TryPost(command)))
         {
             return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken));

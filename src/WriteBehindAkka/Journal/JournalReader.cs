@@ -58,8 +58,13 @@ internal static class JournalReader
 
     private static void ScanRecords(byte[] data, string name, List<JournalRecord> records, List<string> problems, ref long tornTail, ref int corrupt)
     {
+        // A segment that was not sealed (the process stopped while it was current) keeps its preallocated size:
+        // after its last record it holds zeros, which end it cleanly. A record may itself end in zero bytes, so
+        // records are still read against the whole file; only what is left after them is judged by this end.
+        int end = data.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+        bool zeroTail = end < data.Length;
         int position = JournalFormat.SegmentHeaderBytes;
-        while (position < data.Length)
+        while (position < end)
         {
             var outcome = TryRecordAt(data, position, out var record, out int length);
             if (outcome == RecordOutcome.Intact)
@@ -69,12 +74,13 @@ internal static class JournalReader
                 continue;
             }
 
-            int next = FindNextRecord(data, position + 1);
+            int next = FindNextRecord(data, position + 1, end);
             if (next < 0)
             {
-                long rest = data.Length - position;
-                if (outcome == RecordOutcome.Incomplete)
+                long rest = end - position;
+                if (outcome == RecordOutcome.Incomplete || (zeroTail && rest <= JournalFormat.RecordHeaderBytes + JournalFormat.MaxPayloadBytes))
                 {
+                    // Cut short by a crash: the file ends inside it, or it was being copied in when the process died.
                     tornTail += rest;
                     problems.Add($"{name}: the last {rest} bytes (from offset {position}) hold an incomplete record, a write cut short by a crash; ignored.");
                 }
@@ -93,9 +99,9 @@ internal static class JournalReader
         }
     }
 
-    private static int FindNextRecord(byte[] data, int from)
+    private static int FindNextRecord(byte[] data, int from, int end)
     {
-        for (int i = from; i <= data.Length - JournalFormat.RecordHeaderBytes; i++)
+        for (int i = from; i < end && i <= data.Length - JournalFormat.RecordHeaderBytes; i++)
         {
             if (BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i)) == JournalFormat.RecordMagic
                 && TryRecordAt(data, i, out _, out _) == RecordOutcome.Intact)

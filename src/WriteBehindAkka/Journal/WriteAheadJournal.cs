@@ -1,35 +1,31 @@
-using System.Buffers;
 using System.Threading.Channels;
 using WriteBehindAkka.Storage;
 
 namespace WriteBehindAkka.Journal;
 
 /// <summary>
-/// The local append-only journal. Shards encode their records straight into one shared buffer under a short
-/// lock; the buffer goes to the current segment file in one write(2) by whoever needs it on disk first. With
-/// <see cref="FsyncPolicy.EverySecond"/> and <see cref="FsyncPolicy.No"/> that is the caller that appended (or the
-/// shard loop, after a burst of queued commands): its Ask is answered on its own thread once the write returns,
-/// and one write carries every record appended meanwhile. With <see cref="FsyncPolicy.Always"/>, and for a
-/// <see cref="WriteConsistency.Journaled"/> write, the journal's loop writes and fsyncs, with group commit: one
-/// fsync covers every record appended while the previous one ran. Full segments are sealed; a sealed segment is
-/// deleted once every write accepted before its end is committed (the cache runs a flush for that), which keeps
-/// the journal about as large as the backlog.
+/// The local append-only journal. Shards encode their records straight into the current segment, a file mapped
+/// into memory (<see cref="JournalSegment"/>), under a short lock: once a record is copied in it is in the
+/// operating system's page cache, where a write(2) would have put it, so a crash of the process cannot lose it,
+/// and no system call is made per record. That is all <see cref="FsyncPolicy.EverySecond"/> and
+/// <see cref="FsyncPolicy.No"/> wait for: an Ask completes on the caller's thread. With
+/// <see cref="FsyncPolicy.Always"/>, and for a <see cref="WriteConsistency.Journaled"/> write, the journal's loop
+/// fsyncs, with group commit: one fsync covers every record appended while the previous one ran, and the Asks it
+/// covers are answered after it. Full segments are sealed; a sealed segment is deleted once every write accepted
+/// before its end is committed (the cache runs a flush for that), which keeps the journal about as large as the
+/// backlog.
 /// </summary>
+/// <remarks>
+/// Locks: <c>_appendLock</c> guards the current segment's contents, the positions and the waiters; <c>_syncLock</c>
+/// guards fsyncs and swapping the segment. A roll takes the sync lock inside the append lock; an fsync never
+/// takes the append lock while it holds the sync lock.
+/// </remarks>
 internal sealed class WriteAheadJournal
 {
-    /// <summary>Records waiting in the buffer beyond this size wake the loop to write them out.</summary>
-    private const int KickBytes = 4 * 1024 * 1024;
-
-    /// <summary>A buffer that grew beyond this is replaced after its write, so one burst does not hold memory for ever.</summary>
-    private const int KeepBufferBytes = 8 * 1024 * 1024;
-
-    private const int InitialBufferBytes = 256 * 1024;
-
-    /// <summary>Failed write ranges remembered for callers that have not looked yet; older ones count as failed.</summary>
+    /// <summary>Failed record ranges remembered for callers that have not looked yet; older ones count as failed.</summary>
     private const int RememberedFailures = 64;
 
     private readonly JournalOptions _options;
-    private readonly TimeProvider _time;
     private readonly bool _always;
     private readonly object _segmentsLock = new();
 
@@ -42,48 +38,35 @@ internal sealed class WriteAheadJournal
     /// <summary>Wakes the loop; one pending wake is enough, the loop takes everything appended when it runs.</summary>
     private readonly Channel<bool> _kick = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    /// <summary>Called by the writer that sealed a segment, with its number: the cache flushes, then deletes up to it.</summary>
+    /// <summary>Called by the appender that sealed a segment, with its number: the cache flushes, then deletes up to it.</summary>
     private readonly Action<long> _onSealed;
 
     /// <summary>Called when deleting segments freed space (to wake writers waiting on the bound).</summary>
     private readonly Action _onSpaceFreed;
 
-    /// <summary>Called when a write to the segment failed, with the error and the bytes lost (to log it).</summary>
+    /// <summary>Called when a record could not be appended, with the error and its size (to log it).</summary>
     private readonly Action<Exception, int> _onWriteFailed;
 
-    // Appending. Guards the filling buffer, the positions handed out, the waiters and the remembered failures.
     private readonly Lock _appendLock = new();
-    private readonly JournalWaiters _writeWaiters = new();
     private readonly JournalWaiters _syncWaiters = new();
     private readonly Queue<(long From, long To, Exception Error)> _failures = new();
-    private ArrayBufferWriter<byte> _filling = new(InitialBufferBytes);
     private long _appended;
     private long _forgottenFailuresUpTo;
     private int _failureCount;
     private bool _syncRequested;
     private bool _closed;
 
-    // Writing: one writer at a time; guards the spare buffer, the current segment's size and the file writes.
-    private readonly Lock _writeLock = new();
-    private readonly List<JournalWaiter> _writeTaken = [];
-    private ArrayBufferWriter<byte> _spare = new(InitialBufferBytes);
-    private long _written;
-
-    // Syncing: an fsync, and swapping the segment file (a roll takes it too, inside the write lock).
     private readonly Lock _syncLock = new();
     private readonly List<JournalWaiter> _syncTaken = [];
     private long _synced;
 
-    private FileStream _current;
-    private long _currentNumber;
-    private long _currentBytes;
+    private JournalSegment _current;
     private long _totalBytes;
     private long _fsyncs;
 
     private WriteAheadJournal(JournalOptions options, TimeProvider time, FileStream lockFile, JournalReadResult recovered, Action<long> onSealed, Action onSpaceFreed, Action<Exception, int> onWriteFailed)
     {
         _options = options;
-        _time = time;
         _always = options.FsyncPolicy == FsyncPolicy.Always;
         _lockFile = lockFile;
         _onSealed = onSealed;
@@ -91,7 +74,8 @@ internal sealed class WriteAheadJournal
         _onWriteFailed = onWriteFailed;
         _sealed = [.. recovered.Replayable];
         _totalBytes = _sealed.Sum(s => s.Bytes);
-        UseSegment(OpenSegment(recovered.HighestSegment + 1), recovered.HighestSegment + 1);
+        _current = JournalSegment.Create(options.Directory, recovered.HighestSegment + 1, options.SegmentBytes);
+        _totalBytes += _current.Used;
         if (options.FsyncPolicy == FsyncPolicy.EverySecond)
         {
             _syncTimer = time.CreateTimer(static state => ((WriteAheadJournal)state!).RequestSync(), this, options.FsyncInterval, options.FsyncInterval);
@@ -100,19 +84,19 @@ internal sealed class WriteAheadJournal
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>The journal's size on disk.</summary>
+    /// <summary>The journal's size: the sealed segments and what the current one holds.</summary>
     public long TotalBytes => Volatile.Read(ref _totalBytes);
 
     /// <summary>How many fsyncs the journal has done.</summary>
     public long Fsyncs => Volatile.Read(ref _fsyncs);
 
     /// <summary>
-    /// Whether an Accepted write is acknowledged once its record is written (EverySecond, No): the caller that
-    /// appended then writes it out itself (<see cref="EnsureWritten"/>). False for Always: the loop fsyncs first.
+    /// Whether an Accepted write is acknowledged once its record is in the journal (EverySecond, No), which
+    /// <see cref="Append"/> has done by the time it returns. False for Always: the loop fsyncs first.
     /// </summary>
     public bool AcknowledgesOnWrite => !_always;
 
-    /// <summary>Test hook: consulted before each write to disk; an exception returned is thrown as the I/O error.</summary>
+    /// <summary>Test hook: consulted before each record is appended; an exception returned is the I/O error.</summary>
     internal Func<Exception?>? FaultInjector { get; set; }
 
     /// <summary>The highest segment number that was sealed at start-up (0: none).</summary>
@@ -139,18 +123,20 @@ internal sealed class WriteAheadJournal
     }
 
     /// <summary>
-    /// Encodes a record into the journal's buffer; never blocks on the disk. With a <paramref name="reply"/> the
-    /// Ask is answered once the policy is met (written, or fsynced for Always and <paramref name="requireFsync"/>).
-    /// Without one, the caller makes the record durable enough itself (<see cref="EnsureWritten"/>) or, for
-    /// Always, the loop does.
+    /// Copies a record into the current segment (in the OS's page cache when this returns); never waits for the
+    /// disk. With a <paramref name="reply"/> the Ask is answered once the policy is met: at once for EverySecond
+    /// and No, after the next group fsync for Always and <paramref name="requireFsync"/>. A record that cannot
+    /// be appended (a new segment could not be created: disk full, permissions) fails the reply and is
+    /// remembered, so that <see cref="EnsureWritten"/> fails too.
     /// </summary>
-    /// <returns>Where the record ends (positive), to pass to <see cref="EnsureWritten"/>; -1 when the journal is closed (the reply is failed).</returns>
+    /// <returns>Where the record ends, to pass to <see cref="EnsureWritten"/>; -1 when the journal is closed (the reply is failed).</returns>
     public long Append(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, TaskCompletionSource<WriteResult>? reply, bool requireFsync)
     {
         int length = JournalFormat.RecordLength(key.Length, value.Length);
         bool needsSync = _always || requireFsync;
-        bool kick;
         long position;
+        long sealedNumber = 0;
+        Exception? failure = null;
         lock (_appendLock)
         {
             if (_closed)
@@ -159,56 +145,99 @@ internal sealed class WriteAheadJournal
                 return -1;
             }
 
-            JournalFormat.WriteRecord(_filling.GetSpan(length)[..length], operation, version, key, value);
-            _filling.Advance(length);
-            position = _appended += length;
-            if (reply is not null)
+            try
             {
-                (needsSync ? _syncWaiters : _writeWaiters).Enqueue(new JournalWaiter(position, reply, version));
+                if (FaultInjector?.Invoke() is { } fault)
+                {
+                    throw fault;
+                }
+
+                if (!_current.Fits(length))
+                {
+                    sealedNumber = Roll(length);
+                }
+
+                JournalFormat.WriteRecord(_current.Next(length), operation, version, key, value);
+                _current.Advance(length);
+                Interlocked.Add(ref _totalBytes, length);
+            }
+            catch (Exception error)
+            {
+                failure = error;
             }
 
-            _syncRequested |= needsSync;
-            kick = needsSync || _filling.WrittenCount >= KickBytes;
+            position = _appended += length;
+            if (failure is not null)
+            {
+                RememberFailure(position - length, position, failure);
+            }
+            else if (needsSync)
+            {
+                if (reply is not null)
+                {
+                    _syncWaiters.Enqueue(new JournalWaiter(position, reply, version));
+                }
+
+                _syncRequested = true;
+            }
         }
 
-        if (kick)
+        if (failure is not null)
+        {
+            reply?.TrySetException(WriteError(version, failure));
+            ReportFailure(failure, length);
+        }
+        else if (needsSync)
         {
             _kick.Writer.TryWrite(true);
+        }
+        else
+        {
+            reply?.TrySetResult(new WriteResult(version, WriteConsistency.Accepted));
+        }
+
+        if (sealedNumber > 0)
+        {
+            _onSealed(sealedNumber);
         }
 
         return position;
     }
 
-    /// <summary>
-    /// Makes sure every record up to <paramref name="position"/> was handed to the operating system, writing the
-    /// buffer out on this thread when nobody has yet (one write covers everything appended meanwhile).
-    /// </summary>
-    /// <returns>Null when the record is written; else why it is not (its write failed, or the journal is closed).</returns>
-    public Exception? WriteUpTo(long position)
+    /// <summary>Why the record ending at <paramref name="position"/> is not in the journal (it could not be appended, or the journal is closed); null when it is.</summary>
+    public Exception? ErrorAt(long position)
     {
         if (position < 0)
         {
             return Closed();
         }
 
-        if (Volatile.Read(ref _written) < position)
+        if (Volatile.Read(ref _failureCount) == 0)
         {
-            lock (_writeLock)
-            {
-                if (_written < position)
-                {
-                    WriteOutLocked();
-                }
-            }
+            return null;
         }
 
-        return FailureAt(position);
+        lock (_appendLock)
+        {
+            foreach (var (from, to, error) in _failures)
+            {
+                if (position > from && position <= to)
+                {
+                    return error;
+                }
+            }
+
+            // Too old to tell: never acknowledge a write that may not be in the journal.
+            return position <= _forgottenFailuresUpTo
+                ? new IOException("An earlier journal write failed and this record's fate is no longer known.")
+                : null;
+        }
     }
 
-    /// <summary>As <see cref="WriteUpTo"/>, throwing what kept the record of the write at <paramref name="version"/> from disk.</summary>
+    /// <summary>Throws what kept the record ending at <paramref name="position"/>, of the write at <paramref name="version"/>, out of the journal.</summary>
     public void EnsureWritten(long position, long version)
     {
-        if (WriteUpTo(position) is { } error)
+        if (ErrorAt(position) is { } error)
         {
             throw error is ObjectDisposedException ? error : WriteError(version, error);
         }
@@ -236,7 +265,7 @@ internal sealed class WriteAheadJournal
         }
     }
 
-    /// <summary>Writes what is queued, fsyncs, closes; with <paramref name="deleteAll"/> (everything committed) removes the segments.</summary>
+    /// <summary>Fsyncs and closes; with <paramref name="deleteAll"/> (everything committed) removes the segments.</summary>
     public async Task CloseAsync(bool deleteAll)
     {
         lock (_appendLock)
@@ -247,14 +276,15 @@ internal sealed class WriteAheadJournal
         _kick.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
         _syncTimer?.Dispose();
-        lock (_writeLock)
+        Sync(force: true);
+        lock (_appendLock)
         {
-            WriteOutLocked();
             lock (_syncLock)
             {
+                // Truncated to what it holds, so the next start reads no preallocated tail.
                 try
                 {
-                    SyncLocked(force: true);
+                    _current.Seal();
                 }
                 finally
                 {
@@ -266,7 +296,7 @@ internal sealed class WriteAheadJournal
         if (deleteAll)
         {
             DeleteSealedUpTo(long.MaxValue);
-            File.Delete(Path.Combine(_options.Directory, JournalFormat.SegmentName(_currentNumber)));
+            File.Delete(_current.Path);
         }
 
         await _lockFile.DisposeAsync().ConfigureAwait(false);
@@ -289,7 +319,7 @@ internal sealed class WriteAheadJournal
         _kick.Writer.TryWrite(true);
     }
 
-    /// <summary>The loop: writes out and fsyncs for Always, Journaled writes and the EverySecond timer.</summary>
+    /// <summary>The loop: fsyncs for Always, Journaled writes and the EverySecond timer.</summary>
     private async Task RunAsync()
     {
         var reader = _kick.Reader;
@@ -303,133 +333,63 @@ internal sealed class WriteAheadJournal
                 _syncRequested = false;
             }
 
-            try
+            if (sync)
             {
-                lock (_writeLock)
+                try
                 {
-                    WriteOutLocked();
+                    Sync(force: false);
                 }
-
-                if (sync)
+                catch (Exception)
                 {
-                    lock (_syncLock)
-                    {
-                        SyncLocked(force: false);
-                    }
+                    // Fsync errors are handled inside (their Asks fail); nothing else may end the loop, or Asks
+                    // waiting for an fsync would wait for ever: the next append or timer tick runs another pass.
                 }
-            }
-            catch (Exception)
-            {
-                // Write and fsync errors are handled inside (their Asks fail); nothing else may end the loop, or
-                // Asks waiting for an fsync would wait for ever: the next append or timer tick runs another pass.
             }
         }
     }
 
     /// <summary>
-    /// Writes everything appended so far to the segment (the caller holds the write lock) and answers the Asks
-    /// that waited only for that. A failed write fails those Asks and marks the ones waiting for an fsync.
+    /// Fsyncs what is appended (unless it already is) and answers the Asks that waited for it: failed if their
+    /// record could not be appended or this fsync failed.
     /// </summary>
-    private void WriteOutLocked()
+    private void Sync(bool force)
     {
-        ArrayBufferWriter<byte> batch;
-        long from, to;
+        long target;
         lock (_appendLock)
         {
-            batch = _filling;
-            _filling = _spare;
-            from = _written;
-            to = _appended;
+            target = _appended;
         }
 
         Exception? error = null;
-        int length = batch.WrittenCount;
-        if (length > 0)
+        long synced;
+        lock (_syncLock)
         {
-            try
+            if (force || target > _synced)
             {
-                if (FaultInjector?.Invoke() is { } fault)
+                try
                 {
-                    throw fault;
+                    // Every record up to the target was copied into this segment or an earlier one, which its
+                    // roll fsynced before it was closed.
+                    _current.Sync();
+                    Interlocked.Increment(ref _fsyncs);
+                }
+                catch (Exception caught)
+                {
+                    error = caught;
                 }
 
-                if (_currentBytes > JournalFormat.SegmentHeaderBytes && _currentBytes + length > _options.SegmentBytes)
-                {
-                    Roll();
-                }
-
-                _current.Write(batch.WrittenSpan);
-                _currentBytes += length;
-                Interlocked.Add(ref _totalBytes, length);
-            }
-            catch (Exception caught)
-            {
-                error = caught;
-            }
-        }
-
-        _spare = batch.Capacity > KeepBufferBytes ? new ArrayBufferWriter<byte>(InitialBufferBytes) : batch;
-        _spare.ResetWrittenCount();
-        lock (_appendLock)
-        {
-            if (error is not null)
-            {
-                RememberFailure(from, to, error);
-                _syncWaiters.MarkFailed(from, to, error);
+                _synced = Math.Max(_synced, target);
             }
 
-            _writeWaiters.TakeUpTo(to, _writeTaken);
-        }
-
-        Volatile.Write(ref _written, to);
-        Answer(_writeTaken, error, WriteConsistency.Accepted);
-        if (error is not null)
-        {
-            try
-            {
-                _onWriteFailed(error, length);
-            }
-            catch (Exception)
-            {
-                // Logging must not take the writer down; the Asks were already failed.
-            }
-        }
-    }
-
-    /// <summary>
-    /// Fsyncs what is written (the caller holds the sync lock) unless it already is, and answers the Asks that
-    /// waited for it: failed if their write or this fsync failed.
-    /// </summary>
-    private void SyncLocked(bool force)
-    {
-        long target = Volatile.Read(ref _written);
-        Exception? error = null;
-        if (force || target > _synced)
-        {
-            try
-            {
-                _current.Flush(flushToDisk: true);
-                Interlocked.Increment(ref _fsyncs);
-            }
-            catch (Exception caught)
-            {
-                error = caught;
-            }
-
-            _synced = Math.Max(_synced, target);
+            synced = _synced;
         }
 
         lock (_appendLock)
         {
-            _syncWaiters.TakeUpTo(_synced, _syncTaken);
+            _syncWaiters.TakeUpTo(synced, _syncTaken);
         }
 
-        Answer(_syncTaken, error, WriteConsistency.Journaled);
-    }
-
-    private void Answer(List<JournalWaiter> waiters, Exception? error, WriteConsistency reached)
-    {
-        foreach (var waiter in waiters)
+        foreach (var waiter in _syncTaken)
         {
             if ((waiter.Error ?? error) is { } failure)
             {
@@ -437,14 +397,68 @@ internal sealed class WriteAheadJournal
             }
             else
             {
-                waiter.Reply.TrySetResult(new WriteResult(waiter.Version, reached));
+                waiter.Reply.TrySetResult(new WriteResult(waiter.Version, WriteConsistency.Journaled));
             }
         }
 
-        waiters.Clear();
+        _syncTaken.Clear();
+        if (error is not null)
+        {
+            ReportFailure(error, 0);
+        }
     }
 
-    /// <summary>Remembers that the records in (<paramref name="from"/>, <paramref name="to"/>] were not written. Under the append lock.</summary>
+    /// <summary>
+    /// Seals the current segment and starts the next (under the append lock). The next segment is created first:
+    /// when that fails (disk full) the current one stays in use and the roll is tried again at the next append.
+    /// </summary>
+    /// <returns>The number of the sealed segment.</returns>
+    private long Roll(int length)
+    {
+        var next = JournalSegment.Create(
+            _options.Directory,
+            _current.Number + 1,
+            Math.Max(_options.SegmentBytes, JournalFormat.SegmentHeaderBytes + length));
+        var sealedSegment = _current;
+        Exception? sealError = null;
+        lock (_syncLock)
+        {
+            try
+            {
+                sealedSegment.Seal();
+            }
+            catch (Exception error)
+            {
+                // Its records are in the page cache but may not reach the disk: no Ask waiting for an fsync of
+                // them may be answered as durable. The journal goes on in the new segment.
+                sealError = error;
+                _syncWaiters.MarkFailed(_synced, _appended, error);
+            }
+            finally
+            {
+                sealedSegment.Dispose();
+            }
+
+            lock (_segmentsLock)
+            {
+                _sealed.Add((sealedSegment.Number, sealedSegment.Used));
+            }
+
+            // Everything appended so far is on disk (or its waiters are marked failed): the next fsync answers them.
+            _synced = _appended;
+            _current = next;
+            Interlocked.Add(ref _totalBytes, next.Used);
+        }
+
+        if (sealError is not null)
+        {
+            ReportFailure(sealError, 0);
+        }
+
+        return sealedSegment.Number;
+    }
+
+    /// <summary>Remembers that the records in (<paramref name="from"/>, <paramref name="to"/>] are not in the journal. Under the append lock.</summary>
     private void RememberFailure(long from, long to, Exception error)
     {
         _failures.Enqueue((from, to, error));
@@ -453,109 +467,19 @@ internal sealed class WriteAheadJournal
             _forgottenFailuresUpTo = _failures.Dequeue().To;
         }
 
+        _syncWaiters.MarkFailed(from, to, error);
         Volatile.Write(ref _failureCount, _failureCount + 1);
     }
 
-    /// <summary>Why the record ending at <paramref name="position"/> was not written; null when it was.</summary>
-    private Exception? FailureAt(long position)
+    private void ReportFailure(Exception error, int bytes)
     {
-        if (Volatile.Read(ref _failureCount) == 0)
-        {
-            return null;
-        }
-
-        lock (_appendLock)
-        {
-            foreach (var (from, to, error) in _failures)
-            {
-                if (position > from && position <= to)
-                {
-                    return error;
-                }
-            }
-
-            // Too old to tell: never acknowledge a write that may not be on disk.
-            return position <= _forgottenFailuresUpTo
-                ? new IOException("An earlier journal write failed and this record's fate is no longer known.")
-                : null;
-        }
-    }
-
-    /// <summary>
-    /// Seals the current segment (fsynced) and starts the next. The next segment is created first: when that
-    /// fails (disk full) the current one stays in use and the roll is tried again at the next write.
-    /// </summary>
-    private void Roll()
-    {
-        long sealedNumber = _currentNumber;
-        var next = OpenSegment(sealedNumber + 1);
-        lock (_syncLock)
-        {
-            try
-            {
-                _current.Flush(flushToDisk: true);
-            }
-            catch
-            {
-                DiscardSegment(next, sealedNumber + 1);
-                throw;
-            }
-
-            _current.Dispose();
-            lock (_segmentsLock)
-            {
-                _sealed.Add((sealedNumber, _currentBytes));
-            }
-
-            // Everything written so far is on disk: the next fsync answers the Asks that waited for it.
-            _synced = Volatile.Read(ref _written);
-            UseSegment(next, sealedNumber + 1);
-        }
-
-        _onSealed(sealedNumber);
-    }
-
-    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_current))]
-    private void UseSegment(FileStream stream, long number)
-    {
-        _current = stream;
-        _currentNumber = number;
-        _currentBytes = JournalFormat.SegmentHeaderBytes;
-        Interlocked.Add(ref _totalBytes, JournalFormat.SegmentHeaderBytes);
-    }
-
-    /// <summary>Creates a segment with its header, fsynced with its folder entry; a failure leaves no file behind.</summary>
-    private FileStream OpenSegment(long number)
-    {
-        var stream = new FileStream(Path.Combine(_options.Directory, JournalFormat.SegmentName(number)), FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
         try
         {
-            stream.Write(JournalFormat.SegmentHeader(number));
-            stream.Flush(flushToDisk: true);
-            DirectorySync.Sync(_options.Directory);
-            return stream;
+            _onWriteFailed(error, bytes);
         }
-        catch
+        catch (Exception)
         {
-            DiscardSegment(stream, number);
-            throw;
-        }
-    }
-
-    private void DiscardSegment(FileStream stream, long number)
-    {
-        stream.Dispose();
-        try
-        {
-            File.Delete(Path.Combine(_options.Directory, JournalFormat.SegmentName(number)));
-        }
-        catch (IOException)
-        {
-            // The next attempt fails to create it and says so.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // As above.
+            // Logging must not take the journal down; the Asks were already failed.
         }
     }
 }

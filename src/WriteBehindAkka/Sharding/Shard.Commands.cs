@@ -78,9 +78,8 @@ internal sealed partial class Shard<TKey>
     }
 
     /// <summary>
-    /// Encodes the write's record into the journal's buffer, from the caller's array (the journal never holds the
-    /// entry's array, which the next write may overwrite in place), and notes where it ends: whoever ran this
-    /// command makes it durable enough after leaving the lock (from <see cref="_lastJournalPosition"/>).
+    /// Encodes the write's record into the journal's current segment and notes where it ends, so that an inline
+    /// caller can check it was appended (<see cref="_lastJournalPosition"/>); a queued Ask is answered by the journal.
     /// </summary>
     private void AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync)
     {

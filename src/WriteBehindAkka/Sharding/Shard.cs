@@ -41,7 +41,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>Messages sent to the mailbox (wake-ups aside) and not yet handled: while any is, callers queue behind them.</summary>
     private int _queued;
 
-    /// <summary>Where the last journal record appended under the lock ends (0: none since the lock was taken).</summary>
+    /// <summary>Where the journal record of the last inline write ends (0: none), for its caller to check.</summary>
     private long _lastJournalPosition;
 
     /// <summary>Set under the lock when the loop has ended: nothing more is handled inline.</summary>
@@ -159,10 +159,8 @@ internal sealed partial class Shard<TKey>
         var reader = _mailbox.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            long journalPosition;
             lock (_lock)
             {
-                _lastJournalPosition = 0;
                 int handled = 0;
                 while (handled++ < SignalCheckInterval && reader.TryRead(out var command))
                 {
@@ -175,21 +173,6 @@ internal sealed partial class Shard<TKey>
 
                 DrainSignals();
                 Emit();
-                journalPosition = _lastJournalPosition;
-            }
-
-            // EverySecond/No: the burst's records go to disk in one write on this thread, which answers its Asks
-            // (a failed write fails them and is logged). Always: the journal's loop writes and fsyncs.
-            if (journalPosition > 0 && _ctx.Journal is { AcknowledgesOnWrite: true } journal)
-            {
-                try
-                {
-                    _ = journal.WriteUpTo(journalPosition);
-                }
-                catch (Exception error)
-                {
-                    Restarted(error, "journal write");
-                }
             }
         }
 

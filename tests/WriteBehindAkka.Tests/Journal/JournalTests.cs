@@ -26,6 +26,9 @@ public sealed class JournalTests : IDisposable
             Journal = new JournalOptions { Directory = folder, FsyncPolicy = policy, SegmentBytes = segmentBytes, MaxJournalBytes = 64 * segmentBytes },
         });
 
+    /// <summary>The bytes before a segment's zero tail (its records; a current segment is preallocated).</summary>
+    private static int UsedLength(byte[] segment) => segment.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+
     /// <summary>Copies the segments as they are on disk now: what a crash at this instant would leave.</summary>
     private string SnapshotAsCrashed(string folder, string name)
     {
@@ -89,13 +92,28 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(write.Version, store.Rows["k2"].Version);
     }
 
-    [Fact]
-    public async Task Recovery_TruncatedTail_ReportsTornTailAndRecoversTheRest()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Recovery_TornLastRecord_ReportsTornTailAndRecoversTheRest(bool fileCutShort)
     {
         var crashed = await CrashedJournalAsync(50);
         var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
         var bytes = File.ReadAllBytes(segment);
-        File.WriteAllBytes(segment, bytes[..^7]);
+        int used = UsedLength(bytes);
+        Assert.True(used < bytes.Length, "a segment that was current when the process died keeps its preallocated zeros");
+        if (fileCutShort)
+        {
+            // A file that ends inside the last record.
+            File.WriteAllBytes(segment, bytes[..(used - 7)]);
+        }
+        else
+        {
+            // The last record was still being copied into the mapped segment when the process died.
+            bytes.AsSpan(used - 7, 7).Clear();
+            File.WriteAllBytes(segment, bytes);
+        }
+
         var store = new InMemoryStore<string>();
 
         await using var cache = Harness.Cache(store, Options(crashed));
@@ -115,7 +133,7 @@ public sealed class JournalTests : IDisposable
         var crashed = await CrashedJournalAsync(50);
         var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
         var bytes = File.ReadAllBytes(segment);
-        bytes[bytes.Length / 2] ^= 0x5A;
+        bytes[UsedLength(bytes) / 2] ^= 0x5A;
         File.WriteAllBytes(segment, bytes);
         var store = new InMemoryStore<string>();
 
