@@ -10,14 +10,15 @@ public enum FsyncPolicy
     Always = 0,
 
     /// <summary>
-    /// A write is acknowledged once its record is handed to the operating system; the journal fsyncs at least once
+    /// A write is acknowledged once its record is handed to the operating system (copied into the page cache through
+    /// the journal's mapped segment); the journal fsyncs at least once
     /// per <see cref="JournalOptions.FsyncInterval"/> (one second by default). Promise: a crash of the process
     /// loses nothing; a crash of the machine loses at most about one interval of acknowledged writes.
     /// </summary>
     EverySecond = 1,
 
     /// <summary>
-    /// A write is acknowledged once its record is handed to the operating system, which decides when it reaches
+    /// A write is acknowledged once its record is handed to the operating system (as for EverySecond), which decides when it reaches
     /// the disk. Promise: a crash of the process loses nothing; a crash of the machine may lose any amount of
     /// what the operating system had not written yet.
     /// </summary>

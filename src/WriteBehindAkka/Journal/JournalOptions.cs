@@ -15,13 +15,17 @@ public sealed record JournalOptions
     /// <value>The default value is 1 second.</value>
     public TimeSpan FsyncInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The size at which the journal starts a new segment file.</summary>
+    /// <summary>
+    /// The size of a segment file: each is preallocated to this size on disk and mapped into memory when it is
+    /// created, and sealed (truncated to its records) when full.
+    /// </summary>
     /// <value>The default value is 64 MiB.</value>
     public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// The bound on the journal's size on disk. Past it, writes wait (or fail, per the overflow strategy) until
-    /// commits to the store let old segments be deleted.
+    /// The bound on the journal's size: the sealed segments and the records of the current one (which occupies
+    /// <see cref="SegmentBytes"/> on disk from its creation). Past it, writes wait (or fail, per the overflow
+    /// strategy) until commits to the store let old segments be deleted.
     /// </summary>
     /// <value>The default value is 1 GiB.</value>
     public long MaxJournalBytes { get; init; } = 1024L * 1024 * 1024;
