@@ -50,7 +50,11 @@ internal static class JournalFormat
     /// <summary>Encodes one record into <paramref name="span"/>, which is exactly <see cref="RecordLength"/> long.</summary>
     public static void WriteRecord(Span<byte> span, WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        // Magic and length first, checksum last: a record cut short while it was copied into a mapped segment
+        // still says how long it meant to be, so recovery can tell it from damage.
         int payloadLength = 1 + 8 + 4 + key.Length + 4 + value.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(span, RecordMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], payloadLength);
         var payload = span.Slice(RecordHeaderBytes, payloadLength);
         payload[0] = (byte)operation;
         BinaryPrimitives.WriteInt64LittleEndian(payload[1..], version);
@@ -58,8 +62,6 @@ internal static class JournalFormat
         key.CopyTo(payload[13..]);
         BinaryPrimitives.WriteInt32LittleEndian(payload[(13 + key.Length)..], value.Length);
         value.CopyTo(payload[(17 + key.Length)..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(span, RecordMagic);
-        BinaryPrimitives.WriteInt32LittleEndian(span[4..], payloadLength);
         BinaryPrimitives.WriteUInt32LittleEndian(span[8..], Crc32C.Compute(payload));
     }
 

@@ -78,7 +78,7 @@ internal static class JournalReader
             if (next < 0)
             {
                 long rest = end - position;
-                if (outcome == RecordOutcome.Incomplete || (zeroTail && rest <= JournalFormat.RecordHeaderBytes + JournalFormat.MaxPayloadBytes))
+                if (outcome == RecordOutcome.Incomplete || (zeroTail && CutShortWhileCopied(data, position, end)))
                 {
                     // Cut short by a crash: the file ends inside it, or it was being copied in when the process died.
                     tornTail += rest;
@@ -97,6 +97,27 @@ internal static class JournalReader
             problems.Add($"{name}: {next - position} damaged bytes from offset {position} (bad checksum or lengths); skipped, recovery resumed at offset {next}.");
             position = next;
         }
+    }
+
+    /// <summary>
+    /// Whether the damaged bytes from <paramref name="position"/> to <paramref name="end"/> (zeros after them) are
+    /// one record that was being copied in when the process died: the magic and length are written first and the
+    /// checksum last, so such a record has its header (or a part of it) and nothing beyond its own length.
+    /// Anything else, such as damage in the middle of an intact-looking tail, is reported as damage.
+    /// </summary>
+    private static bool CutShortWhileCopied(byte[] data, int position, int end)
+    {
+        if (end - position < JournalFormat.RecordHeaderBytes)
+        {
+            return end - position <= 8;
+        }
+
+        var header = data.AsSpan(position);
+        int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        return BinaryPrimitives.ReadUInt32LittleEndian(header) == JournalFormat.RecordMagic
+            && payloadLength >= 0
+            && payloadLength <= JournalFormat.MaxPayloadBytes
+            && (long)position + JournalFormat.RecordHeaderBytes + payloadLength >= end;
     }
 
     private static int FindNextRecord(byte[] data, int from, int end)

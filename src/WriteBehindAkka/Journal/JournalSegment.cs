@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace WriteBehindAkka.Journal;
 
@@ -10,7 +11,7 @@ namespace WriteBehindAkka.Journal;
 /// An fsync of the file makes it durable. Sealing truncates the file to what was used. Not thread-safe: the
 /// journal guards it.
 /// </summary>
-internal sealed unsafe class JournalSegment : IDisposable
+internal sealed unsafe partial class JournalSegment : IDisposable
 {
     private readonly FileStream _file;
     private readonly MemoryMappedFile _map;
@@ -47,6 +48,7 @@ internal sealed unsafe class JournalSegment : IDisposable
         FileStream? file = null;
         MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;
+        JournalSegment? segment = null;
         try
         {
             file = new FileStream(path, new FileStreamOptions
@@ -55,11 +57,12 @@ internal sealed unsafe class JournalSegment : IDisposable
                 Access = FileAccess.ReadWrite,
                 Share = FileShare.Read,
                 BufferSize = 0,
-                PreallocationSize = capacity,
+                PreallocationSize = OperatingSystem.IsLinux() ? 0 : capacity,
             });
+            Reserve(file, capacity);
             map = MemoryMappedFile.CreateFromFile(file, mapName: null, capacity, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
             view = map.CreateViewAccessor(0, capacity, MemoryMappedFileAccess.ReadWrite);
-            var segment = new JournalSegment(number, path, file, map, view, capacity);
+            segment = new JournalSegment(number, path, file, map, view, capacity);
             segment.Append(JournalFormat.SegmentHeader(number));
             segment.Sync();
             DirectorySync.Sync(directory);
@@ -67,13 +70,47 @@ internal sealed unsafe class JournalSegment : IDisposable
         }
         catch
         {
-            view?.Dispose();
-            map?.Dispose();
-            file?.Dispose();
+            if (segment is not null)
+            {
+                segment.Dispose();
+            }
+            else
+            {
+                view?.Dispose();
+                map?.Dispose();
+                file?.Dispose();
+            }
+
             TryDelete(path);
             throw;
         }
     }
+
+    /// <summary>
+    /// Gives the file its full size with every block allocated, so that no write through the mapping can find the
+    /// disk full. On Linux, posix_fallocate: where the file system cannot reserve blocks, the C library writes
+    /// them instead. (A copy-on-write file system, btrfs or ZFS, may still need new blocks when a page is
+    /// rewritten; the journal's folder belongs on ext4 or XFS.) Elsewhere FileStream's preallocation did it.
+    /// </summary>
+    private static void Reserve(FileStream file, long capacity)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        int error = PosixFallocate(file.SafeFileHandle, 0, capacity);
+        if (error != 0)
+        {
+            const int NoSpace = 28; // ENOSPC
+            throw new IOException(error == NoSpace
+                ? $"No space left on device to preallocate a {capacity}-byte journal segment."
+                : $"Could not preallocate a {capacity}-byte journal segment (posix_fallocate error {error}).");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "posix_fallocate")]
+    private static partial int PosixFallocate(Microsoft.Win32.SafeHandles.SafeFileHandle fd, long offset, long length);
 
     /// <summary>Whether <paramref name="length"/> more bytes fit.</summary>
     public bool Fits(int length) => Used + length <= Capacity;

@@ -117,9 +117,17 @@ internal sealed class WriteAheadJournal
                 $"The journal folder '{options.Directory}' is in use by another cache or process. Give each cache its own JournalOptions.Directory.", error);
         }
 
-        recovered = JournalReader.Read(options.Directory);
-        long recoveredUpTo = recovered.Replayable.Count == 0 ? 0 : recovered.Replayable[^1].Number;
-        return new WriteAheadJournal(options, time, lockFile, recovered, onSealed, onSpaceFreed, onWriteFailed) { RecoveredUpTo = recoveredUpTo };
+        try
+        {
+            recovered = JournalReader.Read(options.Directory);
+            long recoveredUpTo = recovered.Replayable.Count == 0 ? 0 : recovered.Replayable[^1].Number;
+            return new WriteAheadJournal(options, time, lockFile, recovered, onSealed, onSpaceFreed, onWriteFailed) { RecoveredUpTo = recoveredUpTo };
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

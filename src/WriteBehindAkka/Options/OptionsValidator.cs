@@ -3,6 +3,9 @@ namespace WriteBehindAkka.Options;
 /// <summary>Checks a <see cref="WriteBehindOptions"/> once, at cache creation, and reports every problem in one exception.</summary>
 public static class OptionsValidator
 {
+    /// <summary>The largest <see cref="Journal.JournalOptions.SegmentBytes"/> allowed: 1 GiB.</summary>
+    public const long MaxSegmentBytes = 1024L * 1024 * 1024;
+
     /// <summary>Lists every problem with the options; empty when they are valid.</summary>
     /// <param name="options">The options.</param>
     /// <returns>One sentence per problem, each naming the option and the fix.</returns>
@@ -106,6 +109,11 @@ public static class OptionsValidator
         if (journal.SegmentBytes < 4096)
         {
             problems.Add($"Journal.SegmentBytes is {journal.SegmentBytes}; it must be at least 4096.");
+        }
+
+        if (journal.SegmentBytes > MaxSegmentBytes)
+        {
+            problems.Add($"Journal.SegmentBytes is {journal.SegmentBytes}; it must be at most {MaxSegmentBytes} (1 GiB): each segment is preallocated, mapped and read whole at start-up.");
         }
 
         if (journal.MaxJournalBytes < 2 * journal.SegmentBytes)

@@ -26,6 +26,19 @@ public sealed class JournalTests : IDisposable
             Journal = new JournalOptions { Directory = folder, FsyncPolicy = policy, SegmentBytes = segmentBytes, MaxJournalBytes = 64 * segmentBytes },
         });
 
+    /// <summary>Where the last record of a segment starts (walking the records' lengths from the header).</summary>
+    private static int LastRecordOffset(byte[] segment)
+    {
+        int used = UsedLength(segment), position = JournalFormat.SegmentHeaderBytes, last = position;
+        while (position < used)
+        {
+            last = position;
+            position += JournalFormat.RecordHeaderBytes + System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(segment.AsSpan(position + 4));
+        }
+
+        return last;
+    }
+
     /// <summary>The bytes before a segment's zero tail (its records; a current segment is preallocated).</summary>
     private static int UsedLength(byte[] segment) => segment.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
 
@@ -125,6 +138,25 @@ public sealed class JournalTests : IDisposable
         Assert.Contains("hold an incomplete record, a write cut short by a crash; ignored.", Assert.Single(report.Problems));
         Assert.Equal("latest", Harness.Text(store.Rows["k0"].Value));
         Assert.True(store.Rows.ContainsKey("k1"), "the torn record was the delete of k1, so k1's earlier set stands");
+    }
+
+    [Fact]
+    public async Task Recovery_DamagedLastRecordBeforeTheZeroTail_IsReportedAsDamageNotAsATornWrite()
+    {
+        var crashed = await CrashedJournalAsync(50);
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
+        var bytes = File.ReadAllBytes(segment);
+        int last = LastRecordOffset(bytes);
+        bytes.AsSpan(last, 4).Fill(0xEE); // its magic: not a record that was being copied in, which has its header
+        File.WriteAllBytes(segment, bytes);
+        var store = new InMemoryStore<string>();
+
+        await using var cache = Harness.Cache(store, Options(crashed));
+        await cache.FlushAsync().Within();
+
+        var report = cache.JournalRecovery;
+        Assert.Equal((51L, 1, 0L), (report.Records, report.CorruptRegions, report.TornTailBytes));
+        Assert.EndsWith("damaged bytes from offset " + last + " to the end (bad checksum or lengths); skipped.", Assert.Single(report.Problems));
     }
 
     [Fact]

@@ -47,4 +47,17 @@ public sealed class OptionsValidatorTests
 
         Assert.Equal(["MaxValueBytes (100) is larger than MaxPendingBytes (10); one value could never be accepted. Raise MaxPendingBytes or lower MaxValueBytes."], problems);
     }
+
+    [Theory]
+    [InlineData(1024L, "Journal.SegmentBytes is 1024; it must be at least 4096.")]
+    [InlineData(4L * 1024 * 1024 * 1024, "Journal.SegmentBytes is 4294967296; it must be at most 1073741824 (1 GiB): each segment is preallocated, mapped and read whole at start-up.")]
+    public void Validate_JournalSegmentOutOfRange_NamesTheLimit(long segmentBytes, string expected)
+    {
+        var options = new WriteBehindOptions
+        {
+            Journal = new WriteBehindAkka.Journal.JournalOptions { Directory = "/tmp/j", SegmentBytes = segmentBytes, MaxJournalBytes = long.MaxValue },
+        };
+
+        Assert.Equal([expected], OptionsValidator.Validate(options));
+    }
 }
