@@ -10,6 +10,7 @@ internal static class JournalReader
         var records = new List<JournalRecord>();
         var problems = new List<string>();
         var replayable = new List<(long Number, long Bytes)>();
+        var unused = new List<string>();
         long tornTail = 0, highest = 0;
         int corrupt = 0, skipped = 0, segments = 0;
         var files = Directory.Exists(directory) ? Directory.GetFiles(directory, JournalFormat.SegmentPattern) : [];
@@ -18,10 +19,16 @@ internal static class JournalReader
             .Where(f => f.Item1 >= 0)
             .OrderBy(f => f.Item1))
         {
-            segments++;
             highest = Math.Max(highest, number);
             byte[] data = File.ReadAllBytes(path);
             string name = Path.GetFileName(path);
+            if (IsUnusedSpare(data))
+            {
+                unused.Add(path);
+                continue;
+            }
+
+            segments++;
             if (data.Length < JournalFormat.SegmentHeaderBytes)
             {
                 if (data.Length > 0)
@@ -53,8 +60,15 @@ internal static class JournalReader
             ScanRecords(data, name, records, problems, ref tornTail, ref corrupt);
         }
 
-        return new JournalReadResult(records, new JournalRecoveryReport(segments, records.Count, 0, tornTail, corrupt, skipped, problems), replayable, highest);
+        return new JournalReadResult(records, new JournalRecoveryReport(segments, records.Count, 0, tornTail, corrupt, skipped, problems), replayable, highest, unused);
     }
+
+    /// <summary>A segment the journal created ahead of time and never used: a valid header, then only zeros.</summary>
+    private static bool IsUnusedSpare(byte[] data) =>
+        data.Length > JournalFormat.SegmentHeaderBytes
+        && BinaryPrimitives.ReadUInt32LittleEndian(data) == JournalFormat.SegmentMagic
+        && BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(4)) == JournalFormat.FormatVersion
+        && !data.AsSpan(JournalFormat.SegmentHeaderBytes).ContainsAnyExcept((byte)0);
 
     private static void ScanRecords(byte[] data, string name, List<JournalRecord> records, List<string> problems, ref long tornTail, ref int corrupt)
     {

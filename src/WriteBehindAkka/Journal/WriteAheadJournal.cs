@@ -16,9 +16,13 @@ namespace WriteBehindAkka.Journal;
 /// backlog.
 /// </summary>
 /// <remarks>
-/// Locks: <c>_appendLock</c> guards the current segment's contents, the positions and the waiters; <c>_syncLock</c>
-/// guards fsyncs and swapping the segment. A roll takes the sync lock inside the append lock; an fsync never
-/// takes the append lock while it holds the sync lock.
+/// Segment lifecycle: the loop creates the next segment ahead of time (the spare); an appender that fills the
+/// current segment swaps the spare in under the append lock and queues the full one; the loop seals it (fsync,
+/// unmap, truncate) off the lock, and fsyncs. So no appender waits for the disk, except when a record arrives
+/// before the spare is ready (it then creates one itself). Locks: <c>_appendLock</c> guards the current
+/// segment, its contents, the positions, the waiters and the queue of segments to seal; <c>_spareLock</c> guards
+/// the spare and segment numbers, and is taken inside the append lock, never around it. Fsyncs, seals and
+/// disposal of old segments happen only on the loop (and at close, after it), one at a time.
 /// </remarks>
 internal sealed class WriteAheadJournal
 {
@@ -56,9 +60,16 @@ internal sealed class WriteAheadJournal
     private bool _syncRequested;
     private bool _closed;
 
-    private readonly Lock _syncLock = new();
     private readonly List<JournalWaiter> _syncTaken = [];
+    private readonly Queue<(JournalSegment Segment, long End)> _toSeal = new();
+    private readonly List<(JournalSegment Segment, long End)> _sealing = [];
+
+    /// <summary>Everything up to here is fsynced. Only the loop (and close, after it) touches it.</summary>
     private long _synced;
+
+    private readonly Lock _spareLock = new();
+    private JournalSegment? _spare;
+    private long _nextNumber;
 
     private JournalSegment _current;
     private long _totalBytes;
@@ -74,7 +85,8 @@ internal sealed class WriteAheadJournal
         _onWriteFailed = onWriteFailed;
         _sealed = [.. recovered.Replayable];
         _totalBytes = _sealed.Sum(s => s.Bytes);
-        _current = JournalSegment.Create(options.Directory, recovered.HighestSegment + 1, options.SegmentBytes);
+        _nextNumber = recovered.HighestSegment + 1;
+        _current = JournalSegment.Create(options.Directory, _nextNumber++, options.SegmentBytes);
         _totalBytes += _current.Used;
         if (options.FsyncPolicy == FsyncPolicy.EverySecond)
         {
@@ -82,6 +94,7 @@ internal sealed class WriteAheadJournal
         }
 
         _loop = Task.Run(RunAsync);
+        _kick.Writer.TryWrite(true); // the first pass creates the spare segment
     }
 
     /// <summary>The journal's size: the sealed segments and what the current one holds.</summary>
@@ -120,6 +133,11 @@ internal sealed class WriteAheadJournal
         try
         {
             recovered = JournalReader.Read(options.Directory);
+            foreach (string spare in recovered.Unused)
+            {
+                File.Delete(spare);
+            }
+
             long recoveredUpTo = recovered.Replayable.Count == 0 ? 0 : recovered.Replayable[^1].Number;
             return new WriteAheadJournal(options, time, lockFile, recovered, onSealed, onSpaceFreed, onWriteFailed) { RecoveredUpTo = recoveredUpTo };
         }
@@ -143,8 +161,8 @@ internal sealed class WriteAheadJournal
         int length = JournalFormat.RecordLength(key.Length, value.Length);
         bool needsSync = _always || requireFsync;
         long position;
-        long sealedNumber = 0;
         Exception? failure = null;
+        bool rolled = false;
         lock (_appendLock)
         {
             if (_closed)
@@ -162,7 +180,8 @@ internal sealed class WriteAheadJournal
 
                 if (!_current.Fits(length))
                 {
-                    sealedNumber = Roll(length);
+                    Roll(length);
+                    rolled = true;
                 }
 
                 JournalFormat.WriteRecord(_current.Next(length), operation, version, key, value);
@@ -195,18 +214,14 @@ internal sealed class WriteAheadJournal
             reply?.TrySetException(WriteError(version, failure));
             ReportFailure(failure, length);
         }
-        else if (needsSync)
-        {
-            _kick.Writer.TryWrite(true);
-        }
-        else
+        else if (!needsSync)
         {
             reply?.TrySetResult(new WriteResult(version, WriteConsistency.Accepted));
         }
 
-        if (sealedNumber > 0)
+        if (needsSync || rolled)
         {
-            _onSealed(sealedNumber);
+            _kick.Writer.TryWrite(true);
         }
 
         return position;
@@ -284,20 +299,21 @@ internal sealed class WriteAheadJournal
         _kick.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
         _syncTimer?.Dispose();
-        Sync(force: true);
-        lock (_appendLock)
+
+        // The loop has ended: nothing else touches the segments now.
+        Pass(sync: true);
+        try
         {
-            lock (_syncLock)
+            // Truncated to what it holds, so the next start reads no preallocated tail.
+            _current.Seal();
+        }
+        finally
+        {
+            _current.Dispose();
+            if (_spare is { } spare)
             {
-                // Truncated to what it holds, so the next start reads no preallocated tail.
-                try
-                {
-                    _current.Seal();
-                }
-                finally
-                {
-                    _current.Dispose();
-                }
+                spare.Dispose();
+                File.Delete(spare.Path);
             }
         }
 
@@ -327,74 +343,79 @@ internal sealed class WriteAheadJournal
         _kick.Writer.TryWrite(true);
     }
 
-    /// <summary>The loop: fsyncs for Always, Journaled writes and the EverySecond timer.</summary>
+    /// <summary>The loop: seals full segments, fsyncs for Always, Journaled writes and the EverySecond timer, and keeps a spare segment ready.</summary>
     private async Task RunAsync()
     {
         var reader = _kick.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             reader.TryRead(out _);
-            bool sync;
-            lock (_appendLock)
+            try
             {
-                sync = _syncRequested;
-                _syncRequested = false;
-            }
+                bool sync;
+                lock (_appendLock)
+                {
+                    sync = _syncRequested;
+                    _syncRequested = false;
+                }
 
-            if (sync)
+                Pass(sync);
+                PrepareSpare();
+            }
+            catch (Exception)
             {
-                try
-                {
-                    Sync(force: false);
-                }
-                catch (Exception)
-                {
-                    // Fsync errors are handled inside (their Asks fail); nothing else may end the loop, or Asks
-                    // waiting for an fsync would wait for ever: the next append or timer tick runs another pass.
-                }
+                // Errors are handled inside (their Asks fail, they are logged); nothing else may end the loop, or
+                // Asks waiting for an fsync would wait for ever: the next append or timer tick runs another pass.
             }
         }
     }
 
     /// <summary>
-    /// Fsyncs what is appended (unless it already is) and answers the Asks that waited for it: failed if their
-    /// record could not be appended or this fsync failed.
+    /// Seals the segments that filled up, fsyncs the current one when <paramref name="sync"/>, and answers the
+    /// Asks that waited for it: failed if their record could not be appended or its fsync failed. Runs only on
+    /// the loop, or at close after the loop ended.
     /// </summary>
-    private void Sync(bool force)
+    private void Pass(bool sync)
     {
         long target;
+        JournalSegment segment;
         lock (_appendLock)
         {
             target = _appended;
+            segment = _current;
+            while (_toSeal.TryDequeue(out var full))
+            {
+                _sealing.Add(full);
+            }
         }
 
-        Exception? error = null;
-        long synced;
-        lock (_syncLock)
+        // Every segment before the current one is in the list or was sealed by an earlier pass.
+        foreach (var (full, end) in _sealing)
         {
-            if (force || target > _synced)
-            {
-                try
-                {
-                    // Every record up to the target was copied into this segment or an earlier one, which its
-                    // roll fsynced before it was closed.
-                    _current.Sync();
-                    Interlocked.Increment(ref _fsyncs);
-                }
-                catch (Exception caught)
-                {
-                    error = caught;
-                }
+            Seal(full, end);
+        }
 
-                _synced = Math.Max(_synced, target);
+        _sealing.Clear();
+        Exception? error = null;
+        if (sync && target > _synced)
+        {
+            try
+            {
+                // The segment may have been swapped out meanwhile: it is disposed only by a later pass.
+                segment.Sync();
+                Interlocked.Increment(ref _fsyncs);
+            }
+            catch (Exception caught)
+            {
+                error = caught;
             }
 
-            synced = _synced;
+            _synced = target;
         }
 
         lock (_appendLock)
         {
-            _syncWaiters.TakeUpTo(synced, _syncTaken);
+            _syncWaiters.TakeUpTo(_synced, _syncTaken);
         }
 
         foreach (var waiter in _syncTaken)
@@ -416,54 +437,82 @@ internal sealed class WriteAheadJournal
         }
     }
 
-    /// <summary>
-    /// Seals the current segment and starts the next (under the append lock). The next segment is created first:
-    /// when that fails (disk full) the current one stays in use and the roll is tried again at the next append.
-    /// </summary>
-    /// <returns>The number of the sealed segment.</returns>
-    private long Roll(int length)
+    /// <summary>Seals a full segment whose records end at <paramref name="end"/>: fsynced, unmapped, truncated.</summary>
+    private void Seal(JournalSegment segment, long end)
     {
-        var next = JournalSegment.Create(
-            _options.Directory,
-            _current.Number + 1,
-            Math.Max(_options.SegmentBytes, JournalFormat.SegmentHeaderBytes + length));
-        var sealedSegment = _current;
-        Exception? sealError = null;
-        lock (_syncLock)
+        try
         {
-            try
+            segment.Seal();
+        }
+        catch (Exception error)
+        {
+            // Its records are in the page cache but may not reach the disk: no Ask waiting for an fsync of them
+            // may be answered as durable.
+            lock (_appendLock)
             {
-                sealedSegment.Seal();
-            }
-            catch (Exception error)
-            {
-                // Its records are in the page cache but may not reach the disk: no Ask waiting for an fsync of
-                // them may be answered as durable. The journal goes on in the new segment.
-                sealError = error;
-                _syncWaiters.MarkFailed(_synced, _appended, error);
-            }
-            finally
-            {
-                sealedSegment.Dispose();
+                _syncWaiters.MarkFailed(_synced, end, error);
             }
 
-            lock (_segmentsLock)
-            {
-                _sealed.Add((sealedSegment.Number, sealedSegment.Used));
-            }
-
-            // Everything appended so far is on disk (or its waiters are marked failed): the next fsync answers them.
-            _synced = _appended;
-            _current = next;
-            Interlocked.Add(ref _totalBytes, next.Used);
+            ReportFailure(error, 0);
+        }
+        finally
+        {
+            segment.Dispose();
         }
 
-        if (sealError is not null)
+        _synced = Math.Max(_synced, end);
+        lock (_segmentsLock)
         {
-            ReportFailure(sealError, 0);
+            _sealed.Add((segment.Number, segment.Used));
         }
 
-        return sealedSegment.Number;
+        _onSealed(segment.Number);
+    }
+
+    /// <summary>Creates the next segment ahead of time, so that a roll does not wait for the disk.</summary>
+    private void PrepareSpare()
+    {
+        lock (_spareLock)
+        {
+            if (_spare is null)
+            {
+                _spare = JournalSegment.Create(_options.Directory, _nextNumber++, _options.SegmentBytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the spare segment current and queues the full one for the loop to seal (under the append lock).
+    /// Without a spare that fits (the loop has not made one yet, or the record is larger than a segment) one is
+    /// created here; when that fails (disk full) the current segment stays and the roll is tried again.
+    /// </summary>
+    private void Roll(int length)
+    {
+        long needed = JournalFormat.SegmentHeaderBytes + (long)length;
+        JournalSegment next;
+        lock (_spareLock)
+        {
+            if (_spare is { } spare && spare.Capacity >= needed)
+            {
+                next = spare;
+            }
+            else
+            {
+                next = JournalSegment.Create(_options.Directory, _nextNumber++, Math.Max(_options.SegmentBytes, needed));
+                if (_spare is { } small)
+                {
+                    // Numbers must follow the order segments are used in: the smaller spare goes.
+                    small.Dispose();
+                    File.Delete(small.Path);
+                }
+            }
+
+            _spare = null;
+        }
+
+        _toSeal.Enqueue((_current, _appended));
+        _current = next;
+        Interlocked.Add(ref _totalBytes, next.Used);
     }
 
     /// <summary>Remembers that the records in (<paramref name="from"/>, <paramref name="to"/>] are not in the journal. Under the append lock.</summary>

@@ -111,7 +111,7 @@ public sealed class JournalTests : IDisposable
     public async Task Recovery_TornLastRecord_ReportsTornTailAndRecoversTheRest(bool fileCutShort)
     {
         var crashed = await CrashedJournalAsync(50);
-        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First(); // the other one is the spare made ahead of time
         var bytes = File.ReadAllBytes(segment);
         int used = UsedLength(bytes);
         Assert.True(used < bytes.Length, "a segment that was current when the process died keeps its preallocated zeros");
@@ -144,7 +144,7 @@ public sealed class JournalTests : IDisposable
     public async Task Recovery_DamagedLastRecordBeforeTheZeroTail_IsReportedAsDamageNotAsATornWrite()
     {
         var crashed = await CrashedJournalAsync(50);
-        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First(); // the other one is the spare made ahead of time
         var bytes = File.ReadAllBytes(segment);
         int last = LastRecordOffset(bytes);
         bytes.AsSpan(last, 4).Fill(0xEE); // its magic: not a record that was being copied in, which has its header
@@ -163,7 +163,7 @@ public sealed class JournalTests : IDisposable
     public async Task Recovery_FlippedByteInMiddle_SkipsOnlyTheDamagedRecord()
     {
         var crashed = await CrashedJournalAsync(50);
-        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Single();
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First(); // the other one is the spare made ahead of time
         var bytes = File.ReadAllBytes(segment);
         bytes[UsedLength(bytes) / 2] ^= 0x5A;
         File.WriteAllBytes(segment, bytes);
@@ -200,6 +200,25 @@ public sealed class JournalTests : IDisposable
 
         Assert.Equal(4, store.Rows.Count);
         Assert.True(File.Exists(Path.Combine(crashed, JournalFormat.SegmentName(901))));
+    }
+
+    [Fact]
+    public async Task Recovery_UnusedSpareSegment_IsDeletedNotCountedAndNotReused()
+    {
+        var crashed = await CrashedJournalAsync(5);
+        string spare = Path.Combine(crashed, JournalFormat.SegmentName(950));
+        var bytes = new byte[64 * 1024];
+        JournalFormat.SegmentHeader(950).CopyTo(bytes, 0);
+        File.WriteAllBytes(spare, bytes); // made ahead of time by the loop, never written to: header, then zeros
+        var store = new InMemoryStore<string>();
+
+        await using var cache = Harness.Cache(store, Options(crashed));
+        await cache.FlushAsync().Within();
+        await cache.SetAsync("after", "v");
+
+        Assert.Equal((1, 7L, 0L, 0), (cache.JournalRecovery.Segments, cache.JournalRecovery.Records, cache.JournalRecovery.TornTailBytes, cache.JournalRecovery.CorruptRegions));
+        Assert.False(File.Exists(spare));
+        Assert.All(Directory.GetFiles(crashed, "segment-*.wbj"), f => Assert.True(JournalFormat.TryParseSegmentNumber(f, out long n) && n != 950 && (n < 5 || n > 950), f));
     }
 
     [Fact]
