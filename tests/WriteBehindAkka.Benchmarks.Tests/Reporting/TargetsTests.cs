@@ -31,6 +31,19 @@ public class TargetsTests
     }
 
     [Fact]
+    public void Evaluate_MemoryWhosePartsExceedTheWhole_IsNotTrustedEitherWay()
+    {
+        var result = SampleResults.Create();
+        // 195 B per entry measured, but the value array (128), the entry (80) and the table (26) alone make 234.
+        var inconsistent = new WriteBehindAkka.Benchmarks.Suite.MemoryResult(1000, 8, 100, 195, 87, 28, "test") { EntryObjectBytes = 80, DictionaryBytesPerEntry = 26 };
+
+        var memory = Targets.Evaluate(result.Workloads, inconsistent).Single(c => c.Target.StartsWith("memory", StringComparison.Ordinal));
+
+        Assert.Null(memory.Met);
+        Assert.StartsWith("not trusted: the parts measured alone add up to more than the whole (-39 B left for the rest)", memory.Note);
+    }
+
+    [Fact]
     public void Render_Table_ListsEveryContenderAndTarget()
     {
         var table = TableWriter.Render(SampleResults.Create());
