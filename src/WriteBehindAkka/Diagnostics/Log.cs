@@ -35,7 +35,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Cache '{Cache}': could not delete journal segments up to {Segment}; they will be retried at the next seal or start.")]
     public static partial void JournalTruncationFailed(ILogger logger, Exception error, string cache, long segment);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': could not write {Bytes} bytes of journal records to '{Directory}'; the writes they carry were applied in memory but are not acknowledged: their Asks fail with JournalWriteException.")]
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': a journal write or fsync in '{Directory}' failed ({Bytes} bytes of records not appended); the writes concerned were applied in memory but are not acknowledged as journaled: their Asks fail with JournalWriteException.")]
     public static partial void JournalWriteFailed(ILogger logger, Exception error, string cache, int bytes, string directory);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the store refused a batch of {Count} records ({Error}); splitting it to isolate the records at fault.")]
