@@ -67,6 +67,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var value = letter.Operation == WriteOperation.Delete ? null : letter.Value ?? [];
         await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
         var result = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Journaled is { } journaled)
+        {
+            // With the journal the letter goes only once the resubmitted write is on disk: a crash in between
+            // replays the write instead of losing both. A journal error keeps the letter and reaches the caller.
+            await journaled.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         // Deleted only now, and only this very letter: the write is safe in the cache first, and a letter written
         // again meanwhile (it failed again) has a later failure time and stays.

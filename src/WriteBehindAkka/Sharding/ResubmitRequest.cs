@@ -15,4 +15,10 @@ internal sealed class ResubmitRequest : TaskCompletionSource<DeadLetterRetryResu
 
     /// <summary>The version of the key's row in the store, read just before (0 when there is none).</summary>
     public long StoredVersion { get; }
+
+    /// <summary>
+    /// With the journal on, completes once the resubmitted write's record is fsynced: only then may the letter,
+    /// until now the write's only durable copy, be deleted. Null without the journal or when nothing was resubmitted.
+    /// </summary>
+    public Task<WriteResult>? Journaled { get; set; }
 }

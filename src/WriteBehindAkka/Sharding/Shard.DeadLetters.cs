@@ -56,6 +56,14 @@ internal sealed partial class Shard<TKey>
         }
 
         Revive(entry, value, version);
+        if (_ctx.Journal is { } journal)
+        {
+            // Journaled like a user's write, fsynced whatever the policy: the caller deletes the letter after this.
+            var journaled = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            AppendToJournal(journal, value is null ? CommandKind.Delete : CommandKind.Set, key, value, version, journaled, requireFsync: true);
+            request.Journaled = journaled.Task;
+        }
+
         return new DeadLetterRetryResult(DeadLetterRetryOutcome.Resubmitted, version);
     }
 

@@ -363,6 +363,47 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task RetryDeadLetter_WithJournal_LetterDeletedOnlyOnceTheResubmittedWriteIsFsynced()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["k"] = true;
+        var folder = Folder("retry");
+        await using var cache = Harness.Cache(store, Options(folder, FsyncPolicy.EverySecond));
+        var write = await cache.SetAsync("k", "v", WriteConsistency.Accepted);
+        await cache.FlushAsync().Within();
+        store.PoisonKeys.Clear();
+        long fsyncs = cache.Journal!.Fsyncs;
+
+        var retry = await cache.RetryDeadLetterAsync("k").AsTask().Within();
+        var replayed = JournalReader.Read(SnapshotAsCrashed(folder, "after-retry")).Records
+            .Where(r => JournalKeyCodec<string>.Decode(r.Key) == "k")
+            .ToList();
+
+        Assert.Equal(DeadLetterRetryOutcome.Resubmitted, retry.Outcome);
+        Assert.Equal(0, await cache.CountDeadLettersAsync());
+        Assert.True(cache.Journal.Fsyncs > fsyncs, "the resubmitted write was fsynced before the letter was deleted");
+        Assert.Equal(2, replayed.Count); // the original write, then the resubmission at the same version
+        Assert.All(replayed, r => Assert.Equal(write.Version, r.Version));
+    }
+
+    [Fact]
+    public async Task RetryDeadLetter_JournalWriteFails_LetterKeptAndErrorReturned()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["k"] = true;
+        await using var cache = Harness.Cache(store, Options(Folder("retry-broken"), FsyncPolicy.EverySecond));
+        await cache.SetAsync("k", "v");
+        await cache.FlushAsync().Within();
+        store.PoisonKeys.Clear();
+        cache.Journal!.FaultInjector = () => new IOException("No space left on device");
+
+        await Assert.ThrowsAsync<JournalWriteException>(() => cache.RetryDeadLetterAsync("k").AsTask().Within());
+        cache.Journal.FaultInjector = null;
+
+        Assert.Equal(1, await cache.CountDeadLettersAsync());
+    }
+
+    [Fact]
     public async Task Journaled_WithoutJournal_ThrowsNamingTheOption()
     {
         await using var cache = Harness.Cache(new InMemoryStore<string>());
