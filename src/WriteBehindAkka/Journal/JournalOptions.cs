@@ -23,8 +23,8 @@ public sealed record JournalOptions
     public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// The bound on the journal's size: the sealed segments and the records of the current one (which occupies
-    /// <see cref="SegmentBytes"/> on disk from its creation). Past it, writes wait (or fail, per the overflow
+    /// The bound on the journal's size: the sealed segments and the records of the current one (the current
+    /// segment and the next one, created ahead of time, each occupy <see cref="SegmentBytes"/> on disk). Past it, writes wait (or fail, per the overflow
     /// strategy) until commits to the store let old segments be deleted.
     /// </summary>
     /// <value>The default value is 1 GiB.</value>

@@ -42,7 +42,7 @@ internal sealed class WriteAheadJournal
     /// <summary>Wakes the loop; one pending wake is enough, the loop takes everything appended when it runs.</summary>
     private readonly Channel<bool> _kick = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    /// <summary>Called by the appender that sealed a segment, with its number: the cache flushes, then deletes up to it.</summary>
+    /// <summary>Called on the loop when it has sealed a segment, with its number: the cache flushes, then deletes up to it.</summary>
     private readonly Action<long> _onSealed;
 
     /// <summary>Called when deleting segments freed space (to wake writers waiting on the bound).</summary>
