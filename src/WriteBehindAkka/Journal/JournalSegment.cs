@@ -38,6 +38,13 @@ internal sealed unsafe partial class JournalSegment : IDisposable
 
     public long Capacity { get; }
 
+    /// <summary>
+    /// Set when an fsync of this segment failed. Linux may then have dropped the failed pages and report the next
+    /// fsync as a success, so nothing in this segment is ever answered as durable again; the journal moves on to
+    /// a new segment. Guarded by the journal's append lock.
+    /// </summary>
+    public Exception? Tainted { get; set; }
+
     /// <summary>Bytes used: the header and the records copied in.</summary>
     public long Used { get; private set; }
 

@@ -112,6 +112,9 @@ internal sealed class WriteAheadJournal
     /// <summary>Test hook: consulted before each record is appended; an exception returned is the I/O error.</summary>
     internal Func<Exception?>? FaultInjector { get; set; }
 
+    /// <summary>Test hook: consulted before each fsync of the loop; an exception returned is the fsync's error.</summary>
+    internal Func<Exception?>? SyncFaultInjector { get; set; }
+
     /// <summary>The highest segment number that was sealed at start-up (0: none).</summary>
     public long RecoveredUpTo { get; private init; }
 
@@ -178,7 +181,7 @@ internal sealed class WriteAheadJournal
                     throw fault;
                 }
 
-                if (!_current.Fits(length))
+                if (!_current.Fits(length) || _current.Tainted is not null)
                 {
                     Roll(length);
                     rolled = true;
@@ -402,12 +405,27 @@ internal sealed class WriteAheadJournal
             try
             {
                 // The segment may have been swapped out meanwhile: it is disposed only by a later pass.
+                if ((SyncFaultInjector?.Invoke() ?? segment.Tainted) is { } fault)
+                {
+                    throw fault;
+                }
+
                 segment.Sync();
                 Interlocked.Increment(ref _fsyncs);
             }
             catch (Exception caught)
             {
                 error = caught;
+                lock (_appendLock)
+                {
+                    // Nothing in it is answered as durable again: the next append rolls to a new segment; the
+                    // waiters already past the target are failed now if it is still current, else at its seal.
+                    segment.Tainted ??= caught;
+                    if (ReferenceEquals(segment, _current))
+                    {
+                        _syncWaiters.MarkFailed(target, long.MaxValue, caught);
+                    }
+                }
             }
 
             _synced = target;
@@ -443,6 +461,10 @@ internal sealed class WriteAheadJournal
         try
         {
             segment.Seal();
+            if (segment.Tainted is { } earlier)
+            {
+                throw new IOException($"An earlier fsync of journal segment {segment.Number} failed ({earlier.Message}); its records cannot be trusted to be on disk.", earlier);
+            }
         }
         catch (Exception error)
         {

@@ -404,6 +404,34 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task FsyncError_Always_AskFailsAndTheJournalGoesOnInANewSegment()
+    {
+        var folder = Folder("fsync-error");
+        var store = new InMemoryStore<string>();
+        store.Pause(); // nothing commits, so no segment is deleted behind the test's back
+        await using var cache = Harness.Cache(store, Options(folder));
+        using var resume = new Resumer(store); // a failed assertion must not leave the store paused under DisposeAsync
+        await cache.SetAsync("warm", "v");
+        int failures = 1;
+        cache.Journal!.SyncFaultInjector = () => Interlocked.Decrement(ref failures) >= 0 ? new IOException("Input/output error") : null;
+
+        var error = await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("k", "v").AsTask().Within());
+        var after = await cache.SetAsync("k2", "v", WriteConsistency.Journaled).AsTask().Within();
+
+        Assert.Contains("could not be written (Input/output error), so it was not acknowledged", error.Message);
+        Assert.Equal(WriteConsistency.Journaled, after.Consistency);
+        // The segment whose fsync failed is never trusted again: the write after it went to a new segment.
+        string SegmentHolding(string key) => Directory.GetFiles(folder, "segment-*.wbj").Single(file =>
+        {
+            var alone = Folder("alone-" + key + "-" + Path.GetFileNameWithoutExtension(file));
+            Directory.CreateDirectory(alone);
+            File.Copy(file, Path.Combine(alone, Path.GetFileName(file)));
+            return JournalReader.Read(alone).Records.Any(r => JournalKeyCodec<string>.Decode(r.Key) == key);
+        });
+        Assert.NotEqual(SegmentHolding("k"), SegmentHolding("k2"));
+    }
+
+    [Fact]
     public async Task Journaled_WithoutJournal_ThrowsNamingTheOption()
     {
         await using var cache = Harness.Cache(new InMemoryStore<string>());
@@ -422,5 +450,10 @@ public sealed class JournalTests : IDisposable
         var error = Assert.Throws<InvalidOperationException>(() => Harness.Cache(new InMemoryStore<string>(), Options(folder)));
 
         Assert.Equal($"The journal folder '{folder}' is in use by another cache or process. Give each cache its own JournalOptions.Directory.", error.Message);
+    }
+
+    private sealed class Resumer(InMemoryStore<string> store) : IDisposable
+    {
+        public void Dispose() => store.Resume();
     }
 }
