@@ -498,7 +498,16 @@ internal sealed class WriteAheadJournal
         {
             if (_spare is null)
             {
-                _spare = JournalSegment.Create(_options.Directory, _nextNumber++, _options.SegmentBytes);
+                try
+                {
+                    _spare = JournalSegment.Create(_options.Directory, _nextNumber++, _options.SegmentBytes);
+                }
+                catch (Exception error)
+                {
+                    // Tried again at the next pass; a roll before then creates the segment itself and fails the
+                    // write if it cannot.
+                    ReportFailure(error, 0);
+                }
             }
         }
     }
