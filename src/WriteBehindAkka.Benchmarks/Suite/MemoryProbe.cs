@@ -51,7 +51,7 @@ internal static class MemoryProbe
             int arrayHeader = ArrayHeapSize(ValueBytes) - ValueBytes;
             await cache.DisposeAsync().ConfigureAwait(false);
             double entryObject = EntryObjectBytes();
-            double dictionary = DictionaryBytesPerEntry(entries);
+            double dictionary = EntryTableBytesPerEntry(entries);
             return new MemoryResult(
                 entries,
                 KeyBytes,
@@ -88,7 +88,7 @@ internal static class MemoryProbe
     }
 
     /// <summary>Heap growth per entry of the entry tables of the default number of shards holding <paramref name="entries"/> keys between them.</summary>
-    private static double DictionaryBytesPerEntry(int entries)
+    private static double EntryTableBytesPerEntry(int entries)
     {
         long before = HeapAfterFullCollection();
         var entryObjects = new Sharding.CacheEntry<long>[entries];

@@ -37,14 +37,6 @@ internal static class JournalFormat
         return header;
     }
 
-    /// <summary>Encodes one record (header, payload and checksum) into a new array.</summary>
-    public static byte[] EncodeRecord(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-    {
-        var record = new byte[RecordLength(key.Length, value.Length)];
-        WriteRecord(record, operation, version, key, value);
-        return record;
-    }
-
     public static int RecordLength(int keyLength, int valueLength) => RecordHeaderBytes + 1 + 8 + 4 + keyLength + 4 + valueLength;
 
     /// <summary>Encodes one record into <paramref name="span"/>, which is exactly <see cref="RecordLength"/> long.</summary>

@@ -12,7 +12,7 @@ internal static class JournalReader
         var replayable = new List<(long Number, long Bytes)>();
         var unused = new List<string>();
         long tornTail = 0, highest = 0;
-        int corrupt = 0, skipped = 0, segments = 0;
+        int corrupt = 0, skipped = 0;
         var files = Directory.Exists(directory) ? Directory.GetFiles(directory, JournalFormat.SegmentPattern) : [];
         foreach (var (number, path) in files
             .Select(path => JournalFormat.TryParseSegmentNumber(path, out long n) ? (n, path) : (-1, path))
@@ -22,13 +22,6 @@ internal static class JournalReader
             highest = Math.Max(highest, number);
             byte[] data = File.ReadAllBytes(path);
             string name = Path.GetFileName(path);
-            if (IsUnusedSpare(data))
-            {
-                unused.Add(path);
-                continue;
-            }
-
-            segments++;
             if (data.Length < JournalFormat.SegmentHeaderBytes)
             {
                 if (data.Length > 0)
@@ -56,19 +49,21 @@ internal static class JournalReader
                 continue;
             }
 
+            if (data.Length > JournalFormat.SegmentHeaderBytes && !data.AsSpan(JournalFormat.SegmentHeaderBytes).ContainsAnyExcept((byte)0))
+            {
+                // Created ahead of time and never used: a valid header, then only zeros.
+                unused.Add(path);
+                continue;
+            }
+
             replayable.Add((number, data.Length));
             ScanRecords(data, name, records, problems, ref tornTail, ref corrupt);
         }
 
+        // Every segment read is replayable or skipped; unused spares are neither.
+        int segments = replayable.Count + skipped;
         return new JournalReadResult(records, new JournalRecoveryReport(segments, records.Count, 0, tornTail, corrupt, skipped, problems), replayable, highest, unused);
     }
-
-    /// <summary>A segment the journal created ahead of time and never used: a valid header, then only zeros.</summary>
-    private static bool IsUnusedSpare(byte[] data) =>
-        data.Length > JournalFormat.SegmentHeaderBytes
-        && BinaryPrimitives.ReadUInt32LittleEndian(data) == JournalFormat.SegmentMagic
-        && BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(4)) == JournalFormat.FormatVersion
-        && !data.AsSpan(JournalFormat.SegmentHeaderBytes).ContainsAnyExcept((byte)0);
 
     private static void ScanRecords(byte[] data, string name, List<JournalRecord> records, List<string> problems, ref long tornTail, ref int corrupt)
     {

@@ -1,19 +1,19 @@
 namespace WriteBehindAkka.Journal;
 
-/// <summary>An Ask waiting for its record to be written (or fsynced): where the record ends in the journal, and what to answer.</summary>
+/// <summary>An Ask waiting for its record to be fsynced: where the record ends in the journal, and what to answer.</summary>
 internal struct JournalWaiter(long position, TaskCompletionSource<WriteResult> reply, long version)
 {
     public readonly long Position = position;
     public readonly TaskCompletionSource<WriteResult> Reply = reply;
     public readonly long Version = version;
 
-    /// <summary>Set when the write(2) that carried the record failed: the fsync that follows must not acknowledge it.</summary>
+    /// <summary>Set when its segment can no longer be trusted (an fsync or its seal failed): no later fsync may acknowledge it.</summary>
     public Exception? Error;
 }
 
 /// <summary>
 /// Waiters in the order their records were appended (so by position): a ring that is taken from the front as
-/// the journal writes or fsyncs, and marked in place when a write fails. Not thread-safe: the journal guards it.
+/// the journal fsyncs, and marked in place when a segment fails. Not thread-safe: the journal guards it.
 /// </summary>
 internal sealed class JournalWaiters
 {

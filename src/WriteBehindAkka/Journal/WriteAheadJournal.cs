@@ -555,7 +555,6 @@ internal sealed class WriteAheadJournal
             _forgottenFailuresUpTo = _failures.Dequeue().To;
         }
 
-        _syncWaiters.MarkFailed(from, to, error);
         Volatile.Write(ref _failureCount, _failureCount + 1);
     }
 

@@ -6,15 +6,17 @@ namespace WriteBehindAkka.Sharding;
 internal sealed partial class Shard<TKey>
 {
     private void Write(in ShardCommand<TKey> command) =>
-        Write(command.Kind, command.Key, command.Value, command.Consistency, command.Reply as TaskCompletionSource<WriteResult>);
+        Write(command.Kind, command.Key, command.Value, command.Consistency, command.Reply as TaskCompletionSource<WriteResult>, out _);
 
     /// <summary>
     /// Applies a Set or Delete and returns its version. An Ask's <paramref name="reply"/> is answered here, by the
-    /// journal once its fsync policy is met, or at commit; without a reply (a Tell, or an inline Accepted write
-    /// with no journal) the write is acknowledged when this returns.
+    /// journal once its fsync policy is met, or at commit; without a reply (a Tell, or an inline Accepted write)
+    /// the write is acknowledged when this returns, once the caller has checked <paramref name="journalPosition"/>
+    /// (where its journal record ends; 0 without the journal).
     /// </summary>
-    private long Write(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply)
+    private long Write(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long journalPosition)
     {
+        journalPosition = 0;
         if (!_entries.TryGetValue(key, out var entry))
         {
             entry = new CacheEntry<TKey>(key);
@@ -54,7 +56,7 @@ internal sealed partial class Shard<TKey>
         {
             // The journal answers Accepted/Journaled Asks once its fsync policy is met.
             bool journalAnswers = reply is not null && consistency != WriteConsistency.Committed;
-            AppendToJournal(journal, kind, key, value, version, journalAnswers ? reply : null, consistency == WriteConsistency.Journaled);
+            journalPosition = AppendToJournal(journal, kind, key, value, version, journalAnswers ? reply : null, consistency == WriteConsistency.Journaled);
             if (journalAnswers)
             {
                 return version;
@@ -78,13 +80,13 @@ internal sealed partial class Shard<TKey>
     }
 
     /// <summary>
-    /// Encodes the write's record into the journal's current segment and notes where it ends, so that an inline
-    /// caller can check it was appended (<see cref="_lastJournalPosition"/>); a queued Ask is answered by the journal.
+    /// Encodes the write's record into the journal's current segment; returns where it ends, so that an inline
+    /// caller can check it was appended (a queued Ask is answered by the journal).
     /// </summary>
-    private void AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync)
+    private long AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync)
     {
         Span<byte> scratch = stackalloc byte[256];
-        _lastJournalPosition = journal.Append(
+        return journal.Append(
             kind == CommandKind.Delete ? Storage.WriteOperation.Delete : Storage.WriteOperation.Upsert,
             version,
             Journal.JournalKeyCodec<TKey>.Encode(key, scratch),

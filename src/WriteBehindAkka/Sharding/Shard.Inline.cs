@@ -28,9 +28,7 @@ internal sealed partial class Shard<TKey>
 
         try
         {
-            _lastJournalPosition = 0;
-            version = Write(kind, key, value, consistency, reply);
-            journalPosition = _lastJournalPosition;
+            version = Write(kind, key, value, consistency, reply, out journalPosition);
             Emit();
             return true;
         }

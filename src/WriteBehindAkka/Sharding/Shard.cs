@@ -41,9 +41,6 @@ internal sealed partial class Shard<TKey>
     /// <summary>Messages sent to the mailbox (wake-ups aside) and not yet handled: while any is, callers queue behind them.</summary>
     private int _queued;
 
-    /// <summary>Where the journal record of the last inline write ends (0: none), for its caller to check.</summary>
-    private long _lastJournalPosition;
-
     /// <summary>Set under the lock when the loop has ended: nothing more is handled inline.</summary>
     private bool _closed;
 

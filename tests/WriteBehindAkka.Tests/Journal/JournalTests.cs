@@ -26,6 +26,21 @@ public sealed class JournalTests : IDisposable
             Journal = new JournalOptions { Directory = folder, FsyncPolicy = policy, SegmentBytes = segmentBytes, MaxJournalBytes = 64 * segmentBytes },
         });
 
+    /// <summary>
+    /// Crashes a journal of 50 keys (plus a rewrite and a delete), lets <paramref name="damage"/> change the bytes of
+    /// its segment, recovers it into a fresh store and flushes.
+    /// </summary>
+    private async Task<(JournalRecoveryReport Report, InMemoryStore<string> Store)> RecoverDamagedAsync(Func<byte[], byte[]> damage)
+    {
+        var crashed = await CrashedJournalAsync(50);
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First(); // the other one is the spare made ahead of time
+        File.WriteAllBytes(segment, damage(File.ReadAllBytes(segment)));
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Options(crashed));
+        await cache.FlushAsync().Within();
+        return (cache.JournalRecovery, store);
+    }
+
     /// <summary>Where the last record of a segment starts (walking the records' lengths from the header).</summary>
     private static int LastRecordOffset(byte[] segment)
     {
@@ -110,29 +125,21 @@ public sealed class JournalTests : IDisposable
     [InlineData(false)]
     public async Task Recovery_TornLastRecord_ReportsTornTailAndRecoversTheRest(bool fileCutShort)
     {
-        var crashed = await CrashedJournalAsync(50);
-        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First(); // the other one is the spare made ahead of time
-        var bytes = File.ReadAllBytes(segment);
-        int used = UsedLength(bytes);
-        Assert.True(used < bytes.Length, "a segment that was current when the process died keeps its preallocated zeros");
-        if (fileCutShort)
+        var (report, store) = await RecoverDamagedAsync(bytes =>
         {
-            // A file that ends inside the last record.
-            File.WriteAllBytes(segment, bytes[..(used - 7)]);
-        }
-        else
-        {
+            int used = UsedLength(bytes);
+            Assert.True(used < bytes.Length, "a segment that was current when the process died keeps its preallocated zeros");
+            if (fileCutShort)
+            {
+                // A file that ends inside the last record.
+                return bytes[..(used - 7)];
+            }
+
             // The last record was still being copied into the mapped segment when the process died.
             bytes.AsSpan(used - 7, 7).Clear();
-            File.WriteAllBytes(segment, bytes);
-        }
+            return bytes;
+        });
 
-        var store = new InMemoryStore<string>();
-
-        await using var cache = Harness.Cache(store, Options(crashed));
-        await cache.FlushAsync().Within();
-
-        var report = cache.JournalRecovery;
         Assert.Equal((51L, 0, 1), (report.Records, report.CorruptRegions, report.Segments));
         Assert.True(report.TornTailBytes > 7);
         Assert.Contains("hold an incomplete record, a write cut short by a crash; ignored.", Assert.Single(report.Problems));
@@ -143,18 +150,14 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public async Task Recovery_DamagedLastRecordBeforeTheZeroTail_IsReportedAsDamageNotAsATornWrite()
     {
-        var crashed = await CrashedJournalAsync(50);
-        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First(); // the other one is the spare made ahead of time
-        var bytes = File.ReadAllBytes(segment);
-        int last = LastRecordOffset(bytes);
-        bytes.AsSpan(last, 4).Fill(0xEE); // its magic: not a record that was being copied in, which has its header
-        File.WriteAllBytes(segment, bytes);
-        var store = new InMemoryStore<string>();
+        int last = 0;
+        var (report, _) = await RecoverDamagedAsync(bytes =>
+        {
+            last = LastRecordOffset(bytes);
+            bytes.AsSpan(last, 4).Fill(0xEE); // its magic: not a record that was being copied in, which has its header
+            return bytes;
+        });
 
-        await using var cache = Harness.Cache(store, Options(crashed));
-        await cache.FlushAsync().Within();
-
-        var report = cache.JournalRecovery;
         Assert.Equal((51L, 1, 0L), (report.Records, report.CorruptRegions, report.TornTailBytes));
         Assert.EndsWith("damaged bytes from offset " + last + " to the end (bad checksum or lengths); skipped.", Assert.Single(report.Problems));
     }
@@ -162,17 +165,12 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public async Task Recovery_FlippedByteInMiddle_SkipsOnlyTheDamagedRecord()
     {
-        var crashed = await CrashedJournalAsync(50);
-        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First(); // the other one is the spare made ahead of time
-        var bytes = File.ReadAllBytes(segment);
-        bytes[UsedLength(bytes) / 2] ^= 0x5A;
-        File.WriteAllBytes(segment, bytes);
-        var store = new InMemoryStore<string>();
+        var (report, store) = await RecoverDamagedAsync(bytes =>
+        {
+            bytes[UsedLength(bytes) / 2] ^= 0x5A;
+            return bytes;
+        });
 
-        await using var cache = Harness.Cache(store, Options(crashed));
-        await cache.FlushAsync().Within();
-
-        var report = cache.JournalRecovery;
         Assert.Equal((51L, 1, 0L), (report.Records, report.CorruptRegions, report.TornTailBytes));
         Assert.Matches(@"^segment-\d{12}\.wbj: \d+ damaged bytes from offset \d+ \(bad checksum or lengths\); skipped, recovery resumed at offset \d+\.$", Assert.Single(report.Problems));
         Assert.Equal(48, store.Rows.Count);
