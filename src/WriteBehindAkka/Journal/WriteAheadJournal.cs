@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using WriteBehindAkka.Storage;
 
 namespace WriteBehindAkka.Journal;
@@ -37,10 +36,16 @@ internal sealed class WriteAheadJournal
     private readonly List<(long Number, long Bytes)> _sealed;
     private readonly FileStream _lockFile;
     private readonly ITimer? _syncTimer;
-    private readonly Task _loop;
+    private readonly Thread _loop;
+    private readonly TaskCompletionSource _loopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Wakes the loop; one pending wake is enough, the loop takes everything appended when it runs.</summary>
-    private readonly Channel<bool> _kick = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    /// <summary>
+    /// Wakes the loop; one pending wake is enough, the loop takes everything appended when it runs. The loop resets
+    /// it before it looks at what there is to do, so a wake set after that look is never lost. Never disposed: it
+    /// holds no handle unless one is asked for, and a late timer tick may still set it.
+    /// </summary>
+    private readonly ManualResetEventSlim _wake = new(initialState: true, spinCount: 1);
+    private volatile bool _loopStopping;
 
     /// <summary>Called on the loop when it has sealed a segment, with its number: the cache flushes, then deletes up to it.</summary>
     private readonly Action<long> _onSealed;
@@ -93,8 +98,10 @@ internal sealed class WriteAheadJournal
             _syncTimer = time.CreateTimer(static state => ((WriteAheadJournal)state!).RequestSync(), this, options.FsyncInterval, options.FsyncInterval);
         }
 
-        _loop = Task.Run(RunAsync);
-        _kick.Writer.TryWrite(true); // the first pass creates the spare segment
+        // A thread of its own: it blocks in fsync, which must not hold a thread-pool thread (nor the work queued
+        // on it: the Asks it answers resume on the pool at once).
+        _loop = new Thread(Run) { IsBackground = true, Name = "WriteBehindAkka journal" };
+        _loop.Start(); // the wake starts set: the first pass creates the spare segment
     }
 
     /// <summary>The journal's size: the sealed segments and what the current one holds.</summary>
@@ -224,7 +231,7 @@ internal sealed class WriteAheadJournal
 
         if (needsSync || rolled)
         {
-            _kick.Writer.TryWrite(true);
+            Wake();
         }
 
         return position;
@@ -299,8 +306,9 @@ internal sealed class WriteAheadJournal
             _closed = true;
         }
 
-        _kick.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        _loopStopping = true;
+        _wake.Set();
+        await _loopEnded.Task.ConfigureAwait(false);
         _syncTimer?.Dispose();
 
         // The loop has ended: nothing else touches the segments now.
@@ -343,33 +351,54 @@ internal sealed class WriteAheadJournal
             _syncRequested = true;
         }
 
-        _kick.Writer.TryWrite(true);
+        Wake();
+    }
+
+    /// <summary>Wakes the loop unless a wake is already pending (then nothing is called: cheap under load).</summary>
+    private void Wake()
+    {
+        if (!_wake.IsSet)
+        {
+            _wake.Set();
+        }
     }
 
     /// <summary>The loop: seals full segments, fsyncs for Always, Journaled writes and the EverySecond timer, and keeps a spare segment ready.</summary>
-    private async Task RunAsync()
+    private void Run()
     {
-        var reader = _kick.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            reader.TryRead(out _);
-            try
+            while (true)
             {
-                bool sync;
-                lock (_appendLock)
+                _wake.Wait();
+                _wake.Reset();
+                if (_loopStopping)
                 {
-                    sync = _syncRequested;
-                    _syncRequested = false;
+                    return;
                 }
 
-                Pass(sync);
-                PrepareSpare();
+                try
+                {
+                    bool sync;
+                    lock (_appendLock)
+                    {
+                        sync = _syncRequested;
+                        _syncRequested = false;
+                    }
+
+                    Pass(sync);
+                    PrepareSpare();
+                }
+                catch (Exception)
+                {
+                    // Errors are handled inside (their Asks fail, they are logged); nothing else may end the loop, or
+                    // Asks waiting for an fsync would wait for ever: the next append or timer tick runs another pass.
+                }
             }
-            catch (Exception)
-            {
-                // Errors are handled inside (their Asks fail, they are logged); nothing else may end the loop, or
-                // Asks waiting for an fsync would wait for ever: the next append or timer tick runs another pass.
-            }
+        }
+        finally
+        {
+            _loopEnded.TrySetResult();
         }
     }
 
