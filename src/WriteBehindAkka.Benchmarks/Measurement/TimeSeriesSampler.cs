@@ -21,6 +21,7 @@ internal sealed class TimeSeriesSampler : IAsyncDisposable
     private double _lastSeconds;
     private long _lastWrites;
     private long _lastRows;
+    private long _lastGcIndex = GC.GetGCMemoryInfo(GCKind.Any).Index;
 
     public TimeSeriesSampler(RunControl control, Func<long> writes, Func<long> rows, Func<long?> backlog, LagTracker? lag)
     {
@@ -34,6 +35,13 @@ internal sealed class TimeSeriesSampler : IAsyncDisposable
 
     /// <summary>The largest backlog seen.</summary>
     public long? MaxBacklog { get; private set; }
+
+    /// <summary>
+    /// The longest pause of one garbage collection that ended inside the measured window, in milliseconds (null:
+    /// none seen). Read from the last collection at each sample, so with two collections in one 100 ms interval
+    /// only the later one counts.
+    /// </summary>
+    public double? MaxGcPauseMs { get; private set; }
 
     /// <summary>The largest working set seen.</summary>
     public long PeakWorkingSet { get; private set; }
@@ -63,6 +71,21 @@ internal sealed class TimeSeriesSampler : IAsyncDisposable
         }
 
         PeakWorkingSet = Math.Max(PeakWorkingSet, workingSet);
+        var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        if (gc.Index != _lastGcIndex)
+        {
+            _lastGcIndex = gc.Index;
+            if (_control.Measuring)
+            {
+                double pause = 0;
+                foreach (var p in gc.PauseDurations)
+                {
+                    pause += p.TotalMilliseconds;
+                }
+
+                MaxGcPauseMs = Math.Max(MaxGcPauseMs ?? 0, pause);
+            }
+        }
     }
 
     private async Task LoopAsync()

@@ -26,6 +26,7 @@ internal sealed record Figure(string Key, string Label, Func<RunResult, double?>
     public static readonly Figure DrainRowsPerSecond = new("drainRowsPerSecond", "drain rows/s", r => r.DrainRowsPerSecond, Fmt.Rate);
     public static readonly Figure AllocatedPerWrite = new("allocatedBytesPerWrite", "alloc B/write", r => r.AllocatedBytesPerWrite, v => v.ToString("0", Fmt.Culture));
     public static readonly Figure GcPause = new("gcPausePercent", "GC pause", r => r.GcPausePercent, v => v.ToString("0.0", Fmt.Culture) + "%");
+    public static readonly Figure MaxGcPause = new("maxGcPauseMs", "longest GC pause", r => r.MaxGcPauseMs, Fmt.Millis);
     public static readonly Figure ReadsPerSecond = new("readsPerSecond", "reads/s", r => r.ReadsPerSecond, Fmt.Rate);
     public static readonly Figure ReadP99 = new("readP99Us", "read p99", r => r.ReadP99Us, Fmt.Micros);
     public static readonly Figure FsyncsPerSecond = new("fsyncsPerSecond", "fsyncs/s", r => r.FsyncsPerSecond, Fmt.Rate);
@@ -37,7 +38,7 @@ internal sealed record Figure(string Key, string Label, Func<RunResult, double?>
     /// <summary>Every figure, in table order.</summary>
     public static readonly IReadOnlyList<Figure> All =
     [
-        WritesPerSecond, AckP50, AckP99, AckP999, RowsPerSecond, LagP50, LagP99, MaxBacklog, Coalescing, Cpu, ServerCpu, PeakWorkingSet, AllocatedPerWrite, GcPause, Drain, BacklogAtStop, DrainRowsPerSecond, MeanBatch, ReadsPerSecond, ReadP99,
+        WritesPerSecond, AckP50, AckP99, AckP999, RowsPerSecond, LagP50, LagP99, MaxBacklog, Coalescing, Cpu, ServerCpu, PeakWorkingSet, AllocatedPerWrite, GcPause, MaxGcPause, Drain, BacklogAtStop, DrainRowsPerSecond, MeanBatch, ReadsPerSecond, ReadP99,
         FsyncsPerSecond, WritesPerFsync, JournalAtStop, JournalAtEnd,
     ];
 }

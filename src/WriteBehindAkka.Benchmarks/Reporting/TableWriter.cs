@@ -10,7 +10,7 @@ internal static class TableWriter
     private static readonly Figure[] Columns =
     [
         Figure.WritesPerSecond, Figure.AckP50, Figure.AckP99, Figure.AckP999, Figure.RowsPerSecond, Figure.LagP50, Figure.LagP99,
-        Figure.MaxBacklog, Figure.DrainRowsPerSecond, Figure.Coalescing, Figure.Cpu, Figure.ServerCpu, Figure.AllocatedPerWrite, Figure.GcPause, Figure.PeakWorkingSet,
+        Figure.MaxBacklog, Figure.DrainRowsPerSecond, Figure.Coalescing, Figure.Cpu, Figure.ServerCpu, Figure.AllocatedPerWrite, Figure.GcPause, Figure.MaxGcPause, Figure.PeakWorkingSet,
     ];
 
     /// <summary>How the reason of a contender skipped on a workload starts: listed under the table instead of as a row.</summary>

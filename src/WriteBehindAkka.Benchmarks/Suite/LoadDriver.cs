@@ -122,6 +122,7 @@ internal static class LoadDriver
             PeakWorkingSetBytes = sampler.PeakWorkingSet,
             AllocatedBytesPerWrite = gc.AllocatedBytes / (double)Math.Max(1, windowWrites),
             GcPausePercent = gc.PauseSeconds / seconds * 100,
+            MaxGcPauseMs = sampler.MaxGcPauseMs,
             GcCollections = $"{gc.Gen0}/{gc.Gen1}/{gc.Gen2}",
             AllocationProfile = allocations?.Top(12).Select(t => new AllocationShare(t.Type, t.Bytes / (double)Math.Max(1, windowWrites))).ToList(),
             DrainSeconds = drainSeconds,

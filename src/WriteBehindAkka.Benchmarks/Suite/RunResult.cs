@@ -61,6 +61,9 @@ internal sealed record RunResult
     /// <summary>Share of the window this process spent paused for garbage collection.</summary>
     public double? GcPausePercent { get; init; }
 
+    /// <summary>The longest single garbage-collection pause seen inside the window, in milliseconds.</summary>
+    public double? MaxGcPauseMs { get; init; }
+
     /// <summary>Collections of generation 0/1/2 inside the window.</summary>
     public string? GcCollections { get; init; }
 

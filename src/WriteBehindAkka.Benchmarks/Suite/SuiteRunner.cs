@@ -130,7 +130,7 @@ internal sealed class SuiteRunner
             parts.Add($"{Fmt.Rate(reads)} reads/s");
         }
 
-        parts.Add(string.Create(CultureInfo.InvariantCulture, $"CPU {run.CpuSecondsPerMillion:0.00} s/M, GC pause {run.GcPausePercent:0.0}%"));
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"CPU {run.CpuSecondsPerMillion:0.00} s/M, GC pause {run.GcPausePercent:0.0}%{(run.MaxGcPauseMs is { } longest ? $" (longest {longest:0} ms)" : string.Empty)}"));
         if (run.Verification is not null)
         {
             parts.Add(run.Verified == true ? "verified" : "NOT VERIFIED");
