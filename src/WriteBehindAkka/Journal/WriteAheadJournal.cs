@@ -36,7 +36,6 @@ internal sealed class WriteAheadJournal
     private readonly List<(long Number, long Bytes)> _sealed;
     private readonly FileStream _lockFile;
     private readonly ITimer? _syncTimer;
-    private readonly Thread _loop;
     private readonly TaskCompletionSource _loopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
@@ -45,7 +44,6 @@ internal sealed class WriteAheadJournal
     /// holds no handle unless one is asked for, and a late timer tick may still set it.
     /// </summary>
     private readonly ManualResetEventSlim _wake = new(initialState: true, spinCount: 1);
-    private volatile bool _loopStopping;
 
     /// <summary>Called on the loop when it has sealed a segment, with its number: the cache flushes, then deletes up to it.</summary>
     private readonly Action<long> _onSealed;
@@ -100,8 +98,7 @@ internal sealed class WriteAheadJournal
 
         // A thread of its own: it blocks in fsync, which must not hold a thread-pool thread (nor the work queued
         // on it: the Asks it answers resume on the pool at once).
-        _loop = new Thread(Run) { IsBackground = true, Name = "WriteBehindAkka journal" };
-        _loop.Start(); // the wake starts set: the first pass creates the spare segment
+        new Thread(Run) { IsBackground = true, Name = "WriteBehindAkka journal" }.Start(); // the wake starts set: the first pass creates the spare segment
     }
 
     /// <summary>The journal's size: the sealed segments and what the current one holds.</summary>
@@ -306,7 +303,6 @@ internal sealed class WriteAheadJournal
             _closed = true;
         }
 
-        _loopStopping = true;
         _wake.Set();
         await _loopEnded.Task.ConfigureAwait(false);
         _syncTimer?.Dispose();
@@ -372,16 +368,17 @@ internal sealed class WriteAheadJournal
             {
                 _wake.Wait();
                 _wake.Reset();
-                if (_loopStopping)
-                {
-                    return;
-                }
-
                 try
                 {
                     bool sync;
                     lock (_appendLock)
                     {
+                        if (_closed)
+                        {
+                            // Close runs the last pass once the loop has ended.
+                            return;
+                        }
+
                         sync = _syncRequested;
                         _syncRequested = false;
                     }
