@@ -14,6 +14,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var journal = WriteAheadJournal.Open(
             options,
             _ctx.Time,
+            _ctx.Tags,
             onSealed: number => _ = Task.Run(() => TruncateAsync(number)),
             onSpaceFreed: _ctx.Gate.Open,
             onWriteFailed: (error, bytes) => Log.JournalWriteFailed(_ctx.Logger, error, Name, bytes, options.Directory),

@@ -117,6 +117,8 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
 
     TimeSpan IMetricsSource.OldestPendingAge => OldestPendingAge();
 
+    long? IMetricsSource.JournalBytes => _ctx.Journal?.TotalBytes;
+
     /// <summary>The shard that owns a key: the high bits of <c>hash * ShardCount</c>, so each shard owns a contiguous hash range.</summary>
     internal int ShardOf(TKey key) => (int)Math.BigMul(_hasher.Hash(key), (ulong)_shards.Length, out _);
 

@@ -10,4 +10,7 @@ internal interface IMetricsSource
     long PendingBytes { get; }
 
     TimeSpan OldestPendingAge { get; }
+
+    /// <summary>The journal's bytes on disk; null without a journal.</summary>
+    long? JournalBytes { get; }
 }

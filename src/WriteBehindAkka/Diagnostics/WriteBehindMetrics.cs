@@ -30,11 +30,15 @@ public static class WriteBehindMetrics
     internal static readonly Histogram<double> CommitLag = Meter.CreateHistogram<double>("writebehind.commit.lag", "s", "Time from the oldest write of a batch being accepted to the batch's commit.");
     internal static readonly Counter<long> WritesFailed = Meter.CreateCounter<long>("writebehind.writes.failed", "{write}", "Records the store refused for good.");
     internal static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("writebehind.dead_letters", "{letter}", "Refused records written to the dead-letter sink.");
+    internal static readonly Histogram<double> JournalSyncDuration = Meter.CreateHistogram<double>("writebehind.journal.sync.duration", "s", "Time one group fsync of the journal took; Always Asks wait for it.");
+    internal static readonly Histogram<int> JournalSyncRecords = Meter.CreateHistogram<int>("writebehind.journal.sync.records", "{record}", "Journal records appended since the previous group fsync that one group fsync made durable (the group commit).");
+    internal static readonly Counter<long> JournalErrors = Meter.CreateCounter<long>("writebehind.journal.errors", "{error}", "Journal appends, fsyncs, seals or segment creations that failed (tag writebehind.journal.operation).");
 
     static WriteBehindMetrics()
     {
         Meter.CreateObservableUpDownCounter("writebehind.pending.entries", () => Observe(s => s.PendingEntries), "{entry}", "Entries written but not yet committed.");
         Meter.CreateObservableUpDownCounter("writebehind.pending.bytes", () => Observe(s => s.PendingBytes), "By", "Value bytes of entries written but not yet committed.");
+        Meter.CreateObservableUpDownCounter("writebehind.journal.bytes", ObserveJournalBytes, "By", "Bytes of the journal on disk: sealed segments not yet truncated and what the current one holds.");
         Meter.CreateObservableGauge("writebehind.lag", () => ObserveDouble(s => s.OldestPendingAge.TotalSeconds), "s", "Age of the oldest write not yet committed (database lag).");
     }
 
@@ -49,6 +53,17 @@ public static class WriteBehindMetrics
         foreach (var source in Sources.Keys)
         {
             yield return new Measurement<double>(read(source), Tags(source.Name));
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveJournalBytes()
+    {
+        foreach (var source in Sources.Keys)
+        {
+            if (source.JournalBytes is { } bytes)
+            {
+                yield return new Measurement<long>(bytes, Tags(source.Name));
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using WriteBehindAkka.Diagnostics;
 using WriteBehindAkka.Storage;
 
 namespace WriteBehindAkka.Journal;
@@ -29,6 +31,10 @@ internal sealed class WriteAheadJournal
     private const int RememberedFailures = 64;
 
     private readonly JournalOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>The cache's metric tags.</summary>
+    private readonly TagList _tags;
     private readonly bool _always;
     private readonly object _segmentsLock = new();
 
@@ -58,6 +64,10 @@ internal sealed class WriteAheadJournal
     private readonly JournalWaiters _syncWaiters = new();
     private readonly Queue<(long From, long To, Exception Error)> _failures = new();
     private long _appended;
+
+    /// <summary>Records appended so far (under the append lock), and how many of those the last group fsync covered in all (loop only).</summary>
+    private long _appendedRecords;
+    private long _syncedRecords;
     private long _forgottenFailuresUpTo;
     private int _failureCount;
     private bool _syncRequested;
@@ -78,9 +88,11 @@ internal sealed class WriteAheadJournal
     private long _totalBytes;
     private long _fsyncs;
 
-    private WriteAheadJournal(JournalOptions options, TimeProvider time, FileStream lockFile, JournalReadResult recovered, Action<long> onSealed, Action onSpaceFreed, Action<Exception, int> onWriteFailed)
+    private WriteAheadJournal(JournalOptions options, TimeProvider time, TagList tags, FileStream lockFile, JournalReadResult recovered, Action<long> onSealed, Action onSpaceFreed, Action<Exception, int> onWriteFailed)
     {
         _options = options;
+        _time = time;
+        _tags = tags;
         _always = options.FsyncPolicy == FsyncPolicy.Always;
         _lockFile = lockFile;
         _onSealed = onSealed;
@@ -122,8 +134,8 @@ internal sealed class WriteAheadJournal
     /// <summary>The highest segment number that was sealed at start-up (0: none).</summary>
     public long RecoveredUpTo { get; private init; }
 
-    /// <summary>Opens (and locks) the journal folder and reads what an earlier run left in it.</summary>
-    public static WriteAheadJournal Open(JournalOptions options, TimeProvider time, Action<long> onSealed, Action onSpaceFreed, Action<Exception, int> onWriteFailed, out JournalReadResult recovered)
+    /// <summary>Opens (and locks) the journal folder and reads what an earlier run left in it; <paramref name="tags"/> go on its metrics.</summary>
+    public static WriteAheadJournal Open(JournalOptions options, TimeProvider time, TagList tags, Action<long> onSealed, Action onSpaceFreed, Action<Exception, int> onWriteFailed, out JournalReadResult recovered)
     {
         Directory.CreateDirectory(options.Directory);
         FileStream lockFile;
@@ -146,7 +158,7 @@ internal sealed class WriteAheadJournal
             }
 
             long recoveredUpTo = recovered.Replayable.Count == 0 ? 0 : recovered.Replayable[^1].Number;
-            return new WriteAheadJournal(options, time, lockFile, recovered, onSealed, onSpaceFreed, onWriteFailed) { RecoveredUpTo = recoveredUpTo };
+            return new WriteAheadJournal(options, time, tags, lockFile, recovered, onSealed, onSpaceFreed, onWriteFailed) { RecoveredUpTo = recoveredUpTo };
         }
         catch
         {
@@ -193,6 +205,7 @@ internal sealed class WriteAheadJournal
 
                 JournalFormat.WriteRecord(_current.Next(length), operation, version, key, value);
                 _current.Advance(length);
+                _appendedRecords++;
                 Interlocked.Add(ref _totalBytes, length);
             }
             catch (Exception error)
@@ -219,7 +232,7 @@ internal sealed class WriteAheadJournal
         if (failure is not null)
         {
             reply?.TrySetException(WriteError(version, failure));
-            ReportFailure(failure, length);
+            ReportFailure(failure, "append", length);
         }
         else if (!needsSync)
         {
@@ -406,11 +419,12 @@ internal sealed class WriteAheadJournal
     /// </summary>
     private void Pass(bool sync)
     {
-        long target;
+        long target, targetRecords;
         JournalSegment segment;
         lock (_appendLock)
         {
             target = _appended;
+            targetRecords = _appendedRecords;
             segment = _current;
             while (_toSeal.TryDequeue(out var full))
             {
@@ -436,7 +450,10 @@ internal sealed class WriteAheadJournal
                     throw fault;
                 }
 
+                long started = _time.GetTimestamp();
                 segment.Sync();
+                WriteBehindMetrics.JournalSyncDuration.Record(_time.GetElapsedTime(started).TotalSeconds, _tags);
+                WriteBehindMetrics.JournalSyncRecords.Record((int)Math.Min(int.MaxValue, targetRecords - _syncedRecords), _tags);
                 Interlocked.Increment(ref _fsyncs);
             }
             catch (Exception caught)
@@ -455,6 +472,7 @@ internal sealed class WriteAheadJournal
             }
 
             _synced = target;
+            _syncedRecords = targetRecords;
         }
 
         lock (_appendLock)
@@ -477,7 +495,7 @@ internal sealed class WriteAheadJournal
         _syncTaken.Clear();
         if (error is not null)
         {
-            ReportFailure(error, 0);
+            ReportFailure(error, "sync", 0);
         }
     }
 
@@ -501,7 +519,7 @@ internal sealed class WriteAheadJournal
                 _syncWaiters.MarkFailed(_synced, end, error);
             }
 
-            ReportFailure(error, 0);
+            ReportFailure(error, "seal", 0);
         }
         finally
         {
@@ -532,7 +550,7 @@ internal sealed class WriteAheadJournal
                 {
                     // Tried again at the next pass; a roll before then creates the segment itself and fails the
                     // write if it cannot.
-                    ReportFailure(error, 0);
+                    ReportFailure(error, "segment", 0);
                 }
             }
         }
@@ -584,8 +602,12 @@ internal sealed class WriteAheadJournal
         Volatile.Write(ref _failureCount, _failureCount + 1);
     }
 
-    private void ReportFailure(Exception error, int bytes)
+    /// <summary>Counts a failed <paramref name="operation"/> (append, sync, seal, segment) and logs it.</summary>
+    private void ReportFailure(Exception error, string operation, int bytes)
     {
+        var tags = _tags;
+        tags.Add("writebehind.journal.operation", operation);
+        WriteBehindMetrics.JournalErrors.Add(1, tags);
         try
         {
             _onWriteFailed(error, bytes);
