@@ -180,6 +180,7 @@ internal sealed class WriteBehindContender : IContender
         {
             Fsyncs = journal is null ? null : () => journal.Fsyncs,
             JournalBytes = journal is null ? null : () => journal.TotalBytes,
+            FsyncDurations = journal is null ? null : metrics.FsyncDurations,
             Rows = () => metrics.RowsCommitted,
             Backlog = () => metrics.PendingEntries,
             Lag = lag,

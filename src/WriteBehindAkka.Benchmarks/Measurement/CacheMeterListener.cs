@@ -23,14 +23,18 @@ internal sealed class CacheMeterListener : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == WriteBehindMetrics.MeterName
-                && instrument.Name is "writebehind.rows.committed" or "writebehind.batches.committed" or "writebehind.pending.entries")
+                && instrument.Name is "writebehind.rows.committed" or "writebehind.batches.committed" or "writebehind.pending.entries" or "writebehind.journal.sync.duration")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
         _listener.SetMeasurementEventCallback<long>(OnMeasurement);
+        _listener.SetMeasurementEventCallback<double>(OnSync);
         _listener.Start();
     }
+
+    /// <summary>The journal's group fsync durations (nanoseconds) inside the measured window.</summary>
+    public WindowedHistogram FsyncDurations { get; } = new();
 
     /// <summary>Rows this cache has committed.</summary>
     public long RowsCommitted => Volatile.Read(ref _rows);
@@ -68,6 +72,14 @@ internal sealed class CacheMeterListener : IDisposable
             case "writebehind.pending.entries":
                 Volatile.Write(ref _pending, value);
                 break;
+        }
+    }
+
+    private void OnSync(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        if (IsOurs(tags))
+        {
+            FsyncDurations.Record((long)(seconds * 1e9));
         }
     }
 

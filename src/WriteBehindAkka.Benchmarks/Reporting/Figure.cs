@@ -31,6 +31,9 @@ internal sealed record Figure(string Key, string Label, Func<RunResult, double?>
     public static readonly Figure ReadP99 = new("readP99Us", "read p99", r => r.ReadP99Us, Fmt.Micros);
     public static readonly Figure FsyncsPerSecond = new("fsyncsPerSecond", "fsyncs/s", r => r.FsyncsPerSecond, Fmt.Rate);
     public static readonly Figure WritesPerFsync = new("writesPerFsync", "writes/fsync", r => r.WritesPerFsync, v => v < 1000 ? v.ToString("0.0", Fmt.Culture) : Fmt.Count(v));
+    public static readonly Figure FsyncP50 = new("fsyncP50Us", "fsync p50", r => r.FsyncP50Us, Fmt.Micros);
+    public static readonly Figure FsyncP99 = new("fsyncP99Us", "fsync p99", r => r.FsyncP99Us, Fmt.Micros);
+    public static readonly Figure FsyncMax = new("fsyncMaxUs", "longest fsync", r => r.FsyncMaxUs, Fmt.Micros);
     public static readonly Figure JournalAtStop = new("journalBytesAtStop", "journal at stop", r => r.JournalBytesAtStop, Fmt.Bytes);
     public static readonly Figure JournalAtEnd = new("journalBytesAtEnd", "journal after drain", r => r.JournalBytesAtEnd, Fmt.Bytes);
     public static readonly Figure MeanBatch = new("meanBatchRows", "rows/batch", r => r.MeanBatchRows, Fmt.Count);
@@ -39,6 +42,6 @@ internal sealed record Figure(string Key, string Label, Func<RunResult, double?>
     public static readonly IReadOnlyList<Figure> All =
     [
         WritesPerSecond, AckP50, AckP99, AckP999, RowsPerSecond, LagP50, LagP99, MaxBacklog, Coalescing, Cpu, ServerCpu, PeakWorkingSet, AllocatedPerWrite, GcPause, MaxGcPause, Drain, BacklogAtStop, DrainRowsPerSecond, MeanBatch, ReadsPerSecond, ReadP99,
-        FsyncsPerSecond, WritesPerFsync, JournalAtStop, JournalAtEnd,
+        FsyncsPerSecond, WritesPerFsync, FsyncP50, FsyncP99, FsyncMax, JournalAtStop, JournalAtEnd,
     ];
 }

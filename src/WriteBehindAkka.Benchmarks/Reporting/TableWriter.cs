@@ -16,7 +16,7 @@ internal static class TableWriter
     /// <summary>How the reason of a contender skipped on a workload starts: listed under the table instead of as a row.</summary>
     private const string NotRun = "not run:";
 
-    private static readonly Figure[] JournalColumns = [Figure.FsyncsPerSecond, Figure.WritesPerFsync, Figure.JournalAtStop];
+    private static readonly Figure[] JournalColumns = [Figure.FsyncsPerSecond, Figure.WritesPerFsync, Figure.FsyncP50, Figure.FsyncP99, Figure.FsyncMax, Figure.JournalAtStop];
 
     private static readonly Figure[] RangeColumns = [Figure.WritesPerSecond, Figure.RowsPerSecond, Figure.AckP99, Figure.LagP99];
 

@@ -20,6 +20,9 @@ internal sealed class DriverHooks
     /// <summary>The journal's fsyncs so far, when the contender has a journal.</summary>
     public Func<long>? Fsyncs { get; init; }
 
+    /// <summary>The journal's group fsync durations, kept while the window is open, when the contender has a journal.</summary>
+    public WindowedHistogram? FsyncDurations { get; init; }
+
     /// <summary>The journal's bytes on disk, when the contender has a journal.</summary>
     public Func<long>? JournalBytes { get; init; }
 

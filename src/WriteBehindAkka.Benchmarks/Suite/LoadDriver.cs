@@ -49,9 +49,11 @@ internal static class LoadDriver
         using var allocations = context.Settings.AllocationProfile ? new AllocationSampler() : null;
         allocations?.Start();
         var window = Stopwatch.StartNew();
+        hooks.FsyncDurations?.Open();
         control.OpenWindow();
         await WaitOrFailAsync(tasks, context.Settings.Duration, context.Cancellation).ConfigureAwait(false);
         control.CloseWindow();
+        var fsyncDurations = hooks.FsyncDurations?.Close();
         double seconds = window.Elapsed.TotalSeconds;
         long writes1 = Writes(), rows1 = rows(), reads1 = Reads(), fsyncs1 = hooks.Fsyncs?.Invoke() ?? 0;
         double cpu1 = ProcessCpu.Seconds(), serverCpu1 = server.Seconds();
@@ -131,6 +133,9 @@ internal static class LoadDriver
             MeanBatchRows = hooks.MeanBatchRows?.Invoke(),
             FsyncsPerSecond = hooks.Fsyncs is null ? null : (fsyncs1 - fsyncs0) / seconds,
             WritesPerFsync = hooks.Fsyncs is null || fsyncs1 == fsyncs0 ? null : windowWrites / (double)(fsyncs1 - fsyncs0),
+            FsyncP50Us = fsyncDurations is null ? null : Micros(fsyncDurations, 50),
+            FsyncP99Us = fsyncDurations is null ? null : Micros(fsyncDurations, 99),
+            FsyncMaxUs = fsyncDurations is { Count: > 0 } ? fsyncDurations.Max / 1e3 : null,
             JournalBytesAtStop = journalAtStop,
             JournalBytesAtEnd = journalAtEnd,
             WindowStart = control.WindowStart ?? 0,

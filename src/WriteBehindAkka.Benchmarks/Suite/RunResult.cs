@@ -90,6 +90,13 @@ internal sealed record RunResult
     /// <summary>Writes acknowledged per journal fsync inside the window: what group commit gives.</summary>
     public double? WritesPerFsync { get; init; }
 
+    /// <summary>The journal's group fsync time inside the window (the cache's <c>writebehind.journal.sync.duration</c>), median, p99 and longest, in microseconds.</summary>
+    public double? FsyncP50Us { get; init; }
+
+    public double? FsyncP99Us { get; init; }
+
+    public double? FsyncMaxUs { get; init; }
+
     /// <summary>The journal's bytes on disk when the writers stopped (before the drain).</summary>
     public long? JournalBytesAtStop { get; init; }
 

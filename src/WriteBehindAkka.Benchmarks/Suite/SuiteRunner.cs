@@ -123,6 +123,10 @@ internal sealed class SuiteRunner
         if (run.FsyncsPerSecond is { } fsyncs)
         {
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"{fsyncs:0} fsyncs/s ({(run.WritesPerFsync is { } perFsync ? perFsync.ToString("0.0", CultureInfo.InvariantCulture) : "—")} writes/fsync), journal {Fmt.Bytes(run.JournalBytesAtStop ?? 0)} at stop"));
+            if (run.FsyncP99Us is { } fsyncP99)
+            {
+                parts.Add($"fsync p50 {Fmt.Micros(run.FsyncP50Us ?? double.NaN)} p99 {Fmt.Micros(fsyncP99)} longest {Fmt.Micros(run.FsyncMaxUs ?? double.NaN)}");
+            }
         }
 
         if (run.ReadsPerSecond is { } reads)

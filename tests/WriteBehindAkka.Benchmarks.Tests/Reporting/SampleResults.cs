@@ -40,7 +40,7 @@ internal static class SampleResults
             var always = new ContenderResult { Name = Targets.JournalAlways, Kind = ContenderKind.WriteBehind, Description = "journal Always" };
             always.Runs.Add(Run(1, writes: 100_000, rows: 50_000, lag: 300, backlog: 20_000) with { Callers = 16, FsyncsPerSecond = 2_000, WritesPerFsync = 50, JournalBytesAtStop = 40L << 20 });
             var wide = new ContenderResult { Name = Targets.JournalAlways + ", 256 callers", Kind = ContenderKind.WriteBehind, Description = "journal Always, 256 callers" };
-            wide.Runs.Add(Run(1, writes: 320_000, rows: 60_000, lag: 300, backlog: 20_000) with { Callers = 256, FsyncsPerSecond = 1_000, WritesPerFsync = 320, JournalBytesAtStop = 80L << 20 });
+            wide.Runs.Add(Run(1, writes: 320_000, rows: 60_000, lag: 300, backlog: 20_000) with { Callers = 256, FsyncsPerSecond = 1_000, WritesPerFsync = 320, FsyncP50Us = 250, FsyncP99Us = 1_800, FsyncMaxUs = 12_500, JournalBytesAtStop = 80L << 20 });
             var everySecond = new ContenderResult { Name = Targets.JournalEverySecond, Kind = ContenderKind.WriteBehind, Description = "journal EverySecond" };
             everySecond.Runs.Add(Run(1, writes: 380_000, rows: 60_000, lag: 300, backlog: 20_000) with { Callers = 16, FsyncsPerSecond = 1, WritesPerFsync = 380_000, JournalBytesAtStop = 90L << 20 });
             workload.Contenders.AddRange([always, wide, everySecond]);
