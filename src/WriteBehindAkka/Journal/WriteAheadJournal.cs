@@ -65,7 +65,7 @@ internal sealed class WriteAheadJournal
     private readonly Queue<(long From, long To, Exception Error)> _failures = new();
     private long _appended;
 
-    /// <summary>Records appended so far (under the append lock), and how many of those the last group fsync covered in all (loop only).</summary>
+    /// <summary>Records appended so far (under the append lock), and how many of those an fsync (group or seal) has covered (loop only).</summary>
     private long _appendedRecords;
     private long _syncedRecords;
     private long _forgottenFailuresUpTo;
@@ -74,8 +74,8 @@ internal sealed class WriteAheadJournal
     private bool _closed;
 
     private readonly List<JournalWaiter> _syncTaken = [];
-    private readonly Queue<(JournalSegment Segment, long End)> _toSeal = new();
-    private readonly List<(JournalSegment Segment, long End)> _sealing = [];
+    private readonly Queue<(JournalSegment Segment, long End, long Records)> _toSeal = new();
+    private readonly List<(JournalSegment Segment, long End, long Records)> _sealing = [];
 
     /// <summary>Everything up to here is fsynced. Only the loop (and close, after it) touches it.</summary>
     private long _synced;
@@ -433,13 +433,14 @@ internal sealed class WriteAheadJournal
         }
 
         // Every segment before the current one is in the list or was sealed by an earlier pass.
-        foreach (var (full, end) in _sealing)
+        foreach (var (full, end, records) in _sealing)
         {
-            Seal(full, end);
+            Seal(full, end, records);
         }
 
         _sealing.Clear();
         Exception? error = null;
+        double? syncSeconds = null;
         if (sync && target > _synced)
         {
             try
@@ -452,8 +453,7 @@ internal sealed class WriteAheadJournal
 
                 long started = _time.GetTimestamp();
                 segment.Sync();
-                WriteBehindMetrics.JournalSyncDuration.Record(_time.GetElapsedTime(started).TotalSeconds, _tags);
-                WriteBehindMetrics.JournalSyncRecords.Record((int)Math.Min(int.MaxValue, targetRecords - _syncedRecords), _tags);
+                syncSeconds = _time.GetElapsedTime(started).TotalSeconds;
                 Interlocked.Increment(ref _fsyncs);
             }
             catch (Exception caught)
@@ -471,8 +471,13 @@ internal sealed class WriteAheadJournal
                 }
             }
 
+            if (syncSeconds is { } seconds)
+            {
+                RecordSync(seconds, targetRecords - _syncedRecords);
+            }
+
             _synced = target;
-            _syncedRecords = targetRecords;
+            _syncedRecords = Math.Max(_syncedRecords, targetRecords);
         }
 
         lock (_appendLock)
@@ -499,8 +504,28 @@ internal sealed class WriteAheadJournal
         }
     }
 
-    /// <summary>Seals a full segment whose records end at <paramref name="end"/>: fsynced, unmapped, truncated.</summary>
-    private void Seal(JournalSegment segment, long end)
+    /// <summary>
+    /// Records a group fsync on the metrics, outside the fsync's error handling: a meter listener that throws must
+    /// not turn an fsync that succeeded into a failed one.
+    /// </summary>
+    private void RecordSync(double seconds, long records)
+    {
+        try
+        {
+            WriteBehindMetrics.JournalSyncDuration.Record(seconds, _tags);
+            WriteBehindMetrics.JournalSyncRecords.Record((int)Math.Min(int.MaxValue, records), _tags);
+        }
+        catch (Exception)
+        {
+            // Metrics are best effort.
+        }
+    }
+
+    /// <summary>
+    /// Seals a full segment whose records end at <paramref name="end"/> (byte position) and number
+    /// <paramref name="records"/> in all since the journal opened: fsynced, unmapped, truncated.
+    /// </summary>
+    private void Seal(JournalSegment segment, long end, long records)
     {
         try
         {
@@ -527,6 +552,7 @@ internal sealed class WriteAheadJournal
         }
 
         _synced = Math.Max(_synced, end);
+        _syncedRecords = Math.Max(_syncedRecords, records);
         lock (_segmentsLock)
         {
             _sealed.Add((segment.Number, segment.Used));
@@ -538,6 +564,7 @@ internal sealed class WriteAheadJournal
     /// <summary>Creates the next segment ahead of time, so that a roll does not wait for the disk.</summary>
     private void PrepareSpare()
     {
+        Exception? failure = null;
         lock (_spareLock)
         {
             if (_spare is null)
@@ -550,9 +577,15 @@ internal sealed class WriteAheadJournal
                 {
                     // Tried again at the next pass; a roll before then creates the segment itself and fails the
                     // write if it cannot.
-                    ReportFailure(error, "segment", 0);
+                    failure = error;
                 }
             }
+        }
+
+        if (failure is not null)
+        {
+            // Reported off the spare lock, which appenders take when they roll.
+            ReportFailure(failure, "segment", 0);
         }
     }
 
@@ -585,7 +618,7 @@ internal sealed class WriteAheadJournal
             _spare = null;
         }
 
-        _toSeal.Enqueue((_current, _appended));
+        _toSeal.Enqueue((_current, _appended, _appendedRecords));
         _current = next;
         Interlocked.Add(ref _totalBytes, next.Used);
     }
@@ -605,16 +638,16 @@ internal sealed class WriteAheadJournal
     /// <summary>Counts a failed <paramref name="operation"/> (append, sync, seal, segment) and logs it.</summary>
     private void ReportFailure(Exception error, string operation, int bytes)
     {
-        var tags = _tags;
-        tags.Add("writebehind.journal.operation", operation);
-        WriteBehindMetrics.JournalErrors.Add(1, tags);
         try
         {
+            var tags = _tags;
+            tags.Add("writebehind.journal.operation", operation);
+            WriteBehindMetrics.JournalErrors.Add(1, tags);
             _onWriteFailed(error, bytes);
         }
         catch (Exception)
         {
-            // Logging must not take the journal down; the Asks were already failed.
+            // Metrics and logging must not take the journal down; the Asks were already failed.
         }
     }
 }
