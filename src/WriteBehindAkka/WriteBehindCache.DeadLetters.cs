@@ -106,7 +106,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         if (_overflow == OverflowStrategy.Fail)
         {
-            WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
+            WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);
             throw new CacheOverflowException(string.Create(
                 CultureInfo.InvariantCulture,
                 $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry the dead letter later, raise the bound, or use OverflowStrategy.Backpressure to wait."));

@@ -98,7 +98,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
         }
 
-        WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
+        WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);
         return false;
     }
 
@@ -156,7 +156,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         {
             if (_overflow == OverflowStrategy.Fail)
             {
-                WriteBehindMetrics.WritesRejected.Add(1, _ctx.Tags);
+                WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);
                 throw new CacheOverflowException(
                     $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.");
             }

@@ -61,6 +61,37 @@ public static class WriteBehindMetrics
 
     internal static TagList Tags(string cache) => new() { { "writebehind.cache", cache } };
 
+    /// <summary>
+    /// Adds to a counter; a <see cref="MeterListener"/> callback that throws is ignored. Listener callbacks run on
+    /// the recording thread, and a broken exporter must not turn into a failed write, a commit taken for a store
+    /// error (and split and dead-lettered), an fsync taken for a failed one, or a crashed loop.
+    /// </summary>
+    internal static void AddSafely(this Counter<long> counter, long value, in TagList tags)
+    {
+        try
+        {
+            counter.Add(value, tags);
+        }
+        catch (Exception)
+        {
+            // Metrics are best effort.
+        }
+    }
+
+    /// <summary>Records into a histogram; a listener that throws is ignored (see <see cref="AddSafely"/>).</summary>
+    internal static void RecordSafely<T>(this Histogram<T> histogram, T value, in TagList tags)
+        where T : struct
+    {
+        try
+        {
+            histogram.Record(value, tags);
+        }
+        catch (Exception)
+        {
+            // Metrics are best effort.
+        }
+    }
+
     private static IEnumerable<Measurement<double>> ObserveDouble(Func<IMetricsSource, double> read)
     {
         foreach (var source in Sources.Keys)

@@ -473,7 +473,9 @@ internal sealed class WriteAheadJournal
 
             if (syncSeconds is { } seconds)
             {
-                RecordSync(seconds, targetRecords - _syncedRecords);
+                // Outside the fsync's error handling, and safe: a listener that throws cannot fail a durable fsync.
+                WriteBehindMetrics.JournalSyncDuration.RecordSafely(seconds, _tags);
+                WriteBehindMetrics.JournalSyncRecords.RecordSafely((int)Math.Min(int.MaxValue, targetRecords - _syncedRecords), _tags);
             }
 
             _synced = target;
@@ -501,23 +503,6 @@ internal sealed class WriteAheadJournal
         if (error is not null)
         {
             ReportFailure(error, "sync", 0);
-        }
-    }
-
-    /// <summary>
-    /// Records a group fsync on the metrics, outside the fsync's error handling: a meter listener that throws must
-    /// not turn an fsync that succeeded into a failed one.
-    /// </summary>
-    private void RecordSync(double seconds, long records)
-    {
-        try
-        {
-            WriteBehindMetrics.JournalSyncDuration.Record(seconds, _tags);
-            WriteBehindMetrics.JournalSyncRecords.Record((int)Math.Min(int.MaxValue, records), _tags);
-        }
-        catch (Exception)
-        {
-            // Metrics are best effort.
         }
     }
 
@@ -642,7 +627,7 @@ internal sealed class WriteAheadJournal
         {
             var tags = _tags;
             tags.Add("writebehind.journal.operation", operation);
-            WriteBehindMetrics.JournalErrors.Add(1, tags);
+            WriteBehindMetrics.JournalErrors.AddSafely(1, tags);
             _onWriteFailed(error, bytes);
         }
         catch (Exception)

@@ -106,7 +106,7 @@ internal sealed partial class WriterLane<TKey>
                     failure.State = DeadLetterState.Recorded;
                 }
 
-                WriteBehindMetrics.DeadLetters.Add(letters.Count, _ctx.Tags);
+                WriteBehindMetrics.DeadLetters.AddSafely(letters.Count, _ctx.Tags);
                 Log.DeadLettered(_ctx.Logger, _ctx.Name, letters.Count);
                 return;
             }

@@ -98,7 +98,7 @@ internal sealed partial class WriterLane<TKey>
                 Interlocked.Increment(ref _restarts);
                 var tags = _ctx.Tags;
                 tags.Add("writebehind.component", "writer");
-                WriteBehindMetrics.Restarts.Add(1, tags);
+                WriteBehindMetrics.Restarts.AddSafely(1, tags);
                 var backoff = Backoff.Compute(_ctx.Options.Restart, crashes, _ctx.Jitter());
                 Log.WriterRestarted(_ctx.Logger, error, _ctx.Name, _index, _current?.Count ?? 0, backoff);
                 HandBack();
@@ -149,7 +149,7 @@ internal sealed partial class WriterLane<TKey>
                 await RecordFailuresAsync(outcomes, token).ConfigureAwait(false);
                 _current = null;
                 Volatile.Write(ref _currentOldest, 0);
-                WriteBehindMetrics.CommitLag.Record(_ctx.Time.GetElapsedTime(oldest).TotalSeconds, _ctx.Tags);
+                WriteBehindMetrics.CommitLag.RecordSafely(_ctx.Time.GetElapsedTime(oldest).TotalSeconds, _ctx.Tags);
                 _consecutiveCrashes = 0;
                 foreach (var (shard, outcome) in outcomes)
                 {
@@ -175,10 +175,10 @@ internal sealed partial class WriterLane<TKey>
             try
             {
                 await _ctx.Store.WriteBatchAsync(records, token).ConfigureAwait(false);
-                WriteBehindMetrics.CommitDuration.Record(_ctx.Time.GetElapsedTime(started).TotalSeconds, _ctx.Tags);
-                WriteBehindMetrics.BatchSize.Record(records.Count, _ctx.Tags);
-                WriteBehindMetrics.BatchesCommitted.Add(1, _ctx.Tags);
-                WriteBehindMetrics.RowsCommitted.Add(records.Count, _ctx.Tags);
+                WriteBehindMetrics.CommitDuration.RecordSafely(_ctx.Time.GetElapsedTime(started).TotalSeconds, _ctx.Tags);
+                WriteBehindMetrics.BatchSize.RecordSafely(records.Count, _ctx.Tags);
+                WriteBehindMetrics.BatchesCommitted.AddSafely(1, _ctx.Tags);
+                WriteBehindMetrics.RowsCommitted.AddSafely(records.Count, _ctx.Tags);
                 ClearStoreFailure();
                 // One shared run per shard touched, not a copy of each record (see BatchOutcome.Committed).
                 _touched.Clear();
@@ -236,7 +236,7 @@ internal sealed partial class WriterLane<TKey>
 
             var backoff = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
             StoreFailing(kind, error);
-            WriteBehindMetrics.Retries.Add(1, _ctx.Tags);
+            WriteBehindMetrics.Retries.AddSafely(1, _ctx.Tags);
             if (kind == StoreErrorKind.Configuration)
             {
                 Log.StoreMisconfigured(_ctx.Logger, error, _ctx.Name, _index, items.Count, attempt, backoff);

@@ -26,7 +26,7 @@ internal sealed partial class Shard<TKey>
         var before = entry.Pending;
         if (entry.Has(EntryFlags.Dirty))
         {
-            WriteBehindMetrics.WritesCoalesced.Add(1, _ctx.Tags);
+            WriteBehindMetrics.WritesCoalesced.AddSafely(1, _ctx.Tags);
         }
         else
         {
@@ -50,7 +50,7 @@ internal sealed partial class Shard<TKey>
             Enqueue(entry);
         }
 
-        WriteBehindMetrics.WritesAccepted.Add(1, _ctx.Tags);
+        WriteBehindMetrics.WritesAccepted.AddSafely(1, _ctx.Tags);
         long version = entry.Version;
         if (_ctx.Journal is { } journal)
         {

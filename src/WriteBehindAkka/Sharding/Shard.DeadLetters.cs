@@ -87,7 +87,7 @@ internal sealed partial class Shard<TKey>
         _clock.Observe(version);
         Account(entry, before);
         Enqueue(entry);
-        WriteBehindMetrics.WritesAccepted.Add(1, _ctx.Tags);
+        WriteBehindMetrics.WritesAccepted.AddSafely(1, _ctx.Tags);
     }
 
     /// <summary>Drops the key's entry if it is still Failed at the discarded version, so that reads go to the store again.</summary>

@@ -34,7 +34,7 @@ internal sealed partial class Shard<TKey>
                 }
             }
 
-            WriteBehindMetrics.WritesFailed.Add(1, _ctx.Tags);
+            WriteBehindMetrics.WritesFailed.AddSafely(1, _ctx.Tags);
             Log.RecordFailed(_ctx.Logger, failure.Error, _ctx.Name, entry.Key.ToString() ?? string.Empty, item.Record.Version);
             AnswerCommitWaiters(entry, item.Record.Version, failure.Error);
             AfterLanding(entry, before);

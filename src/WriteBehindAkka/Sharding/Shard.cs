@@ -273,7 +273,7 @@ internal sealed partial class Shard<TKey>
         long restarts = Interlocked.Increment(ref _restarts);
         var tags = _ctx.Tags;
         tags.Add("writebehind.component", "shard");
-        WriteBehindMetrics.Restarts.Add(1, tags);
+        WriteBehindMetrics.Restarts.AddSafely(1, tags);
         Log.ShardRestarted(_ctx.Logger, error, _ctx.Name, _id, what, restarts);
     }
 
