@@ -25,6 +25,9 @@ internal sealed class EntryTable<TKey>
 
     public bool ContainsKey(TKey key) => TryGetValue(key, out _);
 
+    /// <summary>Every entry (for the shard's last act when it stops; not for the hot path).</summary>
+    public HashSet<CacheEntry<TKey>>.Enumerator GetEnumerator() => _set.GetEnumerator();
+
     /// <summary>Adds an entry whose key is not in the table yet.</summary>
     public void Add(CacheEntry<TKey> entry)
     {

@@ -179,7 +179,41 @@ internal sealed partial class Shard<TKey>
             DrainSignals();
             _timer?.Dispose();
             _epochs.FailAll(new ObjectDisposedException(_ctx.Name, "The cache stopped before the flush completed."));
+            FailWaitersAtStop();
         }
+    }
+
+    /// <summary>
+    /// Answers what nothing will answer once the loop has ended: Committed-level writers whose write was not
+    /// committed (the shutdown deadline passed; the writers have stopped and their outcomes are drained), and
+    /// readers waiting for a read-through load.
+    /// </summary>
+    private void FailWaitersAtStop()
+    {
+        foreach (var entry in _entries)
+        {
+            if (entry.Extras?.CommitWaiters is { Count: > 0 } waiters)
+            {
+                foreach (var (version, reply) in waiters)
+                {
+                    reply.TrySetException(new ObjectDisposedException(
+                        _ctx.Name,
+                        $"The cache stopped before the write of key '{entry.Key}' at version {version} was committed (the shutdown deadline passed). With the journal it is replayed at the next start."));
+                }
+
+                waiters.Clear();
+            }
+        }
+
+        foreach (var (key, readers) in _loading)
+        {
+            foreach (var reader in readers)
+            {
+                reader.TrySetException(new ObjectDisposedException(_ctx.Name, $"The cache stopped before the read-through load of key '{key}' completed."));
+            }
+        }
+
+        _loading.Clear();
     }
 
     private void DrainSignals()

@@ -1,3 +1,4 @@
+using WriteBehindAkka.Storage;
 using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Cache;
@@ -66,6 +67,45 @@ public sealed class FlushAndShutdownTests
 
         Assert.Equal(new ShutdownReport(false, 2, 7, 0), report);
         Assert.Same(shutdown, cache.ShutdownAsync());
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_PastTheDeadline_CommittedWritesAndReadThroughReadsFailInsteadOfHanging()
+    {
+        var store = new DeafStore();
+        var clock = new ManualTimeProvider();
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromSeconds(5) }), timeProvider: clock, jitter: () => 0.0);
+        var committed = cache.SetAsync("a", "1", WriteConsistency.Committed).AsTask();
+        var read = cache.GetAsync("b").AsTask();
+        await store.Loading.Task.Within();
+
+        var shutdown = cache.ShutdownAsync();
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromSeconds(5), Harness.Within);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        await shutdown.Within();
+
+        var notCommitted = await Assert.ThrowsAsync<ObjectDisposedException>(() => committed.Within());
+        Assert.Contains("stopped before the write of key 'a' at version", notCommitted.Message);
+        var notLoaded = await Assert.ThrowsAsync<ObjectDisposedException>(() => read.Within());
+        Assert.Contains("stopped before the read-through load of key 'b' completed", notLoaded.Message);
+    }
+
+    /// <summary>A store that never answers: writes wait until cancelled, loads ignore cancellation altogether.</summary>
+    private sealed class DeafStore : IWriteBehindStore<string>
+    {
+        public TaskCompletionSource Loading { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<string>> batch, CancellationToken cancellationToken) =>
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+
+        public async ValueTask<StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
+        {
+            Loading.TrySetResult();
+            await new TaskCompletionSource().Task; // never completes, whatever the token says
+            return null;
+        }
+
+        public StoreErrorKind Classify(Exception error) => StoreErrorKind.Transient;
     }
 
     [Fact]
