@@ -15,7 +15,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             options,
             _ctx.Time,
             _ctx.Tags,
-            onSealed: number => _ = Task.Run(() => TruncateAsync(number)),
+            onSealed: number =>
+            {
+                Interlocked.Increment(ref _truncationsStarted);
+                _ = Task.Run(() => TruncateAsync(number));
+            },
             onSpaceFreed: _ctx.Gate.Open,
             onWriteFailed: (error, bytes) => Log.JournalWriteFailed(_ctx.Logger, error, Name, bytes, options.Directory),
             out var read);
@@ -70,21 +74,40 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
     }
 
-    /// <summary>Deletes sealed segments up to <paramref name="number"/> once every write accepted before now is committed.</summary>
+    /// <summary>Truncations started after a seal, and truncations finished (whatever their result): for tests to wait on.</summary>
+    internal (int Started, int Finished) Truncations => (Volatile.Read(ref _truncationsStarted), Volatile.Read(ref _truncationsFinished));
+
+    /// <summary>
+    /// Deletes sealed segments up to <paramref name="number"/> once every write accepted before now is committed,
+    /// unless a failed write is recorded nowhere else.
+    /// </summary>
     private async Task TruncateAsync(long number)
     {
         try
         {
             await FlushCoreAsync(_ctx.Stop.Token).ConfigureAwait(false);
+            if (_ctx.UnrecordedFailures is > 0 and var unrecorded)
+            {
+                // The flush counts them as failed, but the store and the dead-letter sink both refused them: the
+                // segments may hold their only durable copy. Kept until they are recorded, retried or discarded (a
+                // later seal tries again); a start replays them.
+                Log.JournalTruncationDeferred(_ctx.Logger, Name, number, unrecorded);
+                return;
+            }
+
             _ctx.Journal!.DeleteSealedUpTo(number);
         }
         catch (Exception error) when (error is OperationCanceledException or System.Threading.Channels.ChannelClosedException or ObjectDisposedException)
         {
             // Shutting down: the segments stay for the next start.
         }
-        catch (IOException error)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             Log.JournalTruncationFailed(_ctx.Logger, error, Name, number);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _truncationsFinished);
         }
     }
 }

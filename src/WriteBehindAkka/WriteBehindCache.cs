@@ -37,6 +37,8 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
 
     private int _state;
     private Task<ShutdownReport>? _shutdown;
+    private int _truncationsStarted;
+    private int _truncationsFinished;
 
     /// <summary>Creates and starts a cache.</summary>
     /// <param name="store">Where writes are drained.</param>

@@ -83,6 +83,21 @@ internal sealed class CacheContext<TKey>
         }
     }
 
+    /// <summary>Failed writes recorded nowhere but in memory and the journal (the dead-letter sink refused them).</summary>
+    public long UnrecordedFailures
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var shard in Shards)
+            {
+                sum += shard.UnrecordedFailures;
+            }
+
+            return sum;
+        }
+    }
+
     public long PendingBytes
     {
         get

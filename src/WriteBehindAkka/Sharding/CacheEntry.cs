@@ -58,14 +58,16 @@ internal sealed class CacheEntry<TKey>
     public EntryExtras? Extras;
 
     /// <summary>Whether the entry holds a write that is not committed yet (or a failed one not dead-lettered).</summary>
-    public bool IsPending => (Flags & EntryFlags.Dirty) != 0 || InFlight
-        || (Flags & (EntryFlags.Failed | EntryFlags.Unrecorded)) == (EntryFlags.Failed | EntryFlags.Unrecorded);
+    public bool IsPending => (Flags & EntryFlags.Dirty) != 0 || InFlight || IsUnrecordedFailure;
+
+    /// <summary>Whether the entry holds a write the store refused and the dead-letter sink refused too: memory (and the journal) is its only copy.</summary>
+    public bool IsUnrecordedFailure => (Flags & (EntryFlags.Failed | EntryFlags.Unrecorded)) == (EntryFlags.Failed | EntryFlags.Unrecorded);
 
     /// <summary>The bytes this entry adds to the pending-bytes count: its value's length while pending, else none.</summary>
     public int PendingBytes => IsPending ? Value?.Length ?? 0 : 0;
 
     /// <summary>What the pending counts hold for this entry now; taken before a change and handed to the shard's Account after it.</summary>
-    public PendingState Pending => new(IsPending, PendingBytes);
+    public PendingState Pending => new(IsPending, PendingBytes, IsUnrecordedFailure);
 
     /// <summary>Whether a flag is set.</summary>
     public bool Has(EntryFlags flag) => (Flags & flag) != 0;

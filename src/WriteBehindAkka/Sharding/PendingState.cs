@@ -6,4 +6,5 @@ namespace WriteBehindAkka.Sharding;
 /// </summary>
 /// <param name="IsPending">Whether the entry was pending.</param>
 /// <param name="Bytes">The bytes it counted for.</param>
-internal readonly record struct PendingState(bool IsPending, int Bytes);
+/// <param name="Unrecorded">Whether it counted as a failed write recorded nowhere else (the dead-letter sink refused it).</param>
+internal readonly record struct PendingState(bool IsPending, int Bytes, bool Unrecorded);

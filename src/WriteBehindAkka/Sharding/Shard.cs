@@ -74,6 +74,7 @@ internal sealed partial class Shard<TKey>
     private long _failedCount;
     private long _pendingEntries;
     private long _pendingBytes;
+    private long _unrecordedFailures;
     private long _restarts;
 
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading at which the oldest write waiting to be emitted became dirty; 0 when none waits.</summary>
@@ -131,6 +132,9 @@ internal sealed partial class Shard<TKey>
     public long PendingEntries => Volatile.Read(ref _pendingEntries);
 
     public long PendingBytes => Volatile.Read(ref _pendingBytes);
+
+    /// <summary>Failed writes the dead-letter sink refused: held in memory, and in the journal, only.</summary>
+    public long UnrecordedFailures => Volatile.Read(ref _unrecordedFailures);
 
     public long FailedCount => Volatile.Read(ref _failedCount);
 
@@ -347,6 +351,11 @@ internal sealed partial class Shard<TKey>
         if (deltaBytes != 0)
         {
             Interlocked.Add(ref _pendingBytes, deltaBytes);
+        }
+
+        if (now.Unrecorded != before.Unrecorded)
+        {
+            Interlocked.Add(ref _unrecordedFailures, now.Unrecorded ? 1 : -1);
         }
 
         if ((deltaEntries < 0 || deltaBytes < 0) && _ctx.Gate.HasWaiters && !_ctx.IsOverBound())

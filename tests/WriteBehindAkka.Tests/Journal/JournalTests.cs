@@ -1,3 +1,4 @@
+using WriteBehindAkka.Storage;
 using WriteBehindAkka.Journal;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.TestKit;
@@ -243,6 +244,41 @@ public sealed class JournalTests : IDisposable
         // 20,000 records of ~70 bytes are ~1.4 MB; commits let sealed segments go, so a few segments remain at most.
         Assert.InRange(largest, 1, 200 * 1024);
         Assert.InRange(Directory.GetFiles(folder, "segment-*.wbj").Length, 1, 25);
+    }
+
+    [Fact]
+    public async Task Truncation_AWriteTheDeadLetterSinkRefused_KeepsItsSegment_SoACrashReplaysIt()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.DeadLetters.FailNext(1, new SimulatedStoreException(StoreErrorKind.Permanent, "letter refused"));
+        var folder = Folder("refused");
+        await using var cache = Harness.Cache(store, Options(folder, segmentBytes: 4096));
+        await cache.SetAsync("bad", "v");
+        Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within());
+
+        // Fill and seal segments behind it, all committed, and let every truncation they start run to its end.
+        for (int i = 0; i < 300; i++)
+        {
+            await cache.SetAsync($"k{i}", new string('x', 100));
+        }
+
+        await cache.FlushAsync().Within();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (cache.Truncations is var (started, finished) && (started < 5 || finished < started))
+        {
+            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
+            await Task.Delay(10);
+        }
+
+        // The store refused "bad" and so did the dead-letter sink: the journal is its only durable copy.
+        var recovered = new InMemoryStore<string>();
+        await using (var restarted = Harness.Cache(recovered, Options(SnapshotAsCrashed(folder, "refused-crash"))))
+        {
+            await restarted.FlushAsync().Within();
+        }
+
+        Assert.Equal("v", Harness.Text(recovered.Rows["bad"].Value));
     }
 
     [Fact]
