@@ -10,7 +10,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public ValueTask SetAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
-        CheckKey(key);
+        CheckWriteKey(key);
         ThrowIfStopped();
         return AsUntyped(Send(CommandKind.Set, key, Serialize(key, value), WriteConsistency.Accepted, cancellationToken));
     }
@@ -18,7 +18,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public ValueTask<WriteResult> SetAsync(TKey key, TValue value, WriteConsistency consistency, CancellationToken cancellationToken = default)
     {
-        CheckKey(key);
+        CheckWriteKey(key);
         CheckConsistency(consistency);
         ThrowIfStopped();
         return Send(CommandKind.Set, key, Serialize(key, value), consistency, cancellationToken);
@@ -27,7 +27,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public bool TrySet(TKey key, TValue value)
     {
-        CheckKey(key);
+        CheckWriteKey(key);
         ThrowIfStopped();
         return Tell(CommandKind.Set, key, Serialize(key, value));
     }
@@ -35,7 +35,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public ValueTask DeleteAsync(TKey key, CancellationToken cancellationToken = default)
     {
-        CheckKey(key);
+        CheckWriteKey(key);
         ThrowIfStopped();
         return AsUntyped(Send(CommandKind.Delete, key, null, WriteConsistency.Accepted, cancellationToken));
     }
@@ -43,7 +43,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public ValueTask<WriteResult> DeleteAsync(TKey key, WriteConsistency consistency, CancellationToken cancellationToken = default)
     {
-        CheckKey(key);
+        CheckWriteKey(key);
         CheckConsistency(consistency);
         ThrowIfStopped();
         return Send(CommandKind.Delete, key, null, consistency, cancellationToken);
@@ -52,9 +52,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public bool TryDelete(TKey key)
     {
-        CheckKey(key);
+        CheckWriteKey(key);
         ThrowIfStopped();
         return Tell(CommandKind.Delete, key, null);
+    }
+
+    /// <summary>Checks a key to be written: not null, and, with the journal, one it can store and replay.</summary>
+    private void CheckWriteKey(TKey key)
+    {
+        CheckKey(key);
+        if (_ctx.Journal is not null)
+        {
+            WriteBehindAkka.Journal.JournalKeyCodec<TKey>.EnsureRoundTrips(key);
+        }
     }
 
     private void CheckConsistency(WriteConsistency consistency)

@@ -8,6 +8,41 @@ namespace WriteBehindAkka.Journal;
 /// <typeparam name="TKey">The key type.</typeparam>
 internal static class JournalKeyCodec<TKey>
 {
+    /// <summary>JSON for other key types, fields included (a value tuple or a struct of public fields has no properties).</summary>
+    private static readonly JsonSerializerOptions Json = new() { IncludeFields = true };
+
+    /// <summary>Set once a key of a non-built-in type came back equal from a round trip.</summary>
+    private static volatile bool s_roundTrips = typeof(TKey) == typeof(string) || typeof(TKey) == typeof(long) || typeof(TKey) == typeof(int) || typeof(TKey) == typeof(Guid);
+
+    /// <summary>
+    /// Throws when a key of this type does not come back equal from the journal's encoding, before a write of it is
+    /// accepted: recovery would otherwise replay it under another key. Checked until one key passes.
+    /// </summary>
+    public static void EnsureRoundTrips(TKey key)
+    {
+        if (s_roundTrips)
+        {
+            return;
+        }
+
+        TKey decoded;
+        try
+        {
+            decoded = Decode(Encode(key));
+        }
+        catch (Exception error) when (error is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new NotSupportedException($"The journal cannot store keys of type {typeof(TKey)}: they do not round-trip through System.Text.Json ({error.Message}). Use a string, long, int or Guid key, or a type that serializes to JSON and back.", error);
+        }
+
+        if (!EqualityComparer<TKey>.Default.Equals(key, decoded))
+        {
+            throw new NotSupportedException($"The journal cannot store keys of type {typeof(TKey)}: key '{key}' came back from System.Text.Json as '{decoded}', so a replay would write another key. Use a string, long, int or Guid key, or a type with value equality that serializes to JSON and back.");
+        }
+
+        s_roundTrips = true;
+    }
+
     public static byte[] Encode(TKey key)
     {
         switch (key)
@@ -25,7 +60,7 @@ internal static class JournalKeyCodec<TKey>
             case Guid id:
                 return id.ToByteArray();
             default:
-                return JsonSerializer.SerializeToUtf8Bytes(key);
+                return JsonSerializer.SerializeToUtf8Bytes(key, Json);
         }
     }
 
@@ -60,7 +95,7 @@ internal static class JournalKeyCodec<TKey>
             var t when t == typeof(long) => BinaryPrimitives.ReadInt64LittleEndian(data),
             var t when t == typeof(int) => BinaryPrimitives.ReadInt32LittleEndian(data),
             var t when t == typeof(Guid) => new Guid(data),
-            _ => JsonSerializer.Deserialize<TKey>(data)!,
+            _ => JsonSerializer.Deserialize<TKey>(data, Json)!,
         };
         return (TKey)key;
     }
