@@ -197,6 +197,12 @@ internal sealed class WriteAheadJournal
                     throw fault;
                 }
 
+                if (length - JournalFormat.RecordHeaderBytes > JournalFormat.MaxPayloadBytes)
+                {
+                    // Recovery would take it for damage: never acknowledge a record that cannot be read back.
+                    throw new IOException($"The record ({length} bytes: a key of {key.Length} bytes and a value of {value.Length}) is larger than a journal record can be ({JournalFormat.MaxPayloadBytes} bytes).");
+                }
+
                 if (!_current.Fits(length) || _current.Tainted is not null)
                 {
                     Roll(length);

@@ -3,6 +3,9 @@ namespace WriteBehindAkka.Options;
 /// <summary>Checks a <see cref="WriteBehindOptions"/> once, at cache creation, and reports every problem in one exception.</summary>
 public static class OptionsValidator
 {
+    /// <summary>The largest value the journal takes: a record's payload is at most 256 MiB, with 1 MiB left for the key and the record's fields.</summary>
+    public const long MaxJournaledValueBytes = Journal.JournalFormat.MaxPayloadBytes - (1024 * 1024);
+
     /// <summary>The largest <see cref="Journal.JournalOptions.SegmentBytes"/> allowed: 1 GiB.</summary>
     public const long MaxSegmentBytes = 1024L * 1024 * 1024;
 
@@ -67,6 +70,10 @@ public static class OptionsValidator
 
         ValidateRestart(options.Restart, problems);
         ValidateJournal(options.Journal, problems);
+        if (options.Journal is not null && options.MaxValueBytes > MaxJournaledValueBytes)
+        {
+            problems.Add($"MaxValueBytes ({options.MaxValueBytes}) is larger than the journal can store in one record ({MaxJournaledValueBytes} bytes, 255 MiB); lower MaxValueBytes or turn the journal off.");
+        }
         return problems;
     }
 

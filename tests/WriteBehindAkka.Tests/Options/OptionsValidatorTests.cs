@@ -41,6 +41,18 @@ public sealed class OptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_WithJournal_ValueLargerThanAJournalRecord_ExplainsTheLimit()
+    {
+        var journal = new WriteBehindAkka.Journal.JournalOptions { Directory = "/tmp/x" };
+
+        var problems = OptionsValidator.Validate(new WriteBehindOptions { Journal = journal, MaxValueBytes = 300 << 20, MaxPendingBytes = 1L << 30 });
+
+        Assert.Equal(["MaxValueBytes (314572800) is larger than the journal can store in one record (267386880 bytes, 255 MiB); lower MaxValueBytes or turn the journal off."], problems);
+        Assert.Empty(OptionsValidator.Validate(new WriteBehindOptions { Journal = journal, MaxValueBytes = 255 << 20, MaxPendingBytes = 1L << 30 }));
+        Assert.Empty(OptionsValidator.Validate(new WriteBehindOptions { MaxValueBytes = 300 << 20, MaxPendingBytes = 1L << 30 }));
+    }
+
+    [Fact]
     public void Validate_ValueLargerThanPendingBytes_ExplainsTheConflict()
     {
         var problems = OptionsValidator.Validate(new WriteBehindOptions { MaxValueBytes = 100, MaxPendingBytes = 10 });
