@@ -34,6 +34,13 @@ internal static class JournalReader
                 continue;
             }
 
+            if (!data.AsSpan().ContainsAnyExcept((byte)0))
+            {
+                // Preallocated, then the process died before the header was written: it holds nothing.
+                unused.Add(path);
+                continue;
+            }
+
             if (BinaryPrimitives.ReadUInt32LittleEndian(data) != JournalFormat.SegmentMagic)
             {
                 skipped++;

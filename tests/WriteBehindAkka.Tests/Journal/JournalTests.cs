@@ -202,6 +202,20 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Recovery_SegmentCutShortBeforeItsHeader_AllZeros_IsDeletedNotReportedAsSkipped()
+    {
+        var crashed = await CrashedJournalAsync(5);
+        string halfMade = Path.Combine(crashed, JournalFormat.SegmentName(960));
+        File.WriteAllBytes(halfMade, new byte[64 * 1024]); // preallocated, killed before the header was written
+
+        await using var cache = Harness.Cache(new InMemoryStore<string>(), Options(crashed));
+        await cache.FlushAsync().Within();
+
+        Assert.Equal((1, 7L, 0, 0), (cache.JournalRecovery.Segments, cache.JournalRecovery.Records, cache.JournalRecovery.SkippedSegments, cache.JournalRecovery.Problems.Count));
+        Assert.False(File.Exists(halfMade));
+    }
+
+    [Fact]
     public async Task Recovery_UnusedSpareSegment_IsDeletedNotCountedAndNotReused()
     {
         var crashed = await CrashedJournalAsync(5);
