@@ -108,7 +108,7 @@ internal sealed partial class Shard<TKey>
                 entry.Flags &= ~(EntryFlags.Failed | EntryFlags.Unrecorded);
                 _failedCount--;
                 Account(entry, before);
-                _entries.Remove(command.Key);
+                DropEntry(command.Key);
             }
 
             request.TrySetResult(forget);

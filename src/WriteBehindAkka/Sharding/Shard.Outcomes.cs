@@ -131,6 +131,7 @@ internal sealed partial class Shard<TKey>
             return;
         }
 
+        bool stale = _staleLoads.Remove(load.Key);
         if (_entries.TryGetValue(load.Key, out var entry))
         {
             // Written while loading: read-your-writes wins over the stored row.
@@ -139,6 +140,14 @@ internal sealed partial class Shard<TKey>
                 reader.TrySetResult(ShareValue(entry));
             }
 
+            return;
+        }
+
+        if (stale)
+        {
+            // Written, committed and evicted while the load ran: the store has the newer row now.
+            _loading.Add(load.Key, readers);
+            _ = LoadAsync(load.Key);
             return;
         }
 
@@ -173,6 +182,16 @@ internal sealed partial class Shard<TKey>
         }
     }
 
+    /// <summary>Removes a key's entry; a load of the key under way is marked stale (see <see cref="_staleLoads"/>).</summary>
+    private void DropEntry(TKey key)
+    {
+        _entries.Remove(key);
+        if (_loading.Count > 0 && _loading.ContainsKey(key))
+        {
+            _staleLoads.Add(key);
+        }
+    }
+
     /// <summary>
     /// Drops clean entries, oldest-committed first, while the shard is over its bound. A failed entry is clean
     /// once its failure is recorded (dead-lettered, or reported when there is no sink); one the sink refused
@@ -188,7 +207,7 @@ internal sealed partial class Shard<TKey>
                 && _entries.TryGetValue(entry.Key, out var current)
                 && ReferenceEquals(current, entry))
             {
-                _entries.Remove(entry.Key);
+                DropEntry(entry.Key);
                 if (entry.Has(EntryFlags.Failed))
                 {
                     _failedCount--;

@@ -59,6 +59,12 @@ internal sealed partial class Shard<TKey>
     /// <summary>Read-through loads under way, with the readers waiting for each.</summary>
     private readonly Dictionary<TKey, List<TaskCompletionSource<byte[]?>>> _loading = [];
 
+    /// <summary>
+    /// Keys whose entry was dropped while a load of them was under way: the row the load read may predate a write
+    /// the entry held (committed since), so it is loaded again rather than cached.
+    /// </summary>
+    private readonly HashSet<TKey> _staleLoads = [];
+
     /// <summary>The most entries this shard keeps (0: no bound).</summary>
     private readonly long _maxEntries;
 
@@ -218,6 +224,7 @@ internal sealed partial class Shard<TKey>
         }
 
         _loading.Clear();
+        _staleLoads.Clear();
     }
 
     private void DrainSignals()

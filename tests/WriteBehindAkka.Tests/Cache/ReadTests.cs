@@ -110,4 +110,48 @@ public sealed class ReadTests
         Assert.Equal("v0", await cache.GetAsync("k0"));
         Assert.Equal(1, store.LoadsOf("k0"));
     }
+
+    [Fact]
+    public async Task ReadThrough_KeyWrittenCommittedAndEvictedWhileTheLoadRan_TheOlderRowIsNotCached()
+    {
+        var store = new SlowLoadStore();
+        store.Inner.Seed("k", Encoding.UTF8.GetBytes("\"old\""), 1);
+        await using var slow = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { ShardCount = 1, Parallelism = 1, MaxCachedEntries = 1 }), jitter: () => 0.0);
+
+        var first = slow.GetAsync("k").AsTask(); // reads "old", then waits
+        await store.Loaded.Task.Within();
+        await slow.SetAsync("k", "new", WriteConsistency.Committed).AsTask().Within();
+        await slow.SetAsync("other", "x", WriteConsistency.Committed).AsTask().Within(); // over the bound: "k" is evicted
+        Assert.Equal(KeyStatus.NotCached, await slow.GetStatusAsync("k"));
+        store.Release.TrySetResult();
+        await first.Within();
+
+        Assert.Equal("new", await slow.GetAsync("k").AsTask().Within());
+    }
+
+    /// <summary>A store whose loads read the row at once but answer only when released, like a slow replica.</summary>
+    private sealed class SlowLoadStore : WriteBehindAkka.Storage.IWriteBehindStore<string>
+    {
+        public InMemoryStore<string> Inner { get; } = new();
+
+        public TaskCompletionSource Loaded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<string>> batch, CancellationToken cancellationToken) =>
+            Inner.WriteBatchAsync(batch, cancellationToken);
+
+        public async ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
+        {
+            var row = await Inner.LoadAsync(key, cancellationToken);
+            if (Loaded.TrySetResult())
+            {
+                await Release.Task.WaitAsync(cancellationToken); // only the first load is slow
+            }
+
+            return row;
+        }
+
+        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => Inner.Classify(error);
+    }
 }
