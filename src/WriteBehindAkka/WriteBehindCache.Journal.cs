@@ -78,20 +78,44 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     internal (int Started, int Finished) Truncations => (Volatile.Read(ref _truncationsStarted), Volatile.Read(ref _truncationsFinished));
 
     /// <summary>
-    /// Deletes sealed segments up to <paramref name="number"/> once every write accepted before now is committed,
-    /// unless a failed write is recorded nowhere else.
+    /// The flush counts writes the store refused as failed, but when the dead-letter sink refused them too the
+    /// old segments may hold their only durable copy: each shard appends those records again, to the current
+    /// segment, and once those copies are fsynced the old segments can go. False when a copy failed (logged).
+    /// </summary>
+    private async Task<bool> RejournalUnrecordedAsync(long number)
+    {
+        var copies = new List<Task<WriteResult>>();
+        foreach (var shard in _shards)
+        {
+            var request = new RejournalRequest();
+            await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Rejournal, default!, null, request, default), _ctx.Stop.Token).ConfigureAwait(false);
+            copies.AddRange(await request.Task.ConfigureAwait(false));
+        }
+
+        try
+        {
+            await Task.WhenAll(copies).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception error) when (error is JournalWriteException or ObjectDisposedException)
+        {
+            Log.JournalTruncationDeferred(_ctx.Logger, error, Name, number, copies.Count);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Deletes sealed segments up to <paramref name="number"/> once every write accepted before now is committed
+    /// or failed; failed writes recorded nowhere else are copied forward first.
     /// </summary>
     private async Task TruncateAsync(long number)
     {
         try
         {
             await FlushCoreAsync(_ctx.Stop.Token).ConfigureAwait(false);
-            if (_ctx.UnrecordedFailures is > 0 and var unrecorded)
+            if (_ctx.UnrecordedFailures > 0 && await RejournalUnrecordedAsync(number).ConfigureAwait(false) is false)
             {
-                // The flush counts them as failed, but the store and the dead-letter sink both refused them: the
-                // segments may hold their only durable copy. Kept until they are recorded, retried or discarded (a
-                // later seal tries again); a start replays them.
-                Log.JournalTruncationDeferred(_ctx.Logger, Name, number, unrecorded);
+                // Kept; a later seal tries again, and a start replays them.
                 return;
             }
 

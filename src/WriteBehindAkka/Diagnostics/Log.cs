@@ -35,8 +35,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Cache '{Cache}': could not delete journal segments up to {Segment}; they will be retried at the next seal or start.")]
     public static partial void JournalTruncationFailed(ILogger logger, Exception error, string cache, long segment);
 
-    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal segments up to {Segment} are kept: {Unrecorded} failed writes were refused by the store and by the dead-letter sink, and the journal may hold their only durable copy. They are deleted once those writes are dead-lettered, retried or discarded.")]
-    public static partial void JournalTruncationDeferred(ILogger logger, string cache, long segment, long unrecorded);
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal segments up to {Segment} are kept: {Unrecorded} failed writes, refused by the store and by the dead-letter sink, could not be copied forward into the current segment, and the old segments may hold their only durable copy. The next seal tries again.")]
+    public static partial void JournalTruncationDeferred(ILogger logger, Exception error, string cache, long segment, long unrecorded);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': a journal write or fsync in '{Directory}' failed ({Bytes} bytes of records not appended); the writes concerned were applied in memory but are not acknowledged as journaled: their Asks fail with JournalWriteException.")]
     public static partial void JournalWriteFailed(ILogger logger, Exception error, string cache, int bytes, string directory);

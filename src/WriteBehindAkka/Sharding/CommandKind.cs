@@ -23,4 +23,7 @@ internal enum CommandKind : byte
 
     /// <summary>An operator discarded a dead letter (the reply is a <see cref="ForgetRequest"/>).</summary>
     Forget,
+
+    /// <summary>The journal is about to drop old segments: copy the unrecorded failures forward (the reply is a <see cref="RejournalRequest"/>).</summary>
+    Rejournal,
 }

@@ -90,6 +90,23 @@ internal sealed partial class Shard<TKey>
         WriteBehindMetrics.WritesAccepted.AddSafely(1, _ctx.Tags);
     }
 
+    /// <summary>Appends the records of the unrecorded failures to the journal again, fsynced (see <see cref="RejournalRequest"/>).</summary>
+    private void Rejournal(RejournalRequest request)
+    {
+        var copies = new List<Task<WriteResult>>();
+        if (_ctx.Journal is { } journal && _unrecorded is { Count: > 0 } unrecorded)
+        {
+            foreach (var entry in unrecorded)
+            {
+                var copied = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                AppendToJournal(journal, entry.Value is null ? CommandKind.Delete : CommandKind.Set, entry.Key, entry.Value, entry.Version, copied, requireFsync: true);
+                copies.Add(copied.Task);
+            }
+        }
+
+        request.TrySetResult(copies);
+    }
+
     /// <summary>Drops the key's entry if it is still Failed at the discarded version, so that reads go to the store again.</summary>
     private void Forget(in ShardCommand<TKey> command)
     {

@@ -81,6 +81,9 @@ internal sealed partial class Shard<TKey>
     private long _pendingEntries;
     private long _pendingBytes;
     private long _unrecordedFailures;
+
+    /// <summary>The entries counted in <see cref="_unrecordedFailures"/> (rare: allocated on the first).</summary>
+    private HashSet<CacheEntry<TKey>>? _unrecorded;
     private long _restarts;
 
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading at which the oldest write waiting to be emitted became dirty; 0 when none waits.</summary>
@@ -304,6 +307,9 @@ internal sealed partial class Shard<TKey>
                 case CommandKind.Forget:
                     Forget(command);
                     break;
+                case CommandKind.Rejournal:
+                    Rejournal((RejournalRequest)command.Reply!);
+                    break;
             }
         }
         catch (Exception error)
@@ -341,6 +347,9 @@ internal sealed partial class Shard<TKey>
             case RecoveryBatch<TKey> recovery:
                 recovery.Done.TrySetException(error);
                 break;
+            case RejournalRequest rejournal:
+                rejournal.TrySetException(error);
+                break;
         }
     }
 
@@ -363,6 +372,14 @@ internal sealed partial class Shard<TKey>
         if (now.Unrecorded != before.Unrecorded)
         {
             Interlocked.Add(ref _unrecordedFailures, now.Unrecorded ? 1 : -1);
+            if (now.Unrecorded)
+            {
+                (_unrecorded ??= []).Add(entry);
+            }
+            else
+            {
+                _unrecorded?.Remove(entry);
+            }
         }
 
         if ((deltaEntries < 0 || deltaBytes < 0) && _ctx.Gate.HasWaiters && !_ctx.IsOverBound())

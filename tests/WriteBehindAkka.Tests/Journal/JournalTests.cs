@@ -261,7 +261,7 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
-    public async Task Truncation_AWriteTheDeadLetterSinkRefused_KeepsItsSegment_SoACrashReplaysIt()
+    public async Task Truncation_AWriteTheDeadLetterSinkRefused_IsCopiedForward_SoACrashReplaysItAndOldSegmentsStillGo()
     {
         var store = new InMemoryStore<string>();
         store.PoisonKeys["bad"] = true;
@@ -285,7 +285,7 @@ public sealed class JournalTests : IDisposable
             await Task.Delay(10);
         }
 
-        // The store refused "bad" and so did the dead-letter sink: the journal is its only durable copy.
+        // The store refused "bad" and so did the dead-letter sink: the journal holds its only durable copy.
         var recovered = new InMemoryStore<string>();
         await using (var restarted = Harness.Cache(recovered, Options(SnapshotAsCrashed(folder, "refused-crash"))))
         {
@@ -293,6 +293,8 @@ public sealed class JournalTests : IDisposable
         }
 
         Assert.Equal("v", Harness.Text(recovered.Rows["bad"].Value));
+        // Its record was copied forward at each truncation, so the old segments still went: the journal stays bounded.
+        Assert.InRange(Directory.GetFiles(folder, "segment-*.wbj").Length, 1, 4);
     }
 
     [Fact]
