@@ -7,7 +7,7 @@ using WriteBehindAkka.PostgreSql;
 namespace WriteBehindAkka.Hosting.Configuration;
 
 /// <summary>
-/// Binds a cache's configuration section: the root onto <see cref="WriteBehindOptions"/> (with <c>Restart</c>),
+/// Binds a cache's configuration section: the root onto <see cref="WriteBehindOptions"/> (with <c>Restart</c> and <c>Journal</c>),
 /// <c>Health</c> onto the health check's thresholds, <c>PostgreSql</c> onto <see cref="PostgreSqlStoreOptions"/>;
 /// and lists the keys that name no setting, so that a typo or an Akka-style <c>max-batch-size</c> key is reported
 /// at start-up instead of silently ignored.
@@ -23,8 +23,12 @@ internal static class CacheConfigurationBinder
     /// <summary>The child section bound onto <see cref="WriteBehindOptions.Restart"/>.</summary>
     private const string RestartSection = nameof(WriteBehindOptions.Restart);
 
+    /// <summary>The child section bound onto <see cref="WriteBehindOptions.Journal"/> (present: the journal is on).</summary>
+    private const string JournalSection = nameof(WriteBehindOptions.Journal);
+
     private static readonly HashSet<string> CacheKeys = Keys(typeof(WriteBehindOptions), except: null, HealthSection, PostgreSqlSection);
     private static readonly HashSet<string> RestartKeys = Keys(typeof(RestartSettings), except: null);
+    private static readonly HashSet<string> JournalKeys = Keys(typeof(Journal.JournalOptions), except: null);
     private static readonly HashSet<string> HealthKeys = Keys(typeof(WriteBehindHealthCheckOptions), except: null);
 
     // DataSource is an object: it cannot come from configuration, so a DataSource key is reported as unknown.
@@ -38,7 +42,11 @@ internal static class CacheConfigurationBinder
         // Bind into copies: the records may be shared with the application's code (a RestartSettings passed to
         // WithRestart, say), and the binder sets their init-only properties through reflection.
         var cache = options.Cache ?? new WriteBehindOptions();
-        cache = cache with { Restart = cache.Restart is null ? new RestartSettings() : cache.Restart with { } };
+        cache = cache with
+        {
+            Restart = cache.Restart is null ? new RestartSettings() : cache.Restart with { },
+            Journal = cache.Journal is null ? null : cache.Journal with { },
+        };
         section.Bind(cache);
         options.Cache = cache;
 
@@ -69,6 +77,7 @@ internal static class CacheConfigurationBinder
             }
 
             var nested = Is(child, RestartSection) ? RestartKeys
+                : Is(child, JournalSection) ? JournalKeys
                 : Is(child, HealthSection) ? HealthKeys
                 : Is(child, PostgreSqlSection) ? PostgreSqlKeys
                 : null;

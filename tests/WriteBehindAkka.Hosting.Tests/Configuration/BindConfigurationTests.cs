@@ -19,6 +19,7 @@ public sealed class BindConfigurationTests
           OverflowStrategy = Fail
           ReadThrough = off
           Restart { MinBackoff = 2s, MaxRestarts = 5 }
+          Journal { Directory = "/var/lib/scores/journal", FsyncPolicy = EverySecond, FsyncInterval = 500ms, SegmentBytes = 16MiB, MaxJournalBytes = 256MiB }
           Health { BacklogThreshold = 10, StoreFailureThreshold = 1 minute }
           PostgreSql { Table = scores, BatchForm = Copy, CommandTimeout = 5s }
         }
@@ -33,6 +34,11 @@ public sealed class BindConfigurationTests
         ["WriteBehind:Caches:scores:ReadThrough"] = "false",
         ["WriteBehind:Caches:scores:Restart:MinBackoff"] = "00:00:02",
         ["WriteBehind:Caches:scores:Restart:MaxRestarts"] = "5",
+        ["WriteBehind:Caches:scores:Journal:Directory"] = "/var/lib/scores/journal",
+        ["WriteBehind:Caches:scores:Journal:FsyncPolicy"] = "EverySecond",
+        ["WriteBehind:Caches:scores:Journal:FsyncInterval"] = "00:00:00.500",
+        ["WriteBehind:Caches:scores:Journal:SegmentBytes"] = "16777216",
+        ["WriteBehind:Caches:scores:Journal:MaxJournalBytes"] = "268435456",
         ["WriteBehind:Caches:scores:Health:BacklogThreshold"] = "10",
         ["WriteBehind:Caches:scores:Health:StoreFailureThreshold"] = "00:01:00",
         ["WriteBehind:Caches:scores:PostgreSql:Table"] = "scores",
@@ -54,9 +60,19 @@ public sealed class BindConfigurationTests
             OverflowStrategy = OverflowStrategy.Fail,
             ReadThrough = false,
             Restart = new RestartSettings { MinBackoff = TimeSpan.FromSeconds(2), MaxRestarts = 5 },
+            Journal = new WriteBehindAkka.Journal.JournalOptions
+            {
+                Directory = "/var/lib/scores/journal",
+                FsyncPolicy = WriteBehindAkka.Journal.FsyncPolicy.EverySecond,
+                FsyncInterval = TimeSpan.FromMilliseconds(500),
+                SegmentBytes = 16L * 1024 * 1024,
+                MaxJournalBytes = 256L * 1024 * 1024,
+            },
         };
         Assert.Equal(expected, fromHocon.Cache.Cache);
         Assert.Equal(expected, fromJson.Cache.Cache);
+        Assert.Empty(fromHocon.Cache.UnknownKeys);
+        Assert.Empty(fromJson.Cache.UnknownKeys);
         Assert.Equal((10L, TimeSpan.FromMinutes(1)), (fromHocon.Cache.Health.BacklogThreshold, fromHocon.Cache.Health.StoreFailureThreshold));
         Assert.Equal((10L, TimeSpan.FromMinutes(1)), (fromJson.Cache.Health.BacklogThreshold, fromJson.Cache.Health.StoreFailureThreshold));
         Assert.Equal(("scores", PostgreSqlBatchForm.Copy, TimeSpan.FromSeconds(5)), (fromHocon.Store.Table, fromHocon.Store.BatchForm, fromHocon.Store.CommandTimeout));
