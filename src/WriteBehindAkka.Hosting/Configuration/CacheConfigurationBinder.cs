@@ -55,6 +55,39 @@ internal static class CacheConfigurationBinder
         options.Health = health;
 
         options.UnknownKeys.AddRange(UnknownKeys(section));
+        options.UnitlessDurations.AddRange(UnitlessDurations(section));
+    }
+
+    /// <summary>
+    /// Lists the duration settings given as a bare number (<c>MaxBatchDelay = 50</c>): .NET reads <c>"50"</c> as 50
+    /// days, where an Akka user means milliseconds, so neither reading is taken and the start fails (0 is zero either way).
+    /// </summary>
+    /// <param name="section">The cache's section.</param>
+    /// <returns>The paths and values.</returns>
+    public static IEnumerable<(string Path, string Value)> UnitlessDurations(IConfigurationSection section)
+    {
+        foreach (var (child, type) in new[]
+        {
+            (section, typeof(WriteBehindOptions)),
+            (section.GetSection(RestartSection), typeof(RestartSettings)),
+            (section.GetSection(JournalSection), typeof(Journal.JournalOptions)),
+            (section.GetSection(HealthSection), typeof(WriteBehindHealthCheckOptions)),
+            (section.GetSection(PostgreSqlSection), typeof(PostgreSqlStoreOptions)),
+        })
+        {
+            foreach (var setting in child.GetChildren())
+            {
+                var property = type.GetProperty(setting.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+                if (property is not null
+                    && (property.PropertyType == typeof(TimeSpan) || property.PropertyType == typeof(TimeSpan?))
+                    && setting.Value is { } value
+                    && double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number)
+                    && number != 0)
+                {
+                    yield return (setting.Path, value);
+                }
+            }
+        }
     }
 
     /// <summary>Binds the section's <c>PostgreSql</c> child onto <paramref name="options"/>.</summary>

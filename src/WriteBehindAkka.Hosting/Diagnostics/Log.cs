@@ -20,8 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Cache '{Cache}': drained in {Elapsed}; every accepted write reached the store ({FailedKeys} keys failed).")]
     public static partial void Drained(ILogger logger, string cache, TimeSpan elapsed, long failedKeys);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cache '{Cache}': the shutdown deadline passed after {Elapsed} with {Entries} pending entries ({Bytes} bytes) not written to the store; they are lost. Give the drain more time (HostOptions.ShutdownTimeout and WriteBehindOptions.ShutdownTimeout) or look at why the store is slow or failing. {FailedKeys} keys failed.")]
-    public static partial void NotDrained(ILogger logger, string cache, TimeSpan elapsed, long entries, long bytes, long failedKeys);
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cache '{Cache}': the shutdown deadline passed after {Elapsed} with {Entries} pending entries ({Bytes} bytes) not written to the store; {Fate}. Give the drain more time (HostOptions.ShutdownTimeout and WriteBehindOptions.ShutdownTimeout) or look at why the store is slow or failing. {FailedKeys} keys failed.")]
+    public static partial void NotDrained(ILogger logger, string cache, TimeSpan elapsed, long entries, long bytes, string fate, long failedKeys);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Cache '{Cache}': disposing the store failed after the cache stopped; nothing accepted was lost by this.")]
     public static partial void StoreDisposeFailed(ILogger logger, Exception error, string cache);

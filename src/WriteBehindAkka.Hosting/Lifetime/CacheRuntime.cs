@@ -142,7 +142,10 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             }
             else
             {
-                Log.NotDrained(_logger, Name, elapsed, report.UnflushedEntries, report.UnflushedBytes, report.FailedKeys);
+                string fate = cache.Options.Journal is { } journal
+                    ? $"they stay in the journal ('{journal.Directory}') and are replayed at the next start"
+                    : "they are lost (no journal is configured)";
+                Log.NotDrained(_logger, Name, elapsed, report.UnflushedEntries, report.UnflushedBytes, fate, report.FailedKeys);
             }
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using WriteBehindAkka.Hocon;
 using WriteBehindAkka.Hosting.Tests.Fixtures;
 using WriteBehindAkka.TestKit;
 
@@ -38,6 +39,32 @@ public sealed class WriteBehindCacheOptionsValidatorTests
             "- 'WriteBehind:Caches:scores:max-batch-size' names no setting; check its spelling. Keys are the option names (MaxBatchSize, Restart:MinBackoff, Health:BacklogThreshold, PostgreSql:Table), in any case; Akka-style names such as max-batch-size are not recognised.",
             error.Message);
         Assert.Equal(0, store.Attempts);
+    }
+
+    [Fact]
+    public async Task StartAsync_DurationsWithoutAUnit_FailNamingEachOne_ZeroIsAllowed()
+    {
+        var builder = TestHost.Builder();
+        builder.Configuration.AddHoconString("""
+            WriteBehind.Caches.scores {
+              MaxBatchDelay = 50
+              ShutdownTimeout = 0
+              Restart { MaxBackoff = 20 }
+              Journal { Directory = "/tmp/unused", FsyncInterval = 2 }
+              Health { LagThreshold = 30s }
+            }
+            """);
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration("WriteBehind:Caches:scores");
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' is 50, a duration without a unit (.NET would read it as 50 days); write it with one: 50ms, 50s, 50 minutes (or 00:00:30 in JSON)." + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MaxBackoff' is 20, a duration without a unit (.NET would read it as 20 days); write it with one: 20ms, 20s, 20 minutes (or 00:00:30 in JSON)." + NL +
+            "- 'WriteBehind:Caches:scores:Journal:FsyncInterval' is 2, a duration without a unit (.NET would read it as 2 days); write it with one: 2ms, 2s, 2 minutes (or 00:00:30 in JSON).",
+            error.Message);
     }
 
     [Fact]

@@ -92,6 +92,38 @@ public sealed class WriteBehindHostedServiceTests
         var lost = Assert.Single(logs.WithEventId(2006));
         Assert.Equal((3L, 9L, 0L), ((long)lost.Values["Entries"]!, (long)lost.Values["Bytes"]!, (long)lost.Values["FailedKeys"]!));
         Assert.StartsWith("Cache 'default': the shutdown deadline passed after ", lost.Message);
+        Assert.Contains("not written to the store; they are lost (no journal is configured).", lost.Message);
+    }
+
+    [Fact]
+    public async Task StopAsync_StorePastTheDeadline_WithTheJournal_SaysTheWritesAreKeptForReplay()
+    {
+        var logs = new CapturingLoggerProvider();
+        var store = new InMemoryStore<string>();
+        string folder = Path.Combine(Path.GetTempPath(), "wb-hosting-journal-" + Guid.NewGuid().ToString("N"));
+        var builder = TestHost.Builder(logs);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+        builder.Services.AddWriteBehindCache<string, string>(configure: o => TestHost.Small(o) with
+        {
+            Journal = new WriteBehindAkka.Journal.JournalOptions { Directory = folder, FsyncPolicy = WriteBehindAkka.Journal.FsyncPolicy.EverySecond, SegmentBytes = 64 * 1024, MaxJournalBytes = 1024 * 1024 },
+        }).UseStore(store);
+        try
+        {
+            using var host = builder.Build();
+            await host.StartAsync();
+            var cache = host.Services.GetRequiredService<IWriteBehindCache<string, string>>();
+            store.Pause();
+            await cache.SetAsync("a", "1");
+
+            await host.StopAsync().WaitAsync(TestHost.Within);
+
+            var kept = Assert.Single(logs.WithEventId(2006));
+            Assert.Contains($"they stay in the journal ('{folder}') and are replayed at the next start.", kept.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
