@@ -80,6 +80,19 @@ public sealed class BindConfigurationTests
     }
 
     [Fact]
+    public void BindConfiguration_DeadLetterTableNull_KeepsNone()
+    {
+        var fromHocon = Bind(builder => builder.AddHoconString("WriteBehind.Caches.scores.PostgreSql { DeadLetterTable = null }"));
+        var fromJson = Bind(builder => builder.AddInMemoryCollection(new Dictionary<string, string?> { ["WriteBehind:Caches:scores:PostgreSql:DeadLetterTable"] = null }));
+        var named = Bind(builder => builder.AddHoconString("WriteBehind.Caches.scores.PostgreSql { DeadLetterTable = letters }"));
+
+        Assert.Null(fromHocon.Store.DeadLetterTable);
+        Assert.Null(fromJson.Store.DeadLetterTable);
+        Assert.Equal("letters", named.Store.DeadLetterTable);
+        Assert.Equal(new PostgreSqlStoreOptions().DeadLetterTable, Bind(builder => builder.AddHoconString("WriteBehind.Caches.scores.MaxBatchSize = 5")).Store.DeadLetterTable);
+    }
+
+    [Fact]
     public void BindConfiguration_CodeAfterIt_WinsAndTheRestartGivenInCodeIsNotChanged()
     {
         var restart = new RestartSettings { MaxBackoff = TimeSpan.FromSeconds(7) };
