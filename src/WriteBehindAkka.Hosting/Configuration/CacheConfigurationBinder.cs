@@ -93,17 +93,8 @@ internal static class CacheConfigurationBinder
     /// <summary>Binds the section's <c>PostgreSql</c> child onto <paramref name="options"/>.</summary>
     /// <param name="section">The cache's section.</param>
     /// <param name="options">The store options to fill.</param>
-    public static void BindPostgreSql(IConfigurationSection section, PostgreSqlStoreOptions options)
-    {
-        var store = section.GetSection(PostgreSqlSection);
-        store.Bind(options);
-
-        // The binder never assigns a null value, but DeadLetterTable = null means "no dead-letter table".
-        if (store.GetChildren().Any(c => Is(c, nameof(PostgreSqlStoreOptions.DeadLetterTable)) && c.Value is null && !c.GetChildren().Any()))
-        {
-            options.DeadLetterTable = null;
-        }
-    }
+    public static void BindPostgreSql(IConfigurationSection section, PostgreSqlStoreOptions options) =>
+        section.GetSection(PostgreSqlSection).Bind(options);
 
     /// <summary>Lists the full paths of the keys under <paramref name="section"/> that name no setting.</summary>
     /// <param name="section">The cache's section.</param>
