@@ -47,10 +47,11 @@ public static class WriteBehindServiceCollectionExtensions
         }
 
         name ??= DefaultName;
-        if (!Registry(services).TryAdd(name))
+        if (!Registry(services).TryAdd(name, out string existing))
         {
+            string clash = existing == name ? $"named '{name}'" : $"named '{existing}' (the same name but for case: configuration keys and health-check names ignore case)";
             throw new InvalidOperationException(
-                $"A write-behind cache named '{name}' is already registered. Give each cache its own name: AddWriteBehindCache<TKey, TValue>(\"another-name\").");
+                $"A write-behind cache {clash} is already registered. Give each cache its own name: AddWriteBehindCache<TKey, TValue>(\"another-name\").");
         }
 
         var registration = new CacheRegistration<TKey, TValue>(name);

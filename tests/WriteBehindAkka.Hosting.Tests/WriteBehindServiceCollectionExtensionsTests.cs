@@ -69,6 +69,19 @@ public sealed class WriteBehindServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddWriteBehindCache_NamesDifferingOnlyInCase_ThrowsSayingSo()
+    {
+        var services = new ServiceCollection();
+        services.AddWriteBehindCache<string, string>("Scores");
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddWriteBehindCache<long, string>("scores"));
+
+        Assert.Equal(
+            "A write-behind cache named 'Scores' (the same name but for case: configuration keys and health-check names ignore case) is already registered. Give each cache its own name: AddWriteBehindCache<TKey, TValue>(\"another-name\").",
+            error.Message);
+    }
+
+    [Fact]
     public async Task AddWriteBehindCache_ConfigureAndBuilderMethods_ApplyInCallOrder()
     {
         var builder = TestHost.Builder();
