@@ -29,6 +29,29 @@ public sealed class PostgreSqlStoreTableTests(PostgresFixture db)
             $"SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) " +
             $"WHERE i.indrelid = 'public.\"{table}\"'::regclass AND i.indisprimary");
 
+    [LocalClusterFact]
+    public async Task EnsureTableAsync_TableExists_RoleThatMayNotCreateTables_SucceedsAndWrites()
+    {
+        var table = PostgresFixture.NewTableName("ensure_dml_only");
+        await using (var owner = new PostgreSqlStore<long, byte[]>(new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table }, ByteArraySerializer.Instance))
+        {
+            await owner.EnsureTableAsync();
+        }
+
+        var role = "wb_dml_" + Guid.NewGuid().ToString("N")[..8];
+        await db.ExecuteAsync($"CREATE ROLE {role} LOGIN");
+        await db.ExecuteAsync($"REVOKE CREATE ON SCHEMA public FROM {role}");
+        await db.ExecuteAsync($"GRANT SELECT, INSERT, UPDATE, DELETE ON public.\"{table}\" TO {role}");
+        var connection = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role }.ConnectionString;
+        await using var store = new PostgreSqlStore<long, byte[]>(
+            new PostgreSqlStoreOptions { ConnectionString = connection, Table = table, DeadLetterTable = null }, ByteArraySerializer.Instance);
+
+        await store.EnsureTableAsync(); // looks before it creates: a DML-only role runs against an existing table
+        await store.WriteBatchAsync([Records.Upsert(1L, [1, 2], Records.BaseVersion)], CancellationToken.None);
+
+        Assert.Equal(1L, await db.ScalarAsync<long>($"SELECT count(*) FROM public.\"{table}\""));
+    }
+
     [Fact]
     public async Task EnsureTableAsync_JsonSerializer_CreatesJsonbValueColumn()
     {
