@@ -58,6 +58,26 @@ public class HoconParserIncludeTests
     }
 
     [Fact]
+    public void Parse_IncludeInsideObject_SubstitutionNotFoundUnderTheIncludePath_IsLookedUpFromTheRoot()
+    {
+        // The pattern the reference configuration recommends, moved into a file included under WriteBehind.Caches.
+        var data = HoconAssert.Flatten(
+            """
+            WriteBehind.Caches.default { MaxBatchSize = 10, ReadThrough = on }
+            WriteBehind.Caches { include "caches.conf" }
+            """,
+            includes: Files(("caches.conf", "scores = ${WriteBehind.Caches.default} { MaxBatchSize = 20 }\nlocal = 1\nmine = ${local}")));
+
+        HoconAssert.Equal(
+            [
+                ("WriteBehind:Caches:default:MaxBatchSize", "10"), ("WriteBehind:Caches:default:ReadThrough", "True"),
+                ("WriteBehind:Caches:scores:MaxBatchSize", "20"), ("WriteBehind:Caches:scores:ReadThrough", "True"),
+                ("WriteBehind:Caches:local", "1"), ("WriteBehind:Caches:mine", "1"),
+            ],
+            data);
+    }
+
+    [Fact]
     public void Parse_MissingPlainInclude_IsIgnored() =>
         HoconAssert.Equal([("a", "1")], HoconAssert.Flatten("include \"missing.conf\"\na = 1"));
 

@@ -152,7 +152,7 @@ internal sealed partial class DocumentParser
         _reader.Read();
         var display = PathExpression.Render(segments);
         var written = optional ? $"${{?{display}}}" : $"${{{display}}}";
-        return new SyntaxSubstitution(start, [.. _prefix, .. segments], optional, string.Join('.', segments), written);
+        return new SyntaxSubstitution(start, [.. _prefix, .. segments], optional, string.Join('.', segments), written, _prefix.Length == 0 ? null : [.. segments]);
     }
 
     /// <summary>Turns the parts of a value into one value, joining plain strings right away.</summary>

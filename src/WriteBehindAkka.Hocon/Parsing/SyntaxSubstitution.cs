@@ -6,8 +6,15 @@ internal sealed class SyntaxSubstitution(
     string[] path,
     bool isOptional,
     string? environmentName,
-    string writtenForm) : SyntaxValue(position)
+    string writtenForm,
+    string[]? pathAsWritten = null) : SyntaxValue(position)
 {
+    /// <summary>
+    /// In a file included inside an object, the path as written (from the document's root), looked up when the
+    /// prefixed <see cref="Path"/> is not found, as the HOCON specification asks; otherwise <see langword="null"/>.
+    /// </summary>
+    public string[]? PathAsWritten { get; } = pathAsWritten;
+
     /// <summary>The absolute path in the whole document (already prefixed when the file was included inside an object).</summary>
     public string[] Path { get; } = path;
 

@@ -6,7 +6,8 @@ internal sealed partial class SubstitutionResolver
 {
     /// <summary>
     /// Finds the value of a substitution: in the earlier value of the field being defined when it refers
-    /// to itself, otherwise in the document, then in the environment.
+    /// to itself, otherwise in the document (for a substitution of a file included inside an object, at the
+    /// include's path first, then at the path as written), then in the environment.
     /// </summary>
     /// <returns>The value, or <see langword="null"/> for an unresolved optional substitution.</returns>
     private HoconValue? Lookup(SyntaxSubstitution substitution)
@@ -14,7 +15,11 @@ internal sealed partial class SubstitutionResolver
         var scope = FindSelfReferenceScope(substitution.Path);
         var value = scope is not null
             ? Descend(scope.Prior, substitution.Path.AsSpan(scope.Path.Length))
-            : LookupInDocument(substitution);
+            : LookupInDocument(substitution, substitution.Path);
+        if (value is null && scope is null && substitution.PathAsWritten is { } asWritten)
+        {
+            value = LookupInDocument(substitution, asWritten);
+        }
 
         if (value is null && substitution.EnvironmentName is { } variable && _environment(variable) is { } fromEnvironment)
         {
@@ -48,14 +53,13 @@ internal sealed partial class SubstitutionResolver
     /// Walks the unresolved tree from the root, resolving only what the path passes through, so an object
     /// may refer to its own fields (<c>bar { foo = 42, baz = ${bar.foo} }</c>) without a false cycle.
     /// </summary>
-    private HoconValue? LookupInDocument(SyntaxSubstitution substitution)
+    private HoconValue? LookupInDocument(SyntaxSubstitution substitution, string[] path)
     {
         var savedScopes = _scopes;
         _scopes = [];
         _lookups.Add(substitution);
         try
         {
-            var path = substitution.Path;
             SyntaxValue node = _root;
             for (var i = 0; i < path.Length; i++)
             {
