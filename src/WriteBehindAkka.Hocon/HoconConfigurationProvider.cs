@@ -51,21 +51,32 @@ public class HoconConfigurationProvider : FileConfigurationProvider
         _loadedOnce = true;
     }
 
+    /// <summary>
+    /// Reads an included file: through the source's file provider when it has the file; an absolute path, or a
+    /// path that leaves a physical provider's root (<c>../shared/base.conf</c>), from the disk, since a
+    /// <see cref="PhysicalFileProvider"/> answers "not found" for both.
+    /// </summary>
     private string? ReadInclude(string path)
     {
-        if (Source.FileProvider is not { } files)
+        if (Source.FileProvider is not { } files || Path.IsPathRooted(path))
         {
             return File.Exists(path) ? File.ReadAllText(path) : null;
         }
 
         var file = files.GetFileInfo(path);
-        if (!file.Exists || file.IsDirectory)
+        if (file.Exists && !file.IsDirectory)
         {
-            return null;
+            using var stream = file.CreateReadStream();
+            using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+            return reader.ReadToEnd();
         }
 
-        using var stream = file.CreateReadStream();
-        using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
-        return reader.ReadToEnd();
+        if (files is PhysicalFileProvider physical)
+        {
+            var full = Path.GetFullPath(Path.Combine(physical.Root, path));
+            return File.Exists(full) ? File.ReadAllText(full) : null;
+        }
+
+        return null;
     }
 }

@@ -84,6 +84,37 @@ public class HoconConfigurationExtensionsTests
     }
 
     [Fact]
+    public void AddHoconFile_IncludesOutsideTheBaseFolderAndAbsolute_AreRead()
+    {
+        var directory = Directory.CreateTempSubdirectory("hocon-outside-");
+        try
+        {
+            foreach (var folder in new[] { "app", "shared", "secrets" })
+            {
+                Directory.CreateDirectory(Path.Combine(directory.FullName, folder));
+            }
+
+            string secrets = Path.Combine(directory.FullName, "secrets", "db.conf");
+            File.WriteAllText(secrets, "db.password = hunter2\n");
+            File.WriteAllText(Path.Combine(directory.FullName, "shared", "base.conf"), "base.name = shared\n");
+            File.WriteAllText(
+                Path.Combine(directory.FullName, "app", "app.conf"),
+                $"include required(\"../shared/base.conf\")\ninclude required(\"{secrets}\")\napp.name = demo\n");
+
+            var configuration = new ConfigurationBuilder()
+                .SetBasePath(Path.Combine(directory.FullName, "app"))
+                .AddHoconFile("app.conf")
+                .Build();
+
+            Assert.Equal(("demo", "shared", "hunter2"), (configuration["app:name"], configuration["base:name"], configuration["db:password"]));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void AddHoconFile_AbsolutePath_Loads()
     {
         var path = Path.Combine(Path.GetTempPath(), $"hocon-{Guid.NewGuid():N}.conf");
