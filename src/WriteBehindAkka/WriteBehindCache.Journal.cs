@@ -70,11 +70,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         long recoveredUpTo = _ctx.Journal!.RecoveredUpTo;
         if (recoveredUpTo > 0)
         {
+            Interlocked.Increment(ref _truncationsStarted);
             _ = Task.Run(() => TruncateAsync(recoveredUpTo));
         }
     }
 
-    /// <summary>Truncations started after a seal, and truncations finished (whatever their result): for tests to wait on.</summary>
+    /// <summary>Truncations started (after a seal, or after a replay), and truncations finished (whatever their result): for tests to wait on.</summary>
     internal (int Started, int Finished) Truncations => (Volatile.Read(ref _truncationsStarted), Volatile.Read(ref _truncationsFinished));
 
     /// <summary>

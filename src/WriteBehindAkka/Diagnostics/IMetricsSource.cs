@@ -11,6 +11,6 @@ internal interface IMetricsSource
 
     TimeSpan OldestPendingAge { get; }
 
-    /// <summary>The journal's bytes on disk; null without a journal.</summary>
+    /// <summary>The journal's records in bytes (what MaxJournalBytes bounds); null without a journal.</summary>
     long? JournalBytes { get; }
 }
