@@ -21,6 +21,9 @@ public sealed class WriteBehindCacheOptions
     /// <summary>Gets the configuration keys a bound section held that name no setting (typos, kebab-case keys); reported by validation.</summary>
     internal List<string> UnknownKeys { get; } = [];
 
+    /// <summary>The path given to BindConfiguration when no such section exists (a typo, or nothing configured yet).</summary>
+    internal string? MissingSection { get; set; }
+
     /// <summary>Duration settings given as a bare number, with their values (filled by the configuration binding).</summary>
     internal List<(string Path, string Value)> UnitlessDurations { get; } = [];
 }

@@ -56,6 +56,7 @@ internal static class CacheConfigurationBinder
 
         options.UnknownKeys.AddRange(UnknownKeys(section));
         options.UnitlessDurations.AddRange(UnitlessDurations(section));
+        options.MissingSection = section.Exists() ? null : section.Path;
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cache '{Cache}': the shutdown deadline passed after {Elapsed} with {Entries} pending entries ({Bytes} bytes) not written to the store; {Fate}. Give the drain more time (HostOptions.ShutdownTimeout and WriteBehindOptions.ShutdownTimeout) or look at why the store is slow or failing. {FailedKeys} keys failed.")]
     public static partial void NotDrained(ILogger logger, string cache, TimeSpan elapsed, long entries, long bytes, string fate, long failedKeys);
 
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the configuration section '{Section}' given to BindConfiguration does not exist, so the cache runs with the settings made in code and the defaults. Check the path (for example WriteBehind:Caches:{Cache}).")]
+    public static partial void SectionMissing(ILogger logger, string cache, string section);
+
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Cache '{Cache}': disposing the store failed after the cache stopped; nothing accepted was lost by this.")]
     public static partial void StoreDisposeFailed(ILogger logger, Exception error, string cache);
 }

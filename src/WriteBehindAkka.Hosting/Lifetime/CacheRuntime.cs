@@ -194,6 +194,10 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             var options = _options!.Cache;
             var cache = new WriteBehindCache<TKey, TValue>(store, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
             Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store));
+            if (_options.MissingSection is { } missing)
+            {
+                Log.SectionMissing(_logger, Name, missing);
+            }
             Volatile.Write(ref _cache, cache);
             return cache;
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using WriteBehindAkka.Hosting.Tests.Fixtures;
@@ -123,6 +124,28 @@ public sealed class WriteBehindHostedServiceTests
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("WriteBehind:Cache:scores", true)]
+    [InlineData("WriteBehind:Caches:scores", false)]
+    public async Task StartAsync_BindConfigurationSectionMissing_WarnsNamingThePath(string path, bool warned)
+    {
+        var logs = new CapturingLoggerProvider();
+        var builder = TestHost.Builder(logs);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["WriteBehind:Caches:scores:MaxBatchSize"] = "5" });
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration(path);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        var warnings = logs.WithEventId(2008).ToList();
+        Assert.Equal(warned ? 1 : 0, warnings.Count);
+        if (warned)
+        {
+            Assert.StartsWith("Cache 'scores': the configuration section 'WriteBehind:Cache:scores' given to BindConfiguration does not exist", warnings[0].Message);
         }
     }
 
