@@ -52,31 +52,32 @@ public class HoconConfigurationProvider : FileConfigurationProvider
     }
 
     /// <summary>
-    /// Reads an included file: through the source's file provider when it has the file; an absolute path, or a
-    /// path that leaves a physical provider's root (<c>../shared/base.conf</c>), from the disk, since a
+    /// Reads an included file: through the source's file provider when it has the file; otherwise an absolute
+    /// path, or a path that leaves a physical provider's root (<c>../shared/base.conf</c>), from the disk, since a
     /// <see cref="PhysicalFileProvider"/> answers "not found" for both.
     /// </summary>
     private string? ReadInclude(string path)
     {
-        if (Source.FileProvider is not { } files || Path.IsPathRooted(path))
+        if (Source.FileProvider is { } files)
         {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
+            var file = files.GetFileInfo(path);
+            if (file.Exists && !file.IsDirectory)
+            {
+                using var stream = file.CreateReadStream();
+                using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+                return reader.ReadToEnd();
+            }
+
+            if (files is PhysicalFileProvider physical && !Path.IsPathRooted(path))
+            {
+                path = Path.GetFullPath(Path.Combine(physical.Root, path));
+            }
+            else if (!Path.IsPathRooted(path))
+            {
+                return null;
+            }
         }
 
-        var file = files.GetFileInfo(path);
-        if (file.Exists && !file.IsDirectory)
-        {
-            using var stream = file.CreateReadStream();
-            using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
-            return reader.ReadToEnd();
-        }
-
-        if (files is PhysicalFileProvider physical)
-        {
-            var full = Path.GetFullPath(Path.Combine(physical.Root, path));
-            return File.Exists(full) ? File.ReadAllText(full) : null;
-        }
-
-        return null;
+        return File.Exists(path) ? File.ReadAllText(path) : null;
     }
 }

@@ -81,27 +81,31 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>
     /// The flush counts writes the store refused as failed, but when the dead-letter sink refused them too the
     /// old segments may hold their only durable copy: each shard appends those records again, to the current
-    /// segment, and once those copies are fsynced the old segments can go. False when a copy failed (logged).
+    /// segment (see <see cref="RejournalRequest"/>). Returns the oldest segment holding a latest copy, once the
+    /// copies are fsynced: the segments before it can go. Null when a copy failed (logged): none can.
     /// </summary>
-    private async Task<bool> RejournalUnrecordedAsync(long number)
+    private async Task<long?> RejournalUnrecordedAsync(long number)
     {
         var copies = new List<Task<WriteResult>>();
+        long oldest = long.MaxValue;
         foreach (var shard in _shards)
         {
-            var request = new RejournalRequest();
+            var request = new RejournalRequest(number);
             await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Rejournal, default!, null, request, default), _ctx.Stop.Token).ConfigureAwait(false);
-            copies.AddRange(await request.Task.ConfigureAwait(false));
+            var (shardCopies, shardOldest) = await request.Task.ConfigureAwait(false);
+            copies.AddRange(shardCopies);
+            oldest = Math.Min(oldest, shardOldest);
         }
 
         try
         {
             await Task.WhenAll(copies).ConfigureAwait(false);
-            return true;
+            return oldest;
         }
         catch (Exception error) when (error is JournalWriteException or ObjectDisposedException)
         {
             Log.JournalTruncationDeferred(_ctx.Logger, error, Name, number, copies.Count);
-            return false;
+            return null;
         }
     }
 
@@ -114,13 +118,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         try
         {
             await FlushCoreAsync(_ctx.Stop.Token).ConfigureAwait(false);
-            if (_ctx.UnrecordedFailures > 0 && await RejournalUnrecordedAsync(number).ConfigureAwait(false) is false)
+            long upTo = number;
+            if (_ctx.UnrecordedFailures > 0)
             {
-                // Kept; a later seal tries again, and a start replays them.
-                return;
+                if (await RejournalUnrecordedAsync(number).ConfigureAwait(false) is not { } oldestCopy)
+                {
+                    // Kept; a later seal tries again, and a start replays them.
+                    return;
+                }
+
+                upTo = Math.Min(number, oldestCopy - 1);
             }
 
-            _ctx.Journal!.DeleteSealedUpTo(number);
+            _ctx.Journal!.DeleteSealedUpTo(upTo);
         }
         catch (Exception error) when (error is OperationCanceledException or System.Threading.Channels.ChannelClosedException or ObjectDisposedException)
         {

@@ -183,6 +183,20 @@ public class HoconConfigurationExtensionsTests
     }
 
     [Fact]
+    public void AddHoconFile_ProviderPathWithALeadingSlash_IncludesStillGoThroughTheProvider()
+    {
+        var files = new InMemoryFileProvider();
+        files.Write("/conf/app.conf", "include required(\"base.conf\")\nport = ${base.port}");
+        files.Write("/conf/base.conf", "base.port = 2552");
+
+        var configuration = new ConfigurationBuilder()
+            .AddHoconFile(files, "/conf/app.conf", optional: false, reloadOnChange: false)
+            .Build();
+
+        Assert.Equal("2552", configuration["port"]);
+    }
+
+    [Fact]
     public void Reload_FileBecomesInvalid_KeepsPreviousDataAndReportsError()
     {
         var files = new InMemoryFileProvider();

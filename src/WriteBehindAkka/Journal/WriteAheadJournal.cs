@@ -121,7 +121,7 @@ internal sealed class WriteAheadJournal
 
     /// <summary>
     /// Whether an Accepted write is acknowledged once its record is in the journal (EverySecond, No), which
-    /// <see cref="Append"/> has done by the time it returns. False for Always: the loop fsyncs first.
+    /// <c>Append</c> has done by the time it returns. False for Always: the loop fsyncs first.
     /// </summary>
     public bool AcknowledgesOnWrite => !_always;
 
@@ -175,8 +175,13 @@ internal sealed class WriteAheadJournal
     /// remembered, so that <see cref="EnsureWritten"/> fails too.
     /// </summary>
     /// <returns>Where the record ends, to pass to <see cref="EnsureWritten"/>; -1 when the journal is closed (the reply is failed).</returns>
-    public long Append(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, TaskCompletionSource<WriteResult>? reply, bool requireFsync)
+    public long Append(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, TaskCompletionSource<WriteResult>? reply, bool requireFsync) =>
+        Append(operation, version, key, value, reply, requireFsync, out _);
+
+    /// <summary>As <see cref="Append(WriteOperation, long, ReadOnlySpan{byte}, ReadOnlySpan{byte}, TaskCompletionSource{WriteResult}?, bool)"/>, also telling the number of the segment the record went into (0 when it was not appended).</summary>
+    public long Append(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, TaskCompletionSource<WriteResult>? reply, bool requireFsync, out long segmentNumber)
     {
+        segmentNumber = 0;
         int length = JournalFormat.RecordLength(key.Length, value.Length);
         bool needsSync = _always || requireFsync;
         long position;
@@ -212,6 +217,7 @@ internal sealed class WriteAheadJournal
                 JournalFormat.WriteRecord(_current.Next(length), operation, version, key, value);
                 _current.Advance(length);
                 _appendedRecords++;
+                segmentNumber = _current.Number;
                 Interlocked.Add(ref _totalBytes, length);
             }
             catch (Exception error)

@@ -6,6 +6,13 @@ internal sealed class EntryExtras
     /// <summary>When the last commit was confirmed (microseconds since the Unix epoch), when it is too far from the version to fit the entry's own field.</summary>
     public long CommittedAtMicros;
 
+    /// <summary>
+    /// For a failed write recorded nowhere else: the journal segment its record was last copied into, so that a
+    /// truncation up to an older segment need not copy it again (every later record of the key is in this segment
+    /// or a newer one).
+    /// </summary>
+    public long CopiedIntoSegment;
+
     /// <summary>The error of the last failed write.</summary>
     public string? LastError;
 

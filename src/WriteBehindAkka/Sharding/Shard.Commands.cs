@@ -83,7 +83,11 @@ internal sealed partial class Shard<TKey>
     /// Encodes the write's record into the journal's current segment; returns where it ends, so that an inline
     /// caller can check it was appended (a queued Ask is answered by the journal).
     /// </summary>
-    private long AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync)
+    private long AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync) =>
+        AppendToJournal(journal, kind, key, value, version, reply, requireFsync, out _);
+
+    /// <summary>As above, also telling the segment the record went into (0 when it was not appended).</summary>
+    private long AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync, out long segment)
     {
         Span<byte> scratch = stackalloc byte[256];
         return journal.Append(
@@ -92,7 +96,8 @@ internal sealed partial class Shard<TKey>
             Journal.JournalKeyCodec<TKey>.Encode(key, scratch),
             kind == CommandKind.Delete ? default : value,
             reply,
-            requireFsync);
+            requireFsync,
+            out segment);
     }
 
     /// <summary>

@@ -94,17 +94,30 @@ internal sealed partial class Shard<TKey>
     private void Rejournal(RejournalRequest request)
     {
         var copies = new List<Task<WriteResult>>();
+        long oldest = long.MaxValue;
         if (_ctx.Journal is { } journal && _unrecorded is { Count: > 0 } unrecorded)
         {
             foreach (var entry in unrecorded)
             {
-                var copied = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-                AppendToJournal(journal, entry.Value is null ? CommandKind.Delete : CommandKind.Set, entry.Key, entry.Value, entry.Version, copied, requireFsync: true);
-                copies.Add(copied.Task);
+                var extras = entry.Extras ??= new EntryExtras();
+
+                // Copied before into a segment this truncation would delete (or never): copy it again. A copy in
+                // the very segment being truncated is left there, and that segment kept: copying it would fill the
+                // current segment again, seal it and start another truncation, for ever, when the failures
+                // together are larger than a segment.
+                if (extras.CopiedIntoSegment == 0 || extras.CopiedIntoSegment < request.UpToSegment)
+                {
+                    var copied = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    AppendToJournal(journal, entry.Value is null ? CommandKind.Delete : CommandKind.Set, entry.Key, entry.Value, entry.Version, copied, requireFsync: true, out long segment);
+                    extras.CopiedIntoSegment = segment;
+                    copies.Add(copied.Task);
+                }
+
+                oldest = Math.Min(oldest, extras.CopiedIntoSegment);
             }
         }
 
-        request.TrySetResult(copies);
+        request.TrySetResult((copies, oldest));
     }
 
     /// <summary>Drops the key's entry if it is still Failed at the discarded version, so that reads go to the store again.</summary>

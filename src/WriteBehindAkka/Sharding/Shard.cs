@@ -211,7 +211,7 @@ internal sealed partial class Shard<TKey>
                 {
                     reply.TrySetException(new ObjectDisposedException(
                         _ctx.Name,
-                        $"The cache stopped before the write of key '{entry.Key}' at version {version} was committed (the shutdown deadline passed). With the journal it is replayed at the next start."));
+                        $"The cache stopped before the commit of key '{entry.Key}' at version {version} was confirmed (the shutdown deadline passed): the write may or may not be in the store. With the journal it is replayed at the next start, which is harmless if it was."));
                 }
 
                 waiters.Clear();

@@ -85,7 +85,7 @@ public sealed class FlushAndShutdownTests
         await shutdown.Within();
 
         var notCommitted = await Assert.ThrowsAsync<ObjectDisposedException>(() => committed.Within());
-        Assert.Contains("stopped before the write of key 'a' at version", notCommitted.Message);
+        Assert.Contains("stopped before the commit of key 'a' at version", notCommitted.Message);
         var notLoaded = await Assert.ThrowsAsync<ObjectDisposedException>(() => read.Within());
         Assert.Contains("stopped before the read-through load of key 'b' completed", notLoaded.Message);
     }

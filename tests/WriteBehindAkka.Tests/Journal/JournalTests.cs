@@ -278,12 +278,11 @@ public sealed class JournalTests : IDisposable
         }
 
         await cache.FlushAsync().Within();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (cache.Truncations is var (started, finished) && (started < 5 || finished < started))
-        {
-            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
-            await Task.Delay(10);
-        }
+        await TruncationsFinishedAsync(cache, atLeast: 5);
+        // A copy forward may have filled a segment: a Journaled write's fsync pass seals it (and starts its
+        // truncation) first; once that truncation has run too, nothing is left to happen.
+        await cache.SetAsync("fence", "x", WriteConsistency.Journaled);
+        await TruncationsFinishedAsync(cache, atLeast: 5);
 
         // The store refused "bad" and so did the dead-letter sink: the journal holds its only durable copy.
         var recovered = new InMemoryStore<string>();
@@ -293,8 +292,64 @@ public sealed class JournalTests : IDisposable
         }
 
         Assert.Equal("v", Harness.Text(recovered.Rows["bad"].Value));
-        // Its record was copied forward at each truncation, so the old segments still went: the journal stays bounded.
+        // Its record was copied forward, so the old segments still went: the journal stays bounded (about 11
+        // segments were filled).
         Assert.InRange(Directory.GetFiles(folder, "segment-*.wbj").Length, 1, 4);
+        Assert.InRange(cache.Truncations.Started, 5, 20); // copying forward does not keep starting truncations
+    }
+
+    [Fact]
+    public async Task Truncation_UnrecordedFailuresLargerThanASegment_AreCopiedOnce_NotOnEveryTruncationTheirCopyStarts()
+    {
+        var store = new InMemoryStore<string>();
+        var bad = new[] { "bad1", "bad2", "bad3" };
+        foreach (var key in bad)
+        {
+            store.PoisonKeys[key] = true;
+        }
+
+        store.DeadLetters.FailNext(100, new SimulatedStoreException(StoreErrorKind.Permanent, "letter refused"));
+        var folder = Folder("refused-large");
+        await using var cache = Harness.Cache(store, Options(folder, segmentBytes: 4096));
+        foreach (var key in bad)
+        {
+            await cache.SetAsync(key, new string('y', 1500)); // together more than a 4 KiB segment holds
+        }
+
+        await cache.FlushAsync().Within();
+        for (int i = 0; i < 100; i++)
+        {
+            await cache.SetAsync($"k{i}", new string('x', 100));
+        }
+
+        await cache.FlushAsync().Within();
+        await TruncationsFinishedAsync(cache, atLeast: 2);
+        await cache.SetAsync("fence", "x", WriteConsistency.Journaled);
+        await TruncationsFinishedAsync(cache, atLeast: 2);
+
+        // Copying them forward rolls a segment, whose seal starts a truncation: that one must not copy them again
+        // (it did, and truncations ran for ever: thousands within the wait). About 5 segments were filled here.
+        Assert.InRange(cache.Truncations.Started, 2, 40);
+        var recovered = new InMemoryStore<string>();
+        await using (var restarted = Harness.Cache(recovered, Options(SnapshotAsCrashed(folder, "refused-large-crash"), segmentBytes: 4096)))
+        {
+            await restarted.FlushAsync().Within();
+        }
+
+        Assert.All(bad, key => Assert.Equal(new string('y', 1500), Harness.Text(recovered.Rows[key].Value)));
+        await cache.FlushAsync().Within();
+        Assert.Equal(3, cache.GetStatistics().PendingEntries); // the three refused writes, still held
+    }
+
+    /// <summary>Waits (within the harness's budget) until at least <paramref name="atLeast"/> truncations started and every one started has finished.</summary>
+    private static async Task TruncationsFinishedAsync(WriteBehindCache<string, string> cache, int atLeast)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (cache.Truncations is var (started, finished) && (started < atLeast || finished < started))
+        {
+            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]
