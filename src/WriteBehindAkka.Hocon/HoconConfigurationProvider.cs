@@ -68,13 +68,14 @@ public class HoconConfigurationProvider : FileConfigurationProvider
                 return reader.ReadToEnd();
             }
 
-            if (files is PhysicalFileProvider physical && !Path.IsPathRooted(path))
+            if (!Path.IsPathRooted(path))
             {
+                if (files is not PhysicalFileProvider physical)
+                {
+                    return null;
+                }
+
                 path = Path.GetFullPath(Path.Combine(physical.Root, path));
-            }
-            else if (!Path.IsPathRooted(path))
-            {
-                return null;
             }
         }
 

@@ -15,11 +15,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             options,
             _ctx.Time,
             _ctx.Tags,
-            onSealed: number =>
-            {
-                Interlocked.Increment(ref _truncationsStarted);
-                _ = Task.Run(() => TruncateAsync(number));
-            },
+            onSealed: StartTruncation,
             onSpaceFreed: _ctx.Gate.Open,
             onWriteFailed: (error, bytes) => Log.JournalWriteFailed(_ctx.Logger, error, Name, bytes, options.Directory),
             out var read);
@@ -70,9 +66,15 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         long recoveredUpTo = _ctx.Journal!.RecoveredUpTo;
         if (recoveredUpTo > 0)
         {
-            Interlocked.Increment(ref _truncationsStarted);
-            _ = Task.Run(() => TruncateAsync(recoveredUpTo));
+            StartTruncation(recoveredUpTo);
         }
+    }
+
+    /// <summary>Truncates up to <paramref name="number"/> in the background (after a seal, or after a replay).</summary>
+    private void StartTruncation(long number)
+    {
+        Interlocked.Increment(ref _truncationsStarted);
+        _ = Task.Run(() => TruncateAsync(number));
     }
 
     /// <summary>Truncations started (after a seal, or after a replay), and truncations finished (whatever their result): for tests to wait on.</summary>

@@ -27,12 +27,17 @@ internal static class CacheConfigurationBinder
     private const string JournalSection = nameof(WriteBehindOptions.Journal);
 
     private static readonly HashSet<string> CacheKeys = Keys(typeof(WriteBehindOptions), except: null, HealthSection, PostgreSqlSection);
-    private static readonly HashSet<string> RestartKeys = Keys(typeof(RestartSettings), except: null);
-    private static readonly HashSet<string> JournalKeys = Keys(typeof(Journal.JournalOptions), except: null);
-    private static readonly HashSet<string> HealthKeys = Keys(typeof(WriteBehindHealthCheckOptions), except: null);
 
-    // DataSource is an object: it cannot come from configuration, so a DataSource key is reported as unknown.
-    private static readonly HashSet<string> PostgreSqlKeys = Keys(typeof(PostgreSqlStoreOptions), except: nameof(PostgreSqlStoreOptions.DataSource));
+    /// <summary>The child sections, the types they bind onto, and their keys.</summary>
+    private static readonly (string Name, Type Type, HashSet<string> Keys)[] ChildSections =
+    [
+        (RestartSection, typeof(RestartSettings), Keys(typeof(RestartSettings), except: null)),
+        (JournalSection, typeof(Journal.JournalOptions), Keys(typeof(Journal.JournalOptions), except: null)),
+        (HealthSection, typeof(WriteBehindHealthCheckOptions), Keys(typeof(WriteBehindHealthCheckOptions), except: null)),
+
+        // DataSource is an object: it cannot come from configuration, so a DataSource key is reported as unknown.
+        (PostgreSqlSection, typeof(PostgreSqlStoreOptions), Keys(typeof(PostgreSqlStoreOptions), except: nameof(PostgreSqlStoreOptions.DataSource))),
+    ];
 
     /// <summary>Binds the section's root and <c>Health</c> child onto <paramref name="options"/>, and records unknown keys.</summary>
     /// <param name="section">The cache's section.</param>
@@ -67,14 +72,7 @@ internal static class CacheConfigurationBinder
     /// <returns>The paths and values.</returns>
     public static IEnumerable<(string Path, string Value)> UnitlessDurations(IConfigurationSection section)
     {
-        foreach (var (child, type) in new[]
-        {
-            (section, typeof(WriteBehindOptions)),
-            (section.GetSection(RestartSection), typeof(RestartSettings)),
-            (section.GetSection(JournalSection), typeof(Journal.JournalOptions)),
-            (section.GetSection(HealthSection), typeof(WriteBehindHealthCheckOptions)),
-            (section.GetSection(PostgreSqlSection), typeof(PostgreSqlStoreOptions)),
-        })
+        foreach (var (child, type) in ChildSections.Select(c => (section.GetSection(c.Name), c.Type)).Prepend((section, typeof(WriteBehindOptions))))
         {
             foreach (var setting in child.GetChildren())
             {
@@ -110,11 +108,7 @@ internal static class CacheConfigurationBinder
                 continue;
             }
 
-            var nested = Is(child, RestartSection) ? RestartKeys
-                : Is(child, JournalSection) ? JournalKeys
-                : Is(child, HealthSection) ? HealthKeys
-                : Is(child, PostgreSqlSection) ? PostgreSqlKeys
-                : null;
+            var nested = ChildSections.FirstOrDefault(c => Is(child, c.Name)).Keys;
             foreach (var grandChild in child.GetChildren())
             {
                 if (nested is null || !nested.Contains(grandChild.Key) || grandChild.GetChildren().Any())

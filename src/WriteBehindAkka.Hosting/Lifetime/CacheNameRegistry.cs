@@ -7,7 +7,7 @@ namespace WriteBehindAkka.Hosting.Lifetime;
 /// </summary>
 internal sealed class CacheNameRegistry
 {
-    private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Claims a name.</summary>
     /// <param name="name">The cache's name.</param>
@@ -20,7 +20,7 @@ internal sealed class CacheNameRegistry
             return false;
         }
 
-        _names.Add(name, name);
+        _names.Add(name);
         existing = name;
         return true;
     }

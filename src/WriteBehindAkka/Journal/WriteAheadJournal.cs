@@ -172,13 +172,10 @@ internal sealed class WriteAheadJournal
     /// disk. With a <paramref name="reply"/> the Ask is answered once the policy is met: at once for EverySecond
     /// and No, after the next group fsync for Always and <paramref name="requireFsync"/>. A record that cannot
     /// be appended (a new segment could not be created: disk full, permissions) fails the reply and is
-    /// remembered, so that <see cref="EnsureWritten"/> fails too.
+    /// remembered, so that <see cref="EnsureWritten"/> fails too. <paramref name="segmentNumber"/> is the segment
+    /// the record went into (0 when it was not appended).
     /// </summary>
     /// <returns>Where the record ends, to pass to <see cref="EnsureWritten"/>; -1 when the journal is closed (the reply is failed).</returns>
-    public long Append(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, TaskCompletionSource<WriteResult>? reply, bool requireFsync) =>
-        Append(operation, version, key, value, reply, requireFsync, out _);
-
-    /// <summary>As <see cref="Append(WriteOperation, long, ReadOnlySpan{byte}, ReadOnlySpan{byte}, TaskCompletionSource{WriteResult}?, bool)"/>, also telling the number of the segment the record went into (0 when it was not appended).</summary>
     public long Append(WriteOperation operation, long version, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, TaskCompletionSource<WriteResult>? reply, bool requireFsync, out long segmentNumber)
     {
         segmentNumber = 0;

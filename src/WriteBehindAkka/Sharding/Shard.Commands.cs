@@ -56,7 +56,7 @@ internal sealed partial class Shard<TKey>
         {
             // The journal answers Accepted/Journaled Asks once its fsync policy is met.
             bool journalAnswers = reply is not null && consistency != WriteConsistency.Committed;
-            journalPosition = AppendToJournal(journal, kind, key, value, version, journalAnswers ? reply : null, consistency == WriteConsistency.Journaled);
+            journalPosition = AppendToJournal(journal, kind, key, value, version, journalAnswers ? reply : null, consistency == WriteConsistency.Journaled, out _);
             if (journalAnswers)
             {
                 return version;
@@ -81,12 +81,8 @@ internal sealed partial class Shard<TKey>
 
     /// <summary>
     /// Encodes the write's record into the journal's current segment; returns where it ends, so that an inline
-    /// caller can check it was appended (a queued Ask is answered by the journal).
+    /// caller can check it was appended (a queued Ask is answered by the journal), and the segment it went into.
     /// </summary>
-    private long AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync) =>
-        AppendToJournal(journal, kind, key, value, version, reply, requireFsync, out _);
-
-    /// <summary>As above, also telling the segment the record went into (0 when it was not appended).</summary>
     private long AppendToJournal(Journal.WriteAheadJournal journal, CommandKind kind, TKey key, byte[]? value, long version, TaskCompletionSource<WriteResult>? reply, bool requireFsync, out long segment)
     {
         Span<byte> scratch = stackalloc byte[256];

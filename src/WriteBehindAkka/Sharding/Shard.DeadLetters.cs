@@ -60,7 +60,7 @@ internal sealed partial class Shard<TKey>
         {
             // Journaled like a user's write, fsynced whatever the policy: the caller deletes the letter after this.
             var journaled = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            AppendToJournal(journal, value is null ? CommandKind.Delete : CommandKind.Set, key, value, version, journaled, requireFsync: true);
+            AppendToJournal(journal, value is null ? CommandKind.Delete : CommandKind.Set, key, value, version, journaled, requireFsync: true, out _);
             request.Journaled = journaled.Task;
         }
 
