@@ -78,7 +78,11 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         }
     }
 
-    /// <summary>Creates the table before the first write or load when <see cref="PostgreSqlStoreOptions.CreateTableIfMissing"/> is set.</summary>
+    /// <summary>
+    /// Before the first write or load: creates the table when <see cref="PostgreSqlStoreOptions.CreateTableIfMissing"/>
+    /// is set, and checks its column types for the COPY batch form. Not marked ready after a failure, so the next
+    /// attempt (after a migration, say) checks again.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>A task.</returns>
     private async ValueTask EnsureReadyAsync(CancellationToken cancellationToken)
@@ -95,7 +99,15 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             {
                 try
                 {
-                    await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+                    if (_options.CreateTableIfMissing)
+                    {
+                        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (_options.BatchForm == PostgreSqlBatchForm.Copy)
+                    {
+                        await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (InvalidOperationException mismatch)
                 {
@@ -111,6 +123,56 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             _ensureGate.Release();
         }
     }
+
+    /// <summary>
+    /// Checks, for the COPY batch form, that every column the store writes has the type it sends, or one that
+    /// type is binary-coercible to (text into varchar, say; a domain counts as its base type). Binary COPY does no
+    /// conversion: an integer sent into a bigint column is refused as malformed data (SQLSTATE 08P01), which would
+    /// be retried as a connection fault for ever. Columns that are missing are left to the statement, whose own
+    /// error (42703) is a configuration error already.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="InvalidOperationException">A column has a type COPY cannot write into.</exception>
+    private async Task CheckCopyTypesAsync(CancellationToken cancellationToken)
+    {
+        const string Sql =
+            "SELECT c.name, format_type(a.atttypid, a.atttypmod), c.expected FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(name, expected, n) " +
+            "JOIN pg_attribute a ON a.attrelid = to_regclass($1) AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped " +
+            "JOIN pg_type t ON t.oid = a.atttypid " +
+            "CROSS JOIN LATERAL (SELECT to_regtype(c.expected)::oid AS sent, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END AS held) o " +
+            "WHERE o.sent IS DISTINCT FROM o.held AND NOT EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = o.sent AND k.casttarget = o.held AND k.castmethod = 'b') " +
+            "ORDER BY c.n";
+        var problems = new List<string>();
+        var query = _dataSource.CreateCommand(Sql);
+        await using (query.ConfigureAwait(false))
+        {
+            query.CommandTimeout = _timeoutSeconds;
+            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlIdentifier.Quote(_plan.Schema, _plan.Table) });
+            query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _plan.Columns.Select(c => c.Name).ToArray() });
+            query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _plan.Columns.Select(c => SentTypeName(c.DbType)).ToArray() });
+            var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    problems.Add($"column {reader.GetString(0)} is {reader.GetString(1)}, but this store sends {reader.GetString(2)}");
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The table {_plan.DisplayName} does not match what the COPY batch form sends: {string.Join("; ", problems)}. " +
+                "Binary COPY does no conversion: give each mapped column the NpgsqlDbType of its column, change the column, or use BatchForm Unnest, which converts.");
+        }
+    }
+
+    /// <summary>The SQL name of the type Npgsql sends for <paramref name="dbType"/> (<c>integer</c>, <c>timestamp with time zone</c>, ...).</summary>
+    /// <param name="dbType">The type.</param>
+    /// <returns>The name.</returns>
+    private static string SentTypeName(NpgsqlTypes.NpgsqlDbType dbType) => new NpgsqlParameter { NpgsqlDbType = dbType }.DataTypeName!;
 
     /// <summary>Reads the column types of a table.</summary>
     /// <param name="qualified">The quoted table name.</param>

@@ -150,6 +150,55 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task WriteBatchAsync_CopyIntoColumnOfAnotherType_FailsAsConfigurationNamingTheColumnUntilItIsMigrated()
+    {
+        var table = PostgresFixture.NewTableName("wrongtype");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score bigint, updated_at timestamptz)");
+        await using var store = Store(Mapping(table), PostgreSqlBatchForm.Copy);
+
+        var error = await Assert.ThrowsAsync<PostgreSqlConfigurationException>(async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+
+        Assert.Equal(StoreErrorKind.Configuration, store.Classify(error));
+        Assert.Equal(
+            $"The table public.{table} does not match what the COPY batch form sends: column score is bigint, but this store sends integer. " +
+            "Binary COPY does no conversion: give each mapped column the NpgsqlDbType of its column, change the column, or use BatchForm Unnest, which converts.",
+            error.Message);
+        Assert.Empty(await RowsAsync(table));
+
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN score TYPE int");
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+        Assert.Equal([(1L, 10)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_CopyIntoBinaryCoercibleColumnsAndDomains_Writes()
+    {
+        var table = PostgresFixture.NewTableName("coercible");
+        var domain = table + "_score";
+        await db.ExecuteAsync($"CREATE DOMAIN \"{domain}\" AS int CHECK (VALUE >= 0)");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score \"{domain}\", name varchar(20), updated_at timestamptz)");
+        var mapping = Mapping(table).Column("name", p => "p" + p.PlayerId, NpgsqlDbType.Text);
+        await using var store = Store(mapping, PostgreSqlBatchForm.Copy);
+
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+
+        Assert.Equal("p1", await db.ScalarAsync<string>($"SELECT name FROM \"{table}\" WHERE player_id = 1"));
+        Assert.Equal([(1L, 10)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_UnnestIntoWiderColumn_ConvertsAndWrites()
+    {
+        var table = PostgresFixture.NewTableName("wider");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score bigint, updated_at timestamptz)");
+        await using var store = Store(Mapping(table), PostgreSqlBatchForm.Unnest);
+
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+
+        Assert.Equal(10L, await db.ScalarAsync<long>($"SELECT score FROM \"{table}\" WHERE player_id = 1"));
+    }
+
+    [Fact]
     public async Task WriteBatchAsync_GetterThrows_ThrowsMappingExceptionClassifiedPermanent()
     {
         var table = await CreatePlayerScoresAsync();
