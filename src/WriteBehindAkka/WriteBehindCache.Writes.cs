@@ -57,10 +57,15 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         return Tell(CommandKind.Delete, key, null);
     }
 
-    /// <summary>Checks a key to be written: not null, and, with the journal, one it can store and replay.</summary>
+    /// <summary>Checks a key to be written: not null, one the store can hold, and, with the journal, one it can store and replay.</summary>
     private void CheckWriteKey(TKey key)
     {
         CheckKey(key);
+        if (_ctx.Store.GetKeyError(key) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(key));
+        }
+
         if (_ctx.Journal is not null)
         {
             WriteBehindAkka.Journal.JournalKeyCodec<TKey>.EnsureRoundTrips(key);

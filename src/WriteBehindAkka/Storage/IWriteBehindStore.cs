@@ -41,6 +41,15 @@ public interface IWriteBehindStore<TKey>
     string? GetErrorCode(Exception error) => null;
 
     /// <summary>
+    /// Says why the store can never hold <paramref name="key"/>, so that the cache refuses the write at once with an
+    /// <see cref="ArgumentException"/> instead of accepting a write that every retry, and the dead-letter table
+    /// too, would refuse. Called on the caller's thread for every write: keep it cheap.
+    /// </summary>
+    /// <param name="key">The key of a write.</param>
+    /// <returns>Why the key cannot be stored, or <see langword="null"/> when it can (the default).</returns>
+    string? GetKeyError(TKey key) => null;
+
+    /// <summary>
     /// The dead-letter store that goes with this store: where the cache records the writes the store refused when
     /// no other sink is given to the cache. The PostgreSQL store returns its dead-letter table.
     /// </summary>

@@ -49,6 +49,73 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task DefaultTable_KeyWithNul_RefusedAtTheWriteWhileOtherKeysAreStored()
+    {
+        var (table, store, cache) = await BadKeyCacheAsync();
+        await using var _ = store;
+        await using var __ = cache;
+        const string BadKey = "a\0b";
+
+        // What the check spares the user: the server refuses the key in every batch, and the dead-letter table too.
+        Assert.Equal("22021", (await Assert.ThrowsAsync<Npgsql.PostgresException>(async () => await store.WriteBatchAsync(
+            [Records.Upsert(BadKey, new JsonValueSerializer<Profile>().Serialize(new Profile("x", 1)), Records.BaseVersion)], CancellationToken.None))).SqlState);
+
+        await AssertRefusedAsync(cache, BadKey, $"The key contains a NUL character (at index 1), which PostgreSQL text cannot hold: public.{table} could never store the write.");
+        await AssertOtherKeysStoredAsync(cache, table);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task DefaultTable_KeyWithHalfASurrogatePair_RefusedAtTheWriteWhileOtherKeysAreStored(int which)
+    {
+        // Built here: xunit would pass a lone surrogate in InlineData through UTF-8 and hand over U+FFFD.
+        string badKey = which == 0 ? "half \uD83D pair" : "\uDE00 low first";
+        var (table, store, cache) = await BadKeyCacheAsync();
+        await using var _ = store;
+        await using var __ = cache;
+
+        // What the check spares the user: Npgsql cannot encode the key, in every batch and in the dead-letter table too.
+        await Assert.ThrowsAsync<System.Text.EncoderFallbackException>(async () => await store.WriteBatchAsync(
+            [Records.Upsert(badKey, new JsonValueSerializer<Profile>().Serialize(new Profile("x", 1)), Records.BaseVersion)], CancellationToken.None));
+
+        await AssertRefusedAsync(
+            cache,
+            badKey,
+            $"The key contains half of a UTF-16 surrogate pair, which has no UTF-8 form: public.{table} could never store the write.");
+        await AssertOtherKeysStoredAsync(cache, table);
+    }
+
+    private async Task<(string Table, PostgreSqlStore<string, Profile> Store, WriteBehindCache<string, Profile> Cache)> BadKeyCacheAsync()
+    {
+        var table = PostgresFixture.NewTableName("wb_badkeys");
+        var serializer = new JsonValueSerializer<Profile>();
+        var store = new PostgreSqlStore<string, Profile>(
+            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table, CreateTableIfMissing = true }, serializer);
+        await store.EnsureTableAsync();
+        return (table, store, new WriteBehindCache<string, Profile>(store, Options, serializer));
+    }
+
+    private static async Task AssertRefusedAsync(WriteBehindCache<string, Profile> cache, string badKey, string message)
+    {
+        var set = await Assert.ThrowsAsync<ArgumentException>(async () => await cache.SetAsync(badKey, new Profile("x", 1)));
+        Assert.Equal("key", set.ParamName);
+        Assert.Equal(message + " (Parameter 'key')", set.Message);
+        Assert.Throws<ArgumentException>(() => cache.TrySet(badKey, new Profile("x", 1)));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await cache.DeleteAsync(badKey, WriteConsistency.Committed));
+    }
+
+    private async Task AssertOtherKeysStoredAsync(WriteBehindCache<string, Profile> cache, string table)
+    {
+        await cache.SetAsync("emoji \uD83D\uDE00", new Profile("pair", 2));
+        var flush = await cache.FlushAsync().WaitAsync(Within);
+
+        Assert.True(flush.AllCommitted);
+        Assert.Equal(["emoji \uD83D\uDE00"], (await ReadDefaultTableAsync(table)).Keys);
+        Assert.Equal(0, cache.GetStatistics().PendingEntries);
+    }
+
+    [Fact]
     public async Task DefaultTable_FreshCache_ReadsThroughWhatAnEarlierCacheWrote()
     {
         var table = PostgresFixture.NewTableName("wb_readthrough");
