@@ -101,7 +101,11 @@ public sealed partial class LocalPostgresCluster
     /// <summary>Writes the settings file and makes sure postgresql.conf includes it.</summary>
     private void WriteSettings()
     {
-        var socketDirectory = Encoding.UTF8.GetByteCount(Path.Combine(DataDirectory, ".s.PGSQL.65535")) < 100 ? DataDirectory : string.Empty;
+        // The socket goes in the data directory when its path fits a socket address and the setting's list syntax
+        // (commas separate directories); else there is none, and clients use TCP on loopback.
+        var socketDirectory = Encoding.UTF8.GetByteCount(Path.Combine(DataDirectory, ".s.PGSQL.65535")) < 100 && DataDirectory.IndexOfAny([',', '"']) < 0
+            ? DataDirectory
+            : string.Empty;
         var settings = new StringBuilder()
             .AppendLine("# Written by WriteBehindAkka.LocalPostgres at every start; changes here are overwritten.")
             .AppendLine("listen_addresses = '127.0.0.1'")
@@ -120,7 +124,13 @@ public sealed partial class LocalPostgresCluster
             settings.AppendLine(CultureInfo.InvariantCulture, $"shared_buffers = {ConfigQuote(buffers)}");
         }
 
-        File.WriteAllText(Path.Combine(DataDirectory, SettingsFileName), settings.ToString());
+        var settingsPath = Path.Combine(DataDirectory, SettingsFileName);
+        File.WriteAllText(settingsPath, settings.ToString());
+        if (!OperatingSystem.IsWindows())
+        {
+            // Readable by the postgres user when root writes it, whatever root's umask.
+            File.SetUnixFileMode(settingsPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
         var mainConfig = Path.Combine(DataDirectory, "postgresql.conf");
         var include = $"include_if_exists = '{SettingsFileName}'";
         if (!File.ReadAllText(mainConfig).Contains(include, StringComparison.Ordinal))
@@ -135,6 +145,15 @@ public sealed partial class LocalPostgresCluster
     /// <returns>A task that completes when the server accepts connections.</returns>
     private async Task StartServerAsync(bool pickNewPort, CancellationToken cancellationToken)
     {
+        // A server another process started on this directory (a cluster reused while still running, or one left
+        // by a killed run) is never adopted, so never stopped: refuse instead.
+        if (ReadPidFile() is { } running && ProcessProbe.IsAlive(running))
+        {
+            throw new LocalPostgresException(
+                $"A PostgreSQL server (pid {running}) already runs on {DataDirectory}, and this cluster did not start it. " +
+                $"Stop it (pg_ctl stop -D {DataDirectory}) or use another DataDirectory.");
+        }
+
         var logPath = Path.Combine(DataDirectory, LogFileName);
         for (var attempt = 1; ; attempt++)
         {
@@ -186,8 +205,7 @@ public sealed partial class LocalPostgresCluster
     /// <returns><see langword="true"/> when a live postmaster of ours was found.</returns>
     private bool AdoptStartedPostmaster()
     {
-        if (!File.Exists(PidFilePath)
-            || !int.TryParse(File.ReadLines(PidFilePath).FirstOrDefault()?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        if (ReadPidFile() is not { } pid)
         {
             return false;
         }
@@ -202,6 +220,24 @@ public sealed partial class LocalPostgresCluster
 
         PostmasterPid = previous;
         return false;
+    }
+
+    /// <summary>Reads the postmaster's pid from postmaster.pid.</summary>
+    /// <returns>The pid, or <see langword="null"/> when there is no such file or it cannot be read.</returns>
+    private int? ReadPidFile()
+    {
+        try
+        {
+            return File.Exists(PidFilePath)
+                && int.TryParse(File.ReadLines(PidFilePath).FirstOrDefault()?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && pid > 0
+                ? pid
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Stops the server if it is running. Called under the gate.</summary>

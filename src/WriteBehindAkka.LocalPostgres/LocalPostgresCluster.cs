@@ -36,8 +36,14 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     /// <summary>The directory deleted on dispose: the temp root made for the cluster, or the given data directory.</summary>
     private readonly string _ownedDirectory;
 
-    /// <summary>Whether this object made the data directory (so it may delete it); a reused cluster is never deleted.</summary>
+    /// <summary>
+    /// Whether this object makes the cluster (so it may delete it): the data directory was missing or empty. A
+    /// reused cluster is never deleted, and a directory that held anything else is refused, never touched.
+    /// </summary>
     private readonly bool _createdDirectory;
+
+    /// <summary>Whether the data directory existed (empty) before: then only what is in it is deleted, not the directory itself.</summary>
+    private readonly bool _directoryExisted;
 
     /// <summary>Serializes start, stop, kill and dispose.</summary>
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -53,7 +59,8 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     /// <param name="port">The port.</param>
     private LocalPostgresCluster(LocalPostgresOptions options, string binDirectory, string ownedDirectory, string dataDirectory, int port)
     {
-        _createdDirectory = !File.Exists(Path.Combine(dataDirectory, "PG_VERSION"));
+        _directoryExisted = Directory.Exists(dataDirectory);
+        _createdDirectory = !_directoryExisted || !Directory.EnumerateFileSystemEntries(dataDirectory).Any();
         _options = options;
         _binDirectory = binDirectory;
         _ownedDirectory = ownedDirectory;
@@ -113,10 +120,17 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         if (validated.DataDirectory is { } given)
         {
             ownedDirectory = dataDirectory = given;
+            if (Directory.Exists(given) && !File.Exists(Path.Combine(given, "PG_VERSION")) && Directory.EnumerateFileSystemEntries(given).Any())
+            {
+                throw new LocalPostgresException(
+                    $"The DataDirectory {given} exists and is neither empty nor a PostgreSQL cluster (it has no PG_VERSION), so it is left alone: " +
+                    "name a missing or empty directory to make a cluster in, or one that holds a cluster to reuse it.");
+            }
         }
         else
         {
-            ownedDirectory = Path.Combine(Path.GetTempPath(), "writebehind-pg-" + Guid.NewGuid().ToString("N")[..12]);
+            // Normalized as pg_ctl normalizes -D, so that the postmaster's command line names the same path.
+            ownedDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(Path.GetTempPath(), "writebehind-pg-" + Guid.NewGuid().ToString("N")[..12])));
             dataDirectory = Path.Combine(ownedDirectory, "data");
         }
 
@@ -127,9 +141,17 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
             await cluster.StartServerAsync(pickNewPort: validated.Port is null, cancellationToken).ConfigureAwait(false);
             return cluster;
         }
-        catch
+        catch (Exception failure)
         {
-            await cluster.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception cleanup)
+            {
+                throw new LocalPostgresException($"{failure.Message}{Environment.NewLine}Cleaning up after that failed too: {cleanup.Message}", failure);
+            }
+
             throw;
         }
     }
@@ -228,7 +250,25 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
             _state = ClusterState.Disposed;
             if (_createdDirectory && !_options.KeepDataDirectory && Directory.Exists(_ownedDirectory))
             {
-                Directory.Delete(_ownedDirectory, recursive: true);
+                if (_directoryExisted)
+                {
+                    // An empty directory the caller made: leave it as it was, empty.
+                    foreach (var entry in new DirectoryInfo(_ownedDirectory).EnumerateFileSystemInfos())
+                    {
+                        if (entry is DirectoryInfo directory)
+                        {
+                            directory.Delete(recursive: true);
+                        }
+                        else
+                        {
+                            entry.Delete();
+                        }
+                    }
+                }
+                else
+                {
+                    Directory.Delete(_ownedDirectory, recursive: true);
+                }
             }
         }
         finally

@@ -97,7 +97,9 @@ public sealed partial class LocalPostgresOptions
 
         return new LocalPostgresOptions
         {
-            DataDirectory = DataDirectory is null ? null : Path.GetFullPath(DataDirectory),
+            // Normalized as pg_ctl normalizes -D (no trailing separator, no doubled ones), so that the postmaster's
+            // command line names the same path and the server is recognized as this cluster's.
+            DataDirectory = DataDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(DataDirectory)),
             KeepDataDirectory = KeepDataDirectory,
             Port = Port,
             Fsync = Fsync,

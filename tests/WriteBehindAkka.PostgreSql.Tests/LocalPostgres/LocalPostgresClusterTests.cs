@@ -134,6 +134,72 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_DataDirectoryHoldsOtherFiles_RefusesAndLeavesThemAlone()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        var mine = Path.Combine(directory, "notes.txt");
+        await File.WriteAllTextAsync(mine, "mine");
+        try
+        {
+            var error = await Assert.ThrowsAsync<LocalPostgresException>(() => LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory }));
+
+            Assert.StartsWith($"The DataDirectory {directory} exists and is neither empty nor a PostgreSQL cluster", error.Message, StringComparison.Ordinal);
+            Assert.Equal("mine", await File.ReadAllTextAsync(mine));
+            Assert.Equal([mine], Directory.GetFileSystemEntries(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
+    public async Task StartAsync_EmptyDirectoryNamedWithTrailingSeparators_IsRecognizedStoppedAndLeftEmpty()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory + "//" });
+            var pid = cluster.PostmasterPid;
+
+            Assert.Equal(directory, cluster.DataDirectory);
+            Assert.True(cluster.IsRunning);
+            Assert.Equal(1L, await CountAsync(cluster, "SELECT 1"));
+
+            await cluster.DisposeAsync();
+
+            Assert.False(ProcessExists(pid));
+            Assert.Empty(Directory.GetFileSystemEntries(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
+    public async Task StartAsync_ClusterAlreadyRunningOnTheDirectory_RefusesWithoutTouchingIt()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var first = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory, KeepDataDirectory = true });
+
+            var error = await Assert.ThrowsAsync<LocalPostgresException>(() => LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory }));
+
+            Assert.StartsWith($"A PostgreSQL server (pid {first.PostmasterPid}) already runs on {directory}, and this cluster did not start it.", error.Message, StringComparison.Ordinal);
+            Assert.True(first.IsRunning);
+            Assert.Equal(1L, await CountAsync(first, "SELECT 1"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_PortTaken_ThrowsWithTheServerLogTail()
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
