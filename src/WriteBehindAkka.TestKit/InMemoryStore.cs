@@ -21,6 +21,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     private readonly Channel<IReadOnlyList<WriteRecord<TKey>>> _attempts = Channel.CreateUnbounded<IReadOnlyList<WriteRecord<TKey>>>();
     private readonly ConcurrentDictionary<TKey, int> _loads = new();
     private readonly object _script = new();
+    private readonly Lock _apply = new();
     private readonly Queue<Exception> _failures = new();
     private TaskCompletionSource? _paused;
     private int _attemptCount;
@@ -123,7 +124,9 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// <inheritdoc />
     public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<TKey>> batch, CancellationToken cancellationToken)
     {
-        var copy = batch.ToArray();
+        // The records' bytes are copied: the cache may reuse a value's buffer for a later write of the key once the
+        // batch is answered, and the batches kept here must still show what was written.
+        var copy = batch.Select(r => r with { Value = r.Value.ToArray() }).ToArray();
         Interlocked.Increment(ref _attemptCount);
         _attempts.Writer.TryWrite(copy);
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
@@ -152,12 +155,17 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
             }
         }
 
-        foreach (var record in copy)
+        // One batch at a time, as a transaction with row locks would: two caches over one store (two replicas)
+        // cannot interleave their guards, and a load never sees half a batch.
+        lock (_apply)
         {
-            Apply(record);
-        }
+            foreach (var record in copy)
+            {
+                Apply(record);
+            }
 
-        _committed.Enqueue(copy);
+            _committed.Enqueue(copy);
+        }
     }
 
     /// <inheritdoc />
@@ -165,12 +173,23 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     {
         _loads.AddOrUpdate(key, 1, (_, n) => n + 1);
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-        return _rows.TryGetValue(key, out var row) ? new StoredEntry(row.Value, row.Version) : null;
+        lock (_apply)
+        {
+            return _rows.TryGetValue(key, out var row) ? new StoredEntry(row.Value, row.Version) : null;
+        }
     }
 
     /// <inheritdoc />
-    public StoreErrorKind Classify(Exception error) =>
-        error is SimulatedStoreException simulated ? simulated.Kind : StoreErrorKind.Permanent;
+    /// <returns>
+    /// The kind of a <see cref="SimulatedStoreException"/>; as the PostgreSQL store classifies client-side errors,
+    /// transient for a timeout, an I/O or socket error or a cancellation; permanent for anything else.
+    /// </returns>
+    public StoreErrorKind Classify(Exception error) => error switch
+    {
+        SimulatedStoreException simulated => simulated.Kind,
+        TimeoutException or IOException or System.Net.Sockets.SocketException or OperationCanceledException => StoreErrorKind.Transient,
+        _ => StoreErrorKind.Permanent,
+    };
 
     /// <inheritdoc />
     /// <returns>The <see cref="SimulatedStoreException.Code"/> of a simulated error; otherwise <see langword="null"/>.</returns>
@@ -196,7 +215,6 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// <summary>The version guard: a record applies only over an older stored version (a missing row counts as older).</summary>
     private void Apply(WriteRecord<TKey> record)
     {
-        // Keys are never written concurrently (the cache guarantees it), so read-then-write is safe here.
         if (_rows.TryGetValue(record.Key, out var existing) && existing.Version >= record.Version)
         {
             return;

@@ -2,7 +2,9 @@ namespace WriteBehindAkka.TestKit;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> that moves only when told (<see cref="Advance"/>), so timing tests are exact and
-/// never sleep. Timers fire inside <see cref="Advance"/>, in due order, each with the clock set to its due time.
+/// never sleep. Timers fire inside <see cref="Advance"/>, in due order, each with the clock set to its due time;
+/// a timer armed with a due time of zero fires at once on the thread pool, as a real one does. Timers take the
+/// arguments a real timer takes and refuse the others the same way.
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
@@ -19,7 +21,7 @@ public sealed class ManualTimeProvider : TimeProvider
     /// <param name="start">The starting instant.</param>
     public ManualTimeProvider(DateTimeOffset? start = null)
     {
-        _utcNow = start ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        _utcNow = start?.ToUniversalTime() ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     }
 
     /// <inheritdoc />
@@ -72,6 +74,7 @@ public sealed class ManualTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        ManualTimer.CheckTimes(dueTime, period);
         var timer = new ManualTimer(this, callback, state);
         lock (_gate)
         {
@@ -82,7 +85,10 @@ public sealed class ManualTimeProvider : TimeProvider
         return timer;
     }
 
-    /// <summary>Moves the clock forward, firing every timer that falls due on the way.</summary>
+    /// <summary>
+    /// Moves the clock forward, firing every timer that falls due on the way. A callback may advance the clock
+    /// further; the clock never goes back.
+    /// </summary>
     /// <param name="delta">How far; zero fires the timers due now.</param>
     public void Advance(TimeSpan delta)
     {
@@ -108,8 +114,12 @@ public sealed class ManualTimeProvider : TimeProvider
 
                 if (due is null)
                 {
-                    _utcNow += TimeSpan.FromTicks(target - _timestamp);
-                    _timestamp = target;
+                    if (target > _timestamp)
+                    {
+                        _utcNow += TimeSpan.FromTicks(target - _timestamp);
+                        _timestamp = target;
+                    }
+
                     return;
                 }
 

@@ -35,8 +35,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         await Task.Yield();
         bool flushed = false;
+        // On an injected clock (a test's manual one) the deadline holds on real time too: a test that disposes the
+        // cache without moving its clock ends after ShutdownTimeout instead of hanging.
         using (var deadline = new CancellationTokenSource(_ctx.Options.ShutdownTimeout, _ctx.Time))
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken))
+        using (var realDeadline = _ctx.Time == TimeProvider.System ? null : new CancellationTokenSource(_ctx.Options.ShutdownTimeout))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, realDeadline?.Token ?? default, cancellationToken))
         {
             try
             {

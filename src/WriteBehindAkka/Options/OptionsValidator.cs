@@ -3,6 +3,9 @@ namespace WriteBehindAkka.Options;
 /// <summary>Checks a <see cref="WriteBehindOptions"/> once, at cache creation, and reports every problem in one exception.</summary>
 public static class OptionsValidator
 {
+    /// <summary>The longest duration an option that sets a timer takes: a timer's limit (about 49.7 days), rounded down.</summary>
+    public static readonly TimeSpan MaxTimerDuration = TimeSpan.FromDays(49);
+
     /// <summary>The largest value the journal takes: a record's payload is at most 256 MiB, with 1 MiB left for the key and the record's fields.</summary>
     public const long MaxJournaledValueBytes = Journal.JournalFormat.MaxPayloadBytes - (1024 * 1024);
 
@@ -63,6 +66,10 @@ public static class OptionsValidator
             problems.Add($"ShutdownTimeout is {options.ShutdownTimeout}; it must be zero or more.");
         }
 
+        CheckTimerDuration("MaxBatchDelay", options.MaxBatchDelay, problems);
+        CheckTimerDuration("WriteDelay", options.WriteDelay, problems);
+        CheckTimerDuration("ShutdownTimeout", options.ShutdownTimeout, problems);
+
         if (!Enum.IsDefined(options.OverflowStrategy))
         {
             problems.Add($"OverflowStrategy is {(int)options.OverflowStrategy}; use Backpressure or Fail.");
@@ -113,6 +120,8 @@ public static class OptionsValidator
             problems.Add($"Journal.FsyncInterval is {journal.FsyncInterval}; it must be greater than zero.");
         }
 
+        CheckTimerDuration("Journal.FsyncInterval", journal.FsyncInterval, problems);
+
         if (journal.SegmentBytes < 4096)
         {
             problems.Add($"Journal.SegmentBytes is {journal.SegmentBytes}; it must be at least 4096.");
@@ -126,6 +135,15 @@ public static class OptionsValidator
         if (journal.MaxJournalBytes < 2 * journal.SegmentBytes)
         {
             problems.Add($"Journal.MaxJournalBytes ({journal.MaxJournalBytes}) is less than two segments ({2 * journal.SegmentBytes} bytes); raise it or lower Journal.SegmentBytes.");
+        }
+    }
+
+    /// <summary>Refuses a duration a timer cannot take, which would otherwise fail only when the timer is first set.</summary>
+    private static void CheckTimerDuration(string name, TimeSpan value, List<string> problems)
+    {
+        if (value > MaxTimerDuration)
+        {
+            problems.Add($"{name} is {value}; it must be at most {MaxTimerDuration.TotalDays} days (a timer's limit).");
         }
     }
 
@@ -146,6 +164,8 @@ public static class OptionsValidator
         {
             problems.Add($"Restart.MaxBackoff ({restart.MaxBackoff}) is less than Restart.MinBackoff ({restart.MinBackoff}).");
         }
+
+        CheckTimerDuration("Restart.MaxBackoff", restart.MaxBackoff, problems);
 
         if (restart.RandomFactor is < 0 or > 1 || double.IsNaN(restart.RandomFactor))
         {

@@ -53,6 +53,34 @@ public sealed class OptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_DurationsATimerCannotTake_AreRefusedNamingTheLimit()
+    {
+        var fifty = TimeSpan.FromDays(50);
+        var options = new WriteBehindOptions
+        {
+            MaxBatchDelay = fifty,
+            WriteDelay = fifty,
+            ShutdownTimeout = fifty,
+            Restart = new RestartSettings { MaxBackoff = fifty },
+            Journal = new WriteBehindAkka.Journal.JournalOptions { Directory = "/tmp/j", FsyncInterval = fifty },
+        };
+
+        var problems = OptionsValidator.Validate(options);
+
+        string[] expected = ["Journal.FsyncInterval", "MaxBatchDelay", "Restart.MaxBackoff", "ShutdownTimeout", "WriteDelay"];
+        Assert.Equal(expected, problems.Select(p => p[..p.IndexOf(" is ", StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+        Assert.Contains("ShutdownTimeout is 50.00:00:00; it must be at most 49 days (a timer's limit).", problems);
+        Assert.Empty(OptionsValidator.Validate(options with
+        {
+            MaxBatchDelay = TimeSpan.FromDays(49),
+            WriteDelay = TimeSpan.FromDays(49),
+            ShutdownTimeout = TimeSpan.FromDays(49),
+            Restart = new RestartSettings { MaxBackoff = TimeSpan.FromDays(49) },
+            Journal = options.Journal with { FsyncInterval = TimeSpan.FromDays(49) },
+        }));
+    }
+
+    [Fact]
     public void Validate_ValueLargerThanPendingBytes_ExplainsTheConflict()
     {
         var problems = OptionsValidator.Validate(new WriteBehindOptions { MaxValueBytes = 100, MaxPendingBytes = 10 });

@@ -1,0 +1,51 @@
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.TestKit;
+
+/// <summary>The test kit's store, as a user's test relies on it.</summary>
+public sealed class InMemoryStoreTests
+{
+    [Fact]
+    public async Task CommittedBatches_KeyRewrittenWithAValueOfTheSameLength_StillShowWhatEachBatchWrote()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+
+        await cache.SetAsync("k", "v1");
+        Assert.True((await cache.FlushAsync().Within()).AllCommitted);
+        await cache.SetAsync("k", "v2");
+        Assert.True((await cache.FlushAsync().Within()).AllCommitted);
+
+        Assert.Equal(["v1", "v2"], store.CommittedBatches.Select(b => Harness.Text(b.Single().Value)));
+        Assert.Equal("v2", Harness.Text(store.Rows["k"].Value));
+    }
+
+    [Theory]
+    [InlineData(typeof(TimeoutException), StoreErrorKind.Transient)]
+    [InlineData(typeof(IOException), StoreErrorKind.Transient)]
+    [InlineData(typeof(OperationCanceledException), StoreErrorKind.Transient)]
+    [InlineData(typeof(InvalidOperationException), StoreErrorKind.Permanent)]
+    public void Classify_ClientSideErrors_AsThePostgreSqlStoreDoes(Type errorType, StoreErrorKind expected)
+    {
+        var store = new InMemoryStore<string>();
+
+        Assert.Equal(expected, store.Classify((Exception)Activator.CreateInstance(errorType)!));
+        Assert.Equal(StoreErrorKind.Configuration, store.Classify(new SimulatedStoreException(StoreErrorKind.Configuration, "no table")));
+    }
+
+    [Fact]
+    public async Task FailNext_Timeout_IsRetriedNotDeadLettered()
+    {
+        var store = new InMemoryStore<string>();
+        store.FailNext(1, new TimeoutException("slow"));
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { Restart = o.Restart with { MinBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(1) } }));
+
+        await cache.SetAsync("k", "v");
+        var flush = await cache.FlushAsync().Within();
+
+        Assert.True(flush.AllCommitted);
+        Assert.Equal("v", Harness.Text(store.Rows["k"].Value));
+        Assert.Equal(0, await store.DeadLetters.CountAsync(CancellationToken.None));
+    }
+}
