@@ -11,8 +11,17 @@ internal sealed class EpochCounter
     /// <summary>Open counts of closed epochs; epochs that reach zero are removed.</summary>
     private readonly SortedDictionary<int, long> _closed = [];
 
+    /// <summary>
+    /// The state of the reply of a flush the cache makes for itself (before journal truncation): it is answered
+    /// with 0 and leaves the failures for the flushes of users.
+    /// </summary>
+    public static readonly object QuietFlush = new();
+
     /// <summary>Flushes waiting, in epoch order.</summary>
     private readonly Queue<(int Epoch, TaskCompletionSource<long> Reply)> _waiters = new();
+
+    /// <summary>How many of <see cref="_waiters"/> report failures (are not <see cref="QuietFlush"/>).</summary>
+    private int _reportingWaiters;
 
     /// <summary>The epoch new writes count in.</summary>
     public int Current { get; private set; }
@@ -66,13 +75,19 @@ internal sealed class EpochCounter
         }
 
         _waiters.Enqueue((Current, reply));
+        if (reply.Task.AsyncState != QuietFlush)
+        {
+            _reportingWaiters++;
+        }
+
         Current++;
         _current = 0;
     }
 
     /// <summary>
     /// Completes every waiter whose epoch and all before it have nothing left, with the failed writes of those
-    /// epochs not reported to an earlier waiter (the writes accepted since the previous flush, up to this one).
+    /// epochs not reported yet: each failure is reported to every flush requested before a flush reported it
+    /// (so two overlapping flushes both count it, and the next flush after them does not).
     /// </summary>
     public void Release()
     {
@@ -86,12 +101,19 @@ internal sealed class EpochCounter
             }
 
             _waiters.Dequeue();
-            reply.TrySetResult(TakeFailures(epoch));
+            if (reply.Task.AsyncState == QuietFlush)
+            {
+                reply.TrySetResult(0);
+                continue;
+            }
+
+            _reportingWaiters--;
+            reply.TrySetResult(SumFailures(epoch, remove: _reportingWaiters == 0));
         }
     }
 
-    /// <summary>Removes and sums the failures of epochs up to <paramref name="epoch"/>.</summary>
-    private long TakeFailures(int epoch)
+    /// <summary>Sums the failures of epochs up to <paramref name="epoch"/>, removing them when no other flush waits to report them.</summary>
+    private long SumFailures(int epoch, bool remove)
     {
         if (_failures.Count == 0)
         {
@@ -104,7 +126,10 @@ internal sealed class EpochCounter
             if (failedEpoch <= epoch)
             {
                 failed += count;
-                _failures.Remove(failedEpoch);
+                if (remove)
+                {
+                    _failures.Remove(failedEpoch);
+                }
             }
         }
 
@@ -118,5 +143,7 @@ internal sealed class EpochCounter
         {
             waiter.Reply.TrySetException(error);
         }
+
+        _reportingWaiters = 0;
     }
 }

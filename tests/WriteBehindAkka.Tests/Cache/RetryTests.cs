@@ -160,4 +160,22 @@ public sealed class RetryTests
         Assert.Equal((1L, 0L, 1L), (first.FailedKeys, second.FailedKeys, third.FailedKeys));
         Assert.Equal(2, cache.GetStatistics().FailedKeys);
     }
+
+    [Fact]
+    public async Task FlushAsync_TwoOverlappingFlushes_BothReportAFailureAcceptedBeforeThem()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.Pause();
+        await using var cache = Harness.Cache(store);
+        await cache.SetAsync("bad", "v");
+        await store.ExpectBatchAsync(Harness.Within);
+
+        var first = cache.FlushAsync();
+        var second = cache.FlushAsync();
+        store.Resume();
+
+        Assert.Equal((1L, 1L), ((await first.Within()).FailedKeys, (await second.Within()).FailedKeys));
+        Assert.Equal(0L, (await cache.FlushAsync().Within()).FailedKeys);
+    }
 }

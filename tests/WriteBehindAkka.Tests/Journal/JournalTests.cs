@@ -341,6 +341,26 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(3, cache.GetStatistics().PendingEntries); // the three refused writes, still held
     }
 
+    [Fact]
+    public async Task Truncation_FlushItMakesForItself_LeavesTheFailuresForTheUsersFlush()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        await using var cache = Harness.Cache(store, Options(Folder("quiet"), segmentBytes: 4096));
+        await cache.SetAsync("bad", "v");
+
+        // Fill and seal segments: each seal flushes before it truncates, after "bad" has failed.
+        for (int i = 0; i < 300; i++)
+        {
+            await cache.SetAsync($"k{i}", new string('x', 100));
+        }
+
+        await TruncationsFinishedAsync(cache, atLeast: 3);
+
+        Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within());
+        Assert.Equal(new FlushResult(0), await cache.FlushAsync().Within());
+    }
+
     /// <summary>Waits (within the harness's budget) until at least <paramref name="atLeast"/> truncations started and every one started has finished.</summary>
     private static async Task TruncationsFinishedAsync(WriteBehindCache<string, string> cache, int atLeast)
     {
