@@ -23,7 +23,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
     /// <param name="consistency">Accepted (memory) or Committed (in the store).</param>
-    /// <param name="cancellationToken">Cancels the wait; an accepted write stands and is still written.</param>
+    /// <param name="cancellationToken">Cancels the wait for room and, for Journaled or Committed, the wait for that level; an accepted write stands and is still written. An Accepted write is never cancelled once it was taken.</param>
     /// <returns>The write's version and the level reached; faults with <see cref="WriteFailedException"/> when the store refused it.</returns>
     ValueTask<WriteResult> SetAsync(TKey key, TValue value, WriteConsistency consistency, CancellationToken cancellationToken = default);
 
@@ -42,7 +42,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>Ask: deletes a key and completes when the delete reaches <paramref name="consistency"/>.</summary>
     /// <param name="key">The key.</param>
     /// <param name="consistency">Accepted or Committed.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait for room and, for Journaled or Committed, the wait for that level; an accepted delete stands. An Accepted delete is never cancelled once it was taken.</param>
     /// <returns>The delete's version and the level reached.</returns>
     ValueTask<WriteResult> DeleteAsync(TKey key, WriteConsistency consistency, CancellationToken cancellationToken = default);
 

@@ -190,6 +190,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             throw;
         }
 
-        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Posted: the write stands. An Accepted write's answer (at most an fsync away) is not cancelled, so the
+        // caller never sees a cancellation for a write that was taken; a Committed one's wait for the commit is.
+        return command.Consistency == WriteConsistency.Accepted
+            ? await reply.Task.ConfigureAwait(false)
+            : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -119,6 +119,18 @@ internal sealed class WriteAheadJournal
     /// <summary>How many fsyncs the journal has done.</summary>
     public long Fsyncs => Volatile.Read(ref _fsyncs);
 
+    /// <summary>Gets how many records were appended since the journal opened (tests).</summary>
+    internal long AppendedRecords
+    {
+        get
+        {
+            lock (_appendLock)
+            {
+                return _appendedRecords;
+            }
+        }
+    }
+
     /// <summary>
     /// Whether an Accepted write is acknowledged once its record is in the journal (EverySecond, No), which
     /// <c>Append</c> has done by the time it returns. False for Always: the loop fsyncs first.

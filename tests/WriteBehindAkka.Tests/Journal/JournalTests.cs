@@ -557,6 +557,40 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task SetAsync_TokenCancelledAfterTheWaitForRoom_StillAnswersTheAcceptedWrite()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Options(Folder("cancel-after-room")) with { MaxPendingEntries = 1 });
+        using var resume = new Resumer(store);
+        await cache.SetAsync("first", "v");
+        using var fsyncHeld = new SemaphoreSlim(0);
+        using var cancel = new CancellationTokenSource();
+
+        // Over the bound: the write waits for room, then, once posted, for its fsync (Always), which is held.
+        var write = cache.SetAsync("second", "v", cancel.Token).AsTask();
+        Assert.False(write.IsCompleted);
+        cache.Journal!.SyncFaultInjector = () =>
+        {
+            fsyncHeld.Wait(Harness.Within);
+            return null;
+        };
+        store.Resume();
+        await store.ExpectBatchAsync(Harness.Within); // "first" commits: room for "second"
+        while (cache.Journal.AppendedRecords < 2)
+        {
+            await Task.Delay(5); // until "second" is in the journal, waiting for its fsync
+        }
+
+        cancel.Cancel();
+        fsyncHeld.Release(10);
+
+        await write.Within(); // accepted: the cancellation came after the wait for room, so it does not fault the write
+        Assert.True((await cache.FlushAsync().Within()).AllCommitted);
+        Assert.True(store.Rows.ContainsKey("second"));
+    }
+
+    [Fact]
     public async Task Journaled_WithoutJournal_ThrowsNamingTheOption()
     {
         await using var cache = Harness.Cache(new InMemoryStore<string>());
