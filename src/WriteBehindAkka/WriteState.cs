@@ -9,7 +9,7 @@ public enum WriteState
     /// <summary>Written in memory, waiting to be emitted to the pipeline.</summary>
     Pending = 1,
 
-    /// <summary>A batch holding the key is being written to the store.</summary>
+    /// <summary>A batch holding the latest write is being written to the store (a newer write waiting behind it makes the key Pending).</summary>
     Writing = 2,
 
     /// <summary>The latest write is committed (or the entry was loaded from the store and not written since).</summary>

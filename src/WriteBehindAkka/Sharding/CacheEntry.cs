@@ -90,8 +90,9 @@ internal sealed class CacheEntry<TKey>
     /// <summary>The status a caller sees.</summary>
     public KeyStatus ToStatus()
     {
-        WriteState state = InFlight ? WriteState.Writing
-            : Has(EntryFlags.Dirty) ? WriteState.Pending
+        // The latest write's state: a newer write waiting behind an in-flight one is Pending.
+        WriteState state = Has(EntryFlags.Dirty) ? WriteState.Pending
+            : InFlight ? WriteState.Writing
             : Has(EntryFlags.Failed) ? WriteState.Failed
             : WriteState.Completed;
         DateTimeOffset? committedAt = CommittedAfterMs switch

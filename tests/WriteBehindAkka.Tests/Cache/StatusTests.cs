@@ -31,6 +31,24 @@ public sealed class StatusTests
     }
 
     [Fact]
+    public async Task GetStatusAsync_NewerWriteBehindAnInFlightOne_IsPendingAtTheNewerVersion()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store);
+        await cache.SetAsync("k", "v1");
+        await store.ExpectBatchAsync(Harness.Within);
+        var writing = await cache.GetStatusAsync("k");
+
+        var newer = await cache.SetAsync("k", "v2", WriteConsistency.Accepted);
+        var status = await cache.GetStatusAsync("k");
+        store.Resume();
+
+        Assert.Equal(WriteState.Writing, writing.State);
+        Assert.Equal((WriteState.Pending, newer.Version), (status.State, status.Version));
+    }
+
+    [Fact]
     public async Task GetStatusAsync_StoreRefusesRecord_FailedWithErrorUntilNextWriteCommits()
     {
         var store = new InMemoryStore<string>();
