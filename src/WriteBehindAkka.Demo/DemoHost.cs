@@ -128,11 +128,23 @@ public sealed class DemoHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await App.DisposeAsync();
-        await _dataSource.DisposeAsync();
-        if (_cluster is not null)
+        try
         {
-            await _cluster.DisposeAsync();
+            await App.DisposeAsync();
+        }
+        finally
+        {
+            try
+            {
+                await _dataSource.DisposeAsync();
+            }
+            finally
+            {
+                if (_cluster is not null)
+                {
+                    await _cluster.DisposeAsync();
+                }
+            }
         }
     }
 

@@ -11,4 +11,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Load generator: run finished after {Written} writes.")]
     public static partial void LoadFinished(ILogger logger, long written);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Load generator: the run failed after {Written} writes; the next POST /load starts another.")]
+    public static partial void LoadFailed(ILogger logger, Exception error, long written);
 }

@@ -48,12 +48,21 @@ public sealed class DemoApiTests(DemoPostgresFixture postgres)
         var (badLevel, badLevelProblem) = await demo.PostAsync<ProblemDetails>("/scores/1?consistency=fsync", new { score = 1 });
         var missing = await demo.Client.GetAsync("/scores/777");
         var badTop = await demo.Client.GetAsync("/leaderboard?top=0");
+        var (nulName, nulNameProblem) = await demo.PostAsync<ProblemDetails>("/scores/1", new { score = 1, name = "a\0b" });
+        var (longName, longNameProblem) = await demo.PostAsync<ProblemDetails>("/scores/1", new { score = 1, name = new string('n', 101) });
+        var (manyPlayers, manyPlayersProblem) = await demo.PostAsync<ProblemDetails>("/load?players=2147483647");
 
         Assert.Equal((HttpStatusCode.BadRequest, "Send a JSON body with a score, for example {\"score\": 123, \"name\": \"ada\"}."), (noScore.StatusCode, noScoreProblem!.Detail));
         Assert.Equal((HttpStatusCode.BadRequest, "consistency is 'fsync': use accepted (the default) or committed."), (badLevel.StatusCode, badLevelProblem!.Detail));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("Player 777 has no score yet", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, badTop.StatusCode);
+        Assert.Equal((HttpStatusCode.BadRequest, "name is 3 characters with control characters: use at most 100 printable characters."), (nulName.StatusCode, nulNameProblem!.Detail));
+        Assert.Equal((HttpStatusCode.BadRequest, "name is 101 characters: use at most 100 printable characters."), (longName.StatusCode, longNameProblem!.Detail));
+        Assert.Equal(HttpStatusCode.BadRequest, manyPlayers.StatusCode);
+        Assert.EndsWith("and 1 to 100000000 players.", manyPlayersProblem!.Detail, StringComparison.Ordinal);
+        Assert.False((await demo.GetAsync<LoadStatus>("/load")).Running);
+        Assert.Equal(0, await postgres.CountRowsAsync(demo.Table));
     }
 
     [Fact]

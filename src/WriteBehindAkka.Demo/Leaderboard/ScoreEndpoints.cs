@@ -5,6 +5,9 @@ namespace WriteBehindAkka.Demo.Leaderboard;
 /// <summary>The leaderboard API: post a score, read a player, read a write's status, the top N, flush.</summary>
 internal static class ScoreEndpoints
 {
+    /// <summary>The longest player name taken.</summary>
+    public const int MaxNameLength = 100;
+
     public static void MapScores(this IEndpointRouteBuilder app)
     {
         app.MapPost("/scores/{playerId:long}", PostScoreAsync);
@@ -41,7 +44,16 @@ internal static class ScoreEndpoints
             return TypedResults.Problem($"consistency is '{consistency}': use accepted (the default) or committed.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var value = new PlayerScore(string.IsNullOrWhiteSpace(body.Name) ? $"player-{playerId}" : body.Name.Trim(), score);
+        string name = string.IsNullOrWhiteSpace(body.Name) ? $"player-{playerId}" : body.Name.Trim();
+        if (name.Length > MaxNameLength || name.Any(char.IsControl))
+        {
+            // PostgreSQL text cannot hold a NUL: such a name would be accepted here and refused by every batch.
+            return TypedResults.Problem(
+                $"name is {name.Length} characters{(name.Any(char.IsControl) ? " with control characters" : string.Empty)}: use at most {MaxNameLength} printable characters.",
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var value = new PlayerScore(name, score);
         try
         {
             var result = await cache.SetAsync(playerId, value, wanted, cancellationToken);
@@ -55,6 +67,11 @@ internal static class ScoreEndpoints
         catch (WriteFailedException error)
         {
             return TypedResults.Problem(error.Message, statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+        catch (ArgumentException error)
+        {
+            // Refused before it was accepted (a value over MaxValueBytes, say): the request is at fault.
+            return TypedResults.Problem(error.Message, statusCode: StatusCodes.Status400BadRequest);
         }
     }
 

@@ -117,6 +117,11 @@ public sealed class LoadGenerator : BackgroundService
             {
                 // The host is stopping and the cache with it.
             }
+            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A run that fails (a cache that refuses its writes, say) ends itself, not the generator or the host.
+                Log.LoadFailed(_logger, error, run.Written);
+            }
 
             await run.Stop.CancelAsync();
             Log.LoadFinished(_logger, run.Written);
@@ -138,7 +143,7 @@ public sealed class LoadGenerator : BackgroundService
             long due = (long)(elapsed.TotalSeconds * run.WritesPerSecond);
             for (; written < due; written++)
             {
-                long player = Random.Shared.NextInt64(1, run.Players + 1);
+                long player = Random.Shared.NextInt64(1, (long)run.Players + 1);
                 var score = new PlayerScore($"player-{player}", Random.Shared.NextInt64(0, 1_000_000));
                 if (!_cache.TrySet(player, score))
                 {
