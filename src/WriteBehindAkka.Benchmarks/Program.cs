@@ -25,10 +25,22 @@ if (command.Help)
     return 0;
 }
 
+// Ctrl+C or SIGTERM cancels the run, so that the throwaway PostgreSQL it started is stopped and deleted.
 using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+try
 {
-    e.Cancel = true;
+    return await StandardSuite.RunAsync(command, cancel.Token);
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Stopped: the run was cancelled; its PostgreSQL, if it started one, is stopped and deleted.");
+    return 130;
+}
+
+void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+{
+    context.Cancel = true;
     cancel.Cancel();
-};
-return await StandardSuite.RunAsync(command, cancel.Token);
+}

@@ -30,6 +30,12 @@ internal sealed class AckLedger
     /// <summary>Records an acknowledged write; keeps the newer version when two writers race on a key.</summary>
     public void Acknowledge(long key, long version, long stamp)
     {
+        if (version <= 0)
+        {
+            // Versions are microsecond timestamps: a write answered with none cannot be checked, and would be skipped.
+            throw new InvalidOperationException($"Key {key} was acknowledged at version {version}; every acknowledged write must carry a positive version.");
+        }
+
         lock (_locks[(int)(key & (Stripes - 1))])
         {
             if (version > _versions[key])

@@ -9,11 +9,15 @@ namespace WriteBehindAkka.Benchmarks.Verification;
 /// <param name="WrongValue">Rows at the acknowledged version whose value is not the acknowledged value.</param>
 /// <param name="Ahead">Rows newer than any acknowledged write of their key (a write the run lost track of).</param>
 /// <param name="Examples">Up to a few of the problems, in words.</param>
-internal sealed record VerificationResult(long CheckedKeys, long Missing, long Stale, long WrongValue, long Ahead, IReadOnlyList<string> Examples)
+/// <param name="ForeignRows">Rows whose key is outside the workload's keys (none should exist).</param>
+internal sealed record VerificationResult(long CheckedKeys, long Missing, long Stale, long WrongValue, long Ahead, IReadOnlyList<string> Examples, long ForeignRows = 0)
 {
-    public bool Passed => Missing == 0 && Stale == 0 && WrongValue == 0 && Ahead == 0;
+    /// <summary>Whether the table matched the ledger; a run that acknowledged nothing has nothing to prove and fails too.</summary>
+    public bool Passed => CheckedKeys > 0 && Missing == 0 && Stale == 0 && WrongValue == 0 && Ahead == 0 && ForeignRows == 0;
 
     public override string ToString() => Passed
         ? string.Create(CultureInfo.InvariantCulture, $"verified {CheckedKeys:N0} keys: every acknowledged write is in the table")
-        : string.Create(CultureInfo.InvariantCulture, $"FAILED on {CheckedKeys:N0} keys: {Missing} missing, {Stale} stale, {WrongValue} wrong value, {Ahead} ahead; e.g. {string.Join("; ", Examples)}");
+        : CheckedKeys == 0
+            ? "FAILED: no acknowledged write was recorded, so nothing could be checked"
+            : string.Create(CultureInfo.InvariantCulture, $"FAILED on {CheckedKeys:N0} keys: {Missing} missing, {Stale} stale, {WrongValue} wrong value, {Ahead} ahead, {ForeignRows} rows of keys outside the workload; e.g. {string.Join("; ", Examples)}");
 }

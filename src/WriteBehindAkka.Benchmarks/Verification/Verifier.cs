@@ -60,7 +60,12 @@ internal static class Verifier
             }
         }
 
-        return new VerificationResult(checkedKeys, missing, stale, wrong, ahead, examples);
+        if (table.ForeignRows > 0)
+        {
+            Note(examples, $"{table.ForeignRows} rows have keys outside 0..{ledger.KeyCount - 1}");
+        }
+
+        return new VerificationResult(checkedKeys, missing, stale, wrong, ahead, examples, table.ForeignRows);
     }
 
     private static void Note(List<string> examples, FormattableString text)

@@ -35,4 +35,16 @@ public class AckLedgerTests
             Assert.Equal(ledger.VersionOf(key) * 10, ledger.StampOf(key));
         }
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Acknowledge_WithoutAPositiveVersion_ThrowsInsteadOfSkippingTheWrite(long version)
+    {
+        var ledger = new AckLedger(4);
+
+        var error = Assert.Throws<InvalidOperationException>(() => ledger.Acknowledge(2, version, 7));
+
+        Assert.Equal($"Key 2 was acknowledged at version {version}; every acknowledged write must carry a positive version.", error.Message);
+    }
 }

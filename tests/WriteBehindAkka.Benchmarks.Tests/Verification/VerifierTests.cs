@@ -74,6 +74,28 @@ public class VerifierTests
     }
 
     [Fact]
+    public void Verify_NothingAcknowledged_FailsInsteadOfPassingOnAnEmptyLedger()
+    {
+        var result = Verifier.Verify(new AckLedger(Keys), new TableSnapshot(Keys));
+
+        Assert.False(result.Passed);
+        Assert.Equal("FAILED: no acknowledged write was recorded, so nothing could be checked", result.ToString());
+    }
+
+    [Fact]
+    public async Task Verify_RowOfAKeyOutsideTheWorkload_Fails()
+    {
+        var (ledger, table) = await WriteAndSnapshotAsync();
+        table.Add(Keys + 5, 123, 456);
+
+        var result = Verifier.Verify(ledger, table);
+
+        Assert.False(result.Passed);
+        Assert.Equal(1, result.ForeignRows);
+        Assert.Contains("1 rows of keys outside the workload", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_StoreStillPaused_FailsWithEveryKeyMissing()
     {
         var store = new InMemoryStore<long>();
