@@ -64,7 +64,9 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
         }
         else
         {
-            problems.AddRange(OptionsValidator.Validate(options.Cache));
+            // A bare number taken as days ("MaxBatchDelay = 50") is reported below as such, not also as "over 49 days".
+            problems.AddRange(OptionsValidator.Validate(options.Cache).Where(problem => !options.UnitlessDurations.Any(
+                unitless => unitless.Path.Replace(':', '.').EndsWith("." + problem[..Math.Max(0, problem.IndexOf(" is ", StringComparison.Ordinal))], StringComparison.OrdinalIgnoreCase))));
         }
 
         if (options.Health is null)
