@@ -38,10 +38,12 @@ internal sealed class WriteBehindHealthCheck : IHealthCheck
             return HealthCheckResult.Unhealthy($"Cache '{name}' is stopped: it accepts no writes.", data: data);
         }
 
-        if (statistics.PendingEntries >= snapshot.MaxPendingEntries || statistics.PendingBytes >= snapshot.MaxPendingBytes)
+        if (statistics.PendingEntries >= snapshot.MaxPendingEntries || statistics.PendingBytes >= snapshot.MaxPendingBytes || snapshot.AtBound)
         {
             return HealthCheckResult.Unhealthy(
-                $"Cache '{name}' is at its bound: {statistics.PendingEntries} of {snapshot.MaxPendingEntries} entries, {statistics.PendingBytes} of {snapshot.MaxPendingBytes} bytes pending; new writes are refused or held until the store catches up.",
+                $"Cache '{name}' is at its bound: {statistics.PendingEntries} of {snapshot.MaxPendingEntries} entries, {statistics.PendingBytes} of {snapshot.MaxPendingBytes} bytes pending" +
+                (snapshot.AtBound && statistics.PendingEntries < snapshot.MaxPendingEntries && statistics.PendingBytes < snapshot.MaxPendingBytes ? ", and its journal is at MaxJournalBytes" : string.Empty) +
+                "; new writes are refused or held until the store catches up.",
                 data: data);
         }
 
@@ -52,9 +54,15 @@ internal sealed class WriteBehindHealthCheck : IHealthCheck
             reasons.Add($"{statistics.PendingEntries} entries pending, above the threshold of {thresholds.BacklogThreshold}");
         }
 
-        if (snapshot.StoreFailingFor is { } failing && failing > thresholds.StoreFailureThreshold)
+        if (snapshot.Failure is { Kind: Storage.StoreErrorKind.Configuration } configuration)
         {
-            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"the store has failed every batch for {failing.TotalSeconds:0.#} s (threshold {thresholds.StoreFailureThreshold.TotalSeconds:0.#} s); writes are being retried"));
+            // No data can fix it and waiting will not either: say so at once, with the cache's account (SQLSTATE, fix).
+            reasons.Add(configuration.Description);
+        }
+        else if (snapshot.StoreFailingFor is { } failing && failing > thresholds.StoreFailureThreshold)
+        {
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"the store has failed every batch for {failing.TotalSeconds:0.#} s (threshold {thresholds.StoreFailureThreshold.TotalSeconds:0.#} s); writes are being retried") +
+                (snapshot.Failure is { } failure ? ": " + failure.Description : string.Empty));
         }
 
         if (snapshot.OldestPendingAge > thresholds.LagThreshold)

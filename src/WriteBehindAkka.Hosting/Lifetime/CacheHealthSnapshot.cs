@@ -10,6 +10,8 @@ namespace WriteBehindAkka.Hosting.Lifetime;
 /// <param name="OldestPendingAge">The age of the oldest pending write (zero when the core does not report it).</param>
 /// <param name="StoreFailingFor">How long every batch write has failed with transient errors, or <see langword="null"/> when the last one was committed.</param>
 /// <param name="Thresholds">The health check's thresholds.</param>
+/// <param name="Failure">What the store (or the dead-letter sink) is failing with, and the cache's own account of it (with the SQLSTATE), or <see langword="null"/>.</param>
+/// <param name="AtBound">Whether the cache holds writes back (its backlog, or its journal, is at its bound).</param>
 internal sealed record CacheHealthSnapshot(
     CacheState State,
     CacheStatistics? Statistics,
@@ -17,4 +19,6 @@ internal sealed record CacheHealthSnapshot(
     long MaxPendingBytes,
     TimeSpan OldestPendingAge,
     TimeSpan? StoreFailingFor,
-    WriteBehindHealthCheckOptions Thresholds);
+    WriteBehindHealthCheckOptions Thresholds,
+    (Storage.StoreErrorKind Kind, string Description)? Failure = null,
+    bool AtBound = false);
