@@ -119,7 +119,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         try
         {
-            await FlushCoreAsync(_ctx.Stop.Token, quiet: true).ConfigureAwait(false);
+            await FlushCoreAsync(_ctx.Stop.Token, EpochCounter.QuietFlush).ConfigureAwait(false);
             long upTo = number;
             if (_ctx.UnrecordedFailures > 0)
             {

@@ -72,13 +72,13 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     /// <summary>Flushes every shard.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <param name="quiet">A flush of the cache's own (before journal truncation): it reports no failures and leaves them to the users' flushes.</param>
-    private async Task<FlushResult> FlushCoreAsync(CancellationToken cancellationToken, bool quiet = false)
+    /// <param name="kind">null for a user's flush; <see cref="EpochCounter.QuietFlush"/> for the cache's own (before journal truncation: it reports no failures and leaves them to the users' flushes); <see cref="EpochCounter.FinalFlush"/> for shutdown's (the shards take no write after it).</param>
+    private async Task<FlushResult> FlushCoreAsync(CancellationToken cancellationToken, object? kind = null)
     {
         var replies = new Task<long>[_shards.Length];
         for (int i = 0; i < _shards.Length; i++)
         {
-            var reply = new TaskCompletionSource<long>(quiet ? EpochCounter.QuietFlush : null, TaskCreationOptions.RunContinuationsAsynchronously);
+            var reply = new TaskCompletionSource<long>(kind, TaskCreationOptions.RunContinuationsAsynchronously);
             replies[i] = reply.Task;
             await _shards[i].PostAsync(new ShardCommand<TKey>(CommandKind.Flush, default!, null, reply, default), cancellationToken).ConfigureAwait(false);
         }

@@ -17,6 +17,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         return Volatile.Read(ref _shutdown) ?? WaitForShutdownAsync();
     }
 
+    /// <summary>Gets a value indicating whether every shard took shutdown's final flush and refuses writes (tests).</summary>
+    internal bool ShardsSealed => _shards.All(shard => shard.IsSealed);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 
@@ -43,7 +46,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         {
             try
             {
-                await FlushCoreAsync(linked.Token).ConfigureAwait(false);
+                // The final flush: each shard refuses writes after it, so none is applied where nothing would write it.
+                await FlushCoreAsync(linked.Token, Sharding.EpochCounter.FinalFlush).ConfigureAwait(false);
                 flushed = true;
 
                 // Writes that raced the flush are still written, within the same deadline.

@@ -17,6 +17,12 @@ internal sealed class EpochCounter
     /// </summary>
     public static readonly object QuietFlush = new();
 
+    /// <summary>
+    /// The state of the reply of shutdown's flush: the shard takes no write after it (a write that raced the start
+    /// of the shutdown is refused instead of being applied after the last flush, where nothing would write it).
+    /// </summary>
+    public static readonly object FinalFlush = new();
+
     /// <summary>Flushes waiting, in epoch order.</summary>
     private readonly Queue<(int Epoch, TaskCompletionSource<long> Reply)> _waiters = new();
 

@@ -90,7 +90,7 @@ internal sealed partial class Shard<TKey>
             return false;
         }
 
-        if (_closed || Volatile.Read(ref _queued) != 0)
+        if (_closed || _sealed || Volatile.Read(ref _queued) != 0)
         {
             _lock.Exit();
             return false;

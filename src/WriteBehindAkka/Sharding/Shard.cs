@@ -44,6 +44,12 @@ internal sealed partial class Shard<TKey>
     /// <summary>Set under the lock when the loop has ended: nothing more is handled inline.</summary>
     private bool _closed;
 
+    /// <summary>Set (under the lock) by shutdown's final flush: later writes are refused. See <see cref="EpochCounter.FinalFlush"/>.</summary>
+    private volatile bool _sealed;
+
+    /// <summary>Gets a value indicating whether shutdown's final flush reached this shard (tests).</summary>
+    internal bool IsSealed => _sealed;
+
     private readonly EntryTable<TKey> _entries = new();
 
     /// <summary>Dirty entries waiting to be emitted, oldest first.</summary>
@@ -281,7 +287,15 @@ internal sealed partial class Shard<TKey>
             {
                 case CommandKind.Set:
                 case CommandKind.Delete:
-                    Write(command);
+                    if (_sealed)
+                    {
+                        RefuseAfterSeal(command);
+                    }
+                    else
+                    {
+                        Write(command);
+                    }
+
                     break;
                 case CommandKind.Get:
                     Get(command.Key, (TaskCompletionSource<byte[]?>)command.Reply!);
@@ -291,6 +305,7 @@ internal sealed partial class Shard<TKey>
                         _entries.TryGetValue(command.Key, out var entry) ? entry.ToStatus() : KeyStatus.NotCached);
                     break;
                 case CommandKind.Flush:
+                    _sealed |= ((TaskCompletionSource<long>)command.Reply!).Task.AsyncState == EpochCounter.FinalFlush;
                     _epochs.AddWaiter((TaskCompletionSource<long>)command.Reply!);
                     _epochs.Release();
                     break;
@@ -316,6 +331,25 @@ internal sealed partial class Shard<TKey>
         {
             Fail(command.Reply, error);
             Restarted(error, command.Kind.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Refuses a write that reached the shard after shutdown's final flush (it passed the cache's check just before
+    /// the shutdown began): an Ask fails with <see cref="ObjectDisposedException"/>; a Tell, already answered, is
+    /// dropped and logged. Applied, it would have been acknowledged and then never written.
+    /// </summary>
+    private void RefuseAfterSeal(in ShardCommand<TKey> command)
+    {
+        if (command.Reply is TaskCompletionSource<WriteResult> reply)
+        {
+            reply.TrySetException(new ObjectDisposedException(
+                _ctx.Name,
+                $"The cache '{_ctx.Name}' is shutting down: the {(command.Kind == CommandKind.Delete ? "delete" : "write")} of key '{command.Key}' arrived after its last flush and was not taken."));
+        }
+        else
+        {
+            Log.WriteRefusedAtShutdown(_ctx.Logger, _ctx.Name, command.Key.ToString() ?? string.Empty);
         }
     }
 

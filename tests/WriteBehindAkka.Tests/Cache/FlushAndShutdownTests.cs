@@ -127,4 +127,58 @@ public sealed class FlushAndShutdownTests
         Assert.Contains("The write-behind cache 'default' is shut down", error.Message);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.GetAsync("k1").AsTask());
     }
+
+    [Fact]
+    public async Task ShutdownAsync_WriteThatRacedItsStart_IsRefusedNotAcknowledgedAndStranded()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        using var serializing = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var serializer = new BlockingSerializer(serializing, release);
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(), serializer, jitter: () => 0.0);
+        await cache.SetAsync("first", "v");
+        await store.ExpectBatchAsync(Harness.Within);
+
+        // "late" passes the cache's check, then stalls in its serializer while the shutdown begins.
+        var late = Task.Run(async () => await cache.SetAsync("late", "block"));
+        Assert.True(await serializing.WaitAsync(Harness.Within));
+        var shutdown = cache.ShutdownAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!cache.ShardsSealed)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the final flush never reached the shards");
+            await Task.Delay(5);
+        }
+
+        release.Release();
+        var refused = await Assert.ThrowsAsync<ObjectDisposedException>(() => late.Within());
+        store.Resume();
+        var report = await shutdown.Within();
+
+        Assert.Contains("arrived after its last flush and was not taken", refused.Message, StringComparison.Ordinal);
+        Assert.True(report.Flushed, $"unflushed: {report.UnflushedEntries}");
+        Assert.Equal(["first"], store.Rows.Keys);
+    }
+
+    /// <summary>Stalls serializing the value "block" until released, after saying so.</summary>
+    private sealed class BlockingSerializer(SemaphoreSlim serializing, SemaphoreSlim release) : WriteBehindAkka.Serialization.IValueSerializer<string>
+    {
+        private readonly WriteBehindAkka.Serialization.JsonValueSerializer<string> _json = new();
+
+        public WriteBehindAkka.Serialization.SerializedFormat Format => _json.Format;
+
+        public byte[] Serialize(string value)
+        {
+            if (value == "block")
+            {
+                serializing.Release();
+                release.Wait(Harness.Within);
+            }
+
+            return _json.Serialize(value);
+        }
+
+        public string Deserialize(ReadOnlySpan<byte> data) => _json.Deserialize(data);
+    }
 }
