@@ -61,11 +61,31 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
 
-        // The store's version decides when the cache no longer holds the key (evicted, or another process wrote it).
-        var stored = await _ctx.Store.LoadAsync(key, cancellationToken).ConfigureAwait(false);
-        var request = new ResubmitRequest(letter.Version, stored?.Version ?? 0);
+        // The shard's entry decides when it holds the key. Else the store's version does (the key was evicted, or
+        // another process wrote it), read once the shard watches the key: an entry of it committed and evicted while
+        // the store is read counts too, so the letter never comes back over a newer write.
+        var shard = _shards[ShardOf(key)];
+        var request = new ResubmitRequest(letter.Version);
         var value = letter.Operation == WriteOperation.Delete ? null : letter.Value ?? [];
-        await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+        await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+        await request.Watching.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!request.Task.IsCompleted)
+        {
+            try
+            {
+                var stored = await _ctx.Store.LoadAsync(key, cancellationToken).ConfigureAwait(false);
+                request.StoredVersion = stored?.Version ?? 0;
+                request.Stage = ResubmitStage.Decide;
+                await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                request.Stage = ResubmitStage.Abandoned;
+                shard.TryPost(new ShardCommand<TKey>(CommandKind.Resubmit, key, null, request, default));
+                throw;
+            }
+        }
+
         var result = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (request.Journaled is { } journaled)
         {

@@ -14,13 +14,50 @@ internal sealed partial class Shard<TKey>
         var request = (ResubmitRequest)command.Reply!;
         try
         {
+            switch (request.Stage)
+            {
+                case ResubmitStage.Watch when !_entries.ContainsKey(command.Key):
+                    // The caller reads the store next; an entry of the key committed and dropped meanwhile is remembered.
+                    _dropWatch[command.Key] = (_dropWatch.GetValueOrDefault(command.Key).Watchers + 1, _dropWatch.GetValueOrDefault(command.Key).Dropped);
+                    request.Watching.TrySetResult();
+                    return;
+                case ResubmitStage.Abandoned:
+                    Unwatch(command.Key);
+                    return;
+                case ResubmitStage.Decide:
+                    request.StoredVersion = Math.Max(request.StoredVersion, Unwatch(command.Key));
+                    break;
+            }
+
             request.TrySetResult(Resubmit(command.Key, command.Value, request));
+            request.Watching.TrySetResult();
         }
         catch (Exception error)
         {
             request.TrySetException(error);
+            request.Watching.TrySetException(error);
             throw;
         }
+    }
+
+    /// <summary>Stops one watch of a key's drops; returns the newest committed version of an entry of it dropped meanwhile (0 for none).</summary>
+    private long Unwatch(TKey key)
+    {
+        if (!_dropWatch.TryGetValue(key, out var watch))
+        {
+            return 0;
+        }
+
+        if (watch.Watchers <= 1)
+        {
+            _dropWatch.Remove(key);
+        }
+        else
+        {
+            _dropWatch[key] = (watch.Watchers - 1, watch.Dropped);
+        }
+
+        return watch.Dropped;
     }
 
     private DeadLetterRetryResult Resubmit(TKey key, byte[]? value, ResubmitRequest request)

@@ -185,6 +185,12 @@ internal sealed partial class Shard<TKey>
     /// <summary>Removes a key's entry; a load of the key under way is marked stale (see <see cref="_staleLoads"/>).</summary>
     private void DropEntry(TKey key)
     {
+        if (_dropWatch.Count > 0 && _dropWatch.TryGetValue(key, out var watch) && _entries.TryGetValue(key, out var dropped))
+        {
+            // A dead-letter retry is reading the store for this key: what the entry knew committed still counts.
+            _dropWatch[key] = (watch.Watchers, Math.Max(watch.Dropped, dropped.CommittedVersion));
+        }
+
         _entries.Remove(key);
         if (_loading.Count > 0 && _loading.ContainsKey(key))
         {

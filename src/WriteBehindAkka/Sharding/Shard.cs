@@ -44,6 +44,12 @@ internal sealed partial class Shard<TKey>
     /// <summary>Set under the lock when the loop has ended: nothing more is handled inline.</summary>
     private bool _closed;
 
+    /// <summary>
+    /// Keys a dead-letter retry is reading the store for, with how many retries watch them and the newest committed
+    /// version of an entry of the key dropped meanwhile (so a commit the store read missed still supersedes the letter).
+    /// </summary>
+    private readonly Dictionary<TKey, (int Watchers, long Dropped)> _dropWatch = [];
+
     /// <summary>Set (under the lock) by shutdown's final flush: later writes are refused. See <see cref="EpochCounter.FinalFlush"/>.</summary>
     private volatile bool _sealed;
 

@@ -346,6 +346,66 @@ public sealed class DeadLetterTests
         Assert.Empty(store.DeadLetters.Letters);
     }
 
+    [Fact]
+    public async Task RetryDeadLetterAsync_NewerWriteCommittedAndEvictedWhileTheStoreIsRead_SupersededAndTheNewerValueStays()
+    {
+        var inner = new InMemoryStore<string>();
+        inner.PoisonKeys["k"] = true;
+        var store = new HeldLoadStore(inner);
+        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
+        await cache.SetAsync("k", "old");
+        await cache.FlushAsync().Within();
+        await EvictAsync(cache, "k");
+        inner.PoisonKeys.Clear();
+
+        // The retry reads the store (no row yet), and is held there while a newer write commits and is evicted.
+        store.HoldLoads = true;
+        var retry = cache.RetryDeadLetterAsync("k").AsTask();
+        Assert.True(await store.LoadRead.WaitAsync(Harness.Within));
+        await cache.SetAsync("k", "new", WriteConsistency.Committed).AsTask().Within();
+        await EvictAsync(cache, "k");
+        store.HoldLoads = false;
+        store.Gate.Release();
+
+        var result = await retry.Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(DeadLetterRetryOutcome.Superseded, result.Outcome);
+        Assert.Equal("new", await cache.GetAsync("k").AsTask().Within());
+        Assert.Equal("new", Harness.Text(inner.Rows["k"].Value));
+        Assert.Empty(inner.DeadLetters.Letters);
+    }
+
+    /// <summary>The test kit's store, with loads that can be held after they read (a read that is then overtaken).</summary>
+    private sealed class HeldLoadStore(InMemoryStore<string> inner) : IWriteBehindStore<string>
+    {
+        public volatile bool HoldLoads;
+
+        public SemaphoreSlim LoadRead { get; } = new(0);
+
+        public SemaphoreSlim Gate { get; } = new(0);
+
+        public IDeadLetterStore<string>? DeadLetters => inner.DeadLetters;
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<string>> batch, CancellationToken cancellationToken) => inner.WriteBatchAsync(batch, cancellationToken);
+
+        public async ValueTask<StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
+        {
+            var row = await inner.LoadAsync(key, cancellationToken);
+            if (HoldLoads)
+            {
+                LoadRead.Release();
+                await Gate.WaitAsync(cancellationToken);
+            }
+
+            return row;
+        }
+
+        public StoreErrorKind Classify(Exception error) => inner.Classify(error);
+
+        public string? GetErrorCode(Exception error) => inner.GetErrorCode(error);
+    }
+
     /// <summary>Writes other keys until <paramref name="key"/> is no longer cached (its shard is over MaxCachedEntries).</summary>
     private static async Task EvictAsync(WriteBehindCache<string, string> cache, string key)
     {
