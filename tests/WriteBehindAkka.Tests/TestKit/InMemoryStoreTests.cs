@@ -31,6 +31,7 @@ public sealed class InMemoryStoreTests
         var store = new InMemoryStore<string>();
 
         Assert.Equal(expected, store.Classify((Exception)Activator.CreateInstance(errorType)!));
+        Assert.Equal(expected, store.DeadLetters.Classify((Exception)Activator.CreateInstance(errorType)!));
         Assert.Equal(StoreErrorKind.Configuration, store.Classify(new SimulatedStoreException(StoreErrorKind.Configuration, "no table")));
     }
 
