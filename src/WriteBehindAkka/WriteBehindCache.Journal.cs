@@ -33,7 +33,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var batches = new RecoveryBatch<TKey>[_shards.Length];
         for (int i = 0; i < batches.Length; i++)
         {
-            batches[i] = new RecoveryBatch<TKey>();
+            batches[i] = new RecoveryBatch<TKey> { HighestVersion = journal.HighestVersionAtOpen };
         }
 
         foreach (var (key, (value, version)) in newest)

@@ -67,6 +67,9 @@ internal sealed class WriteAheadJournal
 
     /// <summary>Records appended so far (under the append lock), and how many of those an fsync (group or seal) has covered (loop only).</summary>
     private long _appendedRecords;
+
+    /// <summary>The highest version appended (or read at open). Guarded by the append lock.</summary>
+    private long _highestVersion;
     private long _syncedRecords;
     private long _forgottenFailuresUpTo;
     private int _failureCount;
@@ -98,6 +101,8 @@ internal sealed class WriteAheadJournal
         _onSealed = onSealed;
         _onSpaceFreed = onSpaceFreed;
         _onWriteFailed = onWriteFailed;
+        _highestVersion = Math.Max(ReadHighestVersion(options.Directory), recovered.Records.Count == 0 ? 0 : recovered.Records.Max(r => r.Version));
+        HighestVersionAtOpen = _highestVersion;
         _sealed = [.. recovered.Replayable];
         _totalBytes = _sealed.Sum(s => s.Bytes);
         _nextNumber = recovered.HighestSegment + 1;
@@ -142,6 +147,16 @@ internal sealed class WriteAheadJournal
 
     /// <summary>Test hook: consulted before each fsync of the loop; an exception returned is the fsync's error.</summary>
     internal Func<Exception?>? SyncFaultInjector { get; set; }
+
+    /// <summary>The file that keeps the highest version the journal has seen, across segments deleted and clean stops.</summary>
+    internal const string HighestVersionFile = "highest-version";
+
+    /// <summary>
+    /// The highest version an earlier run wrote (its records, or the mark it left at a seal or a stop; 0: none).
+    /// Each shard's clock starts above it, so a write after a restart on a clock that stepped back still gets a
+    /// newer version than the rows that run stored, and the store's version guard does not drop it.
+    /// </summary>
+    public long HighestVersionAtOpen { get; }
 
     /// <summary>The highest segment number that was sealed at start-up (0: none).</summary>
     public long RecoveredUpTo { get; private init; }
@@ -225,6 +240,7 @@ internal sealed class WriteAheadJournal
 
                 JournalFormat.WriteRecord(_current.Next(length), operation, version, key, value);
                 _current.Advance(length);
+                _highestVersion = Math.Max(_highestVersion, version);
                 _appendedRecords++;
                 segmentNumber = _current.Number;
                 Interlocked.Add(ref _totalBytes, length);
@@ -358,6 +374,7 @@ internal sealed class WriteAheadJournal
             }
         }
 
+        WriteHighestVersion();
         if (deleteAll)
         {
             DeleteSealedUpTo(long.MaxValue);
@@ -564,6 +581,8 @@ internal sealed class WriteAheadJournal
             _sealed.Add((segment.Number, segment.Used));
         }
 
+        // Before truncation may delete the segment: its versions then live on in the mark.
+        WriteHighestVersion();
         _onSealed(segment.Number);
     }
 
@@ -627,6 +646,51 @@ internal sealed class WriteAheadJournal
         _toSeal.Enqueue((_current, _appended, _appendedRecords));
         _current = next;
         Interlocked.Add(ref _totalBytes, next.Used);
+    }
+
+    /// <summary>
+    /// Keeps the highest version seen in <see cref="HighestVersionFile"/> (written to a temporary file, then renamed
+    /// over it). Best effort: without the mark, a start reads the versions of the records that are left.
+    /// </summary>
+    private void WriteHighestVersion()
+    {
+        long highest;
+        lock (_appendLock)
+        {
+            highest = _highestVersion;
+        }
+
+        if (highest <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            string path = Path.Combine(_options.Directory, HighestVersionFile);
+            File.WriteAllText(path + ".tmp", highest.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.Move(path + ".tmp", path, overwrite: true);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            ReportFailure(error, "segment", 0);
+        }
+    }
+
+    /// <summary>Reads <see cref="HighestVersionFile"/>; 0 when it is missing or unreadable.</summary>
+    private static long ReadHighestVersion(string directory)
+    {
+        try
+        {
+            string path = Path.Combine(directory, HighestVersionFile);
+            return File.Exists(path) && long.TryParse(File.ReadAllText(path).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long version)
+                ? version
+                : 0;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Remembers that the records in (<paramref name="from"/>, <paramref name="to"/>] are not in the journal. Under the append lock.</summary>

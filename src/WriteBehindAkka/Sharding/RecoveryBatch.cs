@@ -7,5 +7,8 @@ internal sealed class RecoveryBatch<TKey>
 {
     public List<(TKey Key, byte[]? Value, long Version)> Entries { get; } = [];
 
+    /// <summary>The highest version the journal saw in the earlier run: the shard's clock starts above it.</summary>
+    public long HighestVersion { get; set; }
+
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

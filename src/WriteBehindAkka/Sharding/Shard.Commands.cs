@@ -126,6 +126,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>Loads writes replayed from the journal as pending entries (before any user command).</summary>
     private void Recover(RecoveryBatch<TKey> batch)
     {
+        _clock.Observe(batch.HighestVersion);
         foreach (var (key, value, version) in batch.Entries)
         {
             _clock.Observe(version);

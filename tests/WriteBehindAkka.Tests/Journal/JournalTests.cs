@@ -63,7 +63,7 @@ public sealed class JournalTests : IDisposable
     {
         var copy = Folder(name);
         Directory.CreateDirectory(copy);
-        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj"))
+        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Append(Path.Combine(folder, WriteAheadJournal.HighestVersionFile)).Where(File.Exists))
         {
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         }
@@ -588,6 +588,49 @@ public sealed class JournalTests : IDisposable
         await write.Within(); // accepted: the cancellation came after the wait for room, so it does not fault the write
         Assert.True((await cache.FlushAsync().Within()).AllCommitted);
         Assert.True(store.Rows.ContainsKey("second"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Restart_OnAClockThatSteppedBack_NewWritesStillGetNewerVersionsThanTheStoredRows(bool cleanStop)
+    {
+        var folder = Folder("clock-back-" + cleanStop);
+        var store = new InMemoryStore<string>();
+        var before = new ShiftedClock(TimeSpan.Zero);
+        long stored;
+        var first = Harness.Cache(store, Options(folder, segmentBytes: 4096), before);
+        stored = (await first.SetAsync("k", "old", WriteConsistency.Committed).AsTask().Within()).Version;
+        for (int i = 0; i < 100; i++)
+        {
+            await first.SetAsync($"filler{i}", new string('x', 100)); // seals segments: truncation deletes the ones with "k"
+        }
+
+        await first.SetAsync("fence", "x", WriteConsistency.Committed).AsTask().Within();
+        if (cleanStop)
+        {
+            await first.DisposeAsync(); // flushed: every segment is deleted
+            Assert.Empty(Directory.GetFiles(folder, "segment-*.wbj"));
+        }
+        else
+        {
+            folder = SnapshotAsCrashed(folder, "clock-back-crash");
+            await first.DisposeAsync();
+        }
+
+        // The machine's clock is now an hour behind the version stored for "k".
+        var after = new ShiftedClock(TimeSpan.FromHours(-1));
+        await using var second = Harness.Cache(store, Options(folder, segmentBytes: 4096), after);
+        var rewrite = await second.SetAsync("k", "new", WriteConsistency.Committed).AsTask().Within();
+
+        Assert.True(rewrite.Version > stored, $"version {rewrite.Version} is not newer than the stored {stored}");
+        Assert.Equal("new", Harness.Text(store.Rows["k"].Value));
+    }
+
+    /// <summary>The machine's clock, with its wall time stepped by an offset (timers and timestamps are the real ones).</summary>
+    private sealed class ShiftedClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
     }
 
     [Fact]
