@@ -67,23 +67,31 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var shard = _shards[ShardOf(key)];
         var request = new ResubmitRequest(letter.Version);
         var value = letter.Operation == WriteOperation.Delete ? null : letter.Value ?? [];
-        await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
-        await request.Watching.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!request.Task.IsCompleted)
+        try
         {
-            try
+            await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+            await request.Watching.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!request.Task.IsCompleted)
             {
                 var stored = await _ctx.Store.LoadAsync(key, cancellationToken).ConfigureAwait(false);
                 request.StoredVersion = stored?.Version ?? 0;
                 request.Stage = ResubmitStage.Decide;
                 await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
             }
-            catch
+        }
+        catch (Exception error)
+        {
+            // Given up after the watch was asked for: undo it (the shard undoes only a watch this request made),
+            // through a post that is not cancelled, in the background.
+            request.Stage = ResubmitStage.Abandoned;
+            _ = AbandonResubmitAsync(shard, key, request);
+            if (error is System.Threading.Channels.ChannelClosedException)
             {
-                request.Stage = ResubmitStage.Abandoned;
-                shard.TryPost(new ShardCommand<TKey>(CommandKind.Resubmit, key, null, request, default));
-                throw;
+                // The cache stopped meanwhile: nothing was retried, and the letter stays.
+                ThrowIfStopped();
             }
+
+            throw;
         }
 
         var result = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -99,6 +107,18 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         await letters.DeleteAsync(letter, cancellationToken).ConfigureAwait(false);
         Log.DeadLetterRetried(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version, result.Outcome == DeadLetterRetryOutcome.Resubmitted ? "resubmitted" : "found superseded");
         return result;
+    }
+
+    private static async Task AbandonResubmitAsync(Shard<TKey> shard, TKey key, ResubmitRequest request)
+    {
+        try
+        {
+            await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, null, request, default), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            // The shard has stopped: its watches went with it.
+        }
     }
 
     private async ValueTask<bool> DiscardDeadLetterCoreAsync(IDeadLetterStore<TKey> letters, TKey key, CancellationToken cancellationToken)

@@ -20,6 +20,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>Gets a value indicating whether every shard took shutdown's final flush and refuses writes (tests).</summary>
     internal bool ShardsSealed => _shards.All(shard => shard.IsSealed);
 
+    /// <summary>Gets how many keys dead-letter retries watch now, over every shard (tests).</summary>
+    internal int DropWatches => _shards.Sum(shard => shard.DropWatchCount);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 

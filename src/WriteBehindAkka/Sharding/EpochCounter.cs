@@ -23,11 +23,11 @@ internal sealed class EpochCounter
     /// </summary>
     public static readonly object FinalFlush = new();
 
-    /// <summary>Flushes waiting, in epoch order.</summary>
-    private readonly Queue<(int Epoch, TaskCompletionSource<long> Reply)> _waiters = new();
+    /// <summary>Flushes waiting, in epoch order, each with its sequence number (0 for one that reports no failures).</summary>
+    private readonly Queue<(int Epoch, TaskCompletionSource<long> Reply, long Sequence)> _waiters = new();
 
-    /// <summary>How many of <see cref="_waiters"/> report failures (are not <see cref="QuietFlush"/>).</summary>
-    private int _reportingWaiters;
+    /// <summary>The sequence number of the newest flush queued that reports failures.</summary>
+    private long _lastSequence;
 
     /// <summary>The epoch new writes count in.</summary>
     public int Current { get; private set; }
@@ -35,11 +35,18 @@ internal sealed class EpochCounter
     /// <summary>The open count of the current epoch (kept apart: the hot path touches only this).</summary>
     private long _current;
 
-    /// <summary>Writes that ended Failed, by the epoch they were accepted in, until a flush reports them.</summary>
-    private readonly Dictionary<int, long> _failures = [];
+    /// <summary>
+    /// Writes that ended Failed, by the epoch they were accepted in, with the sequence number of the newest flush
+    /// queued when a flush first reported them (0: not reported yet): every flush up to that one reports them too.
+    /// </summary>
+    private readonly Dictionary<int, (long Count, long ReportedUpTo)> _failures = [];
 
     /// <summary>Counts a write of <paramref name="epoch"/> that ended Failed, for the flush that waits for it.</summary>
-    public void RecordFailure(int epoch) => _failures[epoch] = _failures.GetValueOrDefault(epoch) + 1;
+    public void RecordFailure(int epoch)
+    {
+        var known = _failures.GetValueOrDefault(epoch);
+        _failures[epoch] = (known.Count + 1, known.ReportedUpTo);
+    }
 
     public void Add(int epoch)
     {
@@ -80,11 +87,7 @@ internal sealed class EpochCounter
             _closed[Current] = _current;
         }
 
-        _waiters.Enqueue((Current, reply));
-        if (reply.Task.AsyncState != QuietFlush)
-        {
-            _reportingWaiters++;
-        }
+        _waiters.Enqueue((Current, reply, reply.Task.AsyncState == QuietFlush ? 0 : ++_lastSequence));
 
         Current++;
         _current = 0;
@@ -100,26 +103,22 @@ internal sealed class EpochCounter
         while (_waiters.Count > 0)
         {
             int oldestOpen = _closed.Count == 0 ? int.MaxValue : _closed.Keys.First();
-            var (epoch, reply) = _waiters.Peek();
+            var (epoch, reply, sequence) = _waiters.Peek();
             if (epoch >= oldestOpen)
             {
                 return;
             }
 
             _waiters.Dequeue();
-            if (reply.Task.AsyncState == QuietFlush)
-            {
-                reply.TrySetResult(0);
-                continue;
-            }
-
-            _reportingWaiters--;
-            reply.TrySetResult(SumFailures(epoch, remove: _reportingWaiters == 0));
+            reply.TrySetResult(sequence == 0 ? 0 : ReportFailures(epoch, sequence));
         }
     }
 
-    /// <summary>Sums the failures of epochs up to <paramref name="epoch"/>, removing them when no other flush waits to report them.</summary>
-    private long SumFailures(int epoch, bool remove)
+    /// <summary>
+    /// Sums the failures of epochs up to <paramref name="epoch"/> for the flush numbered <paramref name="sequence"/>.
+    /// A failure first reported now is also owed to every flush queued already; it goes once the newest of them has it.
+    /// </summary>
+    private long ReportFailures(int epoch, long sequence)
     {
         if (_failures.Count == 0)
         {
@@ -127,15 +126,22 @@ internal sealed class EpochCounter
         }
 
         long failed = 0;
-        foreach (var (failedEpoch, count) in _failures.ToList())
+        foreach (var (failedEpoch, (count, reportedUpTo)) in _failures.ToList())
         {
-            if (failedEpoch <= epoch)
+            if (failedEpoch > epoch)
             {
-                failed += count;
-                if (remove)
-                {
-                    _failures.Remove(failedEpoch);
-                }
+                continue;
+            }
+
+            long owedUpTo = reportedUpTo == 0 ? _lastSequence : reportedUpTo;
+            failed += count;
+            if (sequence >= owedUpTo)
+            {
+                _failures.Remove(failedEpoch);
+            }
+            else
+            {
+                _failures[failedEpoch] = (count, owedUpTo);
             }
         }
 
@@ -150,6 +156,5 @@ internal sealed class EpochCounter
             waiter.Reply.TrySetException(error);
         }
 
-        _reportingWaiters = 0;
     }
 }

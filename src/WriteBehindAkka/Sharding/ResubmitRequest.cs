@@ -17,13 +17,22 @@ internal sealed class ResubmitRequest : TaskCompletionSource<DeadLetterRetryResu
     /// (committed at a newer version, then evicted) still counts; <see cref="Watching"/> completes. Posted again
     /// with <see cref="StoredVersion"/> set (<see cref="ResubmitStage.Decide"/>), it decides. <see cref="ResubmitStage.Abandoned"/>: the caller gave up in between.
     /// </summary>
-    public ResubmitStage Stage { get; set; }
+    public ResubmitStage Stage
+    {
+        get => (ResubmitStage)Volatile.Read(ref _stage);
+        set => Volatile.Write(ref _stage, (int)value);
+    }
+
+    /// <summary>Whether the shard watches the key's drops for this request. Read and written by the shard only, under its lock.</summary>
+    public bool Registered { get; set; }
 
     /// <summary>Completes when the shard watches the key's drops (or decided at once, from its entry).</summary>
     public TaskCompletionSource Watching { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The version of the key's row in the store, read after the watch began (0 when there is none).</summary>
     public long StoredVersion { get; set; }
+
+    private int _stage;
 
     /// <summary>
     /// With the journal on, completes once the resubmitted write's record is fsynced: only then may the letter,

@@ -14,19 +14,48 @@ internal sealed partial class Shard<TKey>
         var request = (ResubmitRequest)command.Reply!;
         try
         {
-            switch (request.Stage)
+            var stage = request.Stage;
+            if (stage == ResubmitStage.Abandoned)
             {
-                case ResubmitStage.Watch when !_entries.ContainsKey(command.Key):
-                    // The caller reads the store next; an entry of the key committed and dropped meanwhile is remembered.
-                    _dropWatch[command.Key] = (_dropWatch.GetValueOrDefault(command.Key).Watchers + 1, _dropWatch.GetValueOrDefault(command.Key).Dropped);
-                    request.Watching.TrySetResult();
-                    return;
-                case ResubmitStage.Abandoned:
+                // Whichever came first, the watch or the caller giving up, only a watch this request made is undone.
+                if (request.Registered)
+                {
+                    request.Registered = false;
                     Unwatch(command.Key);
-                    return;
-                case ResubmitStage.Decide:
-                    request.StoredVersion = Math.Max(request.StoredVersion, Unwatch(command.Key));
-                    break;
+                }
+
+                return;
+            }
+
+            if (_sealed)
+            {
+                // After shutdown's last flush nothing revived would be written: the letter must stay.
+                if (request.Registered)
+                {
+                    request.Registered = false;
+                    Unwatch(command.Key);
+                }
+
+                var stopping = new ObjectDisposedException(_ctx.Name, $"The cache '{_ctx.Name}' is shutting down: the dead letter of key '{command.Key}' was not retried and is kept.");
+                request.TrySetException(stopping);
+                request.Watching.TrySetException(stopping);
+                return;
+            }
+
+            if (stage == ResubmitStage.Watch && !_entries.ContainsKey(command.Key))
+            {
+                // The caller reads the store next; an entry of the key committed and dropped meanwhile is remembered.
+                var watch = _dropWatch.GetValueOrDefault(command.Key);
+                _dropWatch[command.Key] = (watch.Watchers + 1, watch.Dropped);
+                request.Registered = true;
+                request.Watching.TrySetResult();
+                return;
+            }
+
+            if (request.Registered)
+            {
+                request.Registered = false;
+                request.StoredVersion = Math.Max(request.StoredVersion, Unwatch(command.Key));
             }
 
             request.TrySetResult(Resubmit(command.Key, command.Value, request));

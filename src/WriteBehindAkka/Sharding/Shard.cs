@@ -53,6 +53,18 @@ internal sealed partial class Shard<TKey>
     /// <summary>Set (under the lock) by shutdown's final flush: later writes are refused. See <see cref="EpochCounter.FinalFlush"/>.</summary>
     private volatile bool _sealed;
 
+    /// <summary>Gets how many keys a dead-letter retry watches now (tests).</summary>
+    internal int DropWatchCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _dropWatch.Count;
+            }
+        }
+    }
+
     /// <summary>Gets a value indicating whether shutdown's final flush reached this shard (tests).</summary>
     internal bool IsSealed => _sealed;
 

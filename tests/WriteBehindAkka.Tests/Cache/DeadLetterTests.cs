@@ -376,6 +376,72 @@ public sealed class DeadLetterTests
         Assert.Empty(inner.DeadLetters.Letters);
     }
 
+    [Fact]
+    public async Task RetryDeadLetterAsync_ShutdownSealsTheShardWhileTheStoreIsRead_FailsAndKeepsTheLetter()
+    {
+        var inner = new InMemoryStore<string>();
+        inner.PoisonKeys["k"] = true;
+        var store = new HeldLoadStore(inner);
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
+        await cache.SetAsync("k", "old");
+        await cache.FlushAsync().Within();
+        await EvictAsync(cache, "k");
+        inner.PoisonKeys.Clear();
+
+        store.HoldLoads = true;
+        var retry = cache.RetryDeadLetterAsync("k").AsTask();
+        Assert.True(await store.LoadRead.WaitAsync(Harness.Within));
+        inner.Pause(); // a write held in the store keeps the shutdown's flush, and the shards, going
+        await cache.SetAsync("other", "v");
+        var shutdown = cache.ShutdownAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!cache.ShardsSealed)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the final flush never reached the shards");
+            await Task.Delay(5);
+        }
+
+        store.HoldLoads = false;
+        store.Gate.Release();
+
+        var refused = await Assert.ThrowsAsync<ObjectDisposedException>(() => retry.Within());
+        inner.Resume();
+        Assert.True((await shutdown.Within()).Flushed);
+        Assert.Contains("was not retried and is kept", refused.Message, StringComparison.Ordinal);
+        Assert.Single(inner.DeadLetters.Letters); // still the only copy of the write
+        Assert.False(inner.Rows.ContainsKey("k"));
+    }
+
+    [Fact]
+    public async Task RetryDeadLetterAsync_CancelledWhileTheStoreIsRead_StopsWatchingTheKey()
+    {
+        var inner = new InMemoryStore<string>();
+        inner.PoisonKeys["k"] = true;
+        var store = new HeldLoadStore(inner);
+        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
+        await cache.SetAsync("k", "old");
+        await cache.FlushAsync().Within();
+        await EvictAsync(cache, "k");
+
+        store.HoldLoads = true;
+        using var cancel = new CancellationTokenSource();
+        var retry = cache.RetryDeadLetterAsync("k", cancel.Token).AsTask();
+        Assert.True(await store.LoadRead.WaitAsync(Harness.Within));
+        Assert.Equal(1, cache.DropWatches);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => retry.Within());
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (cache.DropWatches != 0)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the watch of the cancelled retry stayed");
+            await Task.Delay(5);
+        }
+
+        store.HoldLoads = false;
+        Assert.Single(inner.DeadLetters.Letters);
+    }
+
     /// <summary>The test kit's store, with loads that can be held after they read (a read that is then overtaken).</summary>
     private sealed class HeldLoadStore(InMemoryStore<string> inner) : IWriteBehindStore<string>
     {

@@ -162,6 +162,30 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task FlushAsync_FlushesOverlappingInAChain_EachFailureIsReportedByTheFlushesAskedForBeforeItWasReported()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, WriteDelay = TimeSpan.FromSeconds(1) }), clock);
+
+        await cache.SetAsync("bad", "v");
+        var a = cache.FlushAsync();
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        await cache.SetAsync("slow", "v");
+        var b = cache.FlushAsync();
+        clock.Advance(TimeSpan.FromMilliseconds(500)); // "bad" goes and fails: a completes, b still waits for "slow"
+        var first = await a.Within();
+        var c = cache.FlushAsync();
+        clock.Advance(TimeSpan.FromMilliseconds(500)); // "slow" goes and commits
+        var (second, third) = (await b.Within(), await c.Within());
+        var fourth = await cache.FlushAsync().Within();
+
+        // a and b were asked for before a reported the failure; c was asked for after.
+        Assert.Equal((1L, 1L, 0L, 0L), (first.FailedKeys, second.FailedKeys, third.FailedKeys, fourth.FailedKeys));
+    }
+
+    [Fact]
     public async Task FlushAsync_TwoOverlappingFlushes_BothReportAFailureAcceptedBeforeThem()
     {
         var store = new InMemoryStore<string>();
