@@ -17,7 +17,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Cache '{Cache}': the host is stopping; no new writes are taken, and {Entries} pending entries ({Bytes} bytes) are being written to the store.")]
     public static partial void Draining(ILogger logger, string cache, long entries, long bytes);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Cache '{Cache}': drained in {Elapsed}; every accepted write reached the store ({FailedKeys} keys failed).")]
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Error, Message = "Cache '{Cache}': stopping it failed while the container was disposed; the store was disposed anyway. What the drain could not write is as the cache's shutdown left it (in the journal if it has one).")]
+    public static partial void CacheStopFailed(ILogger logger, Exception error, string cache);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Cache '{Cache}': drained in {Elapsed}; every accepted write reached the store or, refused by it, the dead-letter sink ({FailedKeys} keys failed).")]
     public static partial void Drained(ILogger logger, string cache, TimeSpan elapsed, long failedKeys);
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cache '{Cache}': the shutdown deadline passed after {Elapsed} with {Entries} pending entries ({Bytes} bytes) not written to the store; {Fate}. Give the drain more time (HostOptions.ShutdownTimeout and WriteBehindOptions.ShutdownTimeout) or look at why the store is slow or failing. {FailedKeys} keys failed.")]

@@ -100,7 +100,18 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
     /// <summary>Drains and stops the cache if the host did not (for example, when the host never started).</summary>
     /// <returns>A task that completes when done.</returns>
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            // Logged, not thrown: the container disposes its other services (data sources, exporters) after this one.
+            Log.CacheStopFailed(_logger, error, Name);
+        }
+    }
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
@@ -110,7 +121,8 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             var store = CreateStore();
             if (_registration.StoreInitializer is { } initialize)
             {
-                await initialize(store, cancellationToken).ConfigureAwait(false);
+                // An initializer that ignores the token still lets the host's start be cancelled.
+                await initialize(store, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
                 Log.StoreInitialized(_logger, Name, Describe(store));
             }
 
@@ -133,7 +145,22 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         }
 
         ShutdownReport? report = null;
-        if (cache is not null)
+        try
+        {
+            report = cache is null ? null : await DrainAsync(cache, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Even when the drain failed (a journal that could not be closed, say): the store's connections go.
+            await DisposeStoreAsync().ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    private async Task<ShutdownReport> DrainAsync(WriteBehindCache<TKey, TValue> cache, CancellationToken cancellationToken)
+    {
+        ShutdownReport report;
         {
             var before = cache.GetStatistics();
             Log.Draining(_logger, Name, before.PendingEntries, before.PendingBytes);
@@ -153,7 +180,6 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             }
         }
 
-        await DisposeStoreAsync().ConfigureAwait(false);
         return report;
     }
 

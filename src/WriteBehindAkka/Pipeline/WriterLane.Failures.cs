@@ -155,7 +155,14 @@ internal sealed partial class WriterLane<TKey>
         foreach (var failure in group)
         {
             failure.State = DeadLetterState.Refused;
-            Log.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, failure.Item.Record.Key.ToString() ?? string.Empty, failure.Item.Record.Version);
+            try
+            {
+                Log.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, failure.Item.Record.Key.ToString() ?? string.Empty, failure.Item.Record.Version);
+            }
+            catch (Exception)
+            {
+                // A key whose ToString throws, or a logging provider that does, must not crash the lane after its commits.
+            }
         }
     }
 

@@ -100,7 +100,15 @@ internal sealed partial class WriterLane<TKey>
                 tags.Add("writebehind.component", "writer");
                 WriteBehindMetrics.Restarts.AddSafely(1, tags);
                 var backoff = Backoff.Compute(_ctx.Options.Restart, crashes, _ctx.Jitter());
-                Log.WriterRestarted(_ctx.Logger, error, _ctx.Name, _index, _current?.Count ?? 0, backoff);
+                try
+                {
+                    Log.WriterRestarted(_ctx.Logger, error, _ctx.Name, _index, _current?.Count ?? 0, backoff);
+                }
+                catch (Exception)
+                {
+                    // A logging provider that throws must not end the loop it reports on.
+                }
+
                 HandBack();
                 try
                 {

@@ -367,7 +367,14 @@ internal sealed partial class Shard<TKey>
         }
         else
         {
-            Log.WriteRefusedAtShutdown(_ctx.Logger, _ctx.Name, command.Key.ToString() ?? string.Empty);
+            try
+            {
+                Log.WriteRefusedAtShutdown(_ctx.Logger, _ctx.Name, command.Key.ToString() ?? string.Empty);
+            }
+            catch (Exception)
+            {
+                // Logged or not, the Tell is dropped; a throwing logger must not take the shard loop down at shutdown.
+            }
         }
     }
 

@@ -16,6 +16,7 @@ internal static class Backoff
     {
         int exponent = Math.Clamp(attempt - 1, 0, 62);
         double baseTicks = Math.Min(settings.MaxBackoff.Ticks, settings.MinBackoff.Ticks * Math.Pow(2, exponent));
-        return TimeSpan.FromTicks((long)(baseTicks * (1 + (settings.RandomFactor * random))));
+        // Never past a timer's limit, whatever the jitter adds to MaxBackoff: a wait a timer refuses would crash the loop.
+        return TimeSpan.FromTicks((long)Math.Min(baseTicks * (1 + (settings.RandomFactor * random)), OptionsValidator.MaxTimerDuration.Ticks));
     }
 }

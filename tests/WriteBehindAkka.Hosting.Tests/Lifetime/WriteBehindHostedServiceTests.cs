@@ -24,6 +24,18 @@ public sealed class WriteBehindHostedServiceTests
     }
 
     [Fact]
+    public async Task StartAsync_StoreInitializerThatIgnoresItsToken_TheHostsStartCanStillBeCancelled()
+    {
+        var builder = TestHost.Builder();
+        builder.Services.AddWriteBehindCache<string, string>("scores", TestHost.Small)
+            .UseStore((_, _) => new InMemoryStore<string>(), ownsStore: true, initializer: (_, _) => Task.Delay(Timeout.Infinite));
+        using var host = builder.Build();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.StartAsync(cancel.Token).WaitAsync(TestHost.Within));
+    }
+
+    [Fact]
     public async Task HostedCache_StoreWithDeadLetterTable_RefusedRecordsReachTheStoresDeadLetters()
     {
         var store = new InMemoryStore<string>();
