@@ -7,6 +7,12 @@ namespace WriteBehindAkka;
 /// <content>Health: what the writer loops are retrying, and the backlog against its bound.</content>
 public sealed partial class WriteBehindCache<TKey, TValue>
 {
+    /// <summary>
+    /// Gets a value indicating whether the cache holds writes back now: its pending entries or bytes, or its
+    /// journal's <c>MaxJournalBytes</c>, are at their bound, so writes wait (<c>Backpressure</c>) or are refused.
+    /// </summary>
+    public bool IsAtBound => _ctx.IsOverBound();
+
     /// <inheritdoc />
     public CacheHealthReport GetHealth()
     {
@@ -31,7 +37,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             var failingFor = _ctx.Time.GetElapsedTime(store.Since);
             string description = store.Kind == StoreErrorKind.Configuration
                 ? $"The store refuses every write because of how it is set up, not because of the data ({Describe(store)}); {backlog} and retried with backoff until it is fixed: check the table, its columns, the privileges and the credentials."
-                : $"The store has been failing for {Seconds(failingFor)} ({Describe(store)}); {backlog} and retried with backoff.";
+                : $"The store has been failing for {Seconds(failingFor)}, since its last commit ({Describe(store)}); {backlog} and retried with backoff, and a record whose restart budget is spent is dead-lettered.";
             return new CacheHealthReport(CacheHealth.Degraded, description, store.Kind, store.Message, store.ErrorCode, failingFor, entries, bytes);
         }
 

@@ -71,7 +71,7 @@ internal sealed class WriteBehindHealthCheck : IHealthCheck
         }
 
         return reasons.Count > 0
-            ? HealthCheckResult.Degraded($"Cache '{name}' is degraded: {string.Join("; ", reasons)}.", data: data)
+            ? HealthCheckResult.Degraded($"Cache '{name}' is degraded: {string.Join("; ", reasons.Select(reason => reason.TrimEnd('.')))}.", data: data)
             : HealthCheckResult.Healthy($"Cache '{name}' is running: {statistics.PendingEntries} entries pending.", data);
     }
 

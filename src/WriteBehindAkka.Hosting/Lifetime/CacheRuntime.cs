@@ -93,9 +93,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             health.FailureKind is null ? null : health.FailingFor,
             options.Health,
             health.FailureKind is { } kind ? (kind, health.Description) : null,
-            // Without a failure, the core reports Degraded only when it holds writes back at its bound (entries,
-            // bytes, or the journal's MaxJournalBytes).
-            AtBound: health.FailureKind is null && health.Status == CacheHealth.Degraded);
+            AtBound: cache.IsAtBound);
     }
 
     /// <summary>Drains and stops the cache if the host did not (for example, when the host never started).</summary>

@@ -231,8 +231,8 @@ internal sealed partial class WriterLane<TKey>
             // is not theirs. The budget limits transient errors only.
             if (kind == StoreErrorKind.Transient && !budget.TryRestart())
             {
-                // Given up on: nothing is being retried any more (the records are reported and dead-lettered).
-                ClearStoreFailure();
+                // Given up on: the records are reported and dead-lettered. The failure stays (with its start) until
+                // a batch commits, so that health sees an outage through every batch given up on, not each one anew.
                 Log.BatchRetriesExhausted(_ctx.Logger, error, _ctx.Name, _index, items.Count);
                 foreach (var item in items)
                 {

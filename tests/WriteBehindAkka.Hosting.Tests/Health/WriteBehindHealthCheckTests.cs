@@ -80,7 +80,7 @@ public sealed class WriteBehindHealthCheckTests
         Assert.Equal(HealthStatus.Healthy, atThreshold.Status);
         Assert.Equal(HealthStatus.Degraded, pastThreshold.Status);
         Assert.StartsWith(
-            "Cache 'default' is degraded: the store has failed every batch for 31 s (threshold 30 s); writes are being retried: The store has been failing for 31.0 s (",
+            "Cache 'default' is degraded: the store has failed every batch for 31 s (threshold 30 s); writes are being retried: The store has been failing for 31.0 s, since its last commit (",
             pastThreshold.Description,
             StringComparison.Ordinal);
         Assert.Equal(31.0, pastThreshold.Data["storeFailingForSeconds"]);
@@ -127,13 +127,15 @@ public sealed class WriteBehindHealthCheckTests
         Assert.Equal(HealthStatus.Degraded, health.Status);
         Assert.Equal(
             "Cache 'default' is degraded: The store refuses every write because of how it is set up, not because of the data (42P01: relation \"scores\" does not exist; 1 failed attempts); " +
-            "1 pending writes (3 bytes) are kept and retried with backoff until it is fixed: check the table, its columns, the privileges and the credentials..",
+            "1 pending writes (3 bytes) are kept and retried with backoff until it is fixed: check the table, its columns, the privileges and the credentials.",
             health.Description);
         await StopAsync(host);
     }
 
-    [Fact]
-    public async Task CheckHealth_JournalAtMaxJournalBytes_IsUnhealthy()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CheckHealth_JournalAtMaxJournalBytes_IsUnhealthy(bool storeFailing)
     {
         var folder = Path.Combine(Path.GetTempPath(), "wb-health-journal-" + Guid.NewGuid().ToString("N"));
         try
@@ -144,7 +146,13 @@ public sealed class WriteBehindHealthCheckTests
                 Journal = new WriteBehindAkka.Journal.JournalOptions { Directory = folder, SegmentBytes = 4096, MaxJournalBytes = 8192 },
             }));
             await host.StartAsync();
-            store.Pause();
+            bool failing = storeFailing;
+            store.FailWhen = _ => Volatile.Read(ref failing) ? new SimulatedStoreException() : null;
+            if (!storeFailing)
+            {
+                store.Pause();
+            }
+
             int written = 0;
             while (Cache(host).TrySet($"k{written}", new string('x', 200)))
             {
@@ -160,6 +168,7 @@ public sealed class WriteBehindHealthCheckTests
             }
 
             var health = await TestHost.HealthOf(host);
+            Volatile.Write(ref failing, false);
             store.Resume();
             await host.StopAsync();
 

@@ -7,6 +7,33 @@ namespace WriteBehindAkka.Tests.Cache;
 public sealed class RetryTests
 {
     [Fact]
+    public async Task TransientErrors_EveryBatchGivenUpOn_HealthCountsTheOutageFromItsFirstFailureUntilACommit()
+    {
+        var store = new InMemoryStore<string>();
+        store.FailNext(4);
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { Restart = o.Restart with { MaxRestarts = 1 } }), clock);
+
+        await cache.SetAsync("k1", "v");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(100), Harness.Within);
+        clock.Advance(TimeSpan.FromMilliseconds(100)); // the retry fails too: "k1" is given up on
+        Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within());
+        var afterFirst = cache.GetHealth();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await cache.SetAsync("k2", "v");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(100), Harness.Within);
+        var duringSecond = cache.GetHealth();
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within());
+        await cache.SetAsync("k3", "v", WriteConsistency.Committed).AsTask().Within();
+        var afterCommit = cache.GetHealth();
+
+        Assert.Equal((CacheHealth.Degraded, StoreErrorKind.Transient, TimeSpan.FromMilliseconds(100)), (afterFirst.Status, afterFirst.FailureKind, afterFirst.FailingFor));
+        Assert.Equal((CacheHealth.Degraded, TimeSpan.FromMilliseconds(1100)), (duringSecond.Status, duringSecond.FailingFor));
+        Assert.Equal(CacheHealth.Healthy, afterCommit.Status);
+    }
+
+    [Fact]
     public async Task ConfigurationError_OutlastsRestartBudget_RetriedNotDeadLetteredAndHealthDegraded()
     {
         var store = new InMemoryStore<string>();
