@@ -101,8 +101,14 @@ internal sealed class WriteAheadJournal
         _onSealed = onSealed;
         _onSpaceFreed = onSpaceFreed;
         _onWriteFailed = onWriteFailed;
-        _highestVersion = Math.Max(ReadHighestVersion(options.Directory), recovered.Records.Count == 0 ? 0 : recovered.Records.Max(r => r.Version));
+        long marked = ReadHighestVersion(options.Directory);
+        _highestVersion = Math.Max(marked, recovered.Records.Count == 0 ? 0 : recovered.Records.Max(r => r.Version));
         HighestVersionAtOpen = _highestVersion;
+        if (_highestVersion > marked)
+        {
+            // Records replayed now go once committed: their versions must outlive them (a crash loop, then a clock step).
+            WriteHighestVersion();
+        }
         _sealed = [.. recovered.Replayable];
         _totalBytes = _sealed.Sum(s => s.Bytes);
         _nextNumber = recovered.HighestSegment + 1;
@@ -667,13 +673,30 @@ internal sealed class WriteAheadJournal
 
         try
         {
+            // Durable before any segment it stands for may be deleted: written, fsynced, renamed, folder fsynced.
             string path = Path.Combine(_options.Directory, HighestVersionFile);
-            File.WriteAllText(path + ".tmp", highest.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                file.Write(System.Text.Encoding.ASCII.GetBytes(highest.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                file.Flush(flushToDisk: true);
+            }
+
             File.Move(path + ".tmp", path, overwrite: true);
+            DirectorySync.Sync(_options.Directory);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            ReportFailure(error, "segment", 0);
+            // Counted, not logged as a write error: no write failed. The records left in the segments still count.
+            try
+            {
+                var tags = _tags;
+                tags.Add("writebehind.journal.operation", "mark");
+                WriteBehindMetrics.JournalErrors.AddSafely(1, tags);
+            }
+            catch (Exception)
+            {
+                // As for every metric: never fatal.
+            }
         }
     }
 
