@@ -136,13 +136,21 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
     /// <exception cref="InvalidOperationException">A column has a type COPY cannot write into.</exception>
     private async Task CheckCopyTypesAsync(CancellationToken cancellationToken)
     {
+        // Domains are followed down to their base type (a domain over a domain too); text goes into an enum as is
+        // (an enum's binary form is its label's text).
         const string Sql =
-            "SELECT c.name, format_type(a.atttypid, a.atttypmod), c.expected FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(name, expected, n) " +
-            "JOIN pg_attribute a ON a.attrelid = to_regclass($1) AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped " +
-            "JOIN pg_type t ON t.oid = a.atttypid " +
-            "CROSS JOIN LATERAL (SELECT to_regtype(c.expected)::oid AS sent, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END AS held) o " +
-            "WHERE o.sent IS DISTINCT FROM o.held AND NOT EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = o.sent AND k.casttarget = o.held AND k.castmethod = 'b') " +
-            "ORDER BY c.n";
+            "WITH RECURSIVE col AS (" +
+            "SELECT c.name, c.expected, c.n, format_type(a.atttypid, a.atttypmod) AS shown, a.atttypid AS typ " +
+            "FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(name, expected, n) " +
+            "JOIN pg_attribute a ON a.attrelid = to_regclass($1) AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped), " +
+            "base AS (SELECT name, expected, n, shown, typ FROM col " +
+            "UNION ALL SELECT b.name, b.expected, b.n, b.shown, t.typbasetype FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype = 'd') " +
+            "SELECT b.name, b.shown, b.expected FROM base b JOIN pg_type t ON t.oid = b.typ " +
+            "CROSS JOIN LATERAL (SELECT to_regtype(b.expected)::oid AS sent) o " +
+            "WHERE t.typtype <> 'd' AND o.sent IS DISTINCT FROM b.typ " +
+            "AND NOT EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = o.sent AND k.casttarget = b.typ AND k.castmethod = 'b') " +
+            "AND NOT (t.typtype = 'e' AND o.sent = 'text'::regtype::oid) " +
+            "ORDER BY b.n";
         var problems = new List<string>();
         var query = _dataSource.CreateCommand(Sql);
         await using (query.ConfigureAwait(false))

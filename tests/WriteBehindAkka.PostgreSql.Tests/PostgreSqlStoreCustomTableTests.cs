@@ -175,14 +175,20 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
     {
         var table = PostgresFixture.NewTableName("coercible");
         var domain = table + "_score";
-        await db.ExecuteAsync($"CREATE DOMAIN \"{domain}\" AS int CHECK (VALUE >= 0)");
-        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score \"{domain}\", name varchar(20), updated_at timestamptz)");
-        var mapping = Mapping(table).Column("name", p => "p" + p.PlayerId, NpgsqlDbType.Text);
+        var enumType = table + "_tier";
+        await db.ExecuteAsync($"CREATE DOMAIN \"{domain}_base\" AS int CHECK (VALUE >= 0)");
+        await db.ExecuteAsync($"CREATE DOMAIN \"{domain}\" AS \"{domain}_base\" CHECK (VALUE < 1000000)"); // a domain over a domain
+        await db.ExecuteAsync($"CREATE TYPE \"{enumType}\" AS ENUM ('bronze', 'gold')");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score \"{domain}\", name varchar(20), tier \"{enumType}\", updated_at timestamptz)");
+        var mapping = Mapping(table)
+            .Column("name", p => "p" + p.PlayerId, NpgsqlDbType.Text)
+            .Column("tier", p => p.Score >= 10 ? "gold" : "bronze", NpgsqlDbType.Text);
         await using var store = Store(mapping, PostgreSqlBatchForm.Copy);
 
         await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
 
         Assert.Equal("p1", await db.ScalarAsync<string>($"SELECT name FROM \"{table}\" WHERE player_id = 1"));
+        Assert.Equal("gold", await db.ScalarAsync<string>($"SELECT tier::text FROM \"{table}\" WHERE player_id = 1"));
         Assert.Equal([(1L, 10)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
     }
 
