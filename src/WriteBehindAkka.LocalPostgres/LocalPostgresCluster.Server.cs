@@ -147,7 +147,8 @@ public sealed partial class LocalPostgresCluster
     {
         // A server another process started on this directory (a cluster reused while still running, or one left
         // by a killed run) is never adopted, so never stopped: refuse instead.
-        if (ReadPidFile() is { } running && ProcessProbe.IsAlive(running))
+        RemoveStaleLockFiles();
+        if (ReadPidFile() is { } running && IsPostmasterOfThisDirectory(running))
         {
             throw new LocalPostgresException(
                 $"A PostgreSQL server (pid {running}) already runs on {DataDirectory}, and this cluster did not start it. " +
@@ -335,9 +336,12 @@ public sealed partial class LocalPostgresCluster
         RemoveStaleLockFile(Path.Combine(DataDirectory, string.Create(CultureInfo.InvariantCulture, $".s.PGSQL.{Port}.lock")));
     }
 
-    /// <summary>Deletes a PostgreSQL lock file (first line: a pid) when that process is not alive.</summary>
+    /// <summary>
+    /// Deletes a PostgreSQL lock file (first line: a pid) when that process is not a postmaster of this directory:
+    /// gone, or its pid now belongs to another program (common in containers, where pids restart low).
+    /// </summary>
     /// <param name="path">The lock file.</param>
-    private static void RemoveStaleLockFile(string path)
+    private void RemoveStaleLockFile(string path)
     {
         if (!File.Exists(path))
         {
@@ -345,10 +349,27 @@ public sealed partial class LocalPostgresCluster
         }
 
         var firstLine = File.ReadLines(path).FirstOrDefault()?.Trim();
-        if (int.TryParse(firstLine, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pid) && !ProcessProbe.IsAlive(Math.Abs(pid)))
+        if (int.TryParse(firstLine, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pid) && !IsPostmasterOfThisDirectory(Math.Abs(pid)))
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>
+    /// Tells whether a process is alive and is a server of this data directory (its command line names it; an
+    /// unreadable command line counts as yes, to be safe). This process itself never is.
+    /// </summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns><see langword="true"/> when it is.</returns>
+    private bool IsPostmasterOfThisDirectory(int pid)
+    {
+        if (pid <= 0 || pid == Environment.ProcessId || !ProcessProbe.IsAlive(pid))
+        {
+            return false;
+        }
+
+        var commandLine = ProcessProbe.CommandLine(pid);
+        return commandLine.Count == 0 || commandLine.Contains(DataDirectory, StringComparer.Ordinal);
     }
 
     /// <summary>Reads what the server logged since a position, at most the last <see cref="LogTailLines"/> lines.</summary>

@@ -200,6 +200,41 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_KeptClusterWhosePidFileNamesAnotherLiveProgram_StartsAnyway()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using (var first = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory, KeepDataDirectory = true }))
+            {
+                await ExecuteAsync(first, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
+            }
+
+            // As after a kill in a container: the pid in postmaster.pid now belongs to another program.
+            using (var sleeper = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "60")))
+            {
+                var pidFile = Path.Combine(directory, "postmaster.pid");
+                await File.WriteAllTextAsync(pidFile, sleeper!.Id + "\n" + directory + "\n");
+                try
+                {
+                    await using var second = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory });
+
+                    Assert.Equal(1L, await CountAsync(second, "SELECT count(*) FROM kept"));
+                    Assert.NotEqual(sleeper.Id, second.PostmasterPid);
+                }
+                finally
+                {
+                    sleeper.Kill();
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_PortTaken_ThrowsWithTheServerLogTail()
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
