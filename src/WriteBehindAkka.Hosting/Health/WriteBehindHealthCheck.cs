@@ -61,7 +61,7 @@ internal sealed class WriteBehindHealthCheck : IHealthCheck
         }
         else if (snapshot.StoreFailingFor is { } failing && failing > thresholds.StoreFailureThreshold)
         {
-            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"the store has failed every batch for {failing.TotalSeconds:0.#} s (threshold {thresholds.StoreFailureThreshold.TotalSeconds:0.#} s); writes are being retried") +
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"writes have been failing for {failing.TotalSeconds:0.#} s (threshold {thresholds.StoreFailureThreshold.TotalSeconds:0.#} s)") +
                 (snapshot.Failure is { } failure ? ": " + failure.Description : string.Empty));
         }
 

@@ -80,7 +80,7 @@ public sealed class WriteBehindHealthCheckTests
         Assert.Equal(HealthStatus.Healthy, atThreshold.Status);
         Assert.Equal(HealthStatus.Degraded, pastThreshold.Status);
         Assert.StartsWith(
-            "Cache 'default' is degraded: the store has failed every batch for 31 s (threshold 30 s); writes are being retried: The store has been failing for 31.0 s, since its last commit (",
+            "Cache 'default' is degraded: writes have been failing for 31 s (threshold 30 s): The store has been failing for 31.0 s, since its last commit (",
             pastThreshold.Description,
             StringComparison.Ordinal);
         Assert.Equal(31.0, pastThreshold.Data["storeFailingForSeconds"]);
@@ -106,7 +106,7 @@ public sealed class WriteBehindHealthCheckTests
         var healthy = await TestHost.HealthOf(host);
 
         Assert.Equal(HealthStatus.Degraded, degraded.Status);
-        Assert.StartsWith("Cache 'default' is degraded: the store has failed every batch for 1 s (threshold 0.5 s); writes are being retried: ", degraded.Description, StringComparison.Ordinal);
+        Assert.StartsWith("Cache 'default' is degraded: writes have been failing for 1 s (threshold 0.5 s): The store has been failing", degraded.Description, StringComparison.Ordinal);
         Assert.Equal((HealthStatus.Healthy, "Cache 'default' is running: 0 entries pending."), (healthy.Status, healthy.Description));
         await host.StopAsync();
     }
