@@ -34,6 +34,9 @@ internal sealed partial class WriterLane<TKey>
     /// <summary>The batch being written, handed back to the shards if the loop crashes.</summary>
     private List<PipelineItem<TKey>>? _current;
 
+    /// <summary>The outcomes of <see cref="_current"/> gathered so far (committed parts of a split batch, recorded failures).</summary>
+    private Dictionary<int, BatchOutcome<TKey>>? _currentOutcomes;
+
     private long _restarts;
 
     /// <summary>The shards a committed run touches (reused; the lane loop is single-threaded).</summary>
@@ -153,9 +156,11 @@ internal sealed partial class WriterLane<TKey>
                 }
 
                 var outcomes = new Dictionary<int, BatchOutcome<TKey>>();
+                _currentOutcomes = outcomes;
                 await WriteAsync(batch, outcomes, new RestartBudget(_ctx.Options.Restart, _ctx.Time), token).ConfigureAwait(false);
                 await RecordFailuresAsync(outcomes, token).ConfigureAwait(false);
                 _current = null;
+                _currentOutcomes = null;
                 Volatile.Write(ref _currentOldest, 0);
                 WriteBehindMetrics.CommitLag.RecordSafely(_ctx.Time.GetElapsedTime(oldest).TotalSeconds, _ctx.Tags);
                 _consecutiveCrashes = 0;
@@ -283,19 +288,54 @@ internal sealed partial class WriterLane<TKey>
         return outcome;
     }
 
-    /// <summary>Gives the batch in hand back to its shards, which emit it again.</summary>
+    /// <summary>
+    /// Gives the batch in hand back to its shards (at the shutdown deadline, or after a crash of the loop): what is
+    /// settled already is reported as such (the committed parts of a split batch, and failures whose fate is known:
+    /// recorded or refused by the dead-letter sink, or reported without one), and only the rest is emitted again. A
+    /// committed record handed back would count as not written, and be written, and perhaps dead-lettered, again.
+    /// </summary>
     private void HandBack()
     {
         var batch = Interlocked.Exchange(ref _current, null);
+        var gathered = Interlocked.Exchange(ref _currentOutcomes, null);
         if (batch is null)
         {
             return;
         }
 
         var outcomes = new Dictionary<int, BatchOutcome<TKey>>();
+        var settled = new HashSet<CacheEntry<TKey>>(ReferenceEqualityComparer.Instance);
+        bool sink = _ctx.DeadLetterSink is not null;
+        foreach (var (shard, outcome) in gathered ?? [])
+        {
+            if (outcome.Committed is { } runs)
+            {
+                outcomes[shard] = new BatchOutcome<TKey> { Committed = runs };
+                foreach (var run in runs)
+                {
+                    foreach (var item in run)
+                    {
+                        settled.Add(item.Entry);
+                    }
+                }
+            }
+
+            foreach (var failure in outcome.Failed ?? [])
+            {
+                if (!sink || failure.State != DeadLetterState.NoSink)
+                {
+                    (Outcome(outcomes, failure.Item).Failed ??= []).Add(failure);
+                    settled.Add(failure.Item.Entry);
+                }
+            }
+        }
+
         foreach (var item in batch)
         {
-            (Outcome(outcomes, item).Requeued ??= []).Add(item);
+            if (!settled.Contains(item.Entry))
+            {
+                (Outcome(outcomes, item).Requeued ??= []).Add(item);
+            }
         }
 
         foreach (var (shard, outcome) in outcomes)

@@ -161,6 +161,33 @@ public sealed class FlushAndShutdownTests
         Assert.Equal(["first"], store.Rows.Keys);
     }
 
+    [Fact]
+    public async Task ShutdownAsync_DeadlinePassesInTheSecondHalfOfASplitBatch_TheCommittedHalfCountsAsWritten()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.DeadLetters.FailNext(100_000); // the refused record's letter cannot be written: the lane retries it
+        store.Pause();
+        var cache = Harness.Cache(store, Harness.Options(o => o with
+        {
+            ShardCount = 1,
+            MaxBatchSize = 2,
+            ShutdownTimeout = TimeSpan.FromMilliseconds(300),
+            Restart = o.Restart with { MinBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(5) },
+        }));
+        var good = cache.SetAsync("good", "v", WriteConsistency.Committed).AsTask();
+        await cache.SetAsync("bad", "v");
+        Assert.Equal(2, (await store.ExpectBatchAsync(Harness.Within)).Count);
+        store.Resume(); // [good, bad] is refused, split: [good] commits, [bad] is refused and its letter retried
+
+        var report = await cache.ShutdownAsync().Within();
+
+        Assert.Equal("v", Harness.Text(store.Rows["good"].Value));
+        await good.Within(); // its commit was confirmed, not failed as "may or may not be in the store"
+        Assert.Equal(1, report.UnflushedEntries); // only "bad", whose letter was never written
+        Assert.Single(store.CommittedBatches); // "good" was written once
+    }
+
     /// <summary>Stalls serializing the value "block" until released, after saying so.</summary>
     private sealed class BlockingSerializer(SemaphoreSlim serializing, SemaphoreSlim release) : WriteBehindAkka.Serialization.IValueSerializer<string>
     {
