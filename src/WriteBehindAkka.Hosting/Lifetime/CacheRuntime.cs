@@ -33,6 +33,12 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
     private Task? _started;
     private Task<ShutdownReport?>? _stopped;
 
+    /// <summary>
+    /// Opens once the store's start-up work has run (or failed), or the cache stops: a cache resolved before the
+    /// host started (a hosted service that takes it in its constructor) holds its writes until then.
+    /// </summary>
+    private readonly TaskCompletionSource _storeReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public CacheRuntime(CacheRegistration<TKey, TValue> registration, IServiceProvider services)
     {
         _registration = registration;
@@ -49,7 +55,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
     public TimeProvider Time { get; }
 
     /// <summary>Gets the cache, creating it (and its store) if the host has not started it yet.</summary>
-    /// <remarks>A cache created this way, before the host starts, writes before the store's start-up work (such as creating its table) has run.</remarks>
+    /// <remarks>A cache created this way, before the host starts, takes writes at once but holds them (and its read-through loads) until the store's start-up work (such as creating its table) has run.</remarks>
     public IWriteBehindCache<TKey, TValue> Cache => Volatile.Read(ref _cache) ?? CreateCache();
 
     /// <inheritdoc />
@@ -124,6 +130,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
                 Log.StoreInitialized(_logger, Name, Describe(store));
             }
 
+            _storeReady.TrySetResult();
             CreateCache();
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -131,11 +138,17 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             Log.CacheStartFailed(_logger, error, Name, error.Message);
             throw;
         }
+        finally
+        {
+            // Failed or cancelled: what a cache created early holds goes to the store as it is (and fails or not).
+            _storeReady.TrySetResult();
+        }
     }
 
     private async Task<ShutdownReport?> StopCoreAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
+        _storeReady.TrySetResult(); // a cache created early but never started drains into the store as it is
         WriteBehindCache<TKey, TValue>? cache;
         lock (_gate)
         {
@@ -220,7 +233,8 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             }
 
             var options = _options!.Cache;
-            var cache = new WriteBehindCache<TKey, TValue>(store, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
+            var held = _registration.StoreInitializer is null || _storeReady.Task.IsCompleted ? store : new HeldUntilReadyStore<TKey>(store, _storeReady.Task);
+            var cache = new WriteBehindCache<TKey, TValue>(held, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
             Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store));
             if (_options.MissingSection is { } missing)
             {

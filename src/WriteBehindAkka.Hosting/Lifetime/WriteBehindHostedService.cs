@@ -7,7 +7,8 @@ namespace WriteBehindAkka.Hosting.Lifetime;
 /// </summary>
 /// <remarks>
 /// Caches are created in <see cref="StartingAsync"/>, before any hosted service's <c>StartAsync</c>, so the
-/// application's own services find them running. They are drained in <see cref="StoppedAsync"/>, after every hosted
+/// application's own services find them running; a cache resolved earlier (a hosted service that takes it in its
+/// constructor) is created then, takes writes at once, and holds them until its store's start-up work has run. They are drained in <see cref="StoppedAsync"/>, after every hosted
 /// service (a web server, a background producer) has stopped, so no write arrives after intake has stopped. The token
 /// the host passes fires at <c>HostOptions.ShutdownTimeout</c>; whatever is not committed by then is logged and lost.
 /// </remarks>

@@ -36,6 +36,49 @@ public sealed class WriteBehindHostedServiceTests
     }
 
     [Fact]
+    public async Task Cache_ResolvedBeforeTheHostStarts_HoldsItsWritesUntilTheStoresStartUpWorkHasRun()
+    {
+        var store = new InMemoryStore<string>();
+        bool ready = false;
+        int tooEarly = 0;
+        store.FailWhen = _ =>
+        {
+            if (Volatile.Read(ref ready))
+            {
+                return null;
+            }
+
+            Interlocked.Increment(ref tooEarly);
+            return new SimulatedStoreException(Storage.StoreErrorKind.Configuration, "relation \"scores\" does not exist") { Code = "42P01" };
+        };
+        var initializing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = TestHost.Builder();
+        builder.Services.AddWriteBehindCache<string, string>("scores", TestHost.Small)
+            .UseStore((_, _) => store, ownsStore: false, initializer: async (_, _) =>
+            {
+                initializing.TrySetResult();
+                await release.Task;
+                Volatile.Write(ref ready, true); // the table exists from here on
+            });
+        using var host = builder.Build();
+
+        // As a hosted service that takes the cache in its constructor: resolved, and written to, before the host starts.
+        var cache = host.Services.GetRequiredKeyedService<IWriteBehindCache<string, string>>("scores");
+        await cache.SetAsync("k", "v");
+        var starting = host.StartAsync();
+        await initializing.Task.WaitAsync(TestHost.Within);
+        await Assert.ThrowsAsync<TimeoutException>(() => store.ExpectBatchAsync(TimeSpan.FromMilliseconds(300))); // nothing reaches the store yet
+        release.SetResult();
+        await starting.WaitAsync(TestHost.Within);
+        await cache.FlushAsync().WaitAsync(TestHost.Within);
+
+        Assert.Equal(0, Volatile.Read(ref tooEarly));
+        Assert.Equal("v", System.Text.Json.JsonSerializer.Deserialize<string>(store.Rows["k"].Value));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task HostedCache_StoreWithDeadLetterTable_RefusedRecordsReachTheStoresDeadLetters()
     {
         var store = new InMemoryStore<string>();
