@@ -349,13 +349,8 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task RetryDeadLetterAsync_NewerWriteCommittedAndEvictedWhileTheStoreIsRead_SupersededAndTheNewerValueStays()
     {
-        var inner = new InMemoryStore<string>();
-        inner.PoisonKeys["k"] = true;
-        var store = new HeldLoadStore(inner);
-        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
-        await cache.SetAsync("k", "old");
-        await cache.FlushAsync().Within();
-        await EvictAsync(cache, "k");
+        var (inner, store, cache) = await LetterOfAnEvictedKeyAsync();
+        await using var _ = cache;
         inner.PoisonKeys.Clear();
 
         // The retry reads the store (no row yet), and is held there while a newer write commits and is evicted.
@@ -379,13 +374,7 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task RetryDeadLetterAsync_ShutdownSealsTheShardWhileTheStoreIsRead_FailsAndKeepsTheLetter()
     {
-        var inner = new InMemoryStore<string>();
-        inner.PoisonKeys["k"] = true;
-        var store = new HeldLoadStore(inner);
-        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
-        await cache.SetAsync("k", "old");
-        await cache.FlushAsync().Within();
-        await EvictAsync(cache, "k");
+        var (inner, store, cache) = await LetterOfAnEvictedKeyAsync();
         inner.PoisonKeys.Clear();
 
         store.HoldLoads = true;
@@ -415,13 +404,8 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task RetryDeadLetterAsync_CancelledWhileTheStoreIsRead_StopsWatchingTheKey()
     {
-        var inner = new InMemoryStore<string>();
-        inner.PoisonKeys["k"] = true;
-        var store = new HeldLoadStore(inner);
-        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
-        await cache.SetAsync("k", "old");
-        await cache.FlushAsync().Within();
-        await EvictAsync(cache, "k");
+        var (inner, store, cache) = await LetterOfAnEvictedKeyAsync();
+        await using var _ = cache;
 
         store.HoldLoads = true;
         using var cancel = new CancellationTokenSource();
@@ -440,6 +424,19 @@ public sealed class DeadLetterTests
 
         store.HoldLoads = false;
         Assert.Single(inner.DeadLetters.Letters);
+    }
+
+    /// <summary>A cache over a <see cref="HeldLoadStore"/> with a dead letter of "k" (refused as "old") whose entry is evicted.</summary>
+    private static async Task<(InMemoryStore<string> Inner, HeldLoadStore Store, WriteBehindCache<string, string> Cache)> LetterOfAnEvictedKeyAsync()
+    {
+        var inner = new InMemoryStore<string>();
+        inner.PoisonKeys["k"] = true;
+        var store = new HeldLoadStore(inner);
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
+        await cache.SetAsync("k", "old");
+        await cache.FlushAsync().Within();
+        await EvictAsync(cache, "k");
+        return (inner, store, cache);
     }
 
     /// <summary>The test kit's store, with loads that can be held after they read (a read that is then overtaken).</summary>
