@@ -148,7 +148,7 @@ public sealed partial class LocalPostgresCluster
         // A server another process started on this directory (a cluster reused while still running, or one left
         // by a killed run) is never adopted, so never stopped: refuse instead.
         RemoveStaleLockFiles();
-        if (ReadPidFile() is { } running && IsPostmasterOfThisDirectory(running))
+        if (ReadPidFile() is { } running && MayBeAPostmaster(running))
         {
             throw new LocalPostgresException(
                 $"A PostgreSQL server (pid {running}) already runs on {DataDirectory}, and this cluster did not start it. " +
@@ -337,8 +337,9 @@ public sealed partial class LocalPostgresCluster
     }
 
     /// <summary>
-    /// Deletes a PostgreSQL lock file (first line: a pid) when that process is not a postmaster of this directory:
-    /// gone, or its pid now belongs to another program (common in containers, where pids restart low).
+    /// Deletes a PostgreSQL lock file (first line: a pid) when that process is surely not a server: gone, or its pid
+    /// now belongs to a program that is not PostgreSQL (common in containers, where pids restart low). A PostgreSQL
+    /// process, however it was started, keeps its lock.
     /// </summary>
     /// <param name="path">The lock file.</param>
     private void RemoveStaleLockFile(string path)
@@ -349,27 +350,27 @@ public sealed partial class LocalPostgresCluster
         }
 
         var firstLine = File.ReadLines(path).FirstOrDefault()?.Trim();
-        if (int.TryParse(firstLine, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pid) && !IsPostmasterOfThisDirectory(Math.Abs(pid)))
+        if (int.TryParse(firstLine, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pid) && !MayBeAPostmaster(Math.Abs(pid)))
         {
             File.Delete(path);
         }
     }
 
     /// <summary>
-    /// Tells whether a process is alive and is a server of this data directory (its command line names it; an
-    /// unreadable command line counts as yes, to be safe). This process itself never is.
+    /// Tells whether a process may be a PostgreSQL server: alive, and its program is postgres (or cannot be read, to
+    /// be safe). Its command line is not asked: a server started by hand may name the directory in another spelling.
+    /// This process itself never is.
     /// </summary>
     /// <param name="pid">The process id.</param>
-    /// <returns><see langword="true"/> when it is.</returns>
-    private bool IsPostmasterOfThisDirectory(int pid)
+    /// <returns><see langword="true"/> when it may be.</returns>
+    private static bool MayBeAPostmaster(int pid)
     {
         if (pid <= 0 || pid == Environment.ProcessId || !ProcessProbe.IsAlive(pid))
         {
             return false;
         }
 
-        var commandLine = ProcessProbe.CommandLine(pid);
-        return commandLine.Count == 0 || commandLine.Contains(DataDirectory, StringComparer.Ordinal);
+        return ProcessProbe.ProgramName(pid) is null or "postgres" or "postmaster";
     }
 
     /// <summary>Reads what the server logged since a position, at most the last <see cref="LogTailLines"/> lines.</summary>

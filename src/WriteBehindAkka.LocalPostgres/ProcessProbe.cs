@@ -61,6 +61,25 @@ internal static class ProcessProbe
         }
     }
 
+    /// <summary>Reads a process's program name (<c>/proc/PID/comm</c>, at most 15 characters).</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The name, or <see langword="null"/> when it is gone or unreadable.</returns>
+    internal static string? ProgramName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Lists the live children of a process.</summary>
     /// <param name="parentPid">The parent's id.</param>
     /// <returns>The children's ids.</returns>

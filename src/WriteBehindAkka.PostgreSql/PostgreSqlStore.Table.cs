@@ -149,7 +149,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             "CROSS JOIN LATERAL (SELECT to_regtype(b.expected)::oid AS sent) o " +
             "WHERE t.typtype <> 'd' AND o.sent IS DISTINCT FROM b.typ " +
             "AND NOT EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = o.sent AND k.casttarget = b.typ AND k.castmethod = 'b') " +
-            "AND NOT (t.typtype = 'e' AND o.sent = 'text'::regtype::oid) " +
+            "AND NOT (t.typtype = 'e' AND o.sent IS NOT DISTINCT FROM 'text'::regtype::oid) " +
             "ORDER BY b.n";
         var problems = new List<string>();
         var query = _dataSource.CreateCommand(Sql);

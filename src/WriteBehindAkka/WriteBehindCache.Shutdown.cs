@@ -65,6 +65,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 // Past the deadline: give up on the store below.
             }
+            catch (ObjectDisposedException)
+            {
+                // A shard that stopped failed the flush: what it held is counted below. The writers stop all the same.
+            }
         }
 
         // Writers still running hand their batches back and stop.

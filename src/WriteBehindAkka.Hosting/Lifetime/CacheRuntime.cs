@@ -39,6 +39,12 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
     /// </summary>
     private readonly TaskCompletionSource _storeReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>How long a stop waits for a store initializer still running after its start was cancelled.</summary>
+    private static readonly TimeSpan InitializerGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>The store's start-up work while (or after) it runs.</summary>
+    private Task? _initializing;
+
     public CacheRuntime(CacheRegistration<TKey, TValue> registration, IServiceProvider services)
     {
         _registration = registration;
@@ -106,14 +112,24 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()
     {
+        bool stoppedBefore;
+        lock (_gate)
+        {
+            stoppedBefore = _stopped is not null;
+        }
+
         try
         {
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception error)
+        catch (Exception error) when (!stoppedBefore)
         {
             // Logged, not thrown: the container disposes its other services (data sources, exporters) after this one.
             Log.CacheStopFailed(_logger, error, Name);
+        }
+        catch (Exception)
+        {
+            // The host's stop failed already, and said so.
         }
     }
 
@@ -125,8 +141,11 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             var store = CreateStore();
             if (_registration.StoreInitializer is { } initialize)
             {
-                // An initializer that ignores the token still lets the host's start be cancelled.
-                await initialize(store, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                // An initializer that ignores the token still lets the host's start be cancelled; the stop waits
+                // for it (within its own token) before disposing the store under it.
+                var initializing = initialize(store, cancellationToken);
+                _initializing = initializing;
+                await initializing.WaitAsync(cancellationToken).ConfigureAwait(false);
                 Log.StoreInitialized(_logger, Name, Describe(store));
             }
 
@@ -162,6 +181,20 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         }
         finally
         {
+            if (_initializing is { IsCompleted: false } initializing)
+            {
+                // A start cancelled while its initializer ran on: let it finish first, for a while (one that
+                // ignores every token could run for ever).
+                try
+                {
+                    await initializing.WaitAsync(InitializerGrace, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Its failure was the start's to report; the store goes either way.
+                }
+            }
+
             // Even when the drain failed (a journal that could not be closed, say): the store's connections go.
             await DisposeStoreAsync().ConfigureAwait(false);
         }

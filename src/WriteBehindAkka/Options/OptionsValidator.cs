@@ -165,12 +165,7 @@ public static class OptionsValidator
             problems.Add($"Restart.MaxBackoff ({restart.MaxBackoff}) is less than Restart.MinBackoff ({restart.MinBackoff}).");
         }
 
-        CheckTimerDuration("Restart.MaxBackoff", restart.MaxBackoff, problems);
-        if (restart.MaxBackoff <= MaxTimerDuration && restart.RandomFactor is >= 0 and <= 1
-            && restart.MaxBackoff.Ticks * (1 + restart.RandomFactor) > MaxTimerDuration.Ticks)
-        {
-            problems.Add($"Restart.MaxBackoff ({restart.MaxBackoff}) with Restart.RandomFactor ({restart.RandomFactor}) can wait longer than {MaxTimerDuration.TotalDays} days (a timer's limit); lower one of them.");
-        }
+        CheckTimerDuration("Restart.MaxBackoff", restart.MaxBackoff, problems); // its jitter is clamped to the limit
 
         if (restart.RandomFactor is < 0 or > 1 || double.IsNaN(restart.RandomFactor))
         {

@@ -25,11 +25,43 @@ internal sealed partial class WriterLane<TKey>
     /// <summary>The dead-letter sink failure being retried now, or <see langword="null"/>.</summary>
     public LaneFailure? SinkFailure => Volatile.Read(ref _sinkFailure);
 
-    /// <summary>The store wrote (or answered for the data), or the lane gave up: nothing is being retried.</summary>
-    private void ClearStoreFailure() => Volatile.Write(ref _storeFailure, null);
+    /// <summary>
+    /// When the lane last gave up on a failing batch, and when that outage began (timestamps; 0: none): a failure
+    /// soon after (within two <c>MaxBackoff</c>) continues the same outage, so that health sees it through every
+    /// batch given up on; a failure after a quiet spell starts a new one.
+    /// </summary>
+    private (long GaveUpAt, long OutageSince) _gaveUp;
 
-    private void StoreFailing(StoreErrorKind kind, Exception error) =>
-        Volatile.Write(ref _storeFailure, Next(_storeFailure, kind, error, ErrorCode(error)));
+    /// <summary>The store wrote (or answered for the data): nothing is being retried, and no outage goes on.</summary>
+    private void ClearStoreFailure()
+    {
+        _gaveUp = default;
+        Volatile.Write(ref _storeFailure, null);
+    }
+
+    /// <summary>The lane gave up on a batch (its restart budget is spent): nothing is retried now, but the outage may go on.</summary>
+    private void GiveUpOnStoreFailure()
+    {
+        if (Volatile.Read(ref _storeFailure) is { } failure)
+        {
+            _gaveUp = (_ctx.Time.GetTimestamp(), failure.Since);
+        }
+
+        Volatile.Write(ref _storeFailure, null);
+    }
+
+    private void StoreFailing(StoreErrorKind kind, Exception error)
+    {
+        var previous = Volatile.Read(ref _storeFailure);
+        if (previous is null && _gaveUp.OutageSince != 0
+            && _ctx.Time.GetElapsedTime(_gaveUp.GaveUpAt) <= 2 * _ctx.Options.Restart.MaxBackoff)
+        {
+            previous = new LaneFailure(kind, error.Message, null, _gaveUp.OutageSince, 0);
+        }
+
+        _gaveUp = default;
+        Volatile.Write(ref _storeFailure, Next(previous, kind, error, ErrorCode(error)));
+    }
 
     private LaneFailure Next(LaneFailure? previous, StoreErrorKind kind, Exception error, string? code) =>
         new(kind, error.Message, code, previous?.Since ?? _ctx.Time.GetTimestamp(), (previous?.Attempts ?? 0) + 1);

@@ -236,8 +236,9 @@ internal sealed partial class WriterLane<TKey>
             // is not theirs. The budget limits transient errors only.
             if (kind == StoreErrorKind.Transient && !budget.TryRestart())
             {
-                // Given up on: the records are reported and dead-lettered. The failure stays (with its start) until
-                // a batch commits, so that health sees an outage through every batch given up on, not each one anew.
+                // Given up on: the records are reported and dead-lettered. A failure of the next batch soon after
+                // continues this outage (its start is kept), so that health sees it through every batch given up on.
+                GiveUpOnStoreFailure();
                 Log.BatchRetriesExhausted(_ctx.Logger, error, _ctx.Name, _index, items.Count);
                 foreach (var item in items)
                 {

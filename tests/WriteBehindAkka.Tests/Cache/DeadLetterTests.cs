@@ -426,13 +426,68 @@ public sealed class DeadLetterTests
         Assert.Single(inner.DeadLetters.Letters);
     }
 
+    [Fact]
+    public async Task RetryDeadLetterAsync_OneOfTwoRetriesOfAKeyCancelledBeforeItsShardTookIt_TheOtherStillWatches()
+    {
+        var journal = Path.Combine(Path.GetTempPath(), "wb-dl-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (inner, store, cache) = await LetterOfAnEvictedKeyAsync(o => o with { ShardCount = 1, Journal = new WriteBehindAkka.Journal.JournalOptions { Directory = journal, FsyncPolicy = WriteBehindAkka.Journal.FsyncPolicy.No } });
+            await using var _ = cache;
+
+            // The first retry reads the store and is held there, watching "k".
+            store.HoldLoads = true;
+            var first = cache.RetryDeadLetterAsync("k").AsTask();
+            Assert.True(await store.LoadRead.WaitAsync(Harness.Within));
+            Assert.Equal(1, cache.DropWatches);
+
+            // The shard is held busy (a write stalls in its journal append, under the shard's lock), so the second
+            // retry's request waits in the mailbox, and is cancelled there.
+            using var appending = new SemaphoreSlim(0);
+            using var resume = new SemaphoreSlim(0);
+            cache.Journal!.FaultInjector = () =>
+            {
+                appending.Release();
+                resume.Wait(Harness.Within);
+                return null;
+            };
+            var stalled = Task.Run(() => cache.SetAsync("busy", "v").AsTask());
+            Assert.True(await appending.WaitAsync(Harness.Within));
+            cache.Journal.FaultInjector = null;
+            using var cancel = new CancellationTokenSource();
+            var second = cache.RetryDeadLetterAsync("k", cancel.Token).AsTask();
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.Within());
+            resume.Release();
+            await stalled.Within();
+            await cache.GetStatusAsync("busy").AsTask().Within(); // behind the cancelled request and its undoing
+
+            // The first retry's watch is intact: a newer write committed and evicted meanwhile still supersedes it.
+            Assert.Equal(1, cache.DropWatches);
+            inner.PoisonKeys.Clear();
+            await cache.SetAsync("k", "new", WriteConsistency.Committed).AsTask().Within();
+            await EvictAsync(cache, "k");
+            store.HoldLoads = false;
+            store.Gate.Release();
+            Assert.Equal(DeadLetterRetryOutcome.Superseded, (await first.Within()).Outcome);
+            Assert.Equal(0, cache.DropWatches);
+            Assert.Equal("new", Harness.Text(inner.Rows["k"].Value));
+        }
+        finally
+        {
+            Directory.Delete(journal, recursive: true);
+        }
+    }
+
     /// <summary>A cache over a <see cref="HeldLoadStore"/> with a dead letter of "k" (refused as "old") whose entry is evicted.</summary>
-    private static async Task<(InMemoryStore<string> Inner, HeldLoadStore Store, WriteBehindCache<string, string> Cache)> LetterOfAnEvictedKeyAsync()
+    private static async Task<(InMemoryStore<string> Inner, HeldLoadStore Store, WriteBehindCache<string, string> Cache)> LetterOfAnEvictedKeyAsync(
+        Func<WriteBehindAkka.Options.WriteBehindOptions, WriteBehindAkka.Options.WriteBehindOptions>? change = null)
     {
         var inner = new InMemoryStore<string>();
         inner.PoisonKeys["k"] = true;
         var store = new HeldLoadStore(inner);
-        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxCachedEntries = 1 }), jitter: () => 0.0);
+        var options = Harness.Options(o => o with { MaxCachedEntries = 1 });
+        var cache = new WriteBehindCache<string, string>(store, change is null ? options : change(options), jitter: () => 0.0);
         await cache.SetAsync("k", "old");
         await cache.FlushAsync().Within();
         await EvictAsync(cache, "k");

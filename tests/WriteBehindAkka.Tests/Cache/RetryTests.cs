@@ -7,10 +7,10 @@ namespace WriteBehindAkka.Tests.Cache;
 public sealed class RetryTests
 {
     [Fact]
-    public async Task TransientErrors_EveryBatchGivenUpOn_HealthCountsTheOutageFromItsFirstFailureUntilACommit()
+    public async Task TransientErrors_EveryBatchGivenUpOn_HealthCountsTheOutageFromItsFirstFailure_AQuietSpellStartsAnew()
     {
         var store = new InMemoryStore<string>();
-        store.FailNext(4);
+        store.FailNext(5);
         var clock = new ManualTimeProvider();
         await using var cache = Harness.Cache(store, Harness.Options(o => o with { Restart = o.Restart with { MaxRestarts = 1 } }), clock);
 
@@ -25,11 +25,19 @@ public sealed class RetryTests
         var duringSecond = cache.GetHealth();
         clock.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within());
-        await cache.SetAsync("k3", "v", WriteConsistency.Committed).AsTask().Within();
+        var afterSecond = cache.GetHealth();
+        clock.Advance(TimeSpan.FromHours(1)); // quiet: nothing written
+        await cache.SetAsync("k3", "v");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(100), Harness.Within);
+        var afterQuiet = cache.GetHealth();
+        clock.Advance(TimeSpan.FromMilliseconds(100)); // the retry commits
+        await cache.FlushAsync().Within();
         var afterCommit = cache.GetHealth();
 
-        Assert.Equal((CacheHealth.Degraded, StoreErrorKind.Transient, TimeSpan.FromMilliseconds(100)), (afterFirst.Status, afterFirst.FailureKind, afterFirst.FailingFor));
-        Assert.Equal((CacheHealth.Degraded, TimeSpan.FromMilliseconds(1100)), (duringSecond.Status, duringSecond.FailingFor));
+        Assert.Equal(CacheHealth.Healthy, afterFirst.Status); // given up on: nothing is being retried
+        Assert.Equal((CacheHealth.Degraded, StoreErrorKind.Transient, TimeSpan.FromMilliseconds(1100)), (duringSecond.Status, duringSecond.FailureKind, duringSecond.FailingFor));
+        Assert.Equal(CacheHealth.Healthy, afterSecond.Status);
+        Assert.Equal((CacheHealth.Degraded, TimeSpan.Zero), (afterQuiet.Status, afterQuiet.FailingFor)); // a new outage, not one of an hour
         Assert.Equal(CacheHealth.Healthy, afterCommit.Status);
     }
 
