@@ -357,20 +357,43 @@ public sealed partial class LocalPostgresCluster
     }
 
     /// <summary>
-    /// Tells whether a process may be a PostgreSQL server: alive, and its program is postgres (or cannot be read, to
-    /// be safe). Its command line is not asked: a server started by hand may name the directory in another spelling.
-    /// This process itself never is.
+    /// Tells whether a process may be a PostgreSQL server of this directory: alive, and its program is postgres, or
+    /// its working directory is this data directory (a postmaster works in it, whatever its binary is called), or
+    /// either cannot be read (to be safe). Its command line is not asked: a server started by hand may name the
+    /// directory in another spelling. This process itself never is.
     /// </summary>
     /// <param name="pid">The process id.</param>
     /// <returns><see langword="true"/> when it may be.</returns>
-    private static bool MayBeAPostmaster(int pid)
+    private bool MayBeAPostmaster(int pid)
     {
         if (pid <= 0 || pid == Environment.ProcessId || !ProcessProbe.IsAlive(pid))
         {
             return false;
         }
 
-        return ProcessProbe.ProgramName(pid) is null or "postgres" or "postmaster";
+        if (ProcessProbe.ProgramName(pid) is null or "postgres" or "postmaster")
+        {
+            return true;
+        }
+
+        string? directory = ProcessProbe.WorkingDirectory(pid);
+        return directory is null
+            || string.Equals(Path.TrimEndingDirectorySeparator(directory), DataDirectory, StringComparison.Ordinal)
+            || string.Equals(Path.TrimEndingDirectorySeparator(directory), ResolvedDataDirectory(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The data directory with symbolic links resolved, as the kernel reports a working directory.</summary>
+    /// <returns>The path.</returns>
+    private string ResolvedDataDirectory()
+    {
+        try
+        {
+            return Path.TrimEndingDirectorySeparator(new DirectoryInfo(DataDirectory).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? DataDirectory);
+        }
+        catch (IOException)
+        {
+            return DataDirectory;
+        }
     }
 
     /// <summary>Reads what the server logged since a position, at most the last <see cref="LogTailLines"/> lines.</summary>

@@ -80,6 +80,25 @@ internal static class ProcessProbe
         }
     }
 
+    /// <summary>Reads a process's working directory (a postmaster's is its data directory).</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The directory, or <see langword="null"/> when it is gone or unreadable.</returns>
+    internal static string? WorkingDirectory(int pid)
+    {
+        try
+        {
+            return new DirectoryInfo($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Lists the live children of a process.</summary>
     /// <param name="parentPid">The parent's id.</param>
     /// <returns>The children's ids.</returns>

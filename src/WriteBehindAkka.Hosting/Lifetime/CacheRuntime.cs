@@ -144,7 +144,13 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
                 // An initializer that ignores the token still lets the host's start be cancelled; the stop waits
                 // for it (within its own token) before disposing the store under it.
                 var initializing = initialize(store, cancellationToken);
-                _initializing = initializing;
+                lock (_gate)
+                {
+                    _initializing = initializing;
+                }
+
+                // Held writes go once it has run, however it ends (even after the start stopped waiting for it).
+                _ = initializing.ContinueWith(static (_, ready) => ((TaskCompletionSource)ready!).TrySetResult(), _storeReady, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 await initializing.WaitAsync(cancellationToken).ConfigureAwait(false);
                 Log.StoreInitialized(_logger, Name, Describe(store));
             }
@@ -159,14 +165,37 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         }
         finally
         {
-            // Failed or cancelled: what a cache created early holds goes to the store as it is (and fails or not).
-            _storeReady.TrySetResult();
+            // Failed before any initializer ran (the store could not be made): nothing to wait for.
+            if (_initializing is null)
+            {
+                _storeReady.TrySetResult();
+            }
         }
     }
 
     private async Task<ShutdownReport?> StopCoreAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
+        Task? initializing;
+        lock (_gate)
+        {
+            initializing = _initializing;
+        }
+
+        if (initializing is { IsCompleted: false })
+        {
+            // A start cancelled while its initializer ran on: let it finish first, for a while (one that ignores
+            // every token could run for ever), so that the drain and the store's disposal do not run under it.
+            try
+            {
+                await initializing.WaitAsync(InitializerGrace, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Its failure was the start's to report; the drain goes on either way.
+            }
+        }
+
         _storeReady.TrySetResult(); // a cache created early but never started drains into the store as it is
         WriteBehindCache<TKey, TValue>? cache;
         lock (_gate)
@@ -181,20 +210,6 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         }
         finally
         {
-            if (_initializing is { IsCompleted: false } initializing)
-            {
-                // A start cancelled while its initializer ran on: let it finish first, for a while (one that
-                // ignores every token could run for ever).
-                try
-                {
-                    await initializing.WaitAsync(InitializerGrace, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // Its failure was the start's to report; the store goes either way.
-                }
-            }
-
             // Even when the drain failed (a journal that could not be closed, say): the store's connections go.
             await DisposeStoreAsync().ConfigureAwait(false);
         }

@@ -19,47 +19,43 @@ internal sealed partial class WriterLane<TKey>
     /// <summary>The dead-letter sink failure this lane keeps retrying, or null.</summary>
     private LaneFailure? _sinkFailure;
 
-    /// <summary>The store failure being retried now, or <see langword="null"/>.</summary>
-    public LaneFailure? StoreFailure => Volatile.Read(ref _storeFailure);
+    /// <summary>
+    /// The store failure being retried now, or <see langword="null"/>. A failure whose batch was given up on (its
+    /// restart budget spent) still counts for two <c>MaxBackoff</c>: during an outage the next batch is on its way,
+    /// and its failure continues the same outage; after that quiet spell the store is taken for well again.
+    /// </summary>
+    public LaneFailure? StoreFailure => Volatile.Read(ref _storeFailure) is { } failure
+        && (failure.GaveUpAt == 0 || _ctx.Time.GetElapsedTime(failure.GaveUpAt) <= OutageGap)
+            ? failure
+            : null;
 
     /// <summary>The dead-letter sink failure being retried now, or <see langword="null"/>.</summary>
     public LaneFailure? SinkFailure => Volatile.Read(ref _sinkFailure);
 
-    /// <summary>
-    /// When the lane last gave up on a failing batch, and when that outage began (timestamps; 0: none): a failure
-    /// soon after (within two <c>MaxBackoff</c>) continues the same outage, so that health sees it through every
-    /// batch given up on; a failure after a quiet spell starts a new one.
-    /// </summary>
-    private (long GaveUpAt, long OutageSince) _gaveUp;
+    /// <summary>How long after a batch given up on a failure still continues the same outage.</summary>
+    private TimeSpan OutageGap => 2 * _ctx.Options.Restart.MaxBackoff;
 
     /// <summary>The store wrote (or answered for the data): nothing is being retried, and no outage goes on.</summary>
-    private void ClearStoreFailure()
-    {
-        _gaveUp = default;
-        Volatile.Write(ref _storeFailure, null);
-    }
+    private void ClearStoreFailure() => Volatile.Write(ref _storeFailure, null);
 
     /// <summary>The lane gave up on a batch (its restart budget is spent): nothing is retried now, but the outage may go on.</summary>
     private void GiveUpOnStoreFailure()
     {
         if (Volatile.Read(ref _storeFailure) is { } failure)
         {
-            _gaveUp = (_ctx.Time.GetTimestamp(), failure.Since);
+            Volatile.Write(ref _storeFailure, failure with { GaveUpAt = _ctx.Time.GetTimestamp() });
         }
-
-        Volatile.Write(ref _storeFailure, null);
     }
 
-    private void StoreFailing(StoreErrorKind kind, Exception error)
+    /// <summary>Records a failed attempt, begun at <paramref name="attemptStarted"/>: the same outage, unless the lane had given up and was quiet longer than the gap before this attempt.</summary>
+    private void StoreFailing(StoreErrorKind kind, Exception error, long attemptStarted)
     {
         var previous = Volatile.Read(ref _storeFailure);
-        if (previous is null && _gaveUp.OutageSince != 0
-            && _ctx.Time.GetElapsedTime(_gaveUp.GaveUpAt) <= 2 * _ctx.Options.Restart.MaxBackoff)
+        if (previous is { GaveUpAt: not 0 } given && _ctx.Time.GetElapsedTime(given.GaveUpAt, attemptStarted) > OutageGap)
         {
-            previous = new LaneFailure(kind, error.Message, null, _gaveUp.OutageSince, 0);
+            previous = null;
         }
 
-        _gaveUp = default;
         Volatile.Write(ref _storeFailure, Next(previous, kind, error, ErrorCode(error)));
     }
 

@@ -238,6 +238,7 @@ internal sealed partial class WriterLane<TKey>
             {
                 // Given up on: the records are reported and dead-lettered. A failure of the next batch soon after
                 // continues this outage (its start is kept), so that health sees it through every batch given up on.
+                StoreFailing(kind, error, started);
                 GiveUpOnStoreFailure();
                 Log.BatchRetriesExhausted(_ctx.Logger, error, _ctx.Name, _index, items.Count);
                 foreach (var item in items)
@@ -249,7 +250,7 @@ internal sealed partial class WriterLane<TKey>
             }
 
             var backoff = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
-            StoreFailing(kind, error);
+            StoreFailing(kind, error, started);
             WriteBehindMetrics.Retries.AddSafely(1, _ctx.Tags);
             if (kind == StoreErrorKind.Configuration)
             {
