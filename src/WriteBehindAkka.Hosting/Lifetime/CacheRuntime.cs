@@ -141,8 +141,8 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             var store = CreateStore();
             if (_registration.StoreInitializer is { } initialize)
             {
-                // An initializer that ignores the token still lets the host's start be cancelled; the stop waits
-                // for it (within its own token) before disposing the store under it.
+                // An initializer that ignores the token still lets the host's start be cancelled; a stop waits for
+                // it a while (InitializerGrace) before draining and disposing the store under it.
                 var initializing = initialize(store, cancellationToken);
                 lock (_gate)
                 {
