@@ -116,7 +116,7 @@ internal sealed partial class WriterLane<TKey>
 
     /// <summary>
     /// Writes letters, retrying transient and configuration errors with backoff (transient ones within the restart
-    /// budget); letters refused for good are tried one by one, and a single refused letter is given up on.
+    /// budget); a group refused for good is split in halves, and a single refused letter is given up on.
     /// </summary>
     private async Task WriteLettersAsync(IDeadLetterSink<TKey> sink, List<FailedRecord<TKey>> group, CancellationToken token)
     {
@@ -152,11 +152,11 @@ internal sealed partial class WriterLane<TKey>
             {
                 if (group.Count > 1)
                 {
-                    foreach (var failure in group)
-                    {
-                        await WriteLettersAsync(sink, [failure], token).ConfigureAwait(false);
-                    }
-
+                    // Halves, as a refused batch of the store is split: a few refused letters among many cost a few
+                    // round trips each, not one per letter.
+                    int half = group.Count / 2;
+                    await WriteLettersAsync(sink, group.GetRange(0, half), token).ConfigureAwait(false);
+                    await WriteLettersAsync(sink, group.GetRange(half, group.Count - half), token).ConfigureAwait(false);
                     return;
                 }
 

@@ -321,6 +321,62 @@ public sealed class DeadLetterTests
     }
 
     [Fact]
+    public async Task Sink_RefusesOneLetterOfMany_TheOthersAreRecordedInAFewCallsNotOnePerLetter()
+    {
+        var store = new InMemoryStore<string>();
+        var keys = Enumerable.Range(0, 64).Select(i => $"k{i}").ToList();
+        foreach (var key in keys)
+        {
+            store.PoisonKeys[key] = true;
+        }
+
+        var sink = new RefusingSink("k37");
+        store.Pause();
+        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { ShardCount = 1, MaxBatchSize = 64 }), deadLetters: sink, jitter: () => 0.0);
+        foreach (var key in keys)
+        {
+            await cache.SetAsync(key, "v");
+        }
+
+        store.Resume();
+        var flush = await cache.FlushAsync().Within();
+
+        Assert.Equal(64, flush.FailedKeys);
+        Assert.Equal(63, sink.Recorded.Count);
+        Assert.DoesNotContain(sink.Recorded, letter => letter.Key == "k37");
+        Assert.InRange(sink.Calls, 2, 2 * 6 + 1); // halving: about two per level of 64; one per letter would be 65
+        Assert.Equal(1, cache.GetStatistics().PendingEntries); // the refused letter's write stays in memory
+    }
+
+    /// <summary>A dead-letter sink that refuses, for good, any group with one key in it.</summary>
+    private sealed class RefusingSink(string refused) : IDeadLetterSink<string>
+    {
+        private int _calls;
+
+        public List<DeadLetter<string>> Recorded { get; } = [];
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public ValueTask WriteAsync(IReadOnlyList<DeadLetter<string>> letters, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            if (letters.Any(letter => letter.Key == refused))
+            {
+                throw new InvalidOperationException($"letter of '{refused}' refused");
+            }
+
+            lock (Recorded)
+            {
+                Recorded.AddRange(letters);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public StoreErrorKind Classify(Exception error) => StoreErrorKind.Permanent;
+    }
+
+    [Fact]
     public async Task CallbackSink_ReceivesTheLetters()
     {
         var store = new InMemoryStore<string>();
