@@ -192,8 +192,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
                 return;
             }
 
-            RemoveStaleLockFiles();
-            await StartServerAsync(pickNewPort: false, cancellationToken).ConfigureAwait(false);
+            await StartServerAsync(pickNewPort: false, cancellationToken).ConfigureAwait(false); // which removes stale lock files first
         }
         finally
         {

@@ -73,12 +73,7 @@ public sealed class InMemoryDeadLetterStore<TKey> : IDeadLetterStore<TKey>
     /// The kind of a <see cref="SimulatedStoreException"/>; as the PostgreSQL dead-letter table classifies
     /// client-side errors, transient for a timeout, an I/O or socket error or a cancellation; permanent for anything else.
     /// </returns>
-    public StoreErrorKind Classify(Exception error) => error switch
-    {
-        SimulatedStoreException simulated => simulated.Kind,
-        TimeoutException or IOException or System.Net.Sockets.SocketException or OperationCanceledException => StoreErrorKind.Transient,
-        _ => StoreErrorKind.Permanent,
-    };
+    public StoreErrorKind Classify(Exception error) => SimulatedStoreException.Classify(error);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<DeadLetter<TKey>>> ListAsync(int offset, int limit, CancellationToken cancellationToken)

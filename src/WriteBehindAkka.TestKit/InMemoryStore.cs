@@ -184,12 +184,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// The kind of a <see cref="SimulatedStoreException"/>; as the PostgreSQL store classifies client-side errors,
     /// transient for a timeout, an I/O or socket error or a cancellation; permanent for anything else.
     /// </returns>
-    public StoreErrorKind Classify(Exception error) => error switch
-    {
-        SimulatedStoreException simulated => simulated.Kind,
-        TimeoutException or IOException or System.Net.Sockets.SocketException or OperationCanceledException => StoreErrorKind.Transient,
-        _ => StoreErrorKind.Permanent,
-    };
+    public StoreErrorKind Classify(Exception error) => SimulatedStoreException.Classify(error);
 
     /// <inheritdoc />
     /// <returns>The <see cref="SimulatedStoreException.Code"/> of a simulated error; otherwise <see langword="null"/>.</returns>

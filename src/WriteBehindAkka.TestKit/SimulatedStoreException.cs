@@ -41,4 +41,18 @@ public sealed class SimulatedStoreException : Exception
 
     /// <summary>The code the store reports for the error (as a SQLSTATE would be), or <see langword="null"/>.</summary>
     public string? Code { get; init; }
+
+    /// <summary>
+    /// How the test kit's stores classify an error: a simulated one by its <see cref="Kind"/>; the rest as the
+    /// PostgreSQL store classifies client-side errors (transient for a timeout, an I/O or socket error or a
+    /// cancellation, permanent for anything else).
+    /// </summary>
+    /// <param name="error">The error.</param>
+    /// <returns>The kind.</returns>
+    internal static StoreErrorKind Classify(Exception error) => error switch
+    {
+        SimulatedStoreException simulated => simulated.Kind,
+        TimeoutException or IOException or System.Net.Sockets.SocketException or OperationCanceledException => StoreErrorKind.Transient,
+        _ => StoreErrorKind.Permanent,
+    };
 }

@@ -34,8 +34,9 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
     private Task<ShutdownReport?>? _stopped;
 
     /// <summary>
-    /// Opens once the store's start-up work has run (or failed), or the cache stops: a cache resolved before the
-    /// host started (a hosted service that takes it in its constructor) holds its writes until then.
+    /// Opens once the store's start-up work has ended (run, failed, or run on after a cancelled start), or the cache
+    /// stops: a cache resolved before the host started (a hosted service that takes it in its constructor) holds its
+    /// writes until then. Only a store with start-up work is held.
     /// </summary>
     private readonly TaskCompletionSource _storeReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -155,21 +156,12 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
                 Log.StoreInitialized(_logger, Name, Describe(store));
             }
 
-            _storeReady.TrySetResult();
             CreateCache();
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             Log.CacheStartFailed(_logger, error, Name, error.Message);
             throw;
-        }
-        finally
-        {
-            // Failed before any initializer ran (the store could not be made): nothing to wait for.
-            if (_initializing is null)
-            {
-                _storeReady.TrySetResult();
-            }
         }
     }
 

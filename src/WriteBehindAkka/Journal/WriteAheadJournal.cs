@@ -687,16 +687,7 @@ internal sealed class WriteAheadJournal
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             // Counted, not logged as a write error: no write failed. The records left in the segments still count.
-            try
-            {
-                var tags = _tags;
-                tags.Add("writebehind.journal.operation", "mark");
-                WriteBehindMetrics.JournalErrors.AddSafely(1, tags);
-            }
-            catch (Exception)
-            {
-                // As for every metric: never fatal.
-            }
+            CountError("mark");
         }
     }
 
@@ -731,16 +722,22 @@ internal sealed class WriteAheadJournal
     /// <summary>Counts a failed <paramref name="operation"/> (append, sync, seal, segment) and logs it.</summary>
     private void ReportFailure(Exception error, string operation, int bytes)
     {
+        CountError(operation);
         try
         {
-            var tags = _tags;
-            tags.Add("writebehind.journal.operation", operation);
-            WriteBehindMetrics.JournalErrors.AddSafely(1, tags);
             _onWriteFailed(error, bytes);
         }
         catch (Exception)
         {
-            // Metrics and logging must not take the journal down; the Asks were already failed.
+            // Logging must not take the journal down; the Asks were already failed.
         }
+    }
+
+    /// <summary>Counts a journal error under its operation (writebehind.journal.errors).</summary>
+    private void CountError(string operation)
+    {
+        var tags = _tags;
+        tags.Add("writebehind.journal.operation", operation);
+        WriteBehindMetrics.JournalErrors.AddSafely(1, tags);
     }
 }

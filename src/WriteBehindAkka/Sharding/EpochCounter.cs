@@ -88,7 +88,6 @@ internal sealed class EpochCounter
         }
 
         _waiters.Enqueue((Current, reply, reply.Task.AsyncState == QuietFlush ? 0 : ++_lastSequence));
-
         Current++;
         _current = 0;
     }
@@ -155,6 +154,5 @@ internal sealed class EpochCounter
         {
             waiter.Reply.TrySetException(error);
         }
-
     }
 }

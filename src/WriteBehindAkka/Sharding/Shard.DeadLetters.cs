@@ -18,11 +18,7 @@ internal sealed partial class Shard<TKey>
             if (stage == ResubmitStage.Abandoned)
             {
                 // Whichever came first, the watch or the caller giving up, only a watch this request made is undone.
-                if (request.Registered)
-                {
-                    request.Registered = false;
-                    Unwatch(command.Key);
-                }
+                StopWatching(request, command.Key);
 
                 return;
             }
@@ -30,11 +26,7 @@ internal sealed partial class Shard<TKey>
             if (_sealed)
             {
                 // After shutdown's last flush nothing revived would be written: the letter must stay.
-                if (request.Registered)
-                {
-                    request.Registered = false;
-                    Unwatch(command.Key);
-                }
+                StopWatching(request, command.Key);
 
                 var stopping = new ObjectDisposedException(_ctx.Name, $"The cache '{_ctx.Name}' is shutting down: the dead letter of key '{command.Key}' was not retried and is kept.");
                 request.TrySetException(stopping);
@@ -52,11 +44,7 @@ internal sealed partial class Shard<TKey>
                 return;
             }
 
-            if (request.Registered)
-            {
-                request.Registered = false;
-                request.StoredVersion = Math.Max(request.StoredVersion, Unwatch(command.Key));
-            }
+            request.StoredVersion = Math.Max(request.StoredVersion, StopWatching(request, command.Key));
 
             request.TrySetResult(Resubmit(command.Key, command.Value, request));
             request.Watching.TrySetResult();
@@ -69,13 +57,18 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Stops one watch of a key's drops; returns the newest committed version of an entry of it dropped meanwhile (0 for none).</summary>
-    private long Unwatch(TKey key)
+    /// <summary>
+    /// Stops the watch of a key's drops that <paramref name="request"/> made, if it made one; returns the newest
+    /// committed version of an entry of the key dropped meanwhile (0 for none).
+    /// </summary>
+    private long StopWatching(ResubmitRequest request, TKey key)
     {
-        if (!_dropWatch.TryGetValue(key, out var watch))
+        if (!request.Registered || !_dropWatch.TryGetValue(key, out var watch))
         {
             return 0;
         }
+
+        request.Registered = false;
 
         if (watch.Watchers <= 1)
         {
