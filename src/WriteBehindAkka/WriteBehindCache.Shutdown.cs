@@ -26,6 +26,23 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 
+    /// <summary>
+    /// Waits until no Tell is between its check that the cache runs and its write or post (a few hundred
+    /// nanoseconds each; the state is already Stopping, so no new one enters): each one that saw the cache running
+    /// is then ahead of the final flush in its shard. See <see cref="Sharding.Shard{TKey}.EnterTell"/>.
+    /// </summary>
+    private void WaitForTellsEntering()
+    {
+        foreach (var shard in _shards)
+        {
+            var spin = default(SpinWait);
+            while (shard.TellsEntering != 0)
+            {
+                spin.SpinOnce();
+            }
+        }
+    }
+
     /// <summary>Another caller started the shutdown an instant ago; wait for its task to be published.</summary>
     private async Task<ShutdownReport> WaitForShutdownAsync()
     {
@@ -40,6 +57,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     private async Task<ShutdownReport> ShutdownCoreAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
+        WaitForTellsEntering();
         bool flushed = false;
         // On an injected clock (a test's manual one) the deadline holds on real time too: a test that disposes the
         // cache without moving its clock ends after ShutdownTimeout instead of hanging.

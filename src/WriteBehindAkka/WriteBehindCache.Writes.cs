@@ -88,29 +88,44 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     private static ValueTask AsUntyped(ValueTask<WriteResult> write) =>
         write.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(write.AsTask());
 
+    /// <summary>
+    /// Tell: applies the write inline when its shard is idle, else queues it. Between the check that the cache runs
+    /// and the write or post, the shard counts it as entering, and shutdown waits for that count to reach zero before
+    /// its final flush: a Tell answered true is always ahead of the flush, so nothing answers true for a write that
+    /// nothing would store (the payload was serialized before, so a slow serializer is not inside the window).
+    /// </summary>
     private bool Tell(CommandKind kind, TKey key, byte[]? payload)
     {
-        if (!_ctx.IsOverBound())
+        var shard = _shards[ShardOf(key)];
+        shard.EnterTell();
+        try
         {
-            var shard = _shards[ShardOf(key)];
-            try
+            ThrowIfStopped();
+            if (!_ctx.IsOverBound())
             {
-                if (shard.TryWriteInline(kind, key, payload, WriteConsistency.Accepted, reply: null, out _, out long journalPosition))
+                try
                 {
-                    // False when its journal record could not be appended (logged).
-                    return journalPosition == 0 || _ctx.Journal!.ErrorAt(journalPosition) is null;
+                    if (shard.TryWriteInline(kind, key, payload, WriteConsistency.Accepted, reply: null, out _, out long journalPosition))
+                    {
+                        // False when its journal record could not be appended (logged).
+                        return journalPosition == 0 || _ctx.Journal!.ErrorAt(journalPosition) is null;
+                    }
+                }
+                catch (Exception)
+                {
+                    // Accepted, then failed, as a queued Tell whose shard restarts: the shard logged it.
+                    return true;
+                }
+
+                if (shard.TryPost(new ShardCommand<TKey>(kind, key, payload, null, default)))
+                {
+                    return true;
                 }
             }
-            catch (Exception)
-            {
-                // Accepted, then failed, as a queued Tell whose shard restarts: the shard logged it.
-                return true;
-            }
-
-            if (shard.TryPost(new ShardCommand<TKey>(kind, key, payload, null, default)))
-            {
-                return true;
-            }
+        }
+        finally
+        {
+            shard.ExitTell();
         }
 
         WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);

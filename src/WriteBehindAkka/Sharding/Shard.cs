@@ -68,6 +68,23 @@ internal sealed partial class Shard<TKey>
     /// <summary>Gets a value indicating whether shutdown's final flush reached this shard (tests).</summary>
     internal bool IsSealed => _sealed;
 
+    /// <summary>Tells between their check that the cache runs and the end of their write or post: see <see cref="EnterTell"/>.</summary>
+    private int _tellsEntering;
+
+    /// <summary>
+    /// Marks a Tell as entering, before it checks that the cache is running. Shutdown marks the cache stopping and
+    /// then waits until no Tell is entering before it sends the final flush (<see cref="TellsEntering"/>): a Tell
+    /// either sees the cache stopping and is refused, or is applied or queued before the flush, never after it.
+    /// Both sides' interlocked operations are full fences, so one of the two always sees the other.
+    /// </summary>
+    public void EnterTell() => Interlocked.Increment(ref _tellsEntering);
+
+    /// <summary>Ends what <see cref="EnterTell"/> began.</summary>
+    public void ExitTell() => Interlocked.Decrement(ref _tellsEntering);
+
+    /// <summary>Gets how many Tells are between their check and their write or post.</summary>
+    public int TellsEntering => Volatile.Read(ref _tellsEntering);
+
     private readonly EntryTable<TKey> _entries = new();
 
     /// <summary>Dirty entries waiting to be emitted, oldest first.</summary>
@@ -355,7 +372,8 @@ internal sealed partial class Shard<TKey>
     /// <summary>
     /// Refuses a write that reached the shard after shutdown's final flush (it passed the cache's check just before
     /// the shutdown began): an Ask fails with <see cref="ObjectDisposedException"/>; a Tell, already answered, is
-    /// dropped and logged. Applied, it would have been acknowledged and then never written.
+    /// dropped and logged. Applied, it would have been acknowledged and then never written. (A Tell cannot get here:
+    /// shutdown waits for the Tells entering before its final flush, see <see cref="EnterTell"/>; this is a guard.)
     /// </summary>
     private void RefuseAfterSeal(in ShardCommand<TKey> command)
     {

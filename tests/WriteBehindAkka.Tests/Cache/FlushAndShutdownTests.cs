@@ -162,6 +162,82 @@ public sealed class FlushAndShutdownTests
     }
 
     [Fact]
+    public async Task ShutdownAsync_TellThatRacedItsStart_IsRefusedNotAnsweredTrueAndDropped()
+    {
+        var store = new InMemoryStore<string>();
+        using var serializing = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var serializer = new BlockingSerializer(serializing, release);
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(), serializer, jitter: () => 0.0);
+        Assert.True(cache.TrySet("first", "v"));
+
+        // "late" passes TrySet's first check, then stalls in its serializer while the shutdown seals every shard.
+        var late = Task.Run(() => cache.TrySet("late", "block"));
+        Assert.True(await serializing.WaitAsync(Harness.Within));
+        var shutdown = cache.ShutdownAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!cache.ShardsSealed)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the final flush never reached the shards");
+            await Task.Delay(5);
+        }
+
+        release.Release();
+        // Answered true, it would be a write nothing stores: the shard would drop it after the final flush.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => late.Within());
+        var report = await shutdown.Within();
+
+        Assert.True(report.Flushed, $"unflushed: {report.UnflushedEntries}");
+        Assert.Equal(["first"], store.Rows.Keys);
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_TellsRacingIt_EveryOneAnsweredTrueIsStored()
+    {
+        // Two writers Tell as fast as they can while the shutdown begins; a Tell answered true must be in the store
+        // afterwards, whichever side of the final flush it landed on. 40 rounds: the race lands differently in each.
+        for (int round = 0; round < 40; round++)
+        {
+            var store = new InMemoryStore<string>();
+            var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 2 }));
+            using var started = new CountdownEvent(2);
+            var writers = Enumerable.Range(0, 2).Select(w => Task.Factory.StartNew(
+                () =>
+                {
+                    var taken = new List<string>();
+                    started.Signal();
+                    for (int i = 0; ; i++)
+                    {
+                        string key = $"w{w}-{i}";
+                        try
+                        {
+                            if (cache.TrySet(key, "v"))
+                            {
+                                taken.Add(key);
+                            }
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            return taken;
+                        }
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default)).ToArray();
+            Assert.True(started.Wait(Harness.Within));
+            SpinWait.SpinUntil(() => false, round % 4); // vary where in the writers' stream the shutdown begins
+
+            var report = await cache.ShutdownAsync().Within();
+            var taken = (await Task.WhenAll(writers).Within()).SelectMany(keys => keys).ToList();
+
+            Assert.True(report.Flushed, $"round {round}: unflushed {report.UnflushedEntries}");
+            var missing = taken.Where(key => !store.Rows.ContainsKey(key)).ToList();
+            Assert.True(missing.Count == 0, $"round {round}: {missing.Count} of {taken.Count} Tells answered true are not stored, e.g. {string.Join(", ", missing.Take(3))}");
+        }
+    }
+
+    [Fact]
     public async Task ShutdownAsync_DeadlinePassesInTheSecondHalfOfASplitBatch_TheCommittedHalfCountsAsWritten()
     {
         var store = new InMemoryStore<string>();
