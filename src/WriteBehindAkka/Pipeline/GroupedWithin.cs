@@ -143,7 +143,8 @@ internal sealed class GroupedWithin<T>
         }
         finally
         {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            // The stage runs once: its timer goes with it (a callback already running finds a completed source).
+            _timer.Dispose();
         }
     }
 

@@ -158,4 +158,56 @@ public sealed class GroupedWithinTests
         Assert.Equal([2, 3, 4], await stage.Output.ReadAsync().AsTask().Within());
         input.Writer.Complete();
     }
+
+    [Fact]
+    public async Task RunAsync_Ends_DisposesItsTimer()
+    {
+        var time = new CountingTimeProvider();
+        var input = Channel.CreateBounded<int>(64);
+        var stage = new GroupedWithin<int>(input.Reader, 10, Delay, time);
+        var run = stage.RunAsync(CancellationToken.None);
+        input.Writer.TryWrite(1);
+        input.Writer.Complete();
+        await foreach (var _ in stage.Output.ReadAllAsync().WithCancellation(new CancellationTokenSource(Harness.Within).Token))
+        {
+        }
+
+        await run.Within();
+        Assert.Equal(1, time.Created);
+        Assert.Equal(1, time.Disposed);
+    }
+
+    /// <summary>The system clock, counting the timers it creates and the ones disposed.</summary>
+    private sealed class CountingTimeProvider : TimeProvider
+    {
+        private int _created;
+        private int _disposed;
+
+        public int Created => Volatile.Read(ref _created);
+
+        public int Disposed => Volatile.Read(ref _disposed);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _created);
+            return new CountedTimer(System.CreateTimer(callback, state, dueTime, period), this);
+        }
+
+        private sealed class CountedTimer(ITimer inner, CountingTimeProvider owner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                Interlocked.Increment(ref owner._disposed);
+                inner.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
 }
