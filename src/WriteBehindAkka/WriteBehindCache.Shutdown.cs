@@ -1,4 +1,5 @@
 using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Options;
 
 namespace WriteBehindAkka;
 
@@ -25,6 +26,14 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// Shuts the cache down as <see cref="DisposeAsync"/> does, blocking the calling thread until it is done (at
+    /// most about <see cref="WriteBehindOptions.ShutdownTimeout"/>). For code that can only dispose synchronously,
+    /// such as a service provider disposed with <c>using</c>; prefer <see cref="DisposeAsync"/>. The shutdown runs on
+    /// the thread pool, so blocking a thread with a synchronization context does not deadlock it.
+    /// </summary>
+    public void Dispose() => Task.Run(() => ShutdownAsync()).GetAwaiter().GetResult();
 
     /// <summary>
     /// Waits until no Tell is between its check that the cache runs and its write or post (a few hundred

@@ -19,7 +19,7 @@ namespace WriteBehindAkka;
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<TKey, TValue>, IMetricsSource
+public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<TKey, TValue>, IDisposable, IMetricsSource
     where TKey : notnull
 {
     private const int Running = 0;

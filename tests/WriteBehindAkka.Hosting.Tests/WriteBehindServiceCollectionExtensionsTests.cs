@@ -40,6 +40,24 @@ public sealed class WriteBehindServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddWriteBehindCache_ProviderDisposedSynchronously_DrainsTheCacheInsteadOfThrowing()
+    {
+        // A user's own test or tool: a plain service provider, no host, disposed with `using` (synchronously).
+        var store = new InMemoryStore<string>();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddWriteBehindCache<string, string>().UseStore(store);
+        var provider = services.BuildServiceProvider();
+        var cache = provider.GetRequiredService<IWriteBehindCache<string, string>>();
+        Assert.True(cache.TrySet("k", "v"));
+
+        provider.Dispose(); // throws InvalidOperationException for a service that is only IAsyncDisposable
+
+        Assert.Equal(["k"], store.Rows.Keys);
+        Assert.Throws<ObjectDisposedException>(() => cache.TrySet("late", "v"));
+    }
+
+    [Fact]
     public async Task AddWriteBehindCache_KeyedConstructorParameter_GetsTheNamedCache()
     {
         var builder = TestHost.Builder();

@@ -15,7 +15,7 @@ namespace WriteBehindAkka.Hosting.Lifetime;
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposable
+internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposable, IDisposable
     where TKey : notnull
 {
     private readonly CacheRegistration<TKey, TValue> _registration;
@@ -133,6 +133,13 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             // The host's stop failed already, and said so.
         }
     }
+
+    /// <summary>
+    /// As <see cref="DisposeAsync"/>, blocking: a service provider disposed synchronously (<c>using</c>, no host)
+    /// refuses a service that is only <see cref="IAsyncDisposable"/>. Runs on the thread pool, so a caller's
+    /// synchronization context cannot deadlock it.
+    /// </summary>
+    public void Dispose() => Task.Run(() => DisposeAsync().AsTask()).GetAwaiter().GetResult();
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {

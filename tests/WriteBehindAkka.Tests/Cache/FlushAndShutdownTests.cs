@@ -129,6 +129,45 @@ public sealed class FlushAndShutdownTests
     }
 
     [Fact]
+    public void Dispose_OnAThreadWhoseContextNeverRunsPosts_FlushesWithoutDeadlock()
+    {
+        // Synchronous disposal (a `using` of the cache, or a service provider disposed synchronously) from a thread
+        // with a synchronization context, as a UI thread: a shutdown run inline would post to it and hang.
+        var store = new InMemoryStore<string>();
+        var cache = Harness.Cache(store);
+        Assert.True(cache.TrySet("k", "v"));
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(new NeverRunsContext());
+            try
+            {
+                cache.Dispose();
+            }
+            catch (Exception error)
+            {
+                failure = error;
+            }
+        });
+        thread.Start();
+
+        Assert.True(thread.Join(Harness.Within), "Dispose deadlocked");
+        Assert.Null(failure);
+        Assert.Equal(["k"], store.Rows.Keys);
+        Assert.False(cache.GetStatistics().IsRunning);
+    }
+
+    /// <summary>A synchronization context whose posted work never runs (a UI thread blocked in Dispose).</summary>
+    private sealed class NeverRunsContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+        }
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new InvalidOperationException("Send from a blocked context");
+    }
+
+    [Fact]
     public async Task ShutdownAsync_WriteThatRacedItsStart_IsRefusedNotAcknowledgedAndStranded()
     {
         var store = new InMemoryStore<string>();
