@@ -104,6 +104,13 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
                         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
                     }
 
+                    if (!await CheckGuardAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        // No table yet (a migration still to run): the statement fails with 42P01, a configuration
+                        // error retried until it is there, and the checks run again then.
+                        return;
+                    }
+
                     if (_options.BatchForm == PostgreSqlBatchForm.Copy)
                     {
                         await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
@@ -122,6 +129,76 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         {
             _ensureGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Checks that the version guard's column holds a version exactly, so that the guard's <c>&lt;</c> never sees
+    /// two writes as equal or in the wrong order: a version column must be <c>bigint</c> (or unconstrained
+    /// <c>numeric</c>), an updated-at column <c>timestamptz</c> with microseconds (no precision, or 6). A
+    /// <c>timestamptz(3)</c> rounds two writes of one millisecond to the same time, and the newer is dropped as not
+    /// newer; a <c>timestamp</c> without time zone takes the session's time zone, so a daylight-saving change turns
+    /// versions back; an <c>integer</c> version overflows (22003) and every write would be dead-lettered. A domain
+    /// counts as its base type and its precision. A missing column is left to the statement (42703).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>False when the table does not exist (nothing was checked).</returns>
+    /// <exception cref="InvalidOperationException">The guard column cannot hold versions exactly.</exception>
+    private async Task<bool> CheckGuardAsync(CancellationToken cancellationToken)
+    {
+        const string Sql =
+            "WITH RECURSIVE col AS (" +
+            "SELECT a.atttypid AS typ, a.atttypmod AS mod, format_type(a.atttypid, a.atttypmod) AS shown FROM pg_attribute a " +
+            "WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped), " +
+            "base AS (SELECT typ, mod FROM col " +
+            "UNION ALL SELECT t.typbasetype, CASE WHEN t.typtypmod <> -1 THEN t.typtypmod ELSE b.mod END FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype = 'd') " +
+            "SELECT to_regclass($1) IS NOT NULL, (SELECT shown FROM col), " +
+            "(SELECT b.typ::regtype::text FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype <> 'd'), " +
+            "(SELECT b.mod FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype <> 'd')";
+        var guard = _plan.VersionColumn ?? _plan.UpdatedAtColumn;
+        var query = _dataSource.CreateCommand(Sql);
+        bool exists;
+        string? shown, baseType;
+        int typmod;
+        await using (query.ConfigureAwait(false))
+        {
+            query.CommandTimeout = _timeoutSeconds;
+            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlIdentifier.Quote(_plan.Schema, _plan.Table) });
+            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = guard?.Name ?? string.Empty });
+            var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                exists = reader.GetBoolean(0);
+                shown = reader.IsDBNull(1) ? null : reader.GetString(1);
+                baseType = reader.IsDBNull(2) ? null : reader.GetString(2);
+                typmod = reader.IsDBNull(3) ? -1 : reader.GetInt32(3);
+            }
+        }
+
+        if (!exists || guard is null || shown is null)
+        {
+            return exists;
+        }
+
+        string? problem = guard.Role == ColumnRole.Version
+            ? baseType == "bigint" || (baseType == "numeric" && typmod == -1)
+                ? null
+                : $"the version column {guard.Name} is {shown}, but versions are microsecond timestamps (about 1.7e15): it must be bigint"
+            : baseType == "timestamp with time zone"
+                ? typmod is -1 or 6
+                    ? null
+                    : $"the updated-at column {guard.Name} is {shown}, which rounds versions (microseconds) to its precision: two writes within one tick would compare equal and the newer would be dropped as not newer; it must be timestamptz with microseconds (no precision, or 6)"
+                : baseType == "timestamp without time zone"
+                    ? $"the updated-at column {guard.Name} is {shown}: a version converted into it takes the session's time zone, so a daylight-saving change would turn versions back and newer writes would be dropped; it must be timestamptz"
+                    : $"the updated-at column {guard.Name} is {shown}: it must be timestamptz";
+        if (problem is not null)
+        {
+            throw new InvalidOperationException(
+                $"The table {_plan.DisplayName} cannot guard against older writes: {problem}. " +
+                "Change the column, or map another one (a bigint VersionColumn guards exactly).");
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -80,7 +80,6 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         _timeoutSeconds = (int)_options.CommandTimeout.TotalSeconds;
         _ownsDataSource = _options.DataSource is null;
         _dataSource = _options.DataSource ?? NpgsqlDataSource.Create(_options.ConnectionString!);
-        _tableReady = !_options.CreateTableIfMissing && _options.BatchForm != PostgreSqlBatchForm.Copy;
         DeadLetters = _options.DeadLetterTable is null
             ? null
             : new PostgreSqlDeadLetterStore<TKey>(_dataSource, _options.DeadLetterSchema, _options.DeadLetterTable, _plan.DisplayName, _options.CommandTimeout);

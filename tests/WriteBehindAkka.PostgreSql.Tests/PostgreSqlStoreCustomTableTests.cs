@@ -170,6 +170,73 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         Assert.Equal([(1L, 10)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
     }
 
+    public static TheoryData<PostgreSqlBatchForm, string, bool, string> GuardColumnsThatLoseOrder => new()
+    {
+        // Two writes 0.5 ms apart round to one millisecond: the newer is "not newer" and silently not applied.
+        { PostgreSqlBatchForm.Unnest, "updated_at timestamptz(3)", false, "the updated-at column updated_at is timestamp(3) with time zone, which rounds versions" },
+        { PostgreSqlBatchForm.Copy, "updated_at timestamptz(3)", false, "the updated-at column updated_at is timestamp(3) with time zone, which rounds versions" },
+        { PostgreSqlBatchForm.Unnest, "updated_at timestamp", false, "the updated-at column updated_at is timestamp without time zone: a version converted into it takes the session's time zone" },
+        { PostgreSqlBatchForm.Copy, "updated_at timestamp", false, "the updated-at column updated_at is timestamp without time zone: a version converted into it takes the session's time zone" },
+        { PostgreSqlBatchForm.Unnest, "updated_at {domain}", false, "the updated-at column updated_at is " },
+        // A 1.7e15 version overflows an integer (22003): every write would be dead-lettered as refused data.
+        { PostgreSqlBatchForm.Unnest, "updated_at timestamptz, version integer", true, "the version column version is integer, but versions are microsecond timestamps" },
+        { PostgreSqlBatchForm.Copy, "updated_at timestamptz, version integer", true, "the version column version is integer, but versions are microsecond timestamps" },
+    };
+
+    [Theory]
+    [MemberData(nameof(GuardColumnsThatLoseOrder))]
+    public async Task WriteBatchAsync_GuardColumnCannotHoldVersionsExactly_FailsAsConfigurationUntilMigrated(PostgreSqlBatchForm form, string guardColumns, bool versionColumn, string expected)
+    {
+        var table = PostgresFixture.NewTableName("guard");
+        var domain = table + "_ms";
+        await db.ExecuteAsync($"CREATE DOMAIN \"{domain}\" AS timestamptz(3)");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score int, {guardColumns.Replace("{domain}", $"\"{domain}\"", StringComparison.Ordinal)})");
+        var mapping = versionColumn ? Mapping(table).VersionColumn("version") : Mapping(table);
+        await using var store = Store(mapping, form);
+        var later = V1 + 500; // 0.5 ms after V1
+
+        var error = await Assert.ThrowsAsync<PostgreSqlConfigurationException>(async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+
+        Assert.Equal(StoreErrorKind.Configuration, store.Classify(error));
+        Assert.StartsWith($"The table public.{table} cannot guard against older writes: {expected}", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Change the column, or map another one (a bigint VersionColumn guards exactly).", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await RowsAsync(table));
+
+        // Migrated, the same store checks again and keeps the order of writes 0.5 ms apart.
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN {(versionColumn ? "version TYPE bigint" : "updated_at TYPE timestamptz(6)")}");
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+        await store.WriteBatchAsync([Score(1, 20, later)], CancellationToken.None);
+        Assert.Equal([(1L, 20)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_NumericVersionColumn_IsExactAndAccepted()
+    {
+        var table = await CreatePlayerScoresAsync(", version numeric");
+        await using var store = Store(Mapping(table).VersionColumn("version"), PostgreSqlBatchForm.Unnest);
+
+        await store.WriteBatchAsync([Score(1, 10, V2)], CancellationToken.None);
+        await store.WriteBatchAsync([Score(1, 5, V1)], CancellationToken.None);
+
+        Assert.Equal([(1L, 10)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_CopyTableCreatedAfterTheFirstBatch_IsCheckedWhenItAppears()
+    {
+        // The application starts before the migration: the first batch fails for the missing table; the table
+        // then appears with a column COPY cannot write, and the next batch names it instead of failing as 08P01.
+        var table = PostgresFixture.NewTableName("latecomer");
+        await using var store = Store(Mapping(table), PostgreSqlBatchForm.Copy);
+        var missing = await Assert.ThrowsAsync<PostgresException>(async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+        Assert.Equal("42P01", missing.SqlState);
+
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score bigint, updated_at timestamptz)");
+        var error = await Assert.ThrowsAsync<PostgreSqlConfigurationException>(async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+
+        Assert.Contains("column score is bigint, but this store sends integer", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WriteBatchAsync_CopyIntoBinaryCoercibleColumnsAndDomains_Writes()
     {
