@@ -29,7 +29,7 @@ internal sealed partial class Shard<TKey>
                 continue;
             }
 
-            if (_writeDelayTicks != 0)
+            if (_writeDelayTicks != 0 && entry.DirtyEpoch >= _hurryBelowEpoch)
             {
                 now = now < 0 ? _ctx.Time.GetTimestamp() : now;
                 long eligibleAt = entry.DirtySince + _writeDelayTicks;

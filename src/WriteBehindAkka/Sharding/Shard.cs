@@ -115,6 +115,14 @@ internal sealed partial class Shard<TKey>
     private ITimer? _timer;
     private long _timerDueAt = long.MaxValue;
 
+    /// <summary>
+    /// Writes of an epoch below this one are awaited by a flush (a user's, or shutdown's): they go to the pipeline
+    /// without waiting out <see cref="Options.WriteBehindOptions.WriteDelay"/>, so a flush is not held up by the
+    /// delay, and shutdown's does not spend its deadline on it. The cache's own flush before journal truncation
+    /// does not hurry writes.
+    /// </summary>
+    private int _hurryBelowEpoch;
+
     /// <summary>True while a pump waits for room in the writer's input.</summary>
     private bool _pumping;
 
@@ -340,8 +348,15 @@ internal sealed partial class Shard<TKey>
                         _entries.TryGetValue(command.Key, out var entry) ? entry.ToStatus() : KeyStatus.NotCached);
                     break;
                 case CommandKind.Flush:
-                    _sealed |= ((TaskCompletionSource<long>)command.Reply!).Task.AsyncState == EpochCounter.FinalFlush;
+                    var flushState = ((TaskCompletionSource<long>)command.Reply!).Task.AsyncState;
+                    _sealed |= flushState == EpochCounter.FinalFlush;
                     _epochs.AddWaiter((TaskCompletionSource<long>)command.Reply!);
+                    if (flushState != EpochCounter.QuietFlush)
+                    {
+                        // A user's flush or shutdown's: what it waits for skips the write delay (see Emit).
+                        _hurryBelowEpoch = _epochs.Current;
+                    }
+
                     _epochs.Release();
                     break;
                 case CommandKind.Recover:

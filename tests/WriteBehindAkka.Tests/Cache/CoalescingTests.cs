@@ -50,4 +50,39 @@ public sealed class CoalescingTests
 
         Assert.Equal("v5", Harness.Text(Assert.Single(batch).Value));
     }
+
+    [Fact]
+    public async Task FlushAsync_WithALongWriteDelay_WritesWhatItWaitsForAtOnce()
+    {
+        // The delay is for coalescing; a flush asks for what it covers to be written now, not in ten minutes.
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, WriteDelay = TimeSpan.FromMinutes(10) }), clock);
+        await cache.SetAsync("early", "v");
+
+        var flushed = await cache.FlushAsync().Within();
+        await cache.SetAsync("late", "v"); // after the flush: waits out the delay as before
+
+        Assert.True(flushed.AllCommitted);
+        Assert.Equal(["early"], store.Rows.Keys);
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMinutes(10), Harness.Within);
+        Assert.Equal(WriteState.Pending, (await cache.GetStatusAsync("late")).State);
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_WithAWriteDelayLongerThanItsDeadline_WritesEverything()
+    {
+        // WriteDelay 10 minutes, ShutdownTimeout 2 s: the last writes must not wait out the delay past the deadline.
+        var store = new InMemoryStore<string>();
+        var cache = Harness.Cache(store, Harness.Options(o => o with { WriteDelay = TimeSpan.FromMinutes(10), ShutdownTimeout = TimeSpan.FromSeconds(2) }));
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(cache.TrySet($"k{i}", "v"));
+        }
+
+        var report = await cache.ShutdownAsync().Within();
+
+        Assert.True(report.Flushed, $"unflushed: {report.UnflushedEntries}");
+        Assert.Equal(100, store.Rows.Count);
+    }
 }

@@ -204,18 +204,28 @@ public sealed class RetryTests
     {
         var store = new InMemoryStore<string>();
         store.PoisonKeys["bad"] = true;
-        var clock = new ManualTimeProvider();
-        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, WriteDelay = TimeSpan.FromSeconds(1) }), clock);
+        using var slowGate = new SemaphoreSlim(0);
+        store.FailWhen = batch =>
+        {
+            if (batch.Any(r => r.Key == "slow"))
+            {
+                slowGate.Wait(Harness.Within); // "slow" commits only when the test says so
+            }
+
+            return null;
+        };
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
 
         await cache.SetAsync("bad", "v");
         var a = cache.FlushAsync();
-        clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal("bad", Assert.Single(await store.ExpectBatchAsync(Harness.Within)).Key);
         await cache.SetAsync("slow", "v");
         var b = cache.FlushAsync();
-        clock.Advance(TimeSpan.FromMilliseconds(500)); // "bad" goes and fails: a completes, b still waits for "slow"
+        store.Resume(); // "bad" fails: a completes, b still waits for "slow"
         var first = await a.Within();
         var c = cache.FlushAsync();
-        clock.Advance(TimeSpan.FromMilliseconds(500)); // "slow" goes and commits
+        slowGate.Release(); // "slow" commits
         var (second, third) = (await b.Within(), await c.Within());
         var fourth = await cache.FlushAsync().Within();
 
