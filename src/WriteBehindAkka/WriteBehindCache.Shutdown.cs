@@ -57,7 +57,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         while (Volatile.Read(ref _shutdown) is null)
         {
-            await Task.Yield();
+            await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
 
         return await _shutdown!.ConfigureAwait(false);
@@ -65,7 +65,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     private async Task<ShutdownReport> ShutdownCoreAsync(CancellationToken cancellationToken)
     {
-        await Task.Yield();
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         WaitForTellsEntering();
         bool flushed = false;
         // On an injected clock (a test's manual one) the deadline holds on real time too: a test that disposes the

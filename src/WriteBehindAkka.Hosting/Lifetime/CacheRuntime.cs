@@ -143,7 +143,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        await Task.Yield();
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         try
         {
             var store = CreateStore();
@@ -174,7 +174,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
     private async Task<ShutdownReport?> StopCoreAsync(CancellationToken cancellationToken)
     {
-        await Task.Yield();
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         Task? initializing;
         lock (_gate)
         {

@@ -157,6 +157,33 @@ public sealed class FlushAndShutdownTests
         Assert.False(cache.GetStatistics().IsRunning);
     }
 
+    [Fact]
+    public void DisposeAsync_BlockedOnFromAThreadWhoseContextNeverRunsPosts_FlushesWithoutDeadlock()
+    {
+        // Sync-over-async on a UI thread (or any single-threaded context): the shutdown must not post back to it.
+        var store = new InMemoryStore<string>();
+        var cache = Harness.Cache(store);
+        Assert.True(cache.TrySet("k", "v"));
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(new NeverRunsContext());
+            try
+            {
+                cache.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            catch (Exception error)
+            {
+                failure = error;
+            }
+        });
+        thread.Start();
+
+        Assert.True(thread.Join(Harness.Within), "DisposeAsync deadlocked on the caller's context");
+        Assert.Null(failure);
+        Assert.Equal(["k"], store.Rows.Keys);
+    }
+
     /// <summary>A synchronization context whose posted work never runs (a UI thread blocked in Dispose).</summary>
     private sealed class NeverRunsContext : SynchronizationContext
     {
