@@ -67,7 +67,21 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     public Task<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfStopped();
-        return FlushCoreAsync(cancellationToken);
+        return FlushRacingShutdownAsync(cancellationToken);
+    }
+
+    /// <summary>A user's flush: one that meets a shard's mailbox closed by the shutdown fails as the cache's other calls do.</summary>
+    private async Task<FlushResult> FlushRacingShutdownAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            ThrowIfStopped();
+            throw;
+        }
     }
 
     /// <summary>Flushes every shard.</summary>
