@@ -185,7 +185,7 @@ internal sealed partial class WriterLane<TKey>
             failure.State = DeadLetterState.Refused;
             try
             {
-                Log.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, failure.Item.Record.Key.ToString() ?? string.Empty, failure.Item.Record.Version);
+                Log.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, KeyText.Of(failure.Item.Record.Key), failure.Item.Record.Version);
             }
             catch (Exception)
             {

@@ -28,7 +28,7 @@ internal sealed partial class Shard<TKey>
                 // After shutdown's last flush nothing revived would be written: the letter must stay.
                 StopWatching(request, command.Key);
 
-                var stopping = new ObjectDisposedException(_ctx.Name, $"The cache '{_ctx.Name}' is shutting down: the dead letter of key '{command.Key}' was not retried and is kept.");
+                var stopping = new ObjectDisposedException(_ctx.Name, $"The cache '{_ctx.Name}' is shutting down: the dead letter of key '{KeyText.Of(command.Key)}' was not retried and is kept.");
                 request.TrySetException(stopping);
                 request.Watching.TrySetException(stopping);
                 return;

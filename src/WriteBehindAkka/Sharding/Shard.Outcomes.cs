@@ -117,7 +117,7 @@ internal sealed partial class Shard<TKey>
             else
             {
                 reply.TrySetException(new WriteFailedException(
-                    $"The write of key '{entry.Key}' at version {version} was not committed: {error.Message}", error));
+                    $"The write of key '{KeyText.Of(entry.Key)}' at version {version} was not committed: {error.Message}", error));
             }
 
             waiters.RemoveAt(i);
@@ -153,7 +153,7 @@ internal sealed partial class Shard<TKey>
 
         if (load.Error is not null)
         {
-            var error = new InvalidOperationException($"Read-through of key '{load.Key}' failed: {load.Error.Message}", load.Error);
+            var error = new InvalidOperationException($"Read-through of key '{KeyText.Of(load.Key)}' failed: {load.Error.Message}", load.Error);
             foreach (var reader in readers)
             {
                 reader.TrySetException(error);

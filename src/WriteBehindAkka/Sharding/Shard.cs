@@ -260,7 +260,7 @@ internal sealed partial class Shard<TKey>
                 {
                     reply.TrySetException(new ObjectDisposedException(
                         _ctx.Name,
-                        $"The cache stopped before the commit of key '{entry.Key}' at version {version} was confirmed (the shutdown deadline passed): the write may or may not be in the store. With the journal it is replayed at the next start, which is harmless if it was."));
+                        $"The cache stopped before the commit of key '{KeyText.Of(entry.Key)}' at version {version} was confirmed (the shutdown deadline passed): the write may or may not be in the store. With the journal it is replayed at the next start, which is harmless if it was."));
                 }
 
                 waiters.Clear();
@@ -271,7 +271,7 @@ internal sealed partial class Shard<TKey>
         {
             foreach (var reader in readers)
             {
-                reader.TrySetException(new ObjectDisposedException(_ctx.Name, $"The cache stopped before the read-through load of key '{key}' completed."));
+                reader.TrySetException(new ObjectDisposedException(_ctx.Name, $"The cache stopped before the read-through load of key '{KeyText.Of(key)}' completed."));
             }
         }
 
@@ -396,13 +396,13 @@ internal sealed partial class Shard<TKey>
         {
             reply.TrySetException(new ObjectDisposedException(
                 _ctx.Name,
-                $"The cache '{_ctx.Name}' is shutting down: the {(command.Kind == CommandKind.Delete ? "delete" : "write")} of key '{command.Key}' arrived after its last flush and was not taken."));
+                $"The cache '{_ctx.Name}' is shutting down: the {(command.Kind == CommandKind.Delete ? "delete" : "write")} of key '{KeyText.Of(command.Key)}' arrived after its last flush and was not taken."));
         }
         else
         {
             try
             {
-                Log.WriteRefusedAtShutdown(_ctx.Logger, _ctx.Name, command.Key.ToString() ?? string.Empty);
+                Log.WriteRefusedAtShutdown(_ctx.Logger, _ctx.Name, KeyText.Of(command.Key));
             }
             catch (Exception)
             {
