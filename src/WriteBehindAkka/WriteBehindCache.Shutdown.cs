@@ -119,7 +119,15 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         if (_ctx.Journal is { } journal)
         {
             // Everything committed: the journal has nothing left to replay. Otherwise it keeps the backlog for the next start.
-            await journal.CloseAsync(deleteAll: report.Flushed).ConfigureAwait(false);
+            try
+            {
+                await journal.CloseAsync(deleteAll: report.Flushed).ConfigureAwait(false);
+            }
+            catch (Exception error)
+            {
+                // The report stands (the journal logged its file errors; this is anything else): the caller still gets it.
+                Log.JournalWriteFailed(_ctx.Logger, error, Name, 0, _ctx.Options.Journal!.Directory);
+            }
         }
         if (report.Flushed)
         {

@@ -363,31 +363,50 @@ internal sealed class WriteAheadJournal
         await _loopEnded.Task.ConfigureAwait(false);
         _syncTimer?.Dispose();
 
-        // The loop has ended: nothing else touches the segments now.
-        Pass(sync: true);
+        // The loop has ended: nothing else touches the segments now. A file error from here on is reported and
+        // the close goes on: the lock file is always released (a new cache on this folder must be able to open it),
+        // and whatever could not be sealed or deleted is read, or found empty, at the next start.
         try
         {
-            // Truncated to what it holds, so the next start reads no preallocated tail.
-            _current.Seal();
+            Pass(sync: true);
+            CloseQuietly("seal", () => _current.Seal()); // truncated to what it holds: the next start reads no preallocated tail
+            CloseQuietly("segment", _current.Dispose);
+            if (_spare is { } spare)
+            {
+                CloseQuietly("segment", () =>
+                {
+                    spare.Dispose();
+                    File.Delete(spare.Path);
+                });
+            }
+
+            WriteHighestVersion();
+            if (deleteAll)
+            {
+                CloseQuietly("segment", () =>
+                {
+                    DeleteSealedUpTo(long.MaxValue);
+                    File.Delete(_current.Path);
+                });
+            }
         }
         finally
         {
-            _current.Dispose();
-            if (_spare is { } spare)
-            {
-                spare.Dispose();
-                File.Delete(spare.Path);
-            }
+            await _lockFile.DisposeAsync().ConfigureAwait(false);
         }
+    }
 
-        WriteHighestVersion();
-        if (deleteAll)
+    /// <summary>Runs one step of the close; a file error is counted and logged instead of ending the close.</summary>
+    private void CloseQuietly(string operation, Action step)
+    {
+        try
         {
-            DeleteSealedUpTo(long.MaxValue);
-            File.Delete(_current.Path);
+            step();
         }
-
-        await _lockFile.DisposeAsync().ConfigureAwait(false);
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            ReportFailure(error, operation, 0);
+        }
     }
 
     private static ObjectDisposedException Closed() =>

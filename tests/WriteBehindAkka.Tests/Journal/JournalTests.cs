@@ -92,6 +92,30 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Shutdown_JournalFolderGoneBeforeTheClose_ReturnsTheReportAndReleasesTheFolder()
+    {
+        // The spare segment, the sealed ones and the current one cannot be deleted at the close (their folder was
+        // removed under the cache): the shutdown still returns its report, and the journal's lock is released.
+        string folder = Folder("removed");
+        var store = new InMemoryStore<string>();
+        var cache = Harness.Cache(store, Options(folder, FsyncPolicy.No));
+        for (int i = 0; i < 20; i++)
+        {
+            await cache.SetAsync($"k{i}", "v");
+        }
+
+        await cache.FlushAsync().Within();
+        Directory.Delete(folder, recursive: true);
+
+        var report = await cache.ShutdownAsync().Within();
+
+        Assert.True(report.Flushed);
+        Assert.Equal(20, store.Rows.Count);
+        await using var next = Harness.Cache(new InMemoryStore<string>(), Options(folder, FsyncPolicy.No)); // the folder is free again
+        await next.SetAsync("again", "v");
+    }
+
+    [Fact]
     public async Task Recovery_AfterCrash_EveryAcknowledgedWriteReplayedAtItsNewestVersion()
     {
         var crashed = await CrashedJournalAsync(100);
