@@ -24,6 +24,9 @@ public sealed class WriteBehindCacheOptions
     /// <summary>The path given to BindConfiguration when no such section exists (a typo, or nothing configured yet).</summary>
     internal string? MissingSection { get; set; }
 
+    /// <summary>Values the binder would take silently and wrongly (a plain value on a section, a null for a number), as messages; reported by validation.</summary>
+    internal List<string> ValueProblems { get; } = [];
+
     /// <summary>Duration settings given as a bare number, with their values (filled by the configuration binding).</summary>
     internal List<(string Path, string Value)> UnitlessDurations { get; } = [];
 }

@@ -61,6 +61,7 @@ internal static class CacheConfigurationBinder
 
         options.UnknownKeys.AddRange(UnknownKeys(section));
         options.UnitlessDurations.AddRange(UnitlessDurations(section));
+        options.ValueProblems.AddRange(ValueProblems(section));
         options.MissingSection = section.Exists() ? null : section.Path;
     }
 
@@ -84,6 +85,42 @@ internal static class CacheConfigurationBinder
                     && number != 0)
                 {
                     yield return (setting.Path, value);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lists values the binder would take silently and wrongly: a plain value where a section of settings belongs
+    /// (<c>Journal = on</c> binds nothing, and the journal stays off), and a null for a setting that cannot be null
+    /// (<c>MaxRestarts = null</c> binds 0, no retries; <c>ShutdownTimeout = null</c>, a shutdown that waits for nothing).
+    /// </summary>
+    /// <param name="section">The cache's section.</param>
+    /// <returns>One message per problem.</returns>
+    public static IEnumerable<string> ValueProblems(IConfigurationSection section)
+    {
+        foreach (var (name, _, _) in ChildSections)
+        {
+            var child = section.GetSection(name);
+            if (child.Value is { } plain)
+            {
+                string journal = name == JournalSection ? " (the journal is on only with a Journal section naming its Directory)" : string.Empty;
+                yield return $"'{child.Path}' is \"{plain}\", but {name} is a section of settings: write {name} {{ ... }} in HOCON, or an object in JSON{journal}.";
+            }
+        }
+
+        foreach (var (child, type) in ChildSections.Select(c => (section.GetSection(c.Name), c.Type)).Prepend((section, typeof(WriteBehindOptions))))
+        {
+            foreach (var setting in child.GetChildren())
+            {
+                var property = type.GetProperty(setting.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+                if (property is not null
+                    && property.PropertyType.IsValueType
+                    && Nullable.GetUnderlyingType(property.PropertyType) is null
+                    && setting.Value is null
+                    && !setting.GetChildren().Any())
+                {
+                    yield return $"'{setting.Path}' is null, which would set {property.Name} to {Activator.CreateInstance(property.PropertyType)}: leave it out to keep its default, or give it a value.";
                 }
             }
         }

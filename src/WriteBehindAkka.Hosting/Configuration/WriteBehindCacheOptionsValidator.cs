@@ -96,6 +96,8 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
             problems.Add($"'{key}' names no setting; check its spelling. Keys are the option names (MaxBatchSize, Restart:MinBackoff, Health:BacklogThreshold, PostgreSql:Table), in any case; Akka-style names such as max-batch-size are not recognised.");
         }
 
+        problems.AddRange(options.ValueProblems);
+
         foreach (var (path, value) in options.UnitlessDurations)
         {
             problems.Add($"'{path}' is {value}, a duration without a unit (.NET would read it as {value} days); write it with one: {value}ms, {value}s, {value} minutes (or 00:00:30 in JSON).");

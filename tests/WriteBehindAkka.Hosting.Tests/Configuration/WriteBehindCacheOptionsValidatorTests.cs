@@ -42,6 +42,32 @@ public sealed class WriteBehindCacheOptionsValidatorTests
     }
 
     [Fact]
+    public async Task StartAsync_PlainValueOnASectionOrNullForANumber_FailsInsteadOfBindingNothingOrZero()
+    {
+        // "Journal = on" bound nothing (no journal, no error); "MaxRestarts = null" bound 0 (no retries at all).
+        var builder = TestHost.Builder();
+        builder.Configuration.AddHoconString("""
+            WriteBehind.Caches.scores {
+              Journal = on
+              ShutdownTimeout = null
+              Restart { MaxRestarts = null }
+              Health = off
+              PostgreSql { DeadLetterTable = null }
+            }
+            """);
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration("WriteBehind:Caches:scores");
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("- 'WriteBehind:Caches:scores:Journal' is \"True\", but Journal is a section of settings: write Journal { ... } in HOCON, or an object in JSON (the journal is on only with a Journal section naming its Directory).", error.Message, StringComparison.Ordinal);
+        Assert.Contains("- 'WriteBehind:Caches:scores:Health' is \"False\", but Health is a section of settings", error.Message, StringComparison.Ordinal);
+        Assert.Contains("- 'WriteBehind:Caches:scores:ShutdownTimeout' is null, which would set ShutdownTimeout to 00:00:00: leave it out to keep its default, or give it a value.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("- 'WriteBehind:Caches:scores:Restart:MaxRestarts' is null, which would set MaxRestarts to 0: leave it out to keep its default, or give it a value.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("DeadLetterTable", error.Message, StringComparison.Ordinal); // a string setting may be null: it clears it
+    }
+
+    [Fact]
     public async Task StartAsync_DurationsWithoutAUnit_FailNamingEachOne_ZeroIsAllowed()
     {
         var builder = TestHost.Builder();
