@@ -39,6 +39,8 @@ internal static class PostgreSqlErrorClassifier
         "57P02", // crash_shutdown
         "57P03", // cannot_connect_now (starting up, shutting down, in recovery)
         "57P05", // idle_session_timeout
+        "25P03", // idle_in_transaction_session_timeout: the server ended the session
+        "25P04", // transaction_timeout (PostgreSQL 17): the server ended the session
         "58000", // system_error
         "58030", // io_error
     };
@@ -57,6 +59,7 @@ internal static class PostgreSqlErrorClassifier
     private static readonly HashSet<string> ConfigurationStates = new(StringComparer.Ordinal)
     {
         "25006", // read_only_sql_transaction: connected to a standby, or default_transaction_read_only is on
+        "26000", // invalid_sql_statement_name: a prepared statement gone, as behind PgBouncer in transaction mode with Max Auto Prepare
         "57P04", // database_dropped
     };
 
@@ -106,8 +109,13 @@ internal static class PostgreSqlErrorClassifier
                     return StoreErrorKind.Permanent;
                 case PostgreSqlConfigurationException:
                     return StoreErrorKind.Configuration;
+                case PostgresException { SqlState: "23514", ConstraintName: null }:
+                    // "no partition of relation ... found for row": a partition to create, not a row to refuse (a
+                    // CHECK or domain violation names its constraint).
+                    return StoreErrorKind.Configuration;
                 case PostgresException postgres:
-                    return ClassifySqlState(postgres.SqlState, postgres.IsTransient);
+                    // A FATAL error ends the session, whatever its code: another connection can succeed.
+                    return ClassifySqlState(postgres.SqlState, postgres.IsTransient || postgres.InvariantSeverity is "FATAL" or "PANIC");
                 case AggregateException aggregate when aggregate.InnerExceptions.Count > 0:
                     return Classify(aggregate.InnerExceptions[0]);
                 case NpgsqlException npgsql when npgsql.IsTransient:

@@ -78,6 +78,24 @@ public sealed class PostgreSqlErrorClassifierServerTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task PartitionedTable_NoPartitionForTheRow_ConfigurationNotARefusedRow()
+    {
+        // 23514 like a CHECK, but no row is wrong: a partition is missing, and dead-lettering the writes would lose
+        // what an operator's CREATE TABLE ... PARTITION OF fixes.
+        var table = PostgresFixture.NewTableName("parted");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (id bigint PRIMARY KEY, name varchar(8) NOT NULL, amount numeric(5,2) NOT NULL, score int NOT NULL, version bigint) PARTITION BY RANGE (id)");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}_low\" PARTITION OF \"{table}\" FOR VALUES FROM (0) TO (100)");
+        var serializer = new JsonValueSerializer<Row>();
+        await using var store = new PostgreSqlStore<long, Row>(new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString }, serializer, Mapping(table));
+
+        var (kind, code, _) = await FailAsync(store, RowRecord(new Row(500, "ok", 1m, 1), serializer));
+
+        Assert.Equal((StoreErrorKind.Configuration, "23514"), (kind, code));
+        await db.ExecuteAsync($"CREATE TABLE \"{table}_high\" PARTITION OF \"{table}\" FOR VALUES FROM (100) TO (1000)");
+        await store.WriteBatchAsync([RowRecord(new Row(500, "ok", 1m, 1), serializer)], CancellationToken.None);
+    }
+
+    [Fact]
     public async Task DataError_InvalidJsonForJsonb_InvalidTextRepresentationPermanent()
     {
         await using var store = new PostgreSqlStore<long, string>(

@@ -7,7 +7,9 @@ namespace WriteBehindAkka.PostgreSql.Tests;
 
 public sealed class PostgreSqlErrorClassifierTests
 {
-    private static PostgresException Server(string sqlState) => new("message", "ERROR", "ERROR", sqlState);
+    /// <summary>A server error; a constraint violation names its constraint, as the server's do.</summary>
+    private static PostgresException Server(string sqlState) =>
+        new("message", "ERROR", "ERROR", sqlState, constraintName: sqlState.StartsWith("23", StringComparison.Ordinal) ? "a_constraint" : null);
 
     [Theory]
     [InlineData("08000", StoreErrorKind.Transient)] // connection_exception
@@ -41,9 +43,20 @@ public sealed class PostgreSqlErrorClassifierTests
     [InlineData("3D000", StoreErrorKind.Configuration)] // invalid_catalog_name (no such database)
     [InlineData("3F000", StoreErrorKind.Configuration)] // invalid_schema_name
     [InlineData("57P04", StoreErrorKind.Configuration)] // database_dropped
+    [InlineData("26000", StoreErrorKind.Configuration)] // invalid_sql_statement_name (prepared statements behind PgBouncer)
+    [InlineData("25P03", StoreErrorKind.Transient)] // idle_in_transaction_session_timeout
+    [InlineData("25P04", StoreErrorKind.Transient)] // transaction_timeout
     public void Classify_PostgresException_FollowsSqlStateTable(string sqlState, StoreErrorKind expected)
     {
         Assert.Equal(expected, PostgreSqlErrorClassifier.Classify(Server(sqlState)));
+    }
+
+    [Fact]
+    public void Classify_FatalErrorOfAnUnlistedCode_IsTransient_ButAFatalAuthenticationErrorStaysConfiguration()
+    {
+        Assert.Equal(StoreErrorKind.Transient, PostgreSqlErrorClassifier.Classify(new PostgresException("session ended", "FATAL", "FATAL", "XX000")));
+        Assert.Equal(StoreErrorKind.Permanent, PostgreSqlErrorClassifier.Classify(new PostgresException("internal", "ERROR", "ERROR", "XX000")));
+        Assert.Equal(StoreErrorKind.Configuration, PostgreSqlErrorClassifier.Classify(new PostgresException("password authentication failed", "FATAL", "FATAL", "28P01")));
     }
 
     public static TheoryData<Exception, StoreErrorKind> ClientErrors => new()
