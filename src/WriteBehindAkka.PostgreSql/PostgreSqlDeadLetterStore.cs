@@ -28,6 +28,7 @@ public sealed class PostgreSqlDeadLetterStore<TKey> : IDeadLetterStore<TKey>
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly int _timeoutSeconds;
+    private readonly string _schema;
     private readonly string _qualified;
     private readonly string _upsert;
     private readonly string _list;
@@ -49,6 +50,7 @@ public sealed class PostgreSqlDeadLetterStore<TKey> : IDeadLetterStore<TKey>
         _timeoutSeconds = (int)commandTimeout.TotalSeconds;
         Source = source;
         TableName = schema + "." + table;
+        _schema = schema;
         _qualified = SqlIdentifier.Quote(schema, table);
         _upsert =
             $"INSERT INTO {_qualified} AS d ({Columns}) " +
@@ -74,28 +76,17 @@ public sealed class PostgreSqlDeadLetterStore<TKey> : IDeadLetterStore<TKey>
     public async Task EnsureTableAsync(CancellationToken cancellationToken = default)
     {
         // Look before creating: a role that may write the table need not be allowed to create one.
-        var exists = _dataSource.CreateCommand("SELECT to_regclass($1) IS NOT NULL");
-        await using (exists.ConfigureAwait(false))
+        if (!await TableCreation.ExistsAsync(_dataSource, _qualified, _timeoutSeconds, cancellationToken).ConfigureAwait(false))
         {
-            exists.CommandTimeout = _timeoutSeconds;
-            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _qualified });
-            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
-            {
-                _tableReady = true;
-                return;
-            }
-        }
-
-        var schema = TableName[..TableName.IndexOf('.', StringComparison.Ordinal)];
-        var create = _dataSource.CreateCommand(
-            (schema == PostgreSqlStoreDefaults.Schema ? string.Empty : $"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(schema)}; ") +
-            $"CREATE TABLE IF NOT EXISTS {_qualified} (source text NOT NULL, key text NOT NULL, operation text NOT NULL, value bytea, " +
-            "version bigint NOT NULL, error text NOT NULL, sqlstate text, error_kind text NOT NULL, failed_at timestamptz NOT NULL, " +
-            "PRIMARY KEY (source, key))");
-        await using (create.ConfigureAwait(false))
-        {
-            create.CommandTimeout = _timeoutSeconds;
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await TableCreation.CreateIfMissingAsync(
+                _dataSource,
+                _qualified,
+                (_schema == PostgreSqlStoreDefaults.Schema ? string.Empty : $"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(_schema)}; ") +
+                $"CREATE TABLE IF NOT EXISTS {_qualified} (source text NOT NULL, key text NOT NULL, operation text NOT NULL, value bytea, " +
+                "version bigint NOT NULL, error text NOT NULL, sqlstate text, error_kind text NOT NULL, failed_at timestamptz NOT NULL, " +
+                "PRIMARY KEY (source, key))",
+                _timeoutSeconds,
+                cancellationToken).ConfigureAwait(false);
         }
 
         _tableReady = true;

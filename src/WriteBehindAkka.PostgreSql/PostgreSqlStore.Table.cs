@@ -37,23 +37,9 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             $"\"{TablePlan<TValue>.DefaultUpdatedAt}\" timestamptz NOT NULL)";
         // Look before creating: PostgreSQL checks the CREATE privilege before IF NOT EXISTS, and a role that may
         // write the table need not be allowed to create one.
-        var exists = _dataSource.CreateCommand("SELECT to_regclass($1) IS NOT NULL");
-        bool present;
-        await using (exists.ConfigureAwait(false))
+        if (!await TableCreation.ExistsAsync(_dataSource, qualified, _timeoutSeconds, cancellationToken).ConfigureAwait(false))
         {
-            exists.CommandTimeout = _timeoutSeconds;
-            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = qualified });
-            present = await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
-        }
-
-        if (!present)
-        {
-            var create = _dataSource.CreateCommand(ddl);
-            await using (create.ConfigureAwait(false))
-            {
-                create.CommandTimeout = _timeoutSeconds;
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await TableCreation.CreateIfMissingAsync(_dataSource, qualified, ddl, _timeoutSeconds, cancellationToken).ConfigureAwait(false);
         }
 
         var expected = new Dictionary<string, string>(StringComparer.Ordinal)

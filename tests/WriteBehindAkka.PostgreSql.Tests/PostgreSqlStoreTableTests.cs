@@ -121,6 +121,54 @@ public sealed class PostgreSqlStoreTableTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task EnsureTableAsync_ReplicasCreatingTheSameTableAtOnce_AllSucceed()
+    {
+        // Concurrent CREATE SCHEMA / TABLE IF NOT EXISTS is not atomic: the loser fails with a duplicate in the
+        // catalog (23505, a "refused row" to the classifier) unless it checks the table is there and carries on.
+        for (int round = 0; round < 10; round++)
+        {
+            var schema = PostgresFixture.NewTableName("race");
+            var stores = Enumerable.Range(0, 6).Select(_ => new PostgreSqlStore<long, byte[]>(
+                new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Schema = schema, Table = "entries", DeadLetterSchema = schema, DeadLetterTable = "letters" },
+                ByteArraySerializer.Instance)).ToList();
+            try
+            {
+                using var start = new Barrier(stores.Count);
+                await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+                {
+                    start.SignalAndWait();
+                    await store.EnsureTableAsync();
+                    await store.DeadLetters!.EnsureTableAsync();
+                })));
+            }
+            finally
+            {
+                foreach (var store in stores)
+                {
+                    await store.DisposeAsync();
+                }
+            }
+
+            Assert.Equal(0L, await db.ScalarAsync<long>($"SELECT count(*) FROM \"{schema}\".entries"));
+        }
+    }
+
+    [Fact]
+    public async Task DeadLetters_SchemaNameWithADot_CreatedUnderThatSchema()
+    {
+        var schema = PostgresFixture.NewTableName("dotted") + ".letters";
+        await using var store = new PostgreSqlStore<long, byte[]>(
+            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = PostgresFixture.NewTableName("src"), DeadLetterSchema = schema, DeadLetterTable = "dl" },
+            ByteArraySerializer.Instance);
+
+        await store.DeadLetters!.WriteAsync(
+            [new DeadLetter<long>(1L, WriteOperation.Upsert, [1], Records.BaseVersion, "refused", "23514", StoreErrorKind.Permanent, DateTimeOffset.UtcNow)],
+            CancellationToken.None);
+
+        Assert.Equal(1L, await db.ScalarAsync<long>($"SELECT count(*) FROM \"{schema}\".dl"));
+    }
+
+    [Fact]
     public async Task EnsureTableAsync_ExistingTableWithByteaValueAndJsonSerializer_ThrowsNamingTheColumn()
     {
         var table = PostgresFixture.NewTableName("ensure_mismatch");
