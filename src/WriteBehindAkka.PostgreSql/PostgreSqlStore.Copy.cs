@@ -8,8 +8,8 @@ namespace WriteBehindAkka.PostgreSql;
 public sealed partial class PostgreSqlStore<TKey, TValue>
 {
     /// <summary>
-    /// Runs BEGIN + create-staging-table-if-missing, a binary COPY of every record into the staging table, the
-    /// merge of upserts and deletes, and COMMIT. The staging table is a temporary table with ON COMMIT DELETE ROWS,
+    /// Runs BEGIN + create-staging-table-if-missing, a binary COPY of the upserts into the staging table, the
+    /// merge of the upserts and the deletes (by arrays of keys, as the unnest form does), and COMMIT. The staging table is a temporary table with ON COMMIT DELETE ROWS,
     /// made once per server session; Npgsql resets a pooled connection's session (DISCARD ALL) when it goes back to
     /// the pool unless the connection string says <c>No Reset On Close=true</c>, in which case it is made again.
     /// </summary>
@@ -24,13 +24,17 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var create = new NpgsqlCommand(_plan.Sql.CreateStage, connection, transaction) { CommandTimeout = _timeoutSeconds };
-                await using (create.ConfigureAwait(false))
+                if (rows.UpsertKeys.Length > 0)
                 {
-                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    var create = new NpgsqlCommand(_plan.Sql.CreateStage, connection, transaction) { CommandTimeout = _timeoutSeconds };
+                    await using (create.ConfigureAwait(false))
+                    {
+                        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await CopyIntoStageAsync(connection, rows, cancellationToken).ConfigureAwait(false);
                 }
 
-                await CopyIntoStageAsync(connection, rows, cancellationToken).ConfigureAwait(false);
                 var merge = new NpgsqlBatch(connection, transaction) { Timeout = _timeoutSeconds };
                 await using (merge.ConfigureAwait(false))
                 {
@@ -41,7 +45,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
 
                     if (rows.DeleteKeys.Length > 0)
                     {
-                        merge.BatchCommands.Add(new NpgsqlBatchCommand(_plan.Sql.MergeDeletes));
+                        merge.BatchCommands.Add(DeleteCommand(rows));
                     }
 
                     await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -52,7 +56,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         }
     }
 
-    /// <summary>Writes every record into the staging table: the delete flag, the key, then the plan's columns.</summary>
+    /// <summary>Writes every upsert into the staging table: the delete flag (false: deletes are not staged), the key, then the plan's columns.</summary>
     /// <param name="connection">The open connection, in the transaction.</param>
     /// <param name="rows">The batch by column.</param>
     /// <param name="cancellationToken">Cancels the copy.</param>
@@ -72,23 +76,6 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
                 for (var c = 1; c < columns.Count; c++)
                 {
                     await WriteUpsertCellAsync(importer, rows.UpsertColumns[c], u, columns[c], cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            for (var d = 0; d < rows.DeleteKeys.Length; d++)
-            {
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(true, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(rows.DeleteKeys[d], _plan.Key.DbType, cancellationToken).ConfigureAwait(false);
-                for (var c = 1; c < columns.Count; c++)
-                {
-                    var write = columns[c].Role switch
-                    {
-                        ColumnRole.Version => importer.WriteAsync(rows.DeleteVersions[d], NpgsqlDbType.Bigint, cancellationToken),
-                        ColumnRole.UpdatedAt => importer.WriteAsync(BatchRows<TKey>.ToUtcTime(rows.DeleteVersions[d]), NpgsqlDbType.TimestampTz, cancellationToken),
-                        _ => importer.WriteNullAsync(cancellationToken),
-                    };
-                    await write.ConfigureAwait(false);
                 }
             }
 

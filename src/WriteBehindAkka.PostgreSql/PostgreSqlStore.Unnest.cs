@@ -39,23 +39,35 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
 
         if (rows.DeleteKeys.Length > 0)
         {
-            var delete = new NpgsqlBatchCommand(_plan.Sql.DeleteUnnest);
-            delete.Parameters.Add(ArrayParameter(rows.DeleteKeys, _plan.Key.DbType));
-            switch (_plan.Guard)
-            {
-                case VersionGuard.Version:
-                    delete.Parameters.Add(ArrayParameter(rows.DeleteVersions, NpgsqlDbType.Bigint));
-                    break;
-                case VersionGuard.UpdatedAt:
-                    delete.Parameters.Add(ArrayParameter(Array.ConvertAll(rows.DeleteVersions, BatchRows<TKey>.ToUtcTime), NpgsqlDbType.TimestampTz));
-                    break;
-                case VersionGuard.None:
-                    break;
-            }
-
-            batch.BatchCommands.Add(delete);
+            batch.BatchCommands.Add(DeleteCommand(rows));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The batch's deletes as one statement over arrays of keys (and guard values), for both batch forms: the COPY
+    /// form does not stage them, since a delete has no values and a staging column of a NOT NULL domain refuses the
+    /// NULL a staged delete would carry.
+    /// </summary>
+    /// <param name="rows">The batch by column.</param>
+    /// <returns>The command.</returns>
+    private NpgsqlBatchCommand DeleteCommand(BatchRows<TKey> rows)
+    {
+        var delete = new NpgsqlBatchCommand(_plan.Sql.DeleteUnnest);
+        delete.Parameters.Add(ArrayParameter(rows.DeleteKeys, _plan.Key.DbType));
+        switch (_plan.Guard)
+        {
+            case VersionGuard.Version:
+                delete.Parameters.Add(ArrayParameter(rows.DeleteVersions, NpgsqlDbType.Bigint));
+                break;
+            case VersionGuard.UpdatedAt:
+                delete.Parameters.Add(ArrayParameter(Array.ConvertAll(rows.DeleteVersions, BatchRows<TKey>.ToUtcTime), NpgsqlDbType.TimestampTz));
+                break;
+            case VersionGuard.None:
+                break;
+        }
+
+        return delete;
     }
 }

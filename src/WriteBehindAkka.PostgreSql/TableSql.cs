@@ -42,8 +42,6 @@ internal sealed class TableSql
             $"SELECT false AS {flag}, {string.Join(", ", columns.Select(c => "t." + c.Quoted))} FROM {qualifiedTable} AS t WITH NO DATA";
         CopyIntoStage = $"COPY {stage} ({stageColumns}) FROM STDIN (FORMAT BINARY)";
         MergeUpserts = $"INSERT INTO {qualifiedTable} AS t ({names}) SELECT {names} FROM {stage} AS s WHERE NOT s.{flag}{upsertTail}";
-        MergeDeletes = $"DELETE FROM {qualifiedTable} AS t USING {stage} AS s WHERE s.{flag} AND t.{key} = s.{key}" +
-            (guard is null ? string.Empty : " AND " + Older(guard, "s", guardNullable));
         LoadSerialized = guard is null ? string.Empty : $"SELECT {columns[1].Quoted}, {guard.Quoted} FROM {qualifiedTable} WHERE {key} = $1";
         LoadRow = $"SELECT * FROM {qualifiedTable} WHERE {key} = $1";
     }
@@ -62,9 +60,6 @@ internal sealed class TableSql
 
     /// <summary>Gets the merge of the staged upserts.</summary>
     public string MergeUpserts { get; }
-
-    /// <summary>Gets the merge of the staged deletes.</summary>
-    public string MergeDeletes { get; }
 
     /// <summary>Gets the default table's load: value (its second column) and version (its guard) of the key <c>$1</c>. Unused for custom tables.</summary>
     public string LoadSerialized { get; }

@@ -259,6 +259,25 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         Assert.Equal([(1L, 10)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
     }
 
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_DeleteFromATableWithANotNullDomainColumn_IsApplied(PostgreSqlBatchForm form)
+    {
+        // A staged delete carried NULL in every mapped column, which a NOT NULL domain refuses even in the staging
+        // table (23502, a refused row): the delete was dead-lettered and the row stayed.
+        var table = PostgresFixture.NewTableName("strict");
+        var domain = table + "_score";
+        await db.ExecuteAsync($"CREATE DOMAIN \"{domain}\" AS int NOT NULL CHECK (VALUE >= 0)");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score \"{domain}\", updated_at timestamptz)");
+        await using var store = Store(Mapping(table), form);
+        await store.WriteBatchAsync([Score(1, 10, V1), Score(2, 20, V1)], CancellationToken.None);
+
+        await store.WriteBatchAsync([Records.Delete(1L, V2), Score(3, 30, V2)], CancellationToken.None);
+        await store.WriteBatchAsync([Records.Delete(2L, V2)], CancellationToken.None);
+
+        Assert.Equal([(3L, 30)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
+    }
+
     [Fact]
     public async Task WriteBatchAsync_UnnestIntoWiderColumn_ConvertsAndWrites()
     {
