@@ -26,6 +26,49 @@ public class HoconParserSyntaxTests
             ("a", "1"), ("b", "2"), ("c:d", "3"), ("e", "4"));
 
     [Fact]
+    public void Parse_CommaFirstStyle_CommaStartingTheNextLineSeparates() =>
+        HoconAssert.Flattens(
+            """
+            {
+              "a": 1
+              , "b": [1
+                     , 2]
+              , "c": { "d": 3 }
+            }
+            """,
+            ("a", "1"), ("b:0", "1"), ("b:1", "2"), ("c:d", "3"));
+
+    [Fact]
+    public void Parse_BraceOrSeparatorOnTheLineAfterTheKey_AllAssign() =>
+        HoconAssert.Flattens(
+            """
+            WriteBehind
+            {
+              MaxBatchSize
+                = 250
+              Restart // the brace on the next line, C# style
+              {
+                MaxRestarts = 5
+              }
+              roles = [a]
+              roles
+                += b
+            }
+            """,
+            ("WriteBehind:MaxBatchSize", "250"), ("WriteBehind:Restart:MaxRestarts", "5"), ("WriteBehind:roles:0", "a"), ("WriteBehind:roles:1", "b"));
+
+    [Fact]
+    public void Parse_KeyAloneOnItsLine_StillFailsAtTheNextLineWithoutASeparator()
+    {
+        var error = HoconAssert.FailsAt("a\nb = 1", 1, 2);
+        Assert.Contains("expected '=' or ':' or '{' after key 'a', found end of line", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_TwoCommasBetweenElements_StillFail() =>
+        HoconAssert.FailsAt("a = 1\n,\n, b = 2", 3, 1);
+
+    [Fact]
     public void Parse_BracedRootWithCommas_IsLikeJson() =>
         HoconAssert.Flattens(
             """{ "a": 1, "b": { "c": [true, false, null] } }""",

@@ -111,7 +111,13 @@ internal sealed partial class DocumentParser
 
             items.Add(ParseValue(fieldPath, "an array element"));
             _reader.SkipInlineWhitespaceAndComment();
-            if (_reader.AtEnd || _reader.AtNewline || _reader.Peek() == ']')
+            if (_reader.AtNewline)
+            {
+                SkipCommaAfterNewlines();
+                continue;
+            }
+
+            if (_reader.AtEnd || _reader.Peek() == ']')
             {
                 continue;
             }

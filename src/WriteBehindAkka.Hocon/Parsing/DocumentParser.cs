@@ -114,7 +114,14 @@ internal sealed partial class DocumentParser
             var memberName = AtIncludeKeyword() ? ParseInclude(target, objectPath) : ParseField(target, objectPath);
 
             _reader.SkipInlineWhitespaceAndComment();
-            if (_reader.AtEnd || _reader.AtNewline || _reader.Peek() == '}')
+            if (_reader.AtNewline)
+            {
+                // A separating comma may also start a later line ("a = 1\n, b = 2", as in comma-first JSON).
+                SkipCommaAfterNewlines();
+                continue;
+            }
+
+            if (_reader.AtEnd || _reader.Peek() == '}')
             {
                 continue;
             }
@@ -129,6 +136,16 @@ internal sealed partial class DocumentParser
         }
     }
 
+    /// <summary>After an element and the new lines that end it, skips one comma if the next element's line starts with it.</summary>
+    private void SkipCommaAfterNewlines()
+    {
+        _reader.SkipWhitespaceNewlinesAndComments();
+        if (!_reader.AtEnd && _reader.Peek() == ',')
+        {
+            _reader.Read();
+        }
+    }
+
     /// <returns>A description of the field for messages about what follows it.</returns>
     private string ParseField(SyntaxObject target, string[] objectPath)
     {
@@ -138,6 +155,16 @@ internal sealed partial class DocumentParser
         string[] fieldPath = [.. objectPath, .. segments];
         var context = $"key '{display}'";
         _reader.ReadInlineWhitespace();
+        if (_reader.AtNewline || _reader.AtComment)
+        {
+            // The separator or the brace may be on a later line ("WriteBehind\n{", as a C# brace style puts it).
+            var mark = _reader.Mark();
+            _reader.SkipWhitespaceNewlinesAndComments();
+            if (_reader.AtEnd || !(_reader.Peek() is '=' or ':' or '{' || _reader.StartsWith("+=")))
+            {
+                _reader.Reset(mark);
+            }
+        }
 
         SyntaxValue value;
         if (!_reader.AtEnd && (_reader.Peek() == '=' || _reader.Peek() == ':'))

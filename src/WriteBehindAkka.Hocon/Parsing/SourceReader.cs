@@ -60,6 +60,14 @@ internal sealed class SourceReader
         return c;
     }
 
+    /// <summary>Where the reader is, to come back to with <see cref="Reset"/> after looking ahead.</summary>
+    /// <returns>The mark.</returns>
+    public (int Index, int Line, int Column) Mark() => (_index, _line, _column);
+
+    /// <summary>Goes back to a <see cref="Mark"/>.</summary>
+    /// <param name="mark">The mark.</param>
+    public void Reset((int Index, int Line, int Column) mark) => (_index, _line, _column) = mark;
+
     /// <summary>Reads <paramref name="count"/> characters.</summary>
     public void Skip(int count)
     {
