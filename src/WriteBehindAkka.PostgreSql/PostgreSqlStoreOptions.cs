@@ -102,6 +102,11 @@ public sealed class PostgreSqlStoreOptions
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"CommandTimeout is {CommandTimeout}: use at least 1 second (the default is 30 seconds)."));
         }
+        else if (CommandTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            // Npgsql's command timeout is whole seconds: 1500ms would silently be 1 s.
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"CommandTimeout is {CommandTimeout}: use whole seconds (PostgreSQL commands time out in seconds)."));
+        }
 
         problems.AddRange(mappingProblems);
         if (problems.Count > 0)

@@ -29,6 +29,15 @@ public sealed class PostgreSqlStoreOptionsTests
     }
 
     [Fact]
+    public void Constructor_CommandTimeoutWithAFractionOfASecond_IsRefusedNotCutDown()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new PostgreSqlStore<long, byte[]>(
+            new PostgreSqlStoreOptions { ConnectionString = ConnectionString, CommandTimeout = TimeSpan.FromMilliseconds(1500) }, ByteArraySerializer.Instance));
+
+        Assert.Contains("- CommandTimeout is 00:00:01.5000000: use whole seconds (PostgreSQL commands time out in seconds).", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Constructor_BothConnectionStringAndDataSource_Throws()
     {
         await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
