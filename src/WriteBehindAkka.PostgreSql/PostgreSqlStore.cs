@@ -117,7 +117,28 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         var rows = BatchRows<TKey>.Build(batch, _plan, _serializer);
         if (_options.BatchForm == PostgreSqlBatchForm.Copy)
         {
-            await WriteCopyAsync(rows, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await WriteCopyAsync(rows, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException malformed) when (malformed.SqlState is PostgresErrorCodes.ProtocolViolation or PostgresErrorCodes.InvalidBinaryRepresentation)
+            {
+                // What binary COPY says when a column's type changed under the store (ALTER COLUMN ... TYPE): an
+                // integer sent into a bigint is cut short (08P01, a connection error to the classifier, retried for
+                // ever), a bigint into an integer is malformed (22P03, a refused row, dead-lettered). Check again:
+                // a mismatch is a configuration error naming the column, and the store checks before its next batch.
+                try
+                {
+                    await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException mismatch)
+                {
+                    _tableReady = false;
+                    throw new PostgreSqlConfigurationException(mismatch.Message, mismatch);
+                }
+
+                throw;
+            }
         }
         else
         {

@@ -221,6 +221,25 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         Assert.Equal([(1L, 10)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
     }
 
+    [Theory]
+    [InlineData("bigint")] // an integer sent into it is cut short: 08P01, retried for ever as a connection fault
+    [InlineData("smallint")] // too long for it: 22P03, dead-lettered as a refused row
+    public async Task WriteBatchAsync_CopyColumnTypeChangedWhileRunning_FailsAsConfigurationNamingTheColumn(string newType)
+    {
+        var table = await CreatePlayerScoresAsync();
+        await using var store = Store(Mapping(table), PostgreSqlBatchForm.Copy);
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN score TYPE {newType}");
+        var error = await Assert.ThrowsAsync<PostgreSqlConfigurationException>(async () => await store.WriteBatchAsync([Score(2, 20, V2)], CancellationToken.None));
+
+        Assert.Equal(StoreErrorKind.Configuration, store.Classify(error));
+        Assert.Contains($"column score is {newType}, but this store sends integer", error.Message, StringComparison.Ordinal);
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN score TYPE int");
+        await store.WriteBatchAsync([Score(2, 20, V2)], CancellationToken.None);
+        Assert.Equal([(1L, 10), (2L, 20)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)).Order());
+    }
+
     [Fact]
     public async Task WriteBatchAsync_CopyTableCreatedAfterTheFirstBatch_IsCheckedWhenItAppears()
     {
