@@ -133,6 +133,22 @@ internal static class PostgreSqlErrorClassifier
         return error is NpgsqlException or OperationCanceledException ? StoreErrorKind.Transient : StoreErrorKind.Permanent;
     }
 
+    /// <summary>Whether an exception is a timeout: Npgsql's command timeout (a <see cref="TimeoutException"/> among its causes) or the server's statement_timeout (57014).</summary>
+    /// <param name="error">The exception.</param>
+    /// <returns>True for a timeout.</returns>
+    internal static bool IsTimeout(Exception error)
+    {
+        for (var current = error; current is not null; current = current.InnerException)
+        {
+            if (current is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return SqlStateOf(error) == PostgresErrorCodes.QueryCanceled;
+    }
+
     /// <summary>Returns the SQLSTATE of the first server error in an exception's chain.</summary>
     /// <param name="error">The exception.</param>
     /// <returns>The SQLSTATE, or <see langword="null"/> when no server error is in the chain.</returns>

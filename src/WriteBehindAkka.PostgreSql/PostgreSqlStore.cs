@@ -202,6 +202,14 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     }
 
     /// <inheritdoc />
+    /// <remarks>Npgsql's command timeout (a <see cref="TimeoutException"/> among the causes) or the server's <c>statement_timeout</c> (57014).</remarks>
+    public bool IsTimeout(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return PostgreSqlErrorClassifier.IsTimeout(error);
+    }
+
+    /// <inheritdoc />
     /// <returns>
     /// For string keys: a key with a NUL character (PostgreSQL text cannot hold one, so every batch with it fails),
     /// or with half of a surrogate pair (it has no UTF-8 form, so Npgsql refuses to send it). <see langword="null"/> otherwise.

@@ -169,10 +169,11 @@ public sealed class PostgreSqlErrorClassifierServerTests(PostgresFixture db)
         await using var transaction = await blocker.BeginTransactionAsync();
         await ExecuteAsync(blocker, $"SELECT 1 FROM \"{table}\" WHERE key = 1 FOR UPDATE");
 
-        var (kind, code, _) = await FailAsync(store, Records.Upsert(1L, [2], Records.BaseVersion + 10));
+        var (kind, code, error) = await FailAsync(store, Records.Upsert(1L, [2], Records.BaseVersion + 10));
         await transaction.RollbackAsync();
 
         Assert.Equal((StoreErrorKind.Transient, "57014"), (kind, code));
+        Assert.True(store.IsTimeout(error)); // repeated, it splits the batch
     }
 
     [Fact]

@@ -59,6 +59,15 @@ public sealed class PostgreSqlErrorClassifierTests
         Assert.Equal(StoreErrorKind.Configuration, PostgreSqlErrorClassifier.Classify(new PostgresException("password authentication failed", "FATAL", "FATAL", "28P01")));
     }
 
+    [Fact]
+    public void IsTimeout_CommandTimeoutAndStatementTimeout_AreTimeouts_OtherErrorsAreNot()
+    {
+        Assert.True(PostgreSqlErrorClassifier.IsTimeout(new NpgsqlException("Exception while reading from stream", new TimeoutException())));
+        Assert.True(PostgreSqlErrorClassifier.IsTimeout(Server("57014")));
+        Assert.False(PostgreSqlErrorClassifier.IsTimeout(Server("40001")));
+        Assert.False(PostgreSqlErrorClassifier.IsTimeout(new NpgsqlException("connection is broken", new IOException())));
+    }
+
     public static TheoryData<Exception, StoreErrorKind> ClientErrors => new()
     {
         { new TimeoutException(), StoreErrorKind.Transient },

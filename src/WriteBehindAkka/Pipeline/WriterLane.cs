@@ -172,14 +172,20 @@ internal sealed partial class WriterLane<TKey>
         }
     }
 
+    /// <summary>A batch of more than one record that timed out this many times in a row is split in halves.</summary>
+    internal const int TimeoutsBeforeSplit = 2;
+
     /// <summary>
-    /// Writes some records with retries; splits them when the store refuses their data. The restart budget
-    /// travels with the records: the halves of a split batch start from the retries their records already had,
-    /// so <see cref="Options.RestartSettings.MaxRestarts"/> limits the retries of each record.
+    /// Writes some records with retries; splits them when the store refuses their data, or when they time out
+    /// again and again (a batch too big to commit within the store's timeout would otherwise be retried whole for
+    /// ever; its halves are retried as it was, and split again if they time out too, never dead-lettered for it).
+    /// The restart budget travels with the records: the halves of a split batch start from the retries their
+    /// records already had, so <see cref="Options.RestartSettings.MaxRestarts"/> limits the retries of each record.
     /// </summary>
     private async Task WriteAsync(List<PipelineItem<TKey>> items, Dictionary<int, BatchOutcome<TKey>> outcomes, RestartBudget budget, CancellationToken token)
     {
         var records = new RecordsView<TKey>(items);
+        int timeouts = 0;
 
         for (int attempt = 1; ; attempt++)
         {
@@ -249,6 +255,17 @@ internal sealed partial class WriterLane<TKey>
                 return;
             }
 
+            if (kind == StoreErrorKind.Transient && items.Count > 1 && IsTimeout(error) && ++timeouts >= TimeoutsBeforeSplit)
+            {
+                StoreFailing(kind, error, started);
+                WriteBehindMetrics.Retries.AddSafely(1, _ctx.Tags);
+                Log.BatchSplitting(_ctx.Logger, _ctx.Name, items.Count, error.Message);
+                int half = items.Count / 2;
+                await WriteAsync(items.GetRange(0, half), outcomes, budget.Clone(), token).ConfigureAwait(false);
+                await WriteAsync(items.GetRange(half, items.Count - half), outcomes, budget.Clone(), token).ConfigureAwait(false);
+                return;
+            }
+
             var backoff = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
             StoreFailing(kind, error, started);
             WriteBehindMetrics.Retries.AddSafely(1, _ctx.Tags);
@@ -262,6 +279,19 @@ internal sealed partial class WriterLane<TKey>
             }
 
             await Task.Delay(backoff, _ctx.Time, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the store says the error is a timeout; an exception from the store's check counts as not.</summary>
+    private bool IsTimeout(Exception error)
+    {
+        try
+        {
+            return _ctx.Store.IsTimeout(error);
+        }
+        catch (Exception)
+        {
+            return false;
         }
     }
 

@@ -41,6 +41,27 @@ public interface IWriteBehindStore<TKey>
     string? GetErrorCode(Exception error) => null;
 
     /// <summary>
+    /// Whether an exception thrown by <see cref="WriteBatchAsync"/> is a timeout (of the client or the server). A
+    /// batch of several records that times out again and again is split in halves and retried in parts, rather than
+    /// retried whole for ever. The default looks for a <see cref="TimeoutException"/> among the exception and its causes;
+    /// the PostgreSQL store adds a cancelled statement (57014, <c>statement_timeout</c>).
+    /// </summary>
+    /// <param name="error">The exception.</param>
+    /// <returns>True for a timeout.</returns>
+    bool IsTimeout(Exception error)
+    {
+        for (var current = error; current is not null; current = current.InnerException)
+        {
+            if (current is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Says why the store can never hold <paramref name="key"/>, so that the cache refuses the write at once with an
     /// <see cref="ArgumentException"/> instead of accepting a write that every retry, and the dead-letter table
     /// too, would refuse. Called on the caller's thread for every write: keep it cheap.

@@ -234,6 +234,27 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task BatchTooBigToCommitWithinTheTimeout_IsSplitUntilItsPartsCommit_NothingDeadLettered()
+    {
+        // The store times out on any batch of more than 2 records (a statement_timeout, triggers): retried whole,
+        // such a batch would never commit; split after repeated timeouts, its parts do.
+        var store = new InMemoryStore<string>();
+        store.FailWhen = batch => batch.Count > 2 ? new TimeoutException("the batch took longer than the command timeout") : null;
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxBatchSize = 16 }));
+        var writes = Enumerable.Range(0, 8).Select(i => cache.SetAsync($"k{i}", "v", WriteConsistency.Committed).AsTask()).ToArray();
+        Assert.Equal(8, (await store.ExpectBatchAsync(Harness.Within)).Count);
+
+        store.Resume();
+        await Task.WhenAll(writes).Within();
+
+        Assert.Equal(8, store.Rows.Count);
+        Assert.All(store.CommittedBatches, batch => Assert.True(batch.Count <= 2));
+        Assert.Equal(0, await store.DeadLetters.CountAsync(CancellationToken.None));
+        Assert.Equal(new FlushResult(0), await cache.FlushAsync().Within());
+    }
+
+    [Fact]
     public async Task FlushAsync_TwoOverlappingFlushes_BothReportAFailureAcceptedBeforeThem()
     {
         var store = new InMemoryStore<string>();
