@@ -190,13 +190,16 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Puts a dirty entry in the ready queue unless it is there already.</summary>
+    /// <summary>
+    /// Puts a dirty entry in the ready queue unless it is there already; one a flush waits for, queued after the
+    /// flush (its previous write was in flight then), goes ahead of the writes made since (see <see cref="_hurried"/>).
+    /// </summary>
     private void Enqueue(CacheEntry<TKey> entry)
     {
         if (!entry.Has(EntryFlags.Queued))
         {
             entry.Flags |= EntryFlags.Queued;
-            _ready.Enqueue(entry);
+            (_writeDelayTicks != 0 && entry.DirtyEpoch < _hurryBelowEpoch ? _hurried : _ready).Enqueue(entry);
         }
     }
 }

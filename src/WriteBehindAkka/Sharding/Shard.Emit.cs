@@ -20,11 +20,11 @@ internal sealed partial class Shard<TKey>
         }
 
         long now = -1;
-        while (_ready.TryPeek(out var entry))
+        while ((_hurried.Count > 0 ? _hurried : _ready) is var queue && queue.TryPeek(out var entry))
         {
             if (!entry.Has(EntryFlags.Dirty) || entry.InFlight)
             {
-                _ready.Dequeue();
+                queue.Dequeue();
                 entry.Flags &= ~EntryFlags.Queued;
                 continue;
             }
@@ -54,7 +54,7 @@ internal sealed partial class Shard<TKey>
                 return;
             }
 
-            _ready.Dequeue();
+            queue.Dequeue();
             entry.Flags = (entry.Flags & ~(EntryFlags.Queued | EntryFlags.Dirty)) | EntryFlags.PipelineHasValue;
             entry.InFlight = true;
             entry.EmittedEpoch = entry.DirtyEpoch;
@@ -66,7 +66,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>Publishes when the oldest write still waiting here became dirty, for the lag gauge (0: none).</summary>
     private void PublishOldest()
     {
-        Volatile.Write(ref _oldestWaitingSince, _ready.TryPeek(out var head) && head.Has(EntryFlags.Dirty) ? head.DirtySince : 0);
+        Volatile.Write(ref _oldestWaitingSince, (_hurried.TryPeek(out var head) || _ready.TryPeek(out head)) && head.Has(EntryFlags.Dirty) ? head.DirtySince : 0);
     }
 
     /// <summary>Waits for room in the writer's input, then wakes the shard. Ends quietly when the pipeline closes.</summary>

@@ -90,6 +90,12 @@ internal sealed partial class Shard<TKey>
     /// <summary>Dirty entries waiting to be emitted, oldest first.</summary>
     private readonly Queue<CacheEntry<TKey>> _ready = new();
 
+    /// <summary>
+    /// Dirty entries queued again (after their previous write landed) while a flush waits for them: emitted before
+    /// <see cref="_ready"/>, so that they do not wait out the write delay behind writes made after the flush.
+    /// </summary>
+    private readonly Queue<CacheEntry<TKey>> _hurried = new();
+
     /// <summary>Entries that became clean, oldest first: eviction candidates.</summary>
     private readonly Queue<CacheEntry<TKey>> _evictable = new();
 

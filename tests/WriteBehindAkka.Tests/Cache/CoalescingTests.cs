@@ -70,6 +70,30 @@ public sealed class CoalescingTests
     }
 
     [Fact]
+    public async Task FlushAsync_WithALongWriteDelay_AKeyRewrittenWhileInFlightDoesNotWaitBehindLaterWrites()
+    {
+        // "k" is rewritten while its first write is in flight; the flush waits for the rewrite, which is queued
+        // only when the first write lands, after "later" (written after the flush, so waiting out the delay).
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, WriteDelay = TimeSpan.FromMinutes(10) }), clock);
+        store.Pause();
+        await cache.SetAsync("k", "v1");
+        var first = cache.FlushAsync();
+        Assert.Equal("k", Assert.Single(await store.ExpectBatchAsync(Harness.Within)).Key);
+        await cache.SetAsync("k", "v2");
+        var second = cache.FlushAsync();
+        await cache.SetAsync("later", "v");
+
+        store.Resume();
+        await first.Within();
+        await second.Within();
+
+        Assert.Equal("v2", Harness.Text(store.Rows["k"].Value));
+        Assert.False(store.Rows.ContainsKey("later"));
+    }
+
+    [Fact]
     public async Task ShutdownAsync_WithAWriteDelayLongerThanItsDeadline_WritesEverything()
     {
         // WriteDelay 10 minutes, ShutdownTimeout 2 s: the last writes must not wait out the delay past the deadline.
