@@ -52,7 +52,8 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         _services = services;
         Time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        _logger = _loggerFactory.CreateLogger("WriteBehindAkka.Hosting");
+        // As the cache's own logger: a provider that throws loses the line, not the start or the drain it reports.
+        _logger = new WriteBehindAkka.Diagnostics.GuardedLogger(_loggerFactory.CreateLogger("WriteBehindAkka.Hosting"));
     }
 
     /// <inheritdoc />
@@ -282,12 +283,13 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             var options = _options!.Cache;
             var held = _registration.StoreInitializer is null || _storeReady.Task.IsCompleted ? store : new HeldUntilReadyStore<TKey>(store, _storeReady.Task);
             var cache = new WriteBehindCache<TKey, TValue>(held, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
+            Volatile.Write(ref _cache, cache);
             Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store));
             if (_options.MissingSection is { } missing)
             {
                 Log.SectionMissing(_logger, Name, missing);
             }
-            Volatile.Write(ref _cache, cache);
+
             return cache;
         }
     }

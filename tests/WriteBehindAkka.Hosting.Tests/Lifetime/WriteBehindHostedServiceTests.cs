@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using WriteBehindAkka.Hosting.Tests.Fixtures;
 using WriteBehindAkka.TestKit;
 
@@ -8,6 +9,48 @@ namespace WriteBehindAkka.Hosting.Tests.Lifetime;
 
 public sealed class WriteBehindHostedServiceTests
 {
+    [Fact]
+    public async Task LoggingProviderThatAlwaysThrows_TheCacheStillStartsWritesAndDrainsAtStop()
+    {
+        // The hosting logs before and around the cache's start and drain; a throw there would leave a started cache
+        // unrecorded (a second one on the next resolve) or skip the drain and dispose the store under it.
+        var store = new InMemoryStore<string>();
+        var builder = TestHost.Builder();
+        builder.Logging.AddProvider(new ThrowingLoggerProvider());
+        builder.Services.AddWriteBehindCache<string, string>().UseStore(store);
+        using var host = builder.Build();
+        await host.StartAsync().WaitAsync(TestHost.Within);
+        var cache = host.Services.GetRequiredService<IWriteBehindCache<string, string>>();
+        Assert.True(cache.TrySet("k", "v"));
+
+        await host.StopAsync().WaitAsync(TestHost.Within);
+
+        Assert.Equal(["k"], store.Rows.Keys);
+        Assert.Same(cache, host.Services.GetRequiredService<IWriteBehindCache<string, string>>());
+    }
+
+    /// <summary>A logging provider whose loggers for the library's categories throw on every event, as a broken sink does (the host's own are left alone: it does not guard them).</summary>
+    private sealed class ThrowingLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) =>
+            categoryName.StartsWith("WriteBehindAkka", StringComparison.Ordinal) ? new Thrower() : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Thrower : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                throw new InvalidOperationException("the log sink is down");
+        }
+    }
+
     [Fact]
     public async Task StartAsync_Host_CreatesTheCacheBeforeAnythingResolvesIt()
     {
