@@ -109,13 +109,19 @@ internal static class PostgreSqlErrorClassifier
                     return StoreErrorKind.Permanent;
                 case PostgreSqlConfigurationException:
                     return StoreErrorKind.Configuration;
-                case PostgresException { SqlState: "23514", ConstraintName: null }:
-                    // "no partition of relation ... found for row": a partition to create, not a row to refuse (a
-                    // CHECK or domain violation names its constraint).
+                case PostgresException { SqlState: "23514", Routine: "ExecFindPartition" }:
+                    // "no partition of relation ... found for row" (told by the server's routine, which is not
+                    // translated): a partition to create, not a row to refuse.
                     return StoreErrorKind.Configuration;
+                case PostgresException { InvariantSeverity: "FATAL" or "PANIC" } fatal:
+                    // A FATAL error ends the session: another connection can succeed (transient), unless the session
+                    // cannot start at all (bad credentials, an invalid setting such as -c statement_timeout=abc,
+                    // 22023): no single row causes that, so it is configuration, never a refused row.
+                    return ClassifySqlState(fatal.SqlState, npgsqlSaysTransient: true) is var kind && kind == StoreErrorKind.Permanent
+                        ? StoreErrorKind.Configuration
+                        : kind;
                 case PostgresException postgres:
-                    // A FATAL error ends the session, whatever its code: another connection can succeed.
-                    return ClassifySqlState(postgres.SqlState, postgres.IsTransient || postgres.InvariantSeverity is "FATAL" or "PANIC");
+                    return ClassifySqlState(postgres.SqlState, postgres.IsTransient);
                 case AggregateException aggregate when aggregate.InnerExceptions.Count > 0:
                     return Classify(aggregate.InnerExceptions[0]);
                 case NpgsqlException npgsql when npgsql.IsTransient:

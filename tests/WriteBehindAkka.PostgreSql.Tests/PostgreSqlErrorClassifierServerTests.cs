@@ -96,6 +96,20 @@ public sealed class PostgreSqlErrorClassifierServerTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task InvalidSessionSetting_FatalAtEveryConnection_ConfigurationNotARefusedRow()
+    {
+        // FATAL 22023 at connect: class 22 reads as a refused row, but no row causes it.
+        var table = await CreateRowsTableAsync();
+        var serializer = new JsonValueSerializer<Row>();
+        await using var store = new PostgreSqlStore<long, Row>(
+            new PostgreSqlStoreOptions { ConnectionString = With(b => b.Options = "-c statement_timeout=abc") }, serializer, Mapping(table));
+
+        var (kind, code, _) = await FailAsync(store, RowRecord(new Row(1, "ok", 1m, 1), serializer));
+
+        Assert.Equal((StoreErrorKind.Configuration, "22023"), (kind, code));
+    }
+
+    [Fact]
     public async Task DataError_InvalidJsonForJsonb_InvalidTextRepresentationPermanent()
     {
         await using var store = new PostgreSqlStore<long, string>(

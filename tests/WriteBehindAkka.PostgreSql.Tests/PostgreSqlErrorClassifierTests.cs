@@ -9,7 +9,7 @@ public sealed class PostgreSqlErrorClassifierTests
 {
     /// <summary>A server error; a constraint violation names its constraint, as the server's do.</summary>
     private static PostgresException Server(string sqlState) =>
-        new("message", "ERROR", "ERROR", sqlState, constraintName: sqlState.StartsWith("23", StringComparison.Ordinal) ? "a_constraint" : null);
+        new("message", "ERROR", "ERROR", sqlState, constraintName: sqlState.StartsWith("23", StringComparison.Ordinal) ? "a_constraint" : null, routine: "a_routine");
 
     [Theory]
     [InlineData("08000", StoreErrorKind.Transient)] // connection_exception
@@ -57,6 +57,15 @@ public sealed class PostgreSqlErrorClassifierTests
         Assert.Equal(StoreErrorKind.Transient, PostgreSqlErrorClassifier.Classify(new PostgresException("session ended", "FATAL", "FATAL", "XX000")));
         Assert.Equal(StoreErrorKind.Permanent, PostgreSqlErrorClassifier.Classify(new PostgresException("internal", "ERROR", "ERROR", "XX000")));
         Assert.Equal(StoreErrorKind.Configuration, PostgreSqlErrorClassifier.Classify(new PostgresException("password authentication failed", "FATAL", "FATAL", "28P01")));
+        Assert.Equal(StoreErrorKind.Configuration, PostgreSqlErrorClassifier.Classify(new PostgresException("invalid value for parameter", "FATAL", "FATAL", "22023")));
+    }
+
+    [Fact]
+    public void Classify_CheckViolationWithoutAConstraintName_IsStillARefusedRowUnlessNoPartitionTakesIt()
+    {
+        // A trigger's RAISE ... USING ERRCODE = 'check_violation' names no constraint, but judges the row.
+        Assert.Equal(StoreErrorKind.Permanent, PostgreSqlErrorClassifier.Classify(new PostgresException("raised", "ERROR", "ERROR", "23514", routine: "exec_stmt_raise")));
+        Assert.Equal(StoreErrorKind.Configuration, PostgreSqlErrorClassifier.Classify(new PostgresException("no partition", "ERROR", "ERROR", "23514", routine: "ExecFindPartition")));
     }
 
     [Fact]
