@@ -167,9 +167,9 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         }
 
         string? problem = guard.Role == ColumnRole.Version
-            ? baseType == "bigint" || (baseType == "numeric" && typmod == -1)
+            ? baseType == "bigint" || (baseType == "numeric" && HoldsVersions(typmod))
                 ? null
-                : $"the version column {guard.Name} is {shown}, but versions are microsecond timestamps (about 1.7e15): it must be bigint"
+                : $"the version column {guard.Name} is {shown}, but versions are microsecond timestamps (16 digits, about 1.7e15): it must be bigint, or a numeric of at least 16 whole digits"
             : baseType == "timestamp with time zone"
                 ? typmod is -1 or 6
                     ? null
@@ -185,6 +185,21 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         }
 
         return true;
+    }
+
+    /// <summary>Whether a numeric of this typmod holds a version exactly: unconstrained, or at least 16 digits before the point.</summary>
+    /// <param name="typmod">The column's typmod (-1: unconstrained; else ((precision &lt;&lt; 16) | scale) + 4).</param>
+    /// <returns>True when it does.</returns>
+    private static bool HoldsVersions(int typmod)
+    {
+        if (typmod == -1)
+        {
+            return true;
+        }
+
+        int precision = ((typmod - 4) >> 16) & 0xFFFF;
+        int scale = (typmod - 4) & 0xFFFF; // a negative scale (PostgreSQL 15) reads as a large one here, and is refused
+        return precision - scale >= 16;
     }
 
     /// <summary>

@@ -19,21 +19,36 @@ internal static class TableCreation
     /// <returns>A task that completes when the table exists.</returns>
     public static async Task CreateIfMissingAsync(NpgsqlDataSource dataSource, string qualified, string ddl, int timeoutSeconds, CancellationToken cancellationToken)
     {
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            var create = dataSource.CreateCommand(ddl);
-            await using (create.ConfigureAwait(false))
+            try
             {
-                create.CommandTimeout = timeoutSeconds;
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await RunAsync(dataSource, ddl, timeoutSeconds, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PostgresException raced) when (attempt < MaxAttempts && raced.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateSchema or PostgresErrorCodes.DuplicateObject)
+            {
+                if (await ExistsAsync(dataSource, qualified, timeoutSeconds, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                // The race was over something else the DDL makes (the schema, which another table was being created
+                // in at the same moment): that is there now, so the DDL is run again (and may meet the next racer).
             }
         }
-        catch (PostgresException raced) when (raced.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateSchema or PostgresErrorCodes.DuplicateObject)
+    }
+
+    /// <summary>How many times the DDL is run when it keeps losing races (each loss means another process made progress).</summary>
+    private const int MaxAttempts = 5;
+
+    private static async Task RunAsync(NpgsqlDataSource dataSource, string ddl, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var create = dataSource.CreateCommand(ddl);
+        await using (create.ConfigureAwait(false))
         {
-            if (!await ExistsAsync(dataSource, qualified, timeoutSeconds, cancellationToken).ConfigureAwait(false))
-            {
-                throw;
-            }
+            create.CommandTimeout = timeoutSeconds;
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

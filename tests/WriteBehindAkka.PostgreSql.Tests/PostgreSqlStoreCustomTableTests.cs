@@ -181,6 +181,7 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         // A 1.7e15 version overflows an integer (22003): every write would be dead-lettered as refused data.
         { PostgreSqlBatchForm.Unnest, "updated_at timestamptz, version integer", true, "the version column version is integer, but versions are microsecond timestamps" },
         { PostgreSqlBatchForm.Copy, "updated_at timestamptz, version integer", true, "the version column version is integer, but versions are microsecond timestamps" },
+        { PostgreSqlBatchForm.Unnest, "updated_at timestamptz, version numeric(12,0)", true, "the version column version is numeric(12,0), but versions are microsecond timestamps" },
     };
 
     [Theory]
@@ -209,10 +210,13 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         Assert.Equal([(1L, 20)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)));
     }
 
-    [Fact]
-    public async Task WriteBatchAsync_NumericVersionColumn_IsExactAndAccepted()
+    [Theory]
+    [InlineData("numeric")]
+    [InlineData("numeric(20,0)")]
+    [InlineData("numeric(18,2)")]
+    public async Task WriteBatchAsync_NumericVersionColumn_IsExactAndAccepted(string type)
     {
-        var table = await CreatePlayerScoresAsync(", version numeric");
+        var table = await CreatePlayerScoresAsync(", version " + type);
         await using var store = Store(Mapping(table).VersionColumn("version"), PostgreSqlBatchForm.Unnest);
 
         await store.WriteBatchAsync([Score(1, 10, V2)], CancellationToken.None);
