@@ -128,11 +128,12 @@ public sealed class FlushAndShutdownTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.GetAsync("k1").AsTask());
     }
 
-    [Fact]
-    public void Dispose_OnAThreadWhoseContextNeverRunsPosts_FlushesWithoutDeadlock()
+    [Theory]
+    [InlineData(true)] // Dispose: a `using` of the cache, or a service provider disposed synchronously
+    [InlineData(false)] // DisposeAsync blocked on: sync-over-async
+    public void Dispose_OnAThreadWhoseContextNeverRunsPosts_FlushesWithoutDeadlock(bool synchronous)
     {
-        // Synchronous disposal (a `using` of the cache, or a service provider disposed synchronously) from a thread
-        // with a synchronization context, as a UI thread: a shutdown run inline would post to it and hang.
+        // From a thread with a synchronization context, as a UI thread: a shutdown that posted back to it would hang.
         var store = new InMemoryStore<string>();
         var cache = Harness.Cache(store);
         Assert.True(cache.TrySet("k", "v"));
@@ -142,7 +143,14 @@ public sealed class FlushAndShutdownTests
             SynchronizationContext.SetSynchronizationContext(new NeverRunsContext());
             try
             {
-                cache.Dispose();
+                if (synchronous)
+                {
+                    cache.Dispose();
+                }
+                else
+                {
+                    cache.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
             }
             catch (Exception error)
             {
@@ -151,37 +159,10 @@ public sealed class FlushAndShutdownTests
         });
         thread.Start();
 
-        Assert.True(thread.Join(Harness.Within), "Dispose deadlocked");
+        Assert.True(thread.Join(Harness.Within), "the disposal deadlocked on the caller's context");
         Assert.Null(failure);
         Assert.Equal(["k"], store.Rows.Keys);
         Assert.False(cache.GetStatistics().IsRunning);
-    }
-
-    [Fact]
-    public void DisposeAsync_BlockedOnFromAThreadWhoseContextNeverRunsPosts_FlushesWithoutDeadlock()
-    {
-        // Sync-over-async on a UI thread (or any single-threaded context): the shutdown must not post back to it.
-        var store = new InMemoryStore<string>();
-        var cache = Harness.Cache(store);
-        Assert.True(cache.TrySet("k", "v"));
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            SynchronizationContext.SetSynchronizationContext(new NeverRunsContext());
-            try
-            {
-                cache.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-            catch (Exception error)
-            {
-                failure = error;
-            }
-        });
-        thread.Start();
-
-        Assert.True(thread.Join(Harness.Within), "DisposeAsync deadlocked on the caller's context");
-        Assert.Null(failure);
-        Assert.Equal(["k"], store.Rows.Keys);
     }
 
     /// <summary>A synchronization context whose posted work never runs (a UI thread blocked in Dispose).</summary>
