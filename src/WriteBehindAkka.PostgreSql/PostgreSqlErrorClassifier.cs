@@ -139,20 +139,32 @@ internal static class PostgreSqlErrorClassifier
         return error is NpgsqlException or OperationCanceledException ? StoreErrorKind.Transient : StoreErrorKind.Permanent;
     }
 
-    /// <summary>Whether an exception is a timeout: Npgsql's command timeout (a <see cref="TimeoutException"/> among its causes) or the server's statement_timeout (57014).</summary>
+    /// <summary>
+    /// Whether an exception says a statement ran too long: the server's <c>statement_timeout</c> (57014) or
+    /// <c>transaction_timeout</c> (25P04), or Npgsql's command timeout (a read of the answer that timed out). Not a
+    /// timeout to connect or to get a pooled connection: those say the server is unreachable or busy, not that the
+    /// batch is too big, and splitting the batch would not help.
+    /// </summary>
     /// <param name="error">The exception.</param>
-    /// <returns>True for a timeout.</returns>
+    /// <returns>True for a statement that timed out.</returns>
     internal static bool IsTimeout(Exception error)
     {
+        if (SqlStateOf(error) is PostgresErrorCodes.QueryCanceled or "25P04")
+        {
+            return true;
+        }
+
         for (var current = error; current is not null; current = current.InnerException)
         {
-            if (current is TimeoutException)
+            // Npgsql's own wording (not translated): the command was sent and its answer did not come in time.
+            if (current is NpgsqlException { InnerException: TimeoutException } npgsql
+                && npgsql.Message.StartsWith("Exception while reading from stream", StringComparison.Ordinal))
             {
                 return true;
             }
         }
 
-        return SqlStateOf(error) == PostgresErrorCodes.QueryCanceled;
+        return false;
     }
 
     /// <summary>Returns the SQLSTATE of the first server error in an exception's chain.</summary>

@@ -126,15 +126,15 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
                 // What binary COPY says when a column's type changed under the store (ALTER COLUMN ... TYPE): an
                 // integer sent into a bigint is cut short (08P01, a connection error to the classifier, retried for
                 // ever), a bigint into an integer is malformed (22P03, a refused row, dead-lettered). Check again:
-                // a mismatch is a configuration error naming the column, and the store checks before its next batch.
+                // a mismatch is a configuration error naming the column (the server's error kept as its cause, for
+                // its SQLSTATE); each later COPY that fails so checks again, and loads, which convert, go on.
                 try
                 {
                     await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (InvalidOperationException mismatch)
                 {
-                    _tableReady = false;
-                    throw new PostgreSqlConfigurationException(mismatch.Message, mismatch);
+                    throw new PostgreSqlConfigurationException(mismatch.Message, malformed);
                 }
 
                 throw;

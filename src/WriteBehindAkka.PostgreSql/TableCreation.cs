@@ -26,11 +26,17 @@ internal static class TableCreation
                 await RunAsync(dataSource, ddl, timeoutSeconds, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (PostgresException raced) when (attempt < MaxAttempts && raced.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateSchema or PostgresErrorCodes.DuplicateObject)
+            catch (PostgresException raced) when (raced.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateSchema or PostgresErrorCodes.DuplicateObject)
             {
                 if (await ExistsAsync(dataSource, qualified, timeoutSeconds, cancellationToken).ConfigureAwait(false))
                 {
                     return;
+                }
+
+                if (attempt >= MaxAttempts)
+                {
+                    // Not a race any more (a type of the table's name, say): a configuration error, never a refused row.
+                    throw new PostgreSqlConfigurationException($"Creating the table {qualified} failed {MaxAttempts} times with {raced.SqlState}: {raced.MessageText}", raced);
                 }
 
                 // The race was over something else the DDL makes (the schema, which another table was being created

@@ -206,6 +206,7 @@ public sealed class PostgreSqlErrorClassifierServerTests(PostgresFixture db)
 
         Assert.Equal(StoreErrorKind.Transient, kind);
         Assert.IsAssignableFrom<NpgsqlException>(error);
+        Assert.True(store.IsTimeout(error)); // repeated, it splits the batch
     }
 
     [Fact]

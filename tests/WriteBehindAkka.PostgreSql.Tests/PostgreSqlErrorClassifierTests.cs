@@ -71,10 +71,15 @@ public sealed class PostgreSqlErrorClassifierTests
     [Fact]
     public void IsTimeout_CommandTimeoutAndStatementTimeout_AreTimeouts_OtherErrorsAreNot()
     {
-        Assert.True(PostgreSqlErrorClassifier.IsTimeout(new NpgsqlException("Exception while reading from stream", new TimeoutException())));
+        Assert.True(PostgreSqlErrorClassifier.IsTimeout(new NpgsqlException("Exception while reading from stream", new TimeoutException("Timeout during reading attempt"))));
         Assert.True(PostgreSqlErrorClassifier.IsTimeout(Server("57014")));
+        Assert.True(PostgreSqlErrorClassifier.IsTimeout(Server("25P04")));
         Assert.False(PostgreSqlErrorClassifier.IsTimeout(Server("40001")));
         Assert.False(PostgreSqlErrorClassifier.IsTimeout(new NpgsqlException("connection is broken", new IOException())));
+
+        // Timeouts before any statement ran say nothing about the batch's size.
+        Assert.False(PostgreSqlErrorClassifier.IsTimeout(new NpgsqlException("Failed to connect to 10.0.0.1:5432", new TimeoutException())));
+        Assert.False(PostgreSqlErrorClassifier.IsTimeout(new NpgsqlException("The connection pool has been exhausted", new TimeoutException())));
     }
 
     public static TheoryData<Exception, StoreErrorKind> ClientErrors => new()

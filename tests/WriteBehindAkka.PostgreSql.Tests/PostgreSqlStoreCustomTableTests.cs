@@ -239,6 +239,8 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
 
         Assert.Equal(StoreErrorKind.Configuration, store.Classify(error));
         Assert.Contains($"column score is {newType}, but this store sends integer", error.Message, StringComparison.Ordinal);
+        Assert.Equal(newType == "bigint" ? "08P01" : "22P03", store.GetErrorCode(error)); // the server's word, for the health report
+        Assert.NotNull(await store.LoadAsync(1L, CancellationToken.None)); // reads, which convert, go on
         await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN score TYPE int");
         await store.WriteBatchAsync([Score(2, 20, V2)], CancellationToken.None);
         Assert.Equal([(1L, 10), (2L, 20)], (await RowsAsync(table)).Select(r => (r.Key, r.Value.Score ?? -1)).Order());

@@ -46,4 +46,7 @@ internal sealed class HeldUntilReadyStore<TKey>(IWriteBehindStore<TKey> inner, T
 
     /// <inheritdoc />
     public string? GetKeyError(TKey key) => inner.GetKeyError(key);
+
+    /// <inheritdoc />
+    public bool IsTimeout(Exception error) => inner.IsTimeout(error);
 }

@@ -177,8 +177,8 @@ internal sealed partial class WriterLane<TKey>
 
     /// <summary>
     /// Writes some records with retries; splits them when the store refuses their data, or when they time out
-    /// again and again (a batch too big to commit within the store's timeout would otherwise be retried whole for
-    /// ever; its halves are retried as it was, and split again if they time out too, never dead-lettered for it).
+    /// twice in a row (a batch too big to commit within the store's timeout would otherwise be retried whole for
+    /// ever; its halves are retried as it was, within the same restart budget, and split again if they time out too).
     /// The restart budget travels with the records: the halves of a split batch start from the retries their
     /// records already had, so <see cref="Options.RestartSettings.MaxRestarts"/> limits the retries of each record.
     /// </summary>
@@ -255,7 +255,8 @@ internal sealed partial class WriterLane<TKey>
                 return;
             }
 
-            if (kind == StoreErrorKind.Transient && items.Count > 1 && IsTimeout(error) && ++timeouts >= TimeoutsBeforeSplit)
+            timeouts = kind == StoreErrorKind.Transient && IsTimeout(error) ? timeouts + 1 : 0;
+            if (items.Count > 1 && timeouts >= TimeoutsBeforeSplit)
             {
                 StoreFailing(kind, error, started);
                 WriteBehindMetrics.Retries.AddSafely(1, _ctx.Tags);

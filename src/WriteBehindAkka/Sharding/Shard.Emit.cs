@@ -66,7 +66,13 @@ internal sealed partial class Shard<TKey>
     /// <summary>Publishes when the oldest write still waiting here became dirty, for the lag gauge (0: none).</summary>
     private void PublishOldest()
     {
-        Volatile.Write(ref _oldestWaitingSince, (_hurried.TryPeek(out var head) || _ready.TryPeek(out head)) && head.Has(EntryFlags.Dirty) ? head.DirtySince : 0);
+        long oldest = _ready.TryPeek(out var head) && head.Has(EntryFlags.Dirty) ? head.DirtySince : 0;
+        if (_hurried.TryPeek(out var hurried) && hurried.Has(EntryFlags.Dirty) && (oldest == 0 || hurried.DirtySince < oldest))
+        {
+            oldest = hurried.DirtySince;
+        }
+
+        Volatile.Write(ref _oldestWaitingSince, oldest);
     }
 
     /// <summary>Waits for room in the writer's input, then wakes the shard. Ends quietly when the pipeline closes.</summary>

@@ -10,6 +10,16 @@ namespace WriteBehindAkka.Hosting.Tests.Lifetime;
 public sealed class WriteBehindHostedServiceTests
 {
     [Fact]
+    public void HeldUntilReadyStore_PassesOnEveryMemberOfTheStoreInterface()
+    {
+        // A member left to the interface's default answers for the wrapper, not the store (IsTimeout's default does
+        // not know PostgreSQL's statement timeout, so a held PostgreSQL store's big batches were never split).
+        var map = typeof(WriteBehindAkka.Hosting.Lifetime.HeldUntilReadyStore<string>).GetInterfaceMap(typeof(WriteBehindAkka.Storage.IWriteBehindStore<string>));
+
+        Assert.All(map.TargetMethods, target => Assert.Equal(typeof(WriteBehindAkka.Hosting.Lifetime.HeldUntilReadyStore<string>), target.DeclaringType));
+    }
+
+    [Fact]
     public async Task LoggingProviderThatAlwaysThrows_TheCacheStillStartsWritesAndDrainsAtStop()
     {
         // The hosting logs before and around the cache's start and drain; a throw there would leave a started cache

@@ -255,6 +255,29 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task TimeoutsNotInARow_TheBatchIsRetriedWhole()
+    {
+        // Timeouts between other transient failures (a flapping connection) say nothing about the batch's size.
+        var store = new InMemoryStore<string>();
+        int attempts = 0;
+        store.FailWhen = _ => ++attempts switch
+        {
+            1 or 3 or 5 => new TimeoutException("slow"),
+            2 or 4 => new IOException("connection reset"),
+            _ => null,
+        };
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxBatchSize = 16 }));
+        var writes = Enumerable.Range(0, 4).Select(i => cache.SetAsync($"k{i}", "v", WriteConsistency.Committed).AsTask()).ToArray();
+        Assert.Equal(4, (await store.ExpectBatchAsync(Harness.Within)).Count);
+
+        store.Resume();
+        await Task.WhenAll(writes).Within();
+
+        Assert.Equal(4, Assert.Single(store.CommittedBatches).Count);
+    }
+
+    [Fact]
     public async Task FlushAsync_TwoOverlappingFlushes_BothReportAFailureAcceptedBeforeThem()
     {
         var store = new InMemoryStore<string>();
