@@ -260,7 +260,7 @@ internal sealed partial class WriterLane<TKey>
             {
                 StoreFailing(kind, error, started);
                 WriteBehindMetrics.Retries.AddSafely(1, _ctx.Tags);
-                Log.BatchSplitting(_ctx.Logger, _ctx.Name, items.Count, error.Message);
+                Log.BatchSplitAfterTimeouts(_ctx.Logger, _ctx.Name, items.Count, timeouts, error.Message);
                 int half = items.Count / 2;
                 await WriteAsync(items.GetRange(0, half), outcomes, budget.Clone(), token).ConfigureAwait(false);
                 await WriteAsync(items.GetRange(half, items.Count - half), outcomes, budget.Clone(), token).ConfigureAwait(false);

@@ -41,10 +41,10 @@ public interface IWriteBehindStore<TKey>
     string? GetErrorCode(Exception error) => null;
 
     /// <summary>
-    /// Whether an exception thrown by <see cref="WriteBatchAsync"/> is a timeout (of the client or the server). A
-    /// batch of several records that times out again and again is split in halves and retried in parts, rather than
-    /// retried whole for ever. The default looks for a <see cref="TimeoutException"/> among the exception and its causes;
-    /// the PostgreSQL store adds a cancelled statement (57014, <c>statement_timeout</c>).
+    /// Whether an exception thrown by <see cref="WriteBatchAsync"/> says the batch ran too long. A batch of several
+    /// records that times out twice in a row is split in halves and retried in parts, rather than retried whole for
+    /// ever. The default looks for a <see cref="TimeoutException"/> among the exception and its causes; the PostgreSQL
+    /// store counts only a statement's timeout (57014, 25P04, or Npgsql's command timeout), not one to connect.
     /// </summary>
     /// <param name="error">The exception.</param>
     /// <returns>True for a timeout.</returns>
