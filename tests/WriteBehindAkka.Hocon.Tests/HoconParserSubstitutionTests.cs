@@ -195,6 +195,26 @@ public class HoconParserSubstitutionTests
             ("akka:extensions:0", "a"), ("akka:extensions:1", "b"), ("akka:extensions:2", "c"));
 
     [Fact]
+    public void Parse_PlusEqualsOnAKeyOfAnObjectDerivedWithASubstitution_AppendsToTheDerivedValue() =>
+        HoconAssert.Flattens(
+            """
+            base { roles = [x] }
+            svc = ${base} { roles = [a] }
+            svc.roles += b
+            """,
+            ("base:roles:0", "x"), ("svc:roles:0", "a"), ("svc:roles:1", "b"));
+
+    [Fact]
+    public void Parse_SelfReferenceInsideALaterBlockOfADerivedObject_UsesTheDerivedValue() =>
+        HoconAssert.Flattens(
+            """
+            base { path = "/x" }
+            svc = ${base} { name = s }
+            svc { path = ${svc.path}"/y" }
+            """,
+            ("base:path", "/x"), ("svc:name", "s"), ("svc:path", "/x/y"));
+
+    [Fact]
     public void Parse_LaterObjectReferringToEarlierField_AfterUnresolvedOverride_UsesEarlierValue() =>
         HoconAssert.Flattens(
             """

@@ -57,7 +57,7 @@ internal sealed partial class SubstitutionResolver
             {
                 SyntaxObject obj => ResolveObject(obj, path),
                 SyntaxMergeStack stack => ResolveStack(stack, path),
-                _ => ResolveInScope(node, path, prior: null),
+                _ => ResolveInScope(node, path, PriorFromEnclosingScope(path)),
             };
             _resolved[node] = result;
             return result;
@@ -95,6 +95,17 @@ internal sealed partial class SubstitutionResolver
         }
 
         return accumulated;
+    }
+
+    /// <summary>
+    /// The earlier value of a field inside an object that is itself being assigned over an earlier value
+    /// (<c>svc = ${base} { roles = [a] }</c>, then <c>svc.roles += b</c>: while the second assignment to <c>svc</c>
+    /// resolves, <c>svc.roles</c> had <c>[a]</c>). Null when no enclosing assignment had an earlier value.
+    /// </summary>
+    private HoconValue? PriorFromEnclosingScope(string[] path)
+    {
+        var outer = FindSelfReferenceScope(path);
+        return outer is null || outer.Path.Length == path.Length ? null : Descend(outer.Prior, path.AsSpan(outer.Path.Length));
     }
 
     private HoconValue? ResolveInScope(SyntaxValue node, string[] path, HoconValue? prior)
