@@ -202,7 +202,11 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     }
 
     /// <inheritdoc />
-    /// <remarks>Npgsql's command timeout (a <see cref="TimeoutException"/> among the causes) or the server's <c>statement_timeout</c> (57014).</remarks>
+    /// <remarks>
+    /// Only a statement that ran too long: the server's <c>statement_timeout</c> (57014) or <c>transaction_timeout</c>
+    /// (25P04), or Npgsql's command timeout (its answer did not come in time). Not a timeout to connect or to get a
+    /// pooled connection.
+    /// </remarks>
     public bool IsTimeout(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);

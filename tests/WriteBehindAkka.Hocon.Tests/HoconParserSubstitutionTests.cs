@@ -205,6 +205,22 @@ public class HoconParserSubstitutionTests
             ("base:roles:0", "x"), ("svc:roles:0", "a"), ("svc:roles:1", "b"));
 
     [Fact]
+    public void Parse_TwoPlusEqualsOnOneKeyInsideALaterBlockOfADerivedObject_AppendToTheDerivedValue() =>
+        HoconAssert.Flattens(
+            """
+            base { roles = [x], path = "/x" }
+            svc = ${base}
+            svc {
+              roles += a
+              roles += b
+              path = ${svc.path}"/y"
+              path = ${svc.path}"/z"
+            }
+            """,
+            ("base:roles:0", "x"), ("base:path", "/x"),
+            ("svc:roles:0", "x"), ("svc:roles:1", "a"), ("svc:roles:2", "b"), ("svc:path", "/x/y/z"));
+
+    [Fact]
     public void Parse_SelfReferenceInsideALaterBlockOfADerivedObject_UsesTheDerivedValue() =>
         HoconAssert.Flattens(
             """

@@ -85,10 +85,15 @@ internal sealed partial class SubstitutionResolver
     /// <summary>Applies the successive assignments of one key in order; an undefined one leaves the earlier value.</summary>
     private HoconValue? ResolveStack(SyntaxMergeStack stack, string[] path)
     {
+        // Inside a later block of an object being assigned over an earlier value, the key's earlier value starts from
+        // there (svc { roles += a, roles += b } after svc = ${base}: [base's roles..., a, b]); the result is this
+        // stack's own value, which the enclosing assignment merges over the earlier one.
+        var outer = PriorFromEnclosingScope(path);
         HoconValue? accumulated = null;
         foreach (var entry in stack.Entries)
         {
-            if (ResolveInScope(entry, path, accumulated) is { } value)
+            var prior = accumulated is null ? outer : outer is null ? accumulated : ResolvedMerger.Merge(outer, accumulated);
+            if (ResolveInScope(entry, path, prior) is { } value)
             {
                 accumulated = ResolvedMerger.Merge(accumulated, value);
             }

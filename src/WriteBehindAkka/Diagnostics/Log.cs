@@ -47,6 +47,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the store refused a batch of {Count} records ({Error}); splitting it to isolate the records at fault.")]
     public static partial void BatchSplitting(ILogger logger, string cache, int count, string error);
 
-    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Cache '{Cache}': a batch of {Count} records timed out {Timeouts} times in a row ({Error}); splitting it in halves, each retried (nothing is dead-lettered for a timeout).")]
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Cache '{Cache}': a batch of {Count} records timed out {Timeouts} times in a row ({Error}); splitting it in halves, each retried as a transient error is (dead-lettered only if the restart budget runs out).")]
     public static partial void BatchSplitAfterTimeouts(ILogger logger, string cache, int count, int timeouts, string error);
 }
