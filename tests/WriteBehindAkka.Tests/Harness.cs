@@ -41,6 +41,18 @@ internal static class Harness
 
     public static string Text(ReadOnlyMemory<byte> json) => System.Text.Json.JsonSerializer.Deserialize<string>(json.Span)!;
 
+    /// <summary>Waits until the shutdown's final flush has reached (and sealed) every shard of <paramref name="cache"/>.</summary>
+    public static async Task WaitUntilSealedAsync<TKey, TValue>(WriteBehindCache<TKey, TValue> cache)
+        where TKey : notnull
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!cache.ShardsSealed)
+        {
+            Assert.True(waited.Elapsed < Within, "the final flush never reached the shards");
+            await Task.Delay(5);
+        }
+    }
+
 }
 
 /// <summary>Awaits with the harness's real-time budget, so a hang fails the test instead of stalling the run.</summary>

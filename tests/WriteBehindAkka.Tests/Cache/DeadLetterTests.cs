@@ -439,12 +439,7 @@ public sealed class DeadLetterTests
         inner.Pause(); // a write held in the store keeps the shutdown's flush, and the shards, going
         await cache.SetAsync("other", "v");
         var shutdown = cache.ShutdownAsync();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!cache.ShardsSealed)
-        {
-            Assert.True(waited.Elapsed < Harness.Within, "the final flush never reached the shards");
-            await Task.Delay(5);
-        }
+        await Harness.WaitUntilSealedAsync(cache);
 
         store.HoldLoads = false;
         store.Gate.Release();

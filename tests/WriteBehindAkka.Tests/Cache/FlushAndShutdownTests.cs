@@ -191,12 +191,7 @@ public sealed class FlushAndShutdownTests
         var late = Task.Run(async () => await cache.SetAsync("late", "block"));
         Assert.True(await serializing.WaitAsync(Harness.Within));
         var shutdown = cache.ShutdownAsync();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!cache.ShardsSealed)
-        {
-            Assert.True(waited.Elapsed < Harness.Within, "the final flush never reached the shards");
-            await Task.Delay(5);
-        }
+        await Harness.WaitUntilSealedAsync(cache);
 
         release.Release();
         var refused = await Assert.ThrowsAsync<ObjectDisposedException>(() => late.Within());
@@ -222,12 +217,7 @@ public sealed class FlushAndShutdownTests
         var late = Task.Run(() => cache.TrySet("late", "block"));
         Assert.True(await serializing.WaitAsync(Harness.Within));
         var shutdown = cache.ShutdownAsync();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!cache.ShardsSealed)
-        {
-            Assert.True(waited.Elapsed < Harness.Within, "the final flush never reached the shards");
-            await Task.Delay(5);
-        }
+        await Harness.WaitUntilSealedAsync(cache);
 
         release.Release();
         // Answered true, it would be a write nothing stores: the shard would drop it after the final flush.
