@@ -1,0 +1,124 @@
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace WriteBehindAkka.Demo.Tests;
+
+/// <summary>
+/// The READMEs' C# samples compile against the libraries as they are: a renamed method, a parameter or an option
+/// that no longer exists fails here instead of in a reader's editor. A sample that is a fragment gets the lines it
+/// leaves out (usings, the variables it uses, its record types) from <see cref="Preludes"/>, keyed by its first line.
+/// </summary>
+public sealed partial class ReadmeSamplesTests
+{
+    /// <summary>What each sample leaves out, by its first line that is not a using; null: the sample is not code to compile (an API listing).</summary>
+    private static readonly Dictionary<string, (string Before, string After)?> Preludes = new(StringComparer.Ordinal)
+    {
+        ["var serializer = new JsonValueSerializer<Player>();"] = (string.Empty, string.Empty), // the quickstart: a whole program
+        ["// using NpgsqlTypes; options without Schema or Table: the mapping names the table."] = (
+            "using NpgsqlTypes;\nusing WriteBehindAkka.PostgreSql;\nusing WriteBehindAkka.Serialization;\nvar serializer = new JsonValueSerializer<PlayerScore>();\n",
+            "\npublic sealed record PlayerScore(long PlayerId, int Score);\n"),
+        ["var options = new WriteBehindOptions"] = (
+            string.Empty,
+            "\npartial class Program { static IWriteBehindStore<long> store = null!; static WriteBehindAkka.Serialization.JsonValueSerializer<Player> serializer = new(); }\n" +
+            "public sealed record Player(string Name, int Score);\n"),
+        ["var store = new InMemoryStore<string>();"] = ("using WriteBehindAkka.TestKit;\n", string.Empty),
+        ["var configuration = new ConfigurationBuilder()"] = ("using WriteBehindAkka.Hocon;\n", string.Empty),
+        ["var builder = WebApplication.CreateBuilder(args);"] = (
+            string.Empty,
+            "\npublic sealed record Player(string Name, int Score);\npublic sealed record Session(string User);\n"),
+        ["ValueTask<IReadOnlyList<DeadLetter<TKey>>> ListDeadLettersAsync(int offset = 0, int limit = 100, CancellationToken cancellationToken = default); // oldest failure first"] = null,
+    };
+
+    /// <summary>The usings every sample may take for granted: the SDK's implicit ones, and the core namespaces.</summary>
+    private const string GlobalUsings =
+        "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
+        "global using System.Threading; global using System.Threading.Tasks; global using WriteBehindAkka; global using WriteBehindAkka.Options; " +
+        "global using WriteBehindAkka.Storage; global using Microsoft.AspNetCore.Builder; global using Microsoft.AspNetCore.Http; " +
+        "global using Microsoft.AspNetCore.Mvc; global using Microsoft.Extensions.Configuration; global using Microsoft.Extensions.DependencyInjection; " +
+        "global using Microsoft.Extensions.Hosting;";
+
+    /// <summary>The READMEs with C# samples, relative to the repository's root.</summary>
+    private static readonly string[] Readmes = ["README.md", "src/WriteBehindAkka.Hocon/README.md"];
+
+    public static TheoryData<string, int, string> Samples()
+    {
+        var data = new TheoryData<string, int, string>();
+        foreach (string readme in Readmes)
+        {
+            string text = File.ReadAllText(Path.Combine(RepositoryRoot(), readme));
+            foreach (Match sample in CSharpBlock().Matches(text))
+            {
+                data.Add(readme, text[..sample.Index].Count(c => c == '\n') + 1, sample.Groups[1].Value);
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Readmes_HaveTheSamplesThisTestKnows()
+    {
+        var firstLines = Samples().Select(row => FirstLine((string)row[2])).ToList();
+
+        Assert.True(firstLines.Count >= 6, $"found {firstLines.Count} C# samples in the READMEs");
+        Assert.All(firstLines, first => Assert.True(Preludes.ContainsKey(first), $"a README sample starts with '{first}': add what it leaves out to Preludes"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void ReadmeSample_Compiles(string readme, int line, string code)
+    {
+        if (Preludes[FirstLine(code)] is not { } prelude)
+        {
+            return; // not code to compile
+        }
+
+        string source = prelude.Before + code + prelude.After;
+        var compilation = CSharpCompilation.Create(
+            $"ReadmeSample{line}",
+            [CSharpSyntaxTree.ParseText(GlobalUsings), CSharpSyntaxTree.ParseText(source)],
+            References(),
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+
+        Assert.True(errors.Count == 0, $"the sample at {readme}:{line} does not compile:\n{string.Join("\n", errors)}\n---\n{source}");
+    }
+
+    private static string FirstLine(string code) =>
+        code.Split('\n').Select(line => line.TrimEnd('\r')).First(line => !line.StartsWith("using ", StringComparison.Ordinal) && line.Length > 0);
+
+    /// <summary>The framework (with ASP.NET Core) and every library the samples use, as this test process has them.</summary>
+    private static List<MetadataReference> References()
+    {
+        // Loads the libraries whose types the samples name, then takes the trusted platform assemblies (the
+        // framework, the shared ASP.NET Core framework and this test's dependencies).
+        _ = new[]
+        {
+            typeof(WriteBehindCache<,>), typeof(WriteBehindAkka.PostgreSql.PostgreSqlStore<,>), typeof(WriteBehindAkka.Hosting.WriteBehindServiceCollectionExtensions),
+            typeof(WriteBehindAkka.Hocon.HoconConfigurationExtensions), typeof(WriteBehindAkka.TestKit.InMemoryStore<>), typeof(Npgsql.NpgsqlDataSource),
+        };
+        return ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator)
+            .Where(path => path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToList();
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "WriteBehindAkka.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("WriteBehindAkka.sln was not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"```csharp\n(.*?)\n```", RegexOptions.Singleline)]
+    private static partial Regex CSharpBlock();
+}
