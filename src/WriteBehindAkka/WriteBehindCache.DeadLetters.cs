@@ -105,7 +105,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         // Deleted only now, and only this very letter: the write is safe in the cache first, and a letter written
         // again meanwhile (it failed again) has a later failure time and stays.
         await letters.DeleteAsync(letter, cancellationToken).ConfigureAwait(false);
-        Log.DeadLetterRetried(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version, result.Outcome == DeadLetterRetryOutcome.Resubmitted ? "resubmitted" : "found superseded");
+        Log.DeadLetterRetried(_ctx.Logger, Name, KeyText.Of(key), letter.Version, result.Outcome == DeadLetterRetryOutcome.Resubmitted ? "resubmitted" : "found superseded");
         return result;
     }
 
@@ -132,7 +132,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var request = new ForgetRequest(letter.Version);
         await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
         await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        Log.DeadLetterDiscarded(_ctx.Logger, Name, key.ToString() ?? string.Empty, letter.Version);
+        Log.DeadLetterDiscarded(_ctx.Logger, Name, KeyText.Of(key), letter.Version);
         return true;
     }
 

@@ -74,7 +74,7 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
         _serializer = serializer ?? new JsonValueSerializer<TValue>();
         _maxValueBytes = copy.MaxValueBytes;
         _overflow = copy.OverflowStrategy;
-        var logger = new GuardedLogger((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WriteBehindAkka.WriteBehindCache"));
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WriteBehindAkka.WriteBehindCache");
         _ctx = new CacheContext<TKey>(name, copy, store, timeProvider ?? TimeProvider.System, logger, jitter ?? Random.Shared.NextDouble)
         {
             DeadLetterSink = deadLetters ?? store.DeadLetters,

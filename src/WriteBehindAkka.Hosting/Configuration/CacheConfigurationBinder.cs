@@ -73,18 +73,30 @@ internal static class CacheConfigurationBinder
     /// <returns>The paths and values.</returns>
     public static IEnumerable<(string Path, string Value)> UnitlessDurations(IConfigurationSection section)
     {
+        foreach (var (setting, property) in Settings(section))
+        {
+            if ((property.PropertyType == typeof(TimeSpan) || property.PropertyType == typeof(TimeSpan?))
+                && setting.Value is { } value
+                && double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number)
+                && number != 0)
+            {
+                yield return (setting.Path, value);
+            }
+        }
+    }
+
+    /// <summary>The settings of the cache's section and of its child sections that name a property, with that property.</summary>
+    /// <param name="section">The cache's section.</param>
+    /// <returns>Each setting and the property it binds to.</returns>
+    private static IEnumerable<(IConfigurationSection Setting, PropertyInfo Property)> Settings(IConfigurationSection section)
+    {
         foreach (var (child, type) in ChildSections.Select(c => (section.GetSection(c.Name), c.Type)).Prepend((section, typeof(WriteBehindOptions))))
         {
             foreach (var setting in child.GetChildren())
             {
-                var property = type.GetProperty(setting.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-                if (property is not null
-                    && (property.PropertyType == typeof(TimeSpan) || property.PropertyType == typeof(TimeSpan?))
-                    && setting.Value is { } value
-                    && double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number)
-                    && number != 0)
+                if (type.GetProperty(setting.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { } property)
                 {
-                    yield return (setting.Path, value);
+                    yield return (setting, property);
                 }
             }
         }
@@ -109,19 +121,14 @@ internal static class CacheConfigurationBinder
             }
         }
 
-        foreach (var (child, type) in ChildSections.Select(c => (section.GetSection(c.Name), c.Type)).Prepend((section, typeof(WriteBehindOptions))))
+        foreach (var (setting, property) in Settings(section))
         {
-            foreach (var setting in child.GetChildren())
+            if (property.PropertyType.IsValueType
+                && Nullable.GetUnderlyingType(property.PropertyType) is null
+                && setting.Value is null
+                && !setting.GetChildren().Any())
             {
-                var property = type.GetProperty(setting.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-                if (property is not null
-                    && property.PropertyType.IsValueType
-                    && Nullable.GetUnderlyingType(property.PropertyType) is null
-                    && setting.Value is null
-                    && !setting.GetChildren().Any())
-                {
-                    yield return $"'{setting.Path}' is null, which would set {property.Name} to {Activator.CreateInstance(property.PropertyType)}: leave it out to keep its default, or give it a value.";
-                }
+                yield return $"'{setting.Path}' is null, which would set {property.Name} to {Activator.CreateInstance(property.PropertyType)}: leave it out to keep its default, or give it a value.";
             }
         }
     }

@@ -183,14 +183,7 @@ internal sealed partial class WriterLane<TKey>
         foreach (var failure in group)
         {
             failure.State = DeadLetterState.Refused;
-            try
-            {
-                Log.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, KeyText.Of(failure.Item.Record.Key), failure.Item.Record.Version);
-            }
-            catch (Exception)
-            {
-                // A key whose ToString throws, or a logging provider that does, must not crash the lane after its commits.
-            }
+            Log.DeadLetterRefused(_ctx.Logger, error, _ctx.Name, KeyText.Of(failure.Item.Record.Key), failure.Item.Record.Version);
         }
     }
 

@@ -103,14 +103,7 @@ internal sealed partial class WriterLane<TKey>
                 tags.Add("writebehind.component", "writer");
                 WriteBehindMetrics.Restarts.AddSafely(1, tags);
                 var backoff = Backoff.Compute(_ctx.Options.Restart, crashes, _ctx.Jitter());
-                try
-                {
-                    Log.WriterRestarted(_ctx.Logger, error, _ctx.Name, _index, _current?.Count ?? 0, backoff);
-                }
-                catch (Exception)
-                {
-                    // A logging provider that throws must not end the loop it reports on.
-                }
+                Log.WriterRestarted(_ctx.Logger, error, _ctx.Name, _index, _current?.Count ?? 0, backoff);
 
                 HandBack();
                 try
@@ -232,9 +225,7 @@ internal sealed partial class WriterLane<TKey>
                 }
 
                 Log.BatchSplitting(_ctx.Logger, _ctx.Name, items.Count, error.Message);
-                int half = items.Count / 2;
-                await WriteAsync(items.GetRange(0, half), outcomes, budget.Clone(), token).ConfigureAwait(false);
-                await WriteAsync(items.GetRange(half, items.Count - half), outcomes, budget.Clone(), token).ConfigureAwait(false);
+                await WriteHalvesAsync(items, outcomes, budget, token).ConfigureAwait(false);
                 return;
             }
 
@@ -261,9 +252,7 @@ internal sealed partial class WriterLane<TKey>
                 StoreFailing(kind, error, started);
                 WriteBehindMetrics.Retries.AddSafely(1, _ctx.Tags);
                 Log.BatchSplitAfterTimeouts(_ctx.Logger, _ctx.Name, items.Count, timeouts, error.Message);
-                int half = items.Count / 2;
-                await WriteAsync(items.GetRange(0, half), outcomes, budget.Clone(), token).ConfigureAwait(false);
-                await WriteAsync(items.GetRange(half, items.Count - half), outcomes, budget.Clone(), token).ConfigureAwait(false);
+                await WriteHalvesAsync(items, outcomes, budget, token).ConfigureAwait(false);
                 return;
             }
 
@@ -281,6 +270,14 @@ internal sealed partial class WriterLane<TKey>
 
             await Task.Delay(backoff, _ctx.Time, token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Writes the two halves of a split batch, one after the other, each with its own copy of the records' restart budget.</summary>
+    private async Task WriteHalvesAsync(List<PipelineItem<TKey>> items, Dictionary<int, BatchOutcome<TKey>> outcomes, RestartBudget budget, CancellationToken token)
+    {
+        int half = items.Count / 2;
+        await WriteAsync(items.GetRange(0, half), outcomes, budget.Clone(), token).ConfigureAwait(false);
+        await WriteAsync(items.GetRange(half, items.Count - half), outcomes, budget.Clone(), token).ConfigureAwait(false);
     }
 
     /// <summary>Whether the store says the error is a timeout; an exception from the store's check counts as not.</summary>

@@ -17,7 +17,7 @@ internal sealed class CacheContext<TKey>
         Options = options;
         Store = store;
         Time = time;
-        Logger = logger;
+        Logger = logger as GuardedLogger ?? new GuardedLogger(logger);
         Jitter = jitter;
         Tags = WriteBehindMetrics.Tags(name);
     }
@@ -33,6 +33,7 @@ internal sealed class CacheContext<TKey>
 
     public TimeProvider Time { get; }
 
+    /// <summary>The cache's logger, behind the guard every loop relies on: a provider that throws loses the line, and no log call needs a try of its own.</summary>
     public ILogger Logger { get; }
 
     /// <summary>Returns a number in [0, 1) for backoff jitter; thread-safe.</summary>

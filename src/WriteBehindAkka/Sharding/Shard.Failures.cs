@@ -37,23 +37,8 @@ internal sealed partial class Shard<TKey>
             WriteBehindMetrics.WritesFailed.AddSafely(1, _ctx.Tags);
             AnswerCommitWaiters(entry, item.Record.Version, failure.Error);
             AfterLanding(entry, before);
-            LogRecordFailed(failure.Error, entry.Key, item.Record.Version);
-        }
-    }
-
-    /// <summary>
-    /// Logs a refused record after its state is settled, and never throws: a logging provider that throws (or a
-    /// key whose ToString does) must not leave this record, or the rest of the outcome, in flight for ever.
-    /// </summary>
-    private void LogRecordFailed(Exception error, TKey key, long version)
-    {
-        try
-        {
-            Log.RecordFailed(_ctx.Logger, error, _ctx.Name, key.ToString() ?? string.Empty, version);
-        }
-        catch (Exception)
-        {
-            // Nothing to report it to: the failure is counted (writebehind.writes.failed) and in the key's status.
+            // Logged after its state is settled (the guarded logger and KeyText never throw).
+            Log.RecordFailed(_ctx.Logger, failure.Error, _ctx.Name, KeyText.Of(entry.Key), item.Record.Version);
         }
     }
 }

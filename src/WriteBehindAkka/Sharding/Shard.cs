@@ -406,14 +406,7 @@ internal sealed partial class Shard<TKey>
         }
         else
         {
-            try
-            {
-                Log.WriteRefusedAtShutdown(_ctx.Logger, _ctx.Name, KeyText.Of(command.Key));
-            }
-            catch (Exception)
-            {
-                // Logged or not, the Tell is dropped; a throwing logger must not take the shard loop down at shutdown.
-            }
+            Log.WriteRefusedAtShutdown(_ctx.Logger, _ctx.Name, KeyText.Of(command.Key));
         }
     }
 
