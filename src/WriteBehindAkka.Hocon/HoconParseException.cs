@@ -30,4 +30,7 @@ public sealed class HoconParseException : FormatException
 
     /// <summary>The message without the <c>file(line,column): </c> prefix.</summary>
     public string Reason { get; }
+
+    /// <summary>Gets a value indicating whether a substitution cycle was found (a self-reference then looks backward instead).</summary>
+    internal bool IsCycle { get; init; }
 }

@@ -242,6 +242,57 @@ public class HoconParserSubstitutionTests
             ("a:x", "1"), ("a:y", "1"), ("z", "1"));
 
     [Fact]
+    public void Parse_ObjectReferringToItsOwnField_FollowedByAnUnsetOverride_KeepsTheObject() =>
+        HoconAssert.Flattens(
+            """
+            a { x = 1, y = ${a.x} }
+            a = ${?WBA_HOCON_TEST_UNSET_VARIABLE}
+            """,
+            ("a:x", "1"), ("a:y", "1"));
+
+    [Fact]
+    public void Parse_SiblingReferenceInsideALaterBlockOfADerivedObject_ReadsTheBlocksValue() =>
+        HoconAssert.Flattens(
+            """
+            base { a = 0 }
+            svc = ${base}
+            svc { a = 1, b = ${svc.a}, c { d = 2 }, e = ${svc.c.d} }
+            """,
+            ("base:a", "0"), ("svc:a", "1"), ("svc:b", "1"), ("svc:c:d", "2"), ("svc:e", "2"));
+
+    [Fact]
+    public void Parse_ReferenceToAnObjectInsideALaterBlock_MergesTheEarlierAndTheBlocksFields() =>
+        HoconAssert.Flattens(
+            """
+            svc { db { host = h } }
+            svc = ${?WBA_HOCON_TEST_UNSET_VARIABLE}
+            svc { db { port = 5 }, copy = ${svc.db} }
+            """,
+            ("svc:db:host", "h"), ("svc:db:port", "5"), ("svc:copy:host", "h"), ("svc:copy:port", "5"));
+
+    [Fact]
+    public void Parse_SiblingReferenceInsideTheBlockOfADerivation_ReadsTheDerivedValue() =>
+        HoconAssert.Flattens(
+            """
+            base { host = h, port = 1 }
+            svc = ${base} { port = 2, url = "http://"${svc.host}":"${svc.port} }
+            """,
+            ("base:host", "h"), ("base:port", "1"), ("svc:host", "h"), ("svc:port", "2"), ("svc:url", "http://h:2"));
+
+    [Fact]
+    public void Parse_FieldReferringToItselfWithNoEarlierValue_InsideABlock_IsAnError()
+    {
+        var error = Assert.Throws<HoconParseException>(() => HoconParser.Parse(
+            """
+            svc { a = 1 }
+            svc = ${?WBA_HOCON_TEST_UNSET_VARIABLE}
+            svc { b = ${svc.b} }
+            """));
+        Assert.Contains("${svc.b}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no earlier value", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_NullSubstitutionInString_AddsNothing() =>
         HoconAssert.Flattens("n = null\ns = a${n}b\nt = a null b", ("n", null), ("s", "ab"), ("t", "a null b"));
 }

@@ -5,16 +5,17 @@ namespace WriteBehindAkka.Hocon.Resolution;
 internal sealed partial class SubstitutionResolver
 {
     /// <summary>
-    /// Finds the value of a substitution: in the earlier value of the field being defined when it refers
-    /// to itself, otherwise in the document (for a substitution of a file included inside an object, at the
-    /// include's path first, then at the path as written), then in the environment.
+    /// Finds the value of a substitution: in the document (for a substitution of a file included inside an object,
+    /// at the include's path first, then at the path as written), or, when it refers to the field being defined (or
+    /// below it) and looking forward is a cycle, in the value written before (<see cref="LookupBackward"/>); then in
+    /// the environment.
     /// </summary>
     /// <returns>The value, or <see langword="null"/> for an unresolved optional substitution.</returns>
     private HoconValue? Lookup(SyntaxSubstitution substitution)
     {
         var scope = FindSelfReferenceScope(substitution.Path);
         var value = scope is not null
-            ? Descend(scope.Prior, substitution.Path.AsSpan(scope.Path.Length))
+            ? LookupForwardThenBackward(substitution, scope)
             : LookupInDocument(substitution, substitution.Path);
         if (value is null && scope is null && substitution.PathAsWritten is { } asWritten)
         {
@@ -32,6 +33,83 @@ internal sealed partial class SubstitutionResolver
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// HOCON's rule for a substitution inside the field it refers to: look forward at the final value, and where that
+    /// is a cycle (it always is for the field itself, <c>a = ${a} [x]</c>), look backward instead.
+    /// </summary>
+    private HoconValue? LookupForwardThenBackward(SyntaxSubstitution substitution, SelfReferenceScope scope)
+    {
+        try
+        {
+            return LookupInDocument(substitution, substitution.Path);
+        }
+        catch (HoconParseException error) when (error.IsCycle)
+        {
+            return LookupBackward(scope, substitution.Path);
+        }
+    }
+
+    /// <summary>
+    /// The value at <paramref name="path"/> as written up to the assignment being resolved: the field's earlier value,
+    /// with the assignment's own fields layered over it (<c>a { x = 1, y = ${a.x} }</c> reads its own <c>x</c>). The field
+    /// itself, or a field of the assignment that is being resolved now, has only its earlier value.
+    /// </summary>
+    private HoconValue? LookupBackward(SelfReferenceScope scope, string[] path)
+    {
+        var rest = path.AsSpan(scope.Path.Length);
+        var before = Descend(scope.Prior, rest);
+        var written = rest.IsEmpty ? null : LookupInAssignment(scope, path);
+        return written is null ? before : before is null ? written : ResolvedMerger.Merge(before, written);
+    }
+
+    /// <summary>Walks the assignment of <paramref name="scope"/> down to <paramref name="path"/>, resolving only what it reaches.</summary>
+    private HoconValue? LookupInAssignment(SelfReferenceScope scope, string[] path)
+    {
+        // Resolved as the assignment's own resolution would: under the scopes up to this one, not under the field
+        // whose substitution asked (a sibling is not a self-reference of it).
+        var savedScopes = _scopes;
+        _scopes = savedScopes[..(savedScopes.IndexOf(scope) + 1)];
+        try
+        {
+            return Walk(scope.Node, scope.Path.Length);
+        }
+        finally
+        {
+            _scopes = savedScopes;
+        }
+
+        HoconValue? Walk(SyntaxValue node, int depth)
+        {
+            if (depth < path.Length && node is SyntaxObject obj)
+            {
+                return obj.Fields.TryGetValue(path[depth], out var child) ? Walk(child, depth + 1) : null;
+            }
+
+            if (depth < path.Length && node is SyntaxConcatenation concatenation)
+            {
+                // svc = ${base} { a = 1, b = ${svc.a} }: the parts layered in order, objects walked, the rest resolved.
+                HoconValue? layered = null;
+                foreach (var part in concatenation.Parts)
+                {
+                    var value = part switch
+                    {
+                        SyntaxWhitespace => null,
+                        SyntaxObject => Walk(part, depth),
+                        _ => Descend(ResolveValue(part, path[..depth]), path.AsSpan(depth)),
+                    };
+                    layered = value is null ? layered : ResolvedMerger.Merge(layered, value);
+                }
+
+                return layered;
+            }
+
+            // The field being defined, or a field of the assignment that is being resolved now, has only its earlier value.
+            return _inProgress.Contains(node) || ReferenceEquals(node, scope.Node)
+                ? null
+                : Descend(ResolveField(node, path[..depth]), path.AsSpan(depth));
+        }
     }
 
     /// <summary>The innermost scope whose field is <paramref name="path"/> or contains it.</summary>
@@ -115,6 +193,9 @@ internal sealed partial class SubstitutionResolver
         var chain = string.Join(" -> ", _lookups.Select(s => $"{s.WrittenForm} at {s.Position}"));
         return new HoconParseException(
             closing.Position,
-            $"substitution {closing.WrittenForm} is part of a cycle: {chain}. A value cannot depend on itself; replace one of these substitutions with a concrete value.");
+            $"substitution {closing.WrittenForm} is part of a cycle: {chain}. A value cannot depend on itself; replace one of these substitutions with a concrete value.")
+        {
+            IsCycle = true,
+        };
     }
 }

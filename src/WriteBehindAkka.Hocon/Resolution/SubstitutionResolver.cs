@@ -115,7 +115,7 @@ internal sealed partial class SubstitutionResolver
 
     private HoconValue? ResolveInScope(SyntaxValue node, string[] path, HoconValue? prior)
     {
-        _scopes.Add(new SelfReferenceScope(path, prior));
+        _scopes.Add(new SelfReferenceScope(path, prior, node));
         try
         {
             return ResolveValue(node, path);
