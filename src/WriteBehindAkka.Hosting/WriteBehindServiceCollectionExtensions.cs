@@ -78,6 +78,21 @@ public static class WriteBehindServiceCollectionExtensions
         return configure is null ? builder : builder.Configure(configure);
     }
 
+    /// <summary>
+    /// Starts every write-behind cache registered in <paramref name="services"/> as a host's start would: runs each
+    /// store's start-up work (<c>ensureTable</c>, an initializer) and creates the cache. For a service provider that no
+    /// host starts (your own <c>BuildServiceProvider()</c> in a tool or a test); under a host it is not needed, and
+    /// calling it as well does nothing more (each cache starts once).
+    /// </summary>
+    /// <param name="services">The service provider the caches were registered in.</param>
+    /// <param name="cancellationToken">Cancels the wait (a store's start-up work gets it too).</param>
+    /// <returns>A task that completes when every cache accepts writes and its store is ready; it fails as a host's start would.</returns>
+    public static Task StartWriteBehindCachesAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return Task.WhenAll(services.GetServices<ICacheRuntime>().Select(cache => cache.StartAsync(cancellationToken)));
+    }
+
     private static CacheNameRegistry Registry(IServiceCollection services)
     {
         foreach (var descriptor in services)

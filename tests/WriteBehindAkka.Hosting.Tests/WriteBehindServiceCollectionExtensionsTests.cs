@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using WriteBehindAkka.Hosting.Tests.Fixtures;
 using WriteBehindAkka.TestKit;
 
@@ -55,6 +56,62 @@ public sealed class WriteBehindServiceCollectionExtensionsTests
 
         Assert.Equal(["k"], store.Rows.Keys);
         Assert.Throws<ObjectDisposedException>(() => cache.TrySet("late", "v"));
+    }
+
+    [Fact]
+    public async Task StartWriteBehindCachesAsync_NoHost_RunsTheStoresStartUpWorkAndReleasesTheHeldWrites()
+    {
+        // A tool or a test with its own service provider and a store with start-up work (ensureTable): nothing starts
+        // the cache, so its writes were held until disposal, which then reported them not flushed.
+        var store = new InMemoryStore<string>();
+        int initialized = 0;
+        var logs = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(logs));
+        services.AddWriteBehindCache<string, string>(configure: TestHost.Small)
+            .UseStore((_, _) => store, ownsStore: false, initializer: (_, _) =>
+            {
+                Interlocked.Increment(ref initialized);
+                return Task.CompletedTask;
+            });
+        await using var provider = services.BuildServiceProvider();
+        var cache = provider.GetRequiredService<IWriteBehindCache<string, string>>();
+        await cache.SetAsync("k", "v");
+
+        await provider.StartWriteBehindCachesAsync().WaitAsync(TestHost.Within);
+        await provider.StartWriteBehindCachesAsync().WaitAsync(TestHost.Within); // once is enough; again does nothing more
+        await cache.FlushAsync().WaitAsync(TestHost.Within);
+
+        Assert.Equal(1, initialized);
+        Assert.Equal(["k"], store.Rows.Keys);
+        Assert.Same(cache, provider.GetRequiredService<IWriteBehindCache<string, string>>());
+    }
+
+    [Fact]
+    public async Task AddWriteBehindCache_NoHostAndNoStart_WarnsThatTheWritesAreHeld()
+    {
+        var logs = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(logs));
+        services.AddWriteBehindCache<string, string>("scores", TestHost.Small)
+            .UseStore((_, _) => new InMemoryStore<string>(), ownsStore: true, initializer: (_, _) => Task.CompletedTask);
+        await using var provider = services.BuildServiceProvider();
+        var cache = provider.GetRequiredKeyedService<IWriteBehindCache<string, string>>("scores");
+
+        _ = cache.SetAsync("k", "v", WriteConsistency.Committed); // held: its batch waits for the store's start-up work
+        var deadline = DateTime.UtcNow + TestHost.Within;
+        while (!logs.WithEventId(2010).Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        var warning = Assert.Single(logs.WithEventId(2010));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("Cache 'scores' holds its writes", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("StartWriteBehindCachesAsync()", warning.Message, StringComparison.Ordinal);
+        await provider.StartWriteBehindCachesAsync().WaitAsync(TestHost.Within);
+        await cache.FlushAsync().WaitAsync(TestHost.Within);
+        Assert.Single(logs.WithEventId(2010));
     }
 
     [Fact]

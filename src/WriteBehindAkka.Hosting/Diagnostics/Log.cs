@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the configuration section '{Section}' given to BindConfiguration does not exist, so the cache runs with the settings made in code and the defaults. Check the path (for example WriteBehind:Caches:{Cache}).")]
     public static partial void SectionMissing(ILogger logger, string cache, string section);
 
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Cache '{Cache}' holds its writes until its store's start-up work has run, and nothing has started it yet. A host starts it; without a host, call StartWriteBehindCachesAsync() on the service provider after building it, or the writes wait until the cache is disposed.")]
+    public static partial void HeldWithoutStart(ILogger logger, string cache);
+
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Cache '{Cache}': disposing the store failed after the cache stopped; nothing accepted was lost by this.")]
     public static partial void StoreDisposeFailed(ILogger logger, Exception error, string cache);
 }

@@ -281,7 +281,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             }
 
             var options = _options!.Cache;
-            var held = _registration.StoreInitializer is null || _storeReady.Task.IsCompleted ? store : new HeldUntilReadyStore<TKey>(store, _storeReady.Task);
+            var held = _registration.StoreInitializer is null || _storeReady.Task.IsCompleted ? store : new HeldUntilReadyStore<TKey>(store, _storeReady.Task, WarnIfNotStarted);
             var cache = new WriteBehindCache<TKey, TValue>(held, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
             Volatile.Write(ref _cache, cache);
             Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store));
@@ -291,6 +291,21 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             }
 
             return cache;
+        }
+    }
+
+    /// <summary>A held write or load arrived: say so if nothing has begun to start the cache (no host, and no StartWriteBehindCachesAsync).</summary>
+    private void WarnIfNotStarted()
+    {
+        bool started;
+        lock (_gate)
+        {
+            started = _started is not null || _stopped is not null;
+        }
+
+        if (!started)
+        {
+            Log.HeldWithoutStart(_logger, Name);
         }
     }
 

@@ -10,9 +10,12 @@ namespace WriteBehindAkka.Hosting.Lifetime;
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <param name="inner">The store.</param>
 /// <param name="ready">Completes when the start-up work has run (or failed, or the cache is stopping).</param>
-internal sealed class HeldUntilReadyStore<TKey>(IWriteBehindStore<TKey> inner, Task ready) : IWriteBehindStore<TKey>
+/// <param name="held">Called (on the first write or load held) to say that one is: the runtime warns when nothing has started it.</param>
+internal sealed class HeldUntilReadyStore<TKey>(IWriteBehindStore<TKey> inner, Task ready, Action held) : IWriteBehindStore<TKey>
     where TKey : notnull
 {
+    private int _heldOnce;
+
     /// <inheritdoc />
     public IDeadLetterStore<TKey>? DeadLetters => inner.DeadLetters;
 
@@ -21,7 +24,7 @@ internal sealed class HeldUntilReadyStore<TKey>(IWriteBehindStore<TKey> inner, T
     {
         if (!ready.IsCompleted)
         {
-            await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await HoldAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await inner.WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -32,10 +35,20 @@ internal sealed class HeldUntilReadyStore<TKey>(IWriteBehindStore<TKey> inner, T
     {
         if (!ready.IsCompleted)
         {
-            await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await HoldAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return await inner.LoadAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task HoldAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _heldOnce, 1) == 0)
+        {
+            held();
+        }
+
+        return ready.WaitAsync(cancellationToken);
     }
 
     /// <inheritdoc />
