@@ -13,6 +13,12 @@ internal sealed class EntryExtras
     /// </summary>
     public long CopiedIntoSegment;
 
+    /// <summary>
+    /// The fsync of that copy: a copy whose fsync failed (or was cancelled) is made again, and one still running is
+    /// waited for, before a truncation deletes the segment holding the previous durable copy.
+    /// </summary>
+    public Task<WriteResult>? Copy;
+
     /// <summary>The error of the last failed write.</summary>
     public string? LastError;
 

@@ -164,12 +164,17 @@ internal sealed partial class Shard<TKey>
                 // the very segment being truncated is left there, and that segment kept: copying it would fill the
                 // current segment again, seal it and start another truncation, for ever, when the failures
                 // together are larger than a segment.
-                if (extras.CopiedIntoSegment == 0 || extras.CopiedIntoSegment < request.UpToSegment)
+                if (extras.CopiedIntoSegment == 0 || extras.CopiedIntoSegment < request.UpToSegment || extras.Copy is { IsFaulted: true } or { IsCanceled: true })
                 {
                     var copied = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
                     AppendToJournal(journal, entry.Value is null ? CommandKind.Delete : CommandKind.Set, entry.Key, entry.Value, entry.Version, copied, requireFsync: true, out long segment);
                     extras.CopiedIntoSegment = segment;
+                    extras.Copy = copied.Task;
                     copies.Add(copied.Task);
+                }
+                else if (extras.Copy is { IsCompleted: false } pending)
+                {
+                    copies.Add(pending);
                 }
 
                 oldest = Math.Min(oldest, extras.CopiedIntoSegment);

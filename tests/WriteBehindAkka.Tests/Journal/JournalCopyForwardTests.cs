@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using WriteBehindAkka.Journal;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Journal;
+
+public sealed class JournalCopyForwardTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-copy-forward-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private string Folder(string name) => Path.Combine(_root, name);
+
+    private static WriteBehindOptions Options(string folder, long segmentBytes = 64 * 1024, long? maxJournalBytes = null) =>
+        Harness.Options(o => o with
+        {
+            MaxBatchSize = 64,
+            MaxBatchDelay = TimeSpan.FromMilliseconds(1),
+            Journal = new JournalOptions { Directory = folder, FsyncPolicy = FsyncPolicy.Always, SegmentBytes = segmentBytes, MaxJournalBytes = maxJournalBytes ?? 64 * segmentBytes },
+        });
+
+    private string SnapshotAsCrashed(string folder, string name)
+    {
+        var copy = Folder(name);
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Append(Path.Combine(folder, WriteAheadJournal.HighestVersionFile)).Where(File.Exists))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        return copy;
+    }
+
+    private static async Task TruncationsFinishedAsync(WriteBehindCache<string, string> cache, int atLeast)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (cache.Truncations is var (started, finished) && (started < atLeast || finished < started))
+        {
+            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
+    /// A refused write ("bad": store and dead-letter sink refused it) is copied forward by a truncation; the copy's
+    /// fsync fails, so that truncation is deferred (right). But Rejournal already set CopiedIntoSegment to the
+    /// tainted segment, so the truncation started by that segment's own seal does not copy again and deletes the
+    /// older segment holding the last durable copy. The only copy left is the one whose fsync failed (Linux may have
+    /// dropped those pages): simulated by cutting that unsynced record from a snapshot.
+    /// </summary>
+    [Fact]
+    public async Task CopyForwardWhoseFsyncFailed_DoesNotCountAsTheDurableCopy()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.DeadLetters.FailNext(1, new SimulatedStoreException(StoreErrorKind.Permanent, "letter refused"));
+        var folder = Folder("tainted-copy");
+        await using var cache = Harness.Cache(store, Options(folder, segmentBytes: 4096));
+        try
+        {
+            await cache.SetAsync("bad", "v");
+            Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within()); // unrecorded: the journal is its only durable copy
+
+            store.Pause(); // the truncation the next seal starts waits in its flush
+            for (int i = 0; i < 35; i++)
+            {
+                await cache.SetAsync($"k{i}", new string('x', 100)); // segment 1 fills; the last ones go to segment 2
+            }
+
+            Assert.True(cache.Truncations.Started >= 1);
+            int armed = 1, failNextSync = 0;
+            cache.Journal!.FaultInjector = () =>
+            {
+                if (Volatile.Read(ref armed) == 1)
+                {
+                    Volatile.Write(ref failNextSync, 1); // the copy forward is the only append now: fail its fsync
+                }
+
+                return null;
+            };
+            cache.Journal.SyncFaultInjector = () => Interlocked.Exchange(ref failNextSync, 0) == 1 ? new IOException("Input/output error") : null;
+            store.Resume();
+            await TruncationsFinishedAsync(cache, atLeast: 1);
+            Volatile.Write(ref armed, 0);
+            Assert.True(File.Exists(Path.Combine(folder, JournalFormat.SegmentName(1))), "deferred: segment 1 kept (correct so far)");
+
+            await cache.SetAsync("after", "v"); // rolls away from tainted segment 2; its seal starts truncation(2)
+            await TruncationsFinishedAsync(cache, atLeast: 2);
+        }
+        finally
+        {
+            store.Resume();
+        }
+
+        var crashed = SnapshotAsCrashed(folder, "tainted-copy-crash");
+        var tainted = Path.Combine(crashed, JournalFormat.SegmentName(2));
+        if (File.Exists(tainted)) // the segment whose fsync failed: its unsynced last record (the copy) is lost
+        {
+            var bytes = File.ReadAllBytes(tainted);
+            int position = JournalFormat.SegmentHeaderBytes, last = position;
+            while (position < bytes.Length)
+            {
+                last = position;
+                position += JournalFormat.RecordHeaderBytes + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position + 4));
+            }
+
+            Assert.True(JournalFormat.TryReadPayload(bytes.AsSpan(last + JournalFormat.RecordHeaderBytes, position - last - JournalFormat.RecordHeaderBytes), out var copy));
+            Assert.Equal("bad", JournalKeyCodec<string>.Decode(copy.Key)); // the copy whose fsync failed
+            File.WriteAllBytes(tainted, bytes[..last]); // its pages never reached the disk
+        }
+
+        var recovered = new InMemoryStore<string>();
+        await using (var restarted = Harness.Cache(recovered, Options(crashed, segmentBytes: 4096)))
+        {
+            await restarted.FlushAsync().Within();
+        }
+
+        Assert.True(
+            recovered.Rows.ContainsKey("bad"),
+            $"segments left: {string.Join(", ", Directory.GetFiles(folder, "segment-*.wbj").Select(Path.GetFileName))}; the refused write's last durable copy was deleted");
+    }
+}
