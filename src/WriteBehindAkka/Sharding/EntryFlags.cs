@@ -2,7 +2,7 @@ namespace WriteBehindAkka.Sharding;
 
 /// <summary>Bit flags of a <see cref="CacheEntry{TKey}"/>.</summary>
 [Flags]
-internal enum EntryFlags : byte
+internal enum EntryFlags : ushort
 {
     None = 0,
 
@@ -35,4 +35,10 @@ internal enum EntryFlags : byte
 
     /// <summary>Either holder: the value array is not the shard's alone.</summary>
     ValueShared = PipelineHasValue | ReaderHasValue,
+
+    /// <summary>
+    /// A newer write replaced the value array while the pipeline still held it: that array stays counted in the
+    /// shard's pending bytes until its flight ends (it is memory the pending bound covers, though no longer the entry's).
+    /// </summary>
+    ReplacedInFlight = 256,
 }

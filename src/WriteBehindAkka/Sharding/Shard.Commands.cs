@@ -104,12 +104,19 @@ internal sealed partial class Shard<TKey>
     /// filling with overwritten values. Otherwise the entry takes the caller's array (the serializer hands over
     /// a new array the cache owns).
     /// </summary>
-    private static void StoreValue(CacheEntry<TKey> entry, byte[]? value)
+    private void StoreValue(CacheEntry<TKey> entry, byte[]? value)
     {
         if (value is not null && entry.Value is { } held && held.Length == value.Length && !entry.Has(EntryFlags.ValueShared))
         {
             value.AsSpan().CopyTo(held);
             return;
+        }
+
+        if (entry.InFlight && entry.Has(EntryFlags.PipelineHasValue) && entry.Value is { Length: > 0 } emitted)
+        {
+            // The pipeline still holds the emitted array until its write lands: keep it within MaxPendingBytes.
+            entry.Flags |= EntryFlags.ReplacedInFlight;
+            Interlocked.Add(ref _pendingBytes, emitted.Length);
         }
 
         entry.Value = value;

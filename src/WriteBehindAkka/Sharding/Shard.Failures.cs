@@ -13,7 +13,7 @@ internal sealed partial class Shard<TKey>
             var item = failure.Item;
             var entry = item.Entry;
             _epochs.RecordFailure(entry.EmittedEpoch);
-            var before = Land(entry);
+            var before = Land(entry, item.Record.Value);
             (entry.Extras ??= new EntryExtras()).LastError = failure.Error.Message;
             if (!entry.Has(EntryFlags.Dirty))
             {

@@ -29,6 +29,7 @@ internal sealed partial class Shard<TKey>
                 var entry = item.Entry;
                 var before = entry.Pending;
                 entry.InFlight = false;
+                ReleaseReplaced(entry, item.Record.Value);
                 if (entry.Has(EntryFlags.Dirty))
                 {
                     // The newer write goes instead; it now also stands for the older epoch.
@@ -55,7 +56,7 @@ internal sealed partial class Shard<TKey>
 
             var entry = item.Entry;
             long version = item.Record.Version;
-            var before = Land(entry);
+            var before = Land(entry, item.Record.Value);
             entry.CommittedVersion = Math.Max(entry.CommittedVersion, version);
             entry.SetCommittedAt(nowMicros);
             AnswerCommitWaiters(entry, version, null);
@@ -63,17 +64,34 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Ends an entry's flight; returns what it counted for before.</summary>
-    private PendingState Land(CacheEntry<TKey> entry)
+    /// <summary>Ends an entry's flight (of the array <paramref name="emitted"/>); returns what it counted for before.</summary>
+    private PendingState Land(CacheEntry<TKey> entry, ReadOnlyMemory<byte> emitted)
     {
         var before = entry.Pending;
         entry.InFlight = false;
+        ReleaseReplaced(entry, emitted);
 
         // The store is done with the emitted array. If the entry still holds it (any newer write replaced it and
         // cleared the flag), the next write may overwrite it in place.
         entry.Flags &= ~EntryFlags.PipelineHasValue;
         _epochs.Remove(entry.EmittedEpoch);
         return before;
+    }
+
+    /// <summary>The pipeline is done with <paramref name="emitted"/>: if a newer write had replaced it, its bytes leave the pending count.</summary>
+    private void ReleaseReplaced(CacheEntry<TKey> entry, ReadOnlyMemory<byte> emitted)
+    {
+        if (!entry.Has(EntryFlags.ReplacedInFlight))
+        {
+            return;
+        }
+
+        entry.Flags &= ~EntryFlags.ReplacedInFlight;
+        Interlocked.Add(ref _pendingBytes, -emitted.Length);
+        if (_ctx.Gate.HasWaiters && !_ctx.IsOverBound())
+        {
+            _ctx.Gate.Open();
+        }
     }
 
     /// <summary>Re-queues an entry written again while in flight, or makes it evictable.</summary>

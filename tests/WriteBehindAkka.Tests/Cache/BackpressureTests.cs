@@ -41,6 +41,39 @@ public sealed class BackpressureTests
         store.Resume();
     }
 
+    [Theory]
+    [InlineData(false)] // deleted while in flight
+    [InlineData(true)] // rewritten with a value of another size while in flight
+    public async Task PendingBytes_ValueReplacedWhileInFlight_StaysCountedUntilItsWriteLands(bool rewrite)
+    {
+        // The pipeline holds the emitted array until its write lands; a newer write of the key no longer holds it,
+        // but MaxPendingBytes must: else a slow store lets set-then-delete pile up any number of uncounted values.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxPendingBytes = 2500, MaxValueBytes = 2048, OverflowStrategy = OverflowStrategy.Fail }));
+        string big = new('x', 2000); // 2002 bytes of JSON
+        await cache.SetAsync("k", big);
+        await store.ExpectBatchAsync(Harness.Within); // in flight
+        if (rewrite)
+        {
+            await cache.SetAsync("k", "small");
+        }
+        else
+        {
+            await cache.DeleteAsync("k");
+        }
+
+        Assert.True(cache.GetStatistics().PendingBytes >= 2002, $"pending bytes {cache.GetStatistics().PendingBytes}");
+        Assert.True(cache.TrySet("other", big)); // under the bound (2500) still
+        Assert.False(cache.TrySet("third", "v")); // over it: the in-flight 2002 bytes count with the other's
+        await Assert.ThrowsAsync<CacheOverflowException>(() => cache.SetAsync("third", "v").AsTask());
+        store.Resume();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(0, cache.GetStatistics().PendingBytes);
+        Assert.True(cache.TrySet("third", "v"));
+    }
+
     [Fact]
     public async Task TrySet_UnderBound_AcceptedAndWritten()
     {
