@@ -104,7 +104,7 @@ internal sealed partial class Shard<TKey>
         else if (_maxEntries > 0 && !entry.Has(EntryFlags.InEvictionQueue))
         {
             entry.Flags |= EntryFlags.InEvictionQueue;
-            _evictable.Enqueue(entry);
+            _evictable.Enqueue((entry, entry.CommittedVersion));
         }
 
         Account(entry, before);
@@ -223,8 +223,16 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private void Evict()
     {
-        while (_maxEntries > 0 && _entries.Count > _maxEntries && _evictable.TryDequeue(out var entry))
+        while (_maxEntries > 0 && _entries.Count > _maxEntries && _evictable.TryDequeue(out var candidate))
         {
+            var entry = candidate.Entry;
+            if (entry.CommittedVersion != candidate.CommittedVersion && !entry.IsPending)
+            {
+                // Committed again since it was queued: it is not the oldest-committed any more.
+                _evictable.Enqueue((entry, entry.CommittedVersion));
+                continue;
+            }
+
             entry.Flags &= ~EntryFlags.InEvictionQueue;
             if (!entry.IsPending
                 && entry.Extras?.CommitWaiters is not { Count: > 0 }

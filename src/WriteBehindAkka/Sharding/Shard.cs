@@ -96,8 +96,11 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private readonly Queue<CacheEntry<TKey>> _hurried = new();
 
-    /// <summary>Entries that became clean, oldest first: eviction candidates.</summary>
-    private readonly Queue<CacheEntry<TKey>> _evictable = new();
+    /// <summary>
+    /// Eviction candidates: entries that became clean, each with the committed version it had when queued, oldest
+    /// first. An entry committed again since is moved to the back when it reaches the front (oldest-committed first).
+    /// </summary>
+    private readonly Queue<(CacheEntry<TKey> Entry, long CommittedVersion)> _evictable = new();
 
     private readonly EpochCounter _epochs = new();
     private readonly HybridLogicalClock _clock;
@@ -158,7 +161,8 @@ internal sealed partial class Shard<TKey>
             AllowSynchronousContinuations = false,
         });
         long max = ctx.Options.MaxCachedEntries;
-        _maxEntries = max == 0 ? 0 : Math.Max(1, (max + ctx.Options.ShardCount - 1) / ctx.Options.ShardCount);
+        // Rounded up without (max + n - 1), which overflows for a bound near long.MaxValue ("no bound" in a config file).
+        _maxEntries = max == 0 ? 0 : Math.Max(1, (max / ctx.Options.ShardCount) + (max % ctx.Options.ShardCount == 0 ? 0 : 1));
         _writeDelayTicks = (long)(ctx.Options.WriteDelay.TotalSeconds * ctx.Time.TimestampFrequency);
     }
 

@@ -112,6 +112,44 @@ public sealed class ReadTests
     }
 
     [Fact]
+    public async Task MaxCachedEntries_EvictsTheOldestCommittedEntry_NotTheOneFirstCommitted()
+    {
+        // "a" committed first, then "b", then "a" again: "b" is now the oldest-committed, so the one to go.
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxCachedEntries = 2 }));
+        await cache.SetAsync("a", "1");
+        await cache.FlushAsync().Within();
+        await cache.SetAsync("b", "1");
+        await cache.FlushAsync().Within();
+        await cache.SetAsync("a", "2");
+        await cache.FlushAsync().Within();
+        await cache.SetAsync("c", "1");
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("a")).State);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("c")).State);
+    }
+
+    [Fact]
+    public async Task MaxCachedEntries_NearLongMaxValue_KeepsEveryEntry()
+    {
+        // A config file's "no bound" written as a huge number overflowed the per-shard share to one entry a shard.
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 2, MaxCachedEntries = long.MaxValue }));
+        for (int i = 0; i < 10; i++)
+        {
+            await cache.SetAsync($"k{i}", "v");
+        }
+
+        await cache.FlushAsync().Within();
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.NotEqual(KeyStatus.NotCached, await cache.GetStatusAsync($"k{i}"));
+        }
+    }
+
+    [Fact]
     public async Task ReadThrough_KeyWrittenCommittedAndEvictedWhileTheLoadRan_TheOlderRowIsNotCached()
     {
         var store = new SlowLoadStore();
