@@ -152,7 +152,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry the dead letter later, raise the bound, or use OverflowStrategy.Backpressure to wait."));
         }
 
-        await _ctx.Gate.WaitAsync(() => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(), cancellationToken).ConfigureAwait(false);
+        // A retry is one write: admitted like one, and on its way at once.
+        await _ctx.Gate.WaitAsync((entries, bytes) => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(entries, bytes), 0, cancellationToken).ConfigureAwait(false);
+        _ctx.Gate.Release(0, posted: true);
         ThrowIfStopped();
     }
 

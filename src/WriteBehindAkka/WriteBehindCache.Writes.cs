@@ -175,6 +175,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         return new ValueTask<WriteResult>(SendSlowAsync(shard, command, reply, cancellationToken));
     }
 
+    private async Task PostAsync(Shard<TKey> shard, ShardCommand<TKey> command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await shard.PostAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            ThrowIfStopped();
+            throw;
+        }
+    }
+
     /// <summary>The slow path: wait below the pending bound (or fail), then for room in the mailbox.</summary>
     private async Task<WriteResult> SendSlowAsync(
         Shard<TKey> shard,
@@ -191,18 +204,23 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                     $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.");
             }
 
-            await _ctx.Gate.WaitAsync(() => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(), cancellationToken).ConfigureAwait(false);
-            ThrowIfStopped();
+            int bytes = command.Value?.Length ?? 0;
+            await _ctx.Gate.WaitAsync((entries, extraBytes) => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(entries, extraBytes), bytes, cancellationToken).ConfigureAwait(false);
+            bool posted = false;
+            try
+            {
+                ThrowIfStopped();
+                await PostAsync(shard, command, cancellationToken).ConfigureAwait(false);
+                posted = true;
+            }
+            finally
+            {
+                _ctx.Gate.Release(bytes, posted);
+            }
         }
-
-        try
+        else
         {
-            await shard.PostAsync(command, cancellationToken).ConfigureAwait(false);
-        }
-        catch (System.Threading.Channels.ChannelClosedException)
-        {
-            ThrowIfStopped();
-            throw;
+            await PostAsync(shard, command, cancellationToken).ConfigureAwait(false);
         }
 
         // Posted: the write stands. An Accepted write's answer (at most an fsync away) is not cancelled, so the

@@ -116,8 +116,11 @@ internal sealed class CacheContext<TKey>
     /// <summary>The journal, when the options turn it on.</summary>
     public Journal.WriteAheadJournal? Journal { get; set; }
 
-    public bool IsOverBound() =>
-        PendingEntries >= Options.MaxPendingEntries
-        || PendingBytes >= Options.MaxPendingBytes
+    public bool IsOverBound() => IsOverBound(0, 0);
+
+    /// <summary>Whether the cache is over its pending bound once <paramref name="extraEntries"/> more writes of <paramref name="extraBytes"/> are counted.</summary>
+    public bool IsOverBound(long extraEntries, long extraBytes) =>
+        PendingEntries + extraEntries >= Options.MaxPendingEntries
+        || PendingBytes + extraBytes >= Options.MaxPendingBytes
         || (Journal is { } journal && journal.TotalBytes >= Options.Journal!.MaxJournalBytes);
 }

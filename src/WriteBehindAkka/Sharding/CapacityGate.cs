@@ -3,7 +3,8 @@ namespace WriteBehindAkka.Sharding;
 /// <summary>
 /// Where writers wait while the cache is over its pending bound (<see cref="Options.OverflowStrategy.Backpressure"/>).
 /// Shards open it when a commit brings the backlog back under the bound; a waiter re-checks the bound after
-/// taking the task, so no wake-up is lost.
+/// taking the task, so no wake-up is lost. A waiter let through counts as admitted until its write is in a mailbox,
+/// and the bound check of the others includes the admitted ones: when one slot frees, one waiter goes, not all of them.
 /// </summary>
 internal sealed class CapacityGate
 {
@@ -13,10 +14,23 @@ internal sealed class CapacityGate
     /// <summary>How many writers are waiting.</summary>
     private int _waiters;
 
+    /// <summary>Guards the admitted counts, so that two waiters cannot both take the last slot.</summary>
+    private readonly Lock _admission = new();
+
+    /// <summary>Writes let through and not yet in a mailbox (where the bound's documented overshoot covers them).</summary>
+    private long _admittedEntries;
+
+    /// <summary>The payload bytes of <see cref="_admittedEntries"/>.</summary>
+    private long _admittedBytes;
+
     public bool HasWaiters => Volatile.Read(ref _waiters) > 0;
 
-    /// <summary>Waits until <paramref name="isOverBound"/> is false.</summary>
-    public async ValueTask WaitAsync(Func<bool> isOverBound, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until <paramref name="isOverBound"/>, given the writes already admitted (entries, bytes), is false, and
+    /// admits this write of <paramref name="bytes"/>; the caller must <see cref="Release"/> it once it is in a mailbox
+    /// or has failed to get there.
+    /// </summary>
+    public async ValueTask WaitAsync(Func<long, long, bool> isOverBound, int bytes, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _waiters);
         try
@@ -24,9 +38,14 @@ internal sealed class CapacityGate
             while (true)
             {
                 Task opened = Volatile.Read(ref _opened).Task;
-                if (!isOverBound())
+                lock (_admission)
                 {
-                    return;
+                    if (!isOverBound(_admittedEntries, _admittedBytes))
+                    {
+                        _admittedEntries++;
+                        _admittedBytes += bytes;
+                        return;
+                    }
                 }
 
                 await opened.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -35,6 +54,21 @@ internal sealed class CapacityGate
         finally
         {
             Interlocked.Decrement(ref _waiters);
+        }
+    }
+
+    /// <summary>Ends an admission. A write that did not reach a mailbox gives its slot back to the other waiters.</summary>
+    public void Release(int bytes, bool posted)
+    {
+        lock (_admission)
+        {
+            _admittedEntries--;
+            _admittedBytes -= bytes;
+        }
+
+        if (!posted && HasWaiters)
+        {
+            Open();
         }
     }
 

@@ -75,6 +75,35 @@ public sealed class BackpressureTests
     }
 
     [Fact]
+    public async Task Backpressure_OneSlotFreesWithManyWaiters_TheBacklogStaysWithinTheBoundAndTheMailboxes()
+    {
+        // One entry leaves the backlog (dead-lettered); every waiter used to wake, see room, and go in: 50 past the bound.
+        var store = new InMemoryStore<string>();
+        bool release = false;
+        store.FailWhen = batch => Volatile.Read(ref release) && batch.Any(r => r.Key == "a")
+            ? new SimulatedStoreException(WriteBehindAkka.Storage.StoreErrorKind.Permanent, "refused")
+            : new SimulatedStoreException(); // everything else: transient, for ever
+        var options = Harness.Options(o => o with { MaxPendingEntries = 2, MailboxCapacity = 1, ShutdownTimeout = TimeSpan.FromSeconds(1) });
+        long allowed = options.MaxPendingEntries + (options.ShardCount * options.MailboxCapacity);
+        await using var cache = Harness.Cache(store, options);
+        await cache.SetAsync("a", "v");
+        await cache.SetAsync("b", "v");
+        var waiters = Enumerable.Range(0, 50).Select(i => cache.SetAsync($"w{i}", "v").AsTask()).ToArray();
+        Assert.DoesNotContain(waiters, w => w.IsCompleted);
+
+        Volatile.Write(ref release, true); // "a" is refused and dead-lettered: one slot frees
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (cache.GetStatistics().PendingEntries <= allowed && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20);
+        }
+
+        long pending = cache.GetStatistics().PendingEntries;
+        Assert.True(pending <= allowed, $"{pending} pending entries; the bound is 2 and the mailboxes hold {allowed - 2}; {waiters.Count(w => w.IsCompleted)} waiters got in");
+        Assert.Contains(waiters, w => !w.IsCompleted);
+    }
+
+    [Fact]
     public async Task TrySet_UnderBound_AcceptedAndWritten()
     {
         var store = new InMemoryStore<string>();
