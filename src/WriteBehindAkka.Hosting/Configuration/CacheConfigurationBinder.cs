@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using WriteBehindAkka.Hosting.Health;
@@ -10,7 +12,8 @@ namespace WriteBehindAkka.Hosting.Configuration;
 /// Binds a cache's configuration section: the root onto <see cref="WriteBehindOptions"/> (with <c>Restart</c> and <c>Journal</c>),
 /// <c>Health</c> onto the health check's thresholds, <c>PostgreSql</c> onto <see cref="PostgreSqlStoreOptions"/>;
 /// and lists the keys that name no setting, so that a typo or an Akka-style <c>max-batch-size</c> key is reported
-/// at start-up instead of silently ignored.
+/// at start-up instead of silently ignored, and the values that do not convert to their setting's type, so that they
+/// are reported with the other problems instead of by the .NET binder's exception, which names only the first.
 /// </summary>
 internal static class CacheConfigurationBinder
 {
@@ -52,11 +55,12 @@ internal static class CacheConfigurationBinder
             Restart = cache.Restart is null ? new RestartSettings() : cache.Restart with { },
             Journal = cache.Journal is null ? null : cache.Journal with { },
         };
-        section.Bind(cache);
+        var bindable = Bindable(section);
+        bindable.Bind(cache);
         options.Cache = cache;
 
         var health = options.Health?.Copy() ?? new WriteBehindHealthCheckOptions();
-        section.GetSection(HealthSection).Bind(health);
+        bindable.GetSection(HealthSection).Bind(health);
         options.Health = health;
 
         options.UnknownKeys.AddRange(UnknownKeys(section));
@@ -75,15 +79,19 @@ internal static class CacheConfigurationBinder
     {
         foreach (var (setting, property) in Settings(section))
         {
-            if ((property.PropertyType == typeof(TimeSpan) || property.PropertyType == typeof(TimeSpan?))
-                && setting.Value is { } value
-                && double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number)
-                && number != 0)
+            if (IsUnitlessDuration(setting, property))
             {
-                yield return (setting.Path, value);
+                yield return (setting.Path, setting.Value!);
             }
         }
     }
+
+    /// <summary>Whether the setting is a duration given as a bare number other than 0.</summary>
+    private static bool IsUnitlessDuration(IConfigurationSection setting, PropertyInfo property) =>
+        (property.PropertyType == typeof(TimeSpan) || property.PropertyType == typeof(TimeSpan?))
+        && setting.Value is { } value
+        && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number)
+        && number != 0;
 
     /// <summary>The settings of the cache's section and of its child sections that name a property, with that property.</summary>
     /// <param name="section">The cache's section.</param>
@@ -105,7 +113,9 @@ internal static class CacheConfigurationBinder
     /// <summary>
     /// Lists values the binder would take silently and wrongly: a plain value where a section of settings belongs
     /// (<c>Journal = on</c> binds nothing, and the journal stays off), and a null for a setting that cannot be null
-    /// (<c>MaxRestarts = null</c> binds 0, no retries; <c>ShutdownTimeout = null</c>, a shutdown that waits for nothing).
+    /// (<c>MaxRestarts = null</c> binds 0, no retries; <c>ShutdownTimeout = null</c>, a shutdown that waits for nothing);
+    /// and values that do not convert to their setting's type (<c>OverflowStrategy = Drop</c>, <c>"MaxBatchDelay": "50ms"</c>
+    /// in JSON), each with the forms it takes, which <see cref="Bind"/> leaves out.
     /// </summary>
     /// <param name="section">The cache's section.</param>
     /// <returns>One message per problem.</returns>
@@ -131,13 +141,187 @@ internal static class CacheConfigurationBinder
                 yield return $"'{setting.Path}' is null, which would set {property.Name} to {Activator.CreateInstance(property.PropertyType)}: leave it out to keep its default, or give it a value.";
             }
         }
+
+        foreach (var (setting, property) in Unconvertible(section))
+        {
+            // A bare number for a duration ("1e4") is reported by UnitlessDurations, with its own advice.
+            if (!IsUnitlessDuration(setting, property))
+            {
+                yield return ConversionProblem(setting.Path, setting.Value!, property);
+            }
+        }
     }
 
     /// <summary>Binds the section's <c>PostgreSql</c> child onto <paramref name="options"/>.</summary>
     /// <param name="section">The cache's section.</param>
     /// <param name="options">The store options to fill.</param>
     public static void BindPostgreSql(IConfigurationSection section, PostgreSqlStoreOptions options) =>
-        section.GetSection(PostgreSqlSection).Bind(options);
+        Bindable(section).GetSection(PostgreSqlSection).Bind(options);
+
+    /// <summary>
+    /// The configuration to bind: <paramref name="section"/> itself or, when some of its values do not convert to
+    /// their setting's type, a copy without them. The .NET binder throws at the first such value, which would hide
+    /// every other problem (and the options could not even be built); left out, the setting keeps its value, and
+    /// <see cref="ValueProblems"/> fails the start naming it.
+    /// </summary>
+    /// <param name="section">The cache's section.</param>
+    /// <returns>The section, or the copy (its keys relative to the section).</returns>
+    private static IConfiguration Bindable(IConfigurationSection section)
+    {
+        var leftOut = Unconvertible(section).Select(u => u.Setting.Path).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (leftOut.Count == 0)
+        {
+            return section;
+        }
+
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        Copy(section);
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+        void Copy(IConfigurationSection from)
+        {
+            foreach (var child in from.GetChildren())
+            {
+                if (leftOut.Contains(child.Path))
+                {
+                    continue;
+                }
+
+                var children = child.GetChildren().Any();
+                if (child.Value is not null || !children)
+                {
+                    // A null without children stays a null: the binder tells it from a missing key.
+                    values[child.Path[(section.Path.Length + 1)..]] = child.Value;
+                }
+
+                Copy(child);
+            }
+        }
+    }
+
+    /// <summary>The settings whose value the binder cannot convert to their property's type.</summary>
+    /// <param name="section">The cache's section.</param>
+    /// <returns>Each setting and its property.</returns>
+    private static IEnumerable<(IConfigurationSection Setting, PropertyInfo Property)> Unconvertible(IConfigurationSection section) =>
+        Settings(section).Where(s => s.Setting.Value is { } value && !Converts(value, s.Property.PropertyType));
+
+    /// <summary>Whether the binder converts <paramref name="value"/> to <paramref name="type"/>: as it does, through the type's converter.</summary>
+    private static bool Converts(string value, Type type)
+    {
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            // The binder takes an empty value as null.
+            return value.Length == 0 || Converts(value, underlying);
+        }
+
+        var converter = TypeDescriptor.GetConverter(type);
+        if (!converter.CanConvertFrom(typeof(string)))
+        {
+            // A section's type (Restart = 5): the binder converts nothing, and ValueProblems reports the plain value.
+            return true;
+        }
+
+        try
+        {
+            converter.ConvertFromInvariantString(value);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Says what is wrong with a value that does not convert and what to write instead; in particular what HOCON made
+    /// of it, since the binder sees HOCON's conversions (<c>no</c> is false, <c>256m</c> is 256 minutes) and not what
+    /// was written, and that units are converted only by the HOCON provider.
+    /// </summary>
+    /// <param name="path">The setting's path.</param>
+    /// <param name="value">Its value.</param>
+    /// <param name="property">The property it binds to.</param>
+    /// <returns>The message.</returns>
+    private static string ConversionProblem(string path, string value, PropertyInfo property)
+    {
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        string head = $"'{path}' is \"{value}\", which";
+        if (type.IsEnum)
+        {
+            var names = Enum.GetNames(type);
+            string quote = string.Empty;
+            if (bool.TryParse(value, out bool flag))
+            {
+                // The HOCON provider turns an unquoted yes, on, no or off into True or False.
+                string[] words = flag ? ["yes", "on"] : ["no", "off"];
+                string member = names.FirstOrDefault(n => words.Contains(n, StringComparer.OrdinalIgnoreCase)) ?? names[0];
+                quote = $" HOCON reads an unquoted {words[0]} or {words[1]} as {(flag ? "true" : "false")}: write \"{member}\", in quotes.";
+            }
+
+            return $"{head} names no {type.Name}: write one of {string.Join(", ", names)}.{quote}";
+        }
+
+        if (type == typeof(TimeSpan))
+        {
+            return $"{head} is not a duration (TimeSpan): write [d.]hh:mm:ss[.fffffff], such as \"00:00:00.050\" for 50 ms or \"00:00:30\" for 30 s. " +
+                "Units such as 50ms or 30s are converted only by the HOCON provider (ns, us, ms, s, m, h, d, or spelled out), not in JSON or environment variables.";
+        }
+
+        if ((type == typeof(long) || type == typeof(int)) && property.Name.EndsWith("Bytes", StringComparison.Ordinal))
+        {
+            if (value.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var duration))
+            {
+                string minutes = duration.TotalMinutes.ToString("0.######", CultureInfo.InvariantCulture);
+                return $"{head} is not a size ({type.Name}) but a duration: HOCON reads the unit m as minutes, so {minutes}m is {Spoken(duration)}; write {minutes}M or {minutes}MiB for mebibytes.";
+            }
+
+            string negative = value.StartsWith('-') ? "; a size cannot be negative" : string.Empty;
+            return $"{head} is not a size ({type.Name}): write a whole number of bytes, such as 268435456 for 256 MiB{negative}. " +
+                "Units such as 256MiB are converted only by the HOCON provider (K, M, G or KiB, MiB, GiB; kB, MB, GB are powers of ten), not in JSON or environment variables.";
+        }
+
+        if (type == typeof(int) || type == typeof(long))
+        {
+            (decimal min, decimal max) = type == typeof(int) ? (int.MinValue, int.MaxValue) : (long.MinValue, long.MaxValue);
+
+            // A whole number the type holds, written otherwise (1e4): say how to write it.
+            string digits = decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal number)
+                && number == decimal.Truncate(number) && number >= min && number <= max
+                ? $": {number.ToString("0", CultureInfo.InvariantCulture)}"
+                : string.Empty;
+            return string.Create(CultureInfo.InvariantCulture, $"{head} is not a whole number ({type.Name}, from {min} to {max}): write it in digits, without an exponent, a fraction or a unit{digits}.");
+        }
+
+        if (type == typeof(double))
+        {
+            return $"{head} is not a number (Double): write it with a dot for the decimals, such as 0.5.";
+        }
+
+        if (type == typeof(bool))
+        {
+            return $"{head} is not a Boolean: write true or false.";
+        }
+
+        return $"{head} does not convert to {type.Name}.";
+    }
+
+    /// <summary>A duration in words, for the HOCON minutes-for-mebibytes mistake: 4 hours 16 minutes.</summary>
+    private static string Spoken(TimeSpan duration)
+    {
+        var parts = new List<string>();
+        Add((long)duration.TotalDays, "day");
+        Add(duration.Hours, "hour");
+        Add(duration.Minutes, "minute");
+        Add(duration.Seconds, "second");
+        return parts.Count == 0 ? duration.ToString("c", CultureInfo.InvariantCulture) : string.Join(" ", parts);
+
+        void Add(long count, string unit)
+        {
+            if (count != 0)
+            {
+                parts.Add($"{count} {unit}{(count == 1 ? string.Empty : "s")}");
+            }
+        }
+    }
 
     /// <summary>Lists the full paths of the keys under <paramref name="section"/> that name no setting.</summary>
     /// <param name="section">The cache's section.</param>

@@ -1,0 +1,126 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WriteBehindAkka.Hocon;
+using WriteBehindAkka.Hosting.Configuration;
+using WriteBehindAkka.Hosting.Health;
+using WriteBehindAkka.Hosting.Tests.Fixtures;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.PostgreSql;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Hosting.Tests.Configuration;
+
+/// <summary>
+/// Values that do not convert to their setting's type: the .NET binder threw its own exception at the first one
+/// ("Failed to convert configuration value ..."), which hid every other problem and said nothing of the accepted forms.
+/// </summary>
+public sealed class ValueConversionTests
+{
+    private static readonly string NL = Environment.NewLine;
+
+    [Fact]
+    public async Task StartAsync_HoconValuesThatDoNotConvert_AreListedWithTheOtherProblemsInOneMessage()
+    {
+        var error = await StartFails(builder => builder.AddHoconString("""
+            WriteBehind.Caches.scores {
+              OverflowStrategy = Drop
+              MaxBatchSize = 1e4
+              MaxPendingEntries = -5
+              MaxBatchBytes = -1MiB
+              MaxPendingBytes = 256m
+              Journal { Directory = "/tmp/unused", FsyncPolicy = no }
+              PostgreSql { Table = scores, BatchForm = Kopy }
+            }
+            """));
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- MaxPendingEntries is -5; it must be greater than zero." + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchBytes' is \"-1MiB\", which is not a size (Int64): write a whole number of bytes, such as 268435456 for 256 MiB; a size cannot be negative. Units such as 256MiB are converted only by the HOCON provider (K, M, G or KiB, MiB, GiB; kB, MB, GB are powers of ten), not in JSON or environment variables." + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchSize' is \"1e4\", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit: 10000." + NL +
+            "- 'WriteBehind:Caches:scores:MaxPendingBytes' is \"04:16:00\", which is not a size (Int64) but a duration: HOCON reads the unit m as minutes, so 256m is 4 hours 16 minutes; write 256M or 256MiB for mebibytes." + NL +
+            "- 'WriteBehind:Caches:scores:OverflowStrategy' is \"Drop\", which names no OverflowStrategy: write one of Backpressure, Fail." + NL +
+            "- 'WriteBehind:Caches:scores:Journal:FsyncPolicy' is \"False\", which names no FsyncPolicy: write one of Always, EverySecond, No. HOCON reads an unquoted no or off as false: write \"No\", in quotes." + NL +
+            "- 'WriteBehind:Caches:scores:PostgreSql:BatchForm' is \"Kopy\", which names no PostgreSqlBatchForm: write one of Unnest, Copy.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_JsonDurationAndSizeWithUnits_AreListedWithTheFormsJsonTakes()
+    {
+        var error = await StartFails(builder => builder.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""
+            { "WriteBehind": { "Caches": { "scores": {
+              "MaxBatchDelay": "50ms",
+              "MaxPendingBytes": "256MiB",
+              "MaxBatchSize": 1e4,
+              "ReadThrough": "sometimes",
+              "Restart": { "RandomFactor": "0,5", "MaxRestarts": 3000000000 },
+              "Health": { "LagThreshold": "1 minute" }
+            } } } }
+            """))));
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' is \"50ms\", which is not a duration (TimeSpan): write [d.]hh:mm:ss[.fffffff], such as \"00:00:00.050\" for 50 ms or \"00:00:30\" for 30 s. Units such as 50ms or 30s are converted only by the HOCON provider (ns, us, ms, s, m, h, d, or spelled out), not in JSON or environment variables." + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchSize' is \"1e4\", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit: 10000." + NL +
+            "- 'WriteBehind:Caches:scores:MaxPendingBytes' is \"256MiB\", which is not a size (Int64): write a whole number of bytes, such as 268435456 for 256 MiB. Units such as 256MiB are converted only by the HOCON provider (K, M, G or KiB, MiB, GiB; kB, MB, GB are powers of ten), not in JSON or environment variables." + NL +
+            "- 'WriteBehind:Caches:scores:ReadThrough' is \"sometimes\", which is not a Boolean: write true or false." + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MaxRestarts' is \"3000000000\", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit." + NL +
+            "- 'WriteBehind:Caches:scores:Restart:RandomFactor' is \"0,5\", which is not a number (Double): write it with a dot for the decimals, such as 0.5." + NL +
+            "- 'WriteBehind:Caches:scores:Health:LagThreshold' is \"1 minute\", which is not a duration (TimeSpan): write [d.]hh:mm:ss[.fffffff], such as \"00:00:00.050\" for 50 ms or \"00:00:30\" for 30 s. Units such as 50ms or 30s are converted only by the HOCON provider (ns, us, ms, s, m, h, d, or spelled out), not in JSON or environment variables.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_ADurationThatIsABareNumberAndDoesNotConvert_IsReportedOnceAsWithoutAUnit()
+    {
+        var error = await StartFails(builder => builder.AddHoconString("WriteBehind.Caches.scores.MaxBatchDelay = 1e4"));
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' is 1e4, a duration without a unit (.NET would read it as 1e4 days); write it with one: 1e4ms, 1e4s, 1e4 minutes (or 00:00:30 in JSON).",
+            error.Message);
+    }
+
+    [Fact]
+    public void Bind_ValuesThatDoNotConvert_KeepTheirDefaultsAndTheOtherValuesAreBound()
+    {
+        // The options are built without the binder's exception (the store's options, too, which a cache resolved
+        // before the start reads); the validation then reports the values left out.
+        var section = new ConfigurationBuilder().AddHoconString("""
+            WriteBehind.Caches.scores {
+              OverflowStrategy = Drop
+              MaxBatchSize = 250
+              MaxPendingBytes = 256m
+              ShutdownTimeout = null
+              Restart { MinBackoff = 2s, MaxRestarts = lots }
+              Health { BacklogThreshold = 10, LagThreshold = soon }
+              PostgreSql { Table = scores, BatchForm = Kopy }
+            }
+            """).Build().GetSection("WriteBehind:Caches:scores");
+        var options = new WriteBehindCacheOptions();
+        var store = new PostgreSqlStoreOptions();
+
+        CacheConfigurationBinder.Bind(section, options);
+        CacheConfigurationBinder.BindPostgreSql(section, store);
+
+        var defaults = new WriteBehindOptions();
+        Assert.Equal((250, defaults.OverflowStrategy, defaults.MaxPendingBytes), (options.Cache.MaxBatchSize, options.Cache.OverflowStrategy, options.Cache.MaxPendingBytes));
+        Assert.Equal(TimeSpan.Zero, options.Cache.ShutdownTimeout); // the null is bound as before (and reported)
+        Assert.Equal((TimeSpan.FromSeconds(2), defaults.Restart.MaxRestarts), (options.Cache.Restart.MinBackoff, options.Cache.Restart.MaxRestarts));
+        Assert.Equal((10L, new WriteBehindHealthCheckOptions().LagThreshold), (options.Health.BacklogThreshold, options.Health.LagThreshold));
+        Assert.Equal(("scores", new PostgreSqlStoreOptions().BatchForm), (store.Table, store.BatchForm));
+        Assert.Equal(6, options.ValueProblems.Count);
+    }
+
+    private static async Task<OptionsValidationException> StartFails(Action<IConfigurationBuilder> configure)
+    {
+        var builder = TestHost.Builder();
+        configure(builder.Configuration);
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration("WriteBehind:Caches:scores");
+        using var host = builder.Build();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+    }
+}
