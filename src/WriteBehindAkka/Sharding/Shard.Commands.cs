@@ -17,6 +17,34 @@ internal sealed partial class Shard<TKey>
     private long Write(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long journalPosition)
     {
         journalPosition = 0;
+        long version = _clock.Next();
+        bool journalAnswers = false;
+        if (_ctx.Journal is { } journal)
+        {
+            // Journaled before it is applied: a write whose record could not be appended is refused, not applied.
+            // Applied, it could reach the store while an older record of the key stays in the journal, and a delete
+            // (the store keeps no tombstone) would be undone by the replay of that record after a crash.
+            // The journal answers Accepted/Journaled Asks once its fsync policy is met.
+            journalAnswers = reply is not null && consistency != WriteConsistency.Committed;
+            journalPosition = AppendToJournal(journal, kind, key, value, version, journalAnswers ? reply : null, consistency == WriteConsistency.Journaled, out _);
+            if (journal.ErrorAt(journalPosition) is not null)
+            {
+                if (!journalAnswers && reply is not null)
+                {
+                    try
+                    {
+                        journal.EnsureWritten(journalPosition, version);
+                    }
+                    catch (Exception error)
+                    {
+                        reply.TrySetException(error);
+                    }
+                }
+
+                return version;
+            }
+        }
+
         if (!_entries.TryGetValue(key, out var entry))
         {
             entry = new CacheEntry<TKey>(key);
@@ -43,7 +71,7 @@ internal sealed partial class Shard<TKey>
         }
 
         StoreValue(entry, kind == CommandKind.Delete ? null : value);
-        entry.Version = _clock.Next();
+        entry.Version = version;
         Account(entry, before);
         if (!entry.InFlight)
         {
@@ -51,16 +79,9 @@ internal sealed partial class Shard<TKey>
         }
 
         WriteBehindMetrics.WritesAccepted.AddSafely(1, _ctx.Tags);
-        long version = entry.Version;
-        if (_ctx.Journal is { } journal)
+        if (journalAnswers)
         {
-            // The journal answers Accepted/Journaled Asks once its fsync policy is met.
-            bool journalAnswers = reply is not null && consistency != WriteConsistency.Committed;
-            journalPosition = AppendToJournal(journal, kind, key, value, version, journalAnswers ? reply : null, consistency == WriteConsistency.Journaled, out _);
-            if (journalAnswers)
-            {
-                return version;
-            }
+            return version;
         }
 
         if (reply is not null)

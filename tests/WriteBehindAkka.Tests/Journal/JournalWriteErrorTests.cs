@@ -6,9 +6,9 @@ using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Journal;
 
-public sealed class JournalCopyForwardTests : IDisposable
+public sealed class JournalWriteErrorTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-copy-forward-" + Guid.NewGuid().ToString("N"));
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-journal-error-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
     {
@@ -127,5 +127,35 @@ public sealed class JournalCopyForwardTests : IDisposable
         Assert.True(
             recovered.Rows.ContainsKey("bad"),
             $"segments left: {string.Join(", ", Directory.GetFiles(folder, "segment-*.wbj").Select(Path.GetFileName))}; the refused write's last durable copy was deleted");
+    }
+
+    [Fact]
+    public async Task DeleteWhoseAppendFailed_IsNotApplied_SoNoReplayCanUndoIt()
+    {
+        // The delete failed with JournalWriteException but was applied and committed; v1's record stayed in the
+        // journal, and a crash before its segment was truncated replayed v1: the deleted row came back.
+        var store = new InMemoryStore<string>();
+        var folder = Folder("delete-error");
+        await using var cache = Harness.Cache(store, Options(folder));
+        await cache.SetAsync("k", "v1");
+        await cache.FlushAsync().Within();
+        cache.Journal!.FaultInjector = () => new IOException("No space left on device");
+        await Assert.ThrowsAsync<JournalWriteException>(() => cache.DeleteAsync("k").AsTask().Within());
+        Assert.False(cache.TryDelete("k")); // a Tell is refused the same way
+        cache.Journal.FaultInjector = null;
+        await cache.FlushAsync().Within();
+
+        Assert.Equal("v1", await cache.GetAsync("k")); // refused: not applied
+        Assert.True(store.Rows.ContainsKey("k"));
+        var crashed = SnapshotAsCrashed(folder, "delete-error-crash"); // SIGKILL now
+        await using (var restarted = Harness.Cache(store, Options(crashed)))
+        {
+            await restarted.FlushAsync().Within();
+            Assert.Equal("v1", await restarted.GetAsync("k"));
+            await restarted.DeleteAsync("k"); // the disk has room again: the delete goes through
+            await restarted.FlushAsync().Within();
+        }
+
+        Assert.False(store.Rows.ContainsKey("k"));
     }
 }
