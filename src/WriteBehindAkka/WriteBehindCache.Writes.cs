@@ -139,6 +139,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// </summary>
     private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled before the call: nothing is taken (as .NET's own calls do), so the cancellation means "not written".
+            return ValueTask.FromCanceled<WriteResult>(cancellationToken);
+        }
+
         var shard = _shards[ShardOf(key)];
         var journal = _ctx.Journal;
         bool overBound = _ctx.IsOverBound();

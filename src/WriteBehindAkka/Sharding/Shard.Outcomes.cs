@@ -171,7 +171,10 @@ internal sealed partial class Shard<TKey>
 
         if (load.Error is not null)
         {
-            var error = new InvalidOperationException($"Read-through of key '{KeyText.Of(load.Key)}' failed: {load.Error.Message}", load.Error);
+            // A load cut short by the shutdown (it runs on the cache's stop token) is the cache stopping, not the store failing.
+            Exception error = _ctx.Stop.IsCancellationRequested
+                ? new ObjectDisposedException($"The cache '{_ctx.Name}' stopped before the read-through load of key '{KeyText.Of(load.Key)}' completed.", load.Error)
+                : new InvalidOperationException($"Read-through of key '{KeyText.Of(load.Key)}' failed: {load.Error.Message}", load.Error);
             foreach (var reader in readers)
             {
                 reader.TrySetException(error);

@@ -90,6 +90,44 @@ public sealed class FlushAndShutdownTests
         Assert.Contains("stopped before the read-through load of key 'b' completed", notLoaded.Message);
     }
 
+    [Fact]
+    public async Task ShutdownAsync_ReadThroughLoadThatHonoursTheStopToken_FailsWithObjectDisposed()
+    {
+        // The load is cancelled by the shutdown (a PostgreSQL query says "Query was cancelled"): that is the cache
+        // stopping, as documented, not a store failure reported as InvalidOperationException.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var cache = Harness.Cache(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromSeconds(1) }));
+        var read = cache.GetAsync("not-cached").AsTask();
+        while (store.LoadsOf("not-cached") == 0)
+        {
+            await Task.Yield();
+        }
+
+        await cache.ShutdownAsync().Within();
+
+        var notLoaded = await Assert.ThrowsAsync<ObjectDisposedException>(() => read.Within());
+        Assert.Contains("stopped before the read-through load of key 'not-cached' completed", notLoaded.Message);
+        Assert.IsAssignableFrom<OperationCanceledException>(notLoaded.InnerException);
+    }
+
+    [Fact]
+    public async Task SetAsync_TokenAlreadyCancelled_TakesNothing()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cache.SetAsync("k", "v", cancelled.Token).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cache.SetAsync("k", "v", WriteConsistency.Committed, cancelled.Token).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cache.DeleteAsync("k", cancelled.Token).AsTask());
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k"));
+        Assert.Empty(store.Rows);
+    }
+
     /// <summary>A store that never answers: writes wait until cancelled, loads ignore cancellation altogether.</summary>
     private sealed class DeafStore : IWriteBehindStore<string>
     {
