@@ -225,38 +225,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
             return null;
         }
 
-        var chars = text.AsSpan();
-        if (chars.Contains('\0'))
-        {
-            return $"The key contains a NUL character (at index {chars.IndexOf('\0')}), which PostgreSQL text cannot hold: {_plan.DisplayName} could never store the write.";
-        }
-
-        if (chars.ContainsAnyInRange('\uD800', '\uDFFF') && HasLoneSurrogate(chars))
-        {
-            return $"The key contains half of a UTF-16 surrogate pair, which has no UTF-8 form: {_plan.DisplayName} could never store the write.";
-        }
-
-        return null;
-    }
-
-    /// <summary>Whether a surrogate in <paramref name="chars"/> is not part of a high-low pair.</summary>
-    /// <param name="chars">The text.</param>
-    /// <returns>True when the text has no UTF-8 form.</returns>
-    private static bool HasLoneSurrogate(ReadOnlySpan<char> chars)
-    {
-        for (var i = 0; i < chars.Length; i++)
-        {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(chars[i]))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return TextKeyRules.Problem(text) is { } problem ? $"{problem}: {_plan.DisplayName} could never store the write." : null;
     }
 
     /// <summary>Disposes the data source when the store made it from a connection string; a given one is left alone.</summary>

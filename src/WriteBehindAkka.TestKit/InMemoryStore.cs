@@ -151,7 +151,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
         {
             if (PoisonKeys.ContainsKey(record.Key))
             {
-                throw new SimulatedStoreException(StoreErrorKind.Permanent, $"Poison key '{record.Key}' refused.") { Code = PoisonCode };
+                throw new SimulatedStoreException(StoreErrorKind.Permanent, $"Poison key '{WriteBehindAkka.Diagnostics.KeyText.Of(record.Key)}' refused.") { Code = PoisonCode };
             }
         }
 
@@ -178,6 +178,16 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
             return _rows.TryGetValue(key, out var row) ? new StoredEntry(row.Value, row.Version) : null;
         }
     }
+
+    /// <inheritdoc />
+    /// <returns>
+    /// For string keys, what the PostgreSQL store refuses too (a NUL character, half of a surrogate pair), so that tests
+    /// over this store catch such keys; <see langword="null"/> otherwise.
+    /// </returns>
+    public string? GetKeyError(TKey key) =>
+        key is string text && TextKeyRules.Problem(text) is { } problem
+            ? $"{problem}: the PostgreSQL store could never store the write, and the in-memory store refuses it as that store does."
+            : null;
 
     /// <inheritdoc />
     /// <returns>

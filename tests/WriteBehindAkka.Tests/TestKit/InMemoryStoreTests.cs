@@ -49,4 +49,32 @@ public sealed class InMemoryStoreTests
         Assert.Equal("v", Harness.Text(store.Rows["k"].Value));
         Assert.Equal(0, await store.DeadLetters.CountAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task SetAsync_KeysThePostgreSqlStoreRefuses_AreRefusedHereToo()
+    {
+        // A user's tests over this store must catch the keys production would refuse.
+        await using var cache = Harness.Cache(new InMemoryStore<string>());
+
+        var nul = await Assert.ThrowsAsync<ArgumentException>(() => cache.SetAsync("a\0b", "v").AsTask());
+        var halfPair = await Assert.ThrowsAsync<ArgumentException>(() => cache.SetAsync("a\uD800b", "v").AsTask());
+
+        Assert.Contains("NUL character (at index 1)", nul.Message, StringComparison.Ordinal);
+        Assert.Contains("half of a UTF-16 surrogate pair", halfPair.Message, StringComparison.Ordinal);
+        Assert.True(cache.TrySet("a\uD83D\uDE00b", "v")); // a whole pair is fine
+    }
+
+    [Fact]
+    public async Task WriteFailed_VeryLongKey_TheMessageShowsItShortened()
+    {
+        var store = new InMemoryStore<string>();
+        string key = new('k', 10_000);
+        store.PoisonKeys[key] = true;
+        await using var cache = Harness.Cache(store);
+
+        var error = await Assert.ThrowsAsync<WriteFailedException>(() => cache.SetAsync(key, "v", WriteConsistency.Committed).AsTask().Within());
+
+        Assert.Contains(new string('k', 200) + "...(10,000 characters)", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 1000, error.Message);
+    }
 }
