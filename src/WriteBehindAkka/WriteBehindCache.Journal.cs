@@ -2,6 +2,7 @@ using WriteBehindAkka.Diagnostics;
 using WriteBehindAkka.Journal;
 using WriteBehindAkka.Sharding;
 using WriteBehindAkka.Storage;
+using WriteBehindAkka.Supervision;
 
 namespace WriteBehindAkka;
 
@@ -117,6 +118,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// </summary>
     private async Task TruncateAsync(long number)
     {
+        bool kept = false;
         try
         {
             await FlushCoreAsync(_ctx.Stop.Token, EpochCounter.QuietFlush).ConfigureAwait(false);
@@ -125,7 +127,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 if (await RejournalUnrecordedAsync(number).ConfigureAwait(false) is not { } oldestCopy)
                 {
-                    // Kept; a later seal tries again, and a start replays them.
+                    // Kept; a later seal, or a retry while the journal is over its bound, tries again, and a start replays them.
+                    kept = true;
                     return;
                 }
 
@@ -133,6 +136,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
 
             _ctx.Journal!.DeleteSealedUpTo(upTo);
+            Truncated(number);
         }
         catch (Exception error) when (error is OperationCanceledException or System.Threading.Channels.ChannelClosedException or ObjectDisposedException)
         {
@@ -141,10 +145,94 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             Log.JournalTruncationFailed(_ctx.Logger, error, Name, number);
+            kept = true;
         }
         finally
         {
+            if (kept)
+            {
+                RetryTruncationLater(number);
+            }
+
             Interlocked.Increment(ref _truncationsFinished);
         }
+    }
+
+    /// <summary>Notes that a truncation up to <paramref name="number"/> went through: a kept one at or below it needs no retry.</summary>
+    private void Truncated(long number)
+    {
+        lock (_truncationRetryLock)
+        {
+            if (number >= _keptUpTo)
+            {
+                _keptUpTo = 0;
+                _truncationRetries = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Remembers a truncation up to <paramref name="number"/> that kept its segments, and starts waiting to try it
+    /// again. The next seal tries again too, but a seal needs appends, and once the kept segments hold the journal
+    /// over its bound the bound holds the appends back: so the retry runs while the journal is over its bound.
+    /// </summary>
+    private void RetryTruncationLater(long number)
+    {
+        int attempt;
+        lock (_truncationRetryLock)
+        {
+            _keptUpTo = Math.Max(_keptUpTo, number);
+            attempt = ++_truncationRetries;
+            if (_truncationRetryWaiting)
+            {
+                return;
+            }
+
+            _truncationRetryWaiting = true;
+        }
+
+        _ = RetryTruncationAsync(attempt);
+    }
+
+    /// <summary>
+    /// Waits with the writers' backoff (<see cref="Options.RestartSettings"/>, doubling per truncation kept in a row),
+    /// until the journal is over its bound, then truncates again up to the highest kept segment; stops when a
+    /// later truncation got there first, or at shutdown (the segments stay for the next start).
+    /// </summary>
+    private async Task RetryTruncationAsync(int attempt)
+    {
+        var delay = Backoff.Compute(_ctx.Options.Restart, attempt, _ctx.Jitter());
+        long number = 0;
+        try
+        {
+            while (number == 0)
+            {
+                await Task.Delay(delay, _ctx.Time, _ctx.Stop.Token).ConfigureAwait(false);
+                bool overBound = _ctx.Journal!.TotalBytes >= _ctx.Options.Journal!.MaxJournalBytes;
+                lock (_truncationRetryLock)
+                {
+                    if (_keptUpTo == 0)
+                    {
+                        _truncationRetryWaiting = false;
+                        return;
+                    }
+
+                    if (overBound)
+                    {
+                        // Handed over: if this one keeps its segments too, it waits again.
+                        number = _keptUpTo;
+                        _keptUpTo = 0;
+                        _truncationRetryWaiting = false;
+                    }
+                }
+            }
+        }
+        catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
+        {
+            // Shutting down: the segments stay for the next start.
+            return;
+        }
+
+        StartTruncation(number);
     }
 }

@@ -40,6 +40,18 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
     private int _truncationsStarted;
     private int _truncationsFinished;
 
+    /// <summary>Guards <see cref="_keptUpTo"/>, <see cref="_truncationRetryWaiting"/> and <see cref="_truncationRetries"/>.</summary>
+    private readonly Lock _truncationRetryLock = new();
+
+    /// <summary>The highest segment number a truncation kept (deferred or failed) and none has deleted up to since; 0: none.</summary>
+    private long _keptUpTo;
+
+    /// <summary>Whether a retry of the kept truncation is waiting (one at a time).</summary>
+    private bool _truncationRetryWaiting;
+
+    /// <summary>Truncations kept in a row, for the retry's backoff.</summary>
+    private int _truncationRetries;
+
     /// <summary>Creates and starts a cache.</summary>
     /// <param name="store">Where writes are drained.</param>
     /// <param name="options">Settings; copied and validated now. <see langword="null"/> for the defaults.</param>

@@ -32,13 +32,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal recovery: {Problem}")]
     public static partial void JournalProblem(ILogger logger, string cache, string problem);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Cache '{Cache}': could not delete journal segments up to {Segment}; they will be retried at the next seal or start.")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Cache '{Cache}': could not delete journal segments up to {Segment}; they will be retried at the next seal (or, while the journal is over its bound, after a backoff) or start.")]
     public static partial void JournalTruncationFailed(ILogger logger, Exception error, string cache, long segment);
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Cache '{Cache}': a Tell of key '{Key}' reached its shard after the shutdown's last flush and was dropped (it raced ShutdownAsync; written after the flush, nothing would have stored it).")]
     public static partial void WriteRefusedAtShutdown(ILogger logger, string cache, string key);
 
-    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal segments up to {Segment} are kept: {Unrecorded} failed writes, refused by the store and by the dead-letter sink, could not be copied forward into the current segment, and the old segments may hold their only durable copy. The next seal tries again.")]
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal segments up to {Segment} are kept: {Unrecorded} failed writes, refused by the store and by the dead-letter sink, could not be copied forward into the current segment, and the old segments may hold their only durable copy. The next seal (or, while the journal is over its bound, a retry after a backoff) tries again.")]
     public static partial void JournalTruncationDeferred(ILogger logger, Exception error, string cache, long segment, long unrecorded);
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': a journal write or fsync in '{Directory}' failed ({Bytes} bytes of records not appended); the writes concerned were applied in memory but are not acknowledged as journaled: their Asks fail with JournalWriteException.")]

@@ -347,6 +347,12 @@ internal sealed class WriteAheadJournal
 
         if (freed)
         {
+            if (TotalBytes >= _options.MaxJournalBytes)
+            {
+                // Still over the bound: the loop looks whether the current segment is what keeps it there (RollAtBound).
+                Wake();
+            }
+
             _onSpaceFreed();
         }
     }
@@ -435,7 +441,10 @@ internal sealed class WriteAheadJournal
         }
     }
 
-    /// <summary>The loop: seals full segments, fsyncs for Always, Journaled writes and the EverySecond timer, and keeps a spare segment ready.</summary>
+    /// <summary>
+    /// The loop: seals full segments (and, over the bound, the current one: <see cref="RollAtBound"/>), fsyncs for
+    /// Always, Journaled writes and the EverySecond timer, and keeps a spare segment ready.
+    /// </summary>
     private void Run()
     {
         try
@@ -459,6 +468,7 @@ internal sealed class WriteAheadJournal
                         _syncRequested = false;
                     }
 
+                    RollAtBound();
                     Pass(sync);
                     PrepareSpare();
                 }
@@ -609,6 +619,55 @@ internal sealed class WriteAheadJournal
         // Before truncation may delete the segment: its versions then live on in the mark.
         WriteHighestVersion();
         _onSealed(segment.Number);
+    }
+
+    /// <summary>
+    /// Seals the current segment (by queuing it, as a roll does) when the journal is over its bound and its records
+    /// are all that keep it there: no sealed segment is left for a truncation to delete (a record larger than the
+    /// bound, in a segment of its own, say). Appends queue a segment only when they roll, and the bound holds them
+    /// back, so nothing else would ever free that space; the seal starts a truncation, which deletes the segment
+    /// once its writes are committed. While sealed segments are left, their truncations free the space, and a
+    /// truncation that deletes them wakes the loop to look again. Loop only, before the pass that seals.
+    /// </summary>
+    private void RollAtBound()
+    {
+        if (TotalBytes < _options.MaxJournalBytes)
+        {
+            return;
+        }
+
+        lock (_segmentsLock)
+        {
+            if (_sealed.Count > 0)
+            {
+                return;
+            }
+        }
+
+        Exception? failure = null;
+        lock (_appendLock)
+        {
+            if (_closed || _toSeal.Count > 0 || _current.Used <= JournalFormat.SegmentHeaderBytes)
+            {
+                // Closing, a seal is already on its way (its truncation wakes the loop again), or nothing to free.
+                return;
+            }
+
+            try
+            {
+                Roll(0);
+            }
+            catch (Exception error)
+            {
+                // No segment to roll to (disk full): the appends fail too; the next wake tries again.
+                failure = error;
+            }
+        }
+
+        if (failure is not null)
+        {
+            ReportFailure(failure, "segment", 0);
+        }
     }
 
     /// <summary>Creates the next segment ahead of time, so that a roll does not wait for the disk.</summary>

@@ -1,0 +1,112 @@
+using WriteBehindAkka.Journal;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Journal;
+
+/// <summary>The journal's bound clears by itself once the data is committed, and a recovery that throws leaves the folder usable.</summary>
+public sealed class JournalBoundAndRecoveryTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-bound-recovery-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private string Folder(string name) => Path.Combine(_root, name);
+
+    private static WriteBehindOptions Options(string folder, long segmentBytes = 64 * 1024, long? maxJournalBytes = null) =>
+        Harness.Options(o => o with
+        {
+            MaxBatchSize = 64,
+            MaxBatchDelay = TimeSpan.FromMilliseconds(1),
+            Journal = new JournalOptions { Directory = folder, FsyncPolicy = FsyncPolicy.Always, SegmentBytes = segmentBytes, MaxJournalBytes = maxJournalBytes ?? 64 * segmentBytes },
+        });
+
+    private string SnapshotAsCrashed(string folder, string name)
+    {
+        var copy = Folder(name);
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Append(Path.Combine(folder, WriteAheadJournal.HighestVersionFile)).Where(File.Exists))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        return copy;
+    }
+
+    private static async Task TruncationsFinishedAsync<TKey>(WriteBehindCache<TKey, string> cache, int atLeast)
+        where TKey : notnull
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (cache.Truncations is var (started, finished) && (started < atLeast || finished < started))
+        {
+            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
+    /// A record larger than MaxJournalBytes (legal: SegmentBytes 4096, MaxJournalBytes 8192, a 10 kB value) gets a
+    /// segment of its own. Appends seal a segment only when they roll, and the bound holds them back: the journal
+    /// seals that segment itself, so once the record is committed its segment goes and later writes resume.
+    /// </summary>
+    [Fact]
+    public async Task RecordLargerThanTheJournalBound_WritesAfterItResumeOnceItCommits()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Options(Folder("big"), segmentBytes: 4096, maxJournalBytes: 8192));
+        await cache.SetAsync("big", new string('x', 10_000));
+        await cache.FlushAsync().Within(); // committed
+
+        await cache.SetAsync("small", "v").AsTask().Within(); // waits on the bound until the big record's segment is deleted
+        await cache.FlushAsync().Within();
+        Assert.True(store.Rows.ContainsKey("small"));
+        Assert.True(cache.Journal!.TotalBytes < 8192, $"journal bytes: {cache.Journal.TotalBytes}");
+    }
+
+    /// <summary>
+    /// A truncation deferred because the copy forward of a refused write failed (event 1013) is tried again while the
+    /// journal is over its bound: with the bound reached no append rolls a segment, so no later seal would.
+    /// </summary>
+    [Fact]
+    public async Task TruncationDeferredOverTheBound_IsRetried()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.DeadLetters.FailNext(1, new SimulatedStoreException(StoreErrorKind.Permanent, "letter refused"));
+        await using var cache = Harness.Cache(store, Options(Folder("deferred"), segmentBytes: 4096, maxJournalBytes: 8192));
+        try
+        {
+            await cache.SetAsync("bad", "v");
+            Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within()); // unrecorded: the journal is its only durable copy
+
+            store.Pause(); // the truncations the seals start wait in their flush
+            int i = 0;
+            while (!cache.IsAtBound)
+            {
+                await cache.SetAsync($"k{i++}", new string('x', 100)).AsTask().Within();
+            }
+
+            Assert.True(cache.Truncations.Started >= 1);
+            cache.Journal!.FaultInjector = () => new IOException("No space left on device"); // the copies forward fail
+            store.Resume();
+            await TruncationsFinishedAsync(cache, atLeast: 1);
+            Assert.True(cache.IsAtBound, "every truncation was deferred: the journal stays over its bound");
+            cache.Journal.FaultInjector = null;
+
+            await cache.SetAsync("after", "v").AsTask().Within(); // waits on the bound until a retried truncation frees it
+            await cache.FlushAsync().Within();
+            Assert.True(store.Rows.ContainsKey("after"));
+        }
+        finally
+        {
+            store.Resume();
+        }
+    }
+}
