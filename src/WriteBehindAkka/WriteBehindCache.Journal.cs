@@ -9,7 +9,12 @@ namespace WriteBehindAkka;
 /// <content>The journal: replay at start-up, truncation behind commits.</content>
 public sealed partial class WriteBehindCache<TKey, TValue>
 {
-    /// <summary>Opens the journal and sorts the newest replayed version of each key by shard.</summary>
+    /// <summary>
+    /// Opens the journal and sorts the newest replayed version of each key by shard. When that throws, the journal is
+    /// abandoned first (its loop stopped, the segments this start created deleted, the folder unlocked), so that the
+    /// cache can be built again in this process once the cause is fixed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The folder is in use, or holds a key that is not a <typeparamref name="TKey"/>.</exception>
     private RecoveryBatch<TKey>[] OpenJournal(JournalOptions options)
     {
         var journal = WriteAheadJournal.Open(
@@ -21,10 +26,25 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             onWriteFailed: (error, bytes) => Log.JournalWriteFailed(_ctx.Logger, error, Name, bytes, options.Directory),
             out var read);
         _ctx.Journal = journal;
+        try
+        {
+            return SortRecovered(options, journal, read);
+        }
+        catch
+        {
+            _ctx.Journal = null;
+            journal.Abandon();
+            throw;
+        }
+    }
+
+    /// <summary>Sorts the newest replayed version of each key by shard, and reports what the start-up read found.</summary>
+    private RecoveryBatch<TKey>[] SortRecovered(JournalOptions options, WriteAheadJournal journal, JournalReadResult read)
+    {
         var newest = new Dictionary<TKey, (byte[]? Value, long Version)>();
         foreach (var record in read.Records)
         {
-            var key = JournalKeyCodec<TKey>.Decode(record.Key);
+            var key = DecodeRecovered(options, record.Key);
             if (!newest.TryGetValue(key, out var known) || record.Version > known.Version)
             {
                 newest[key] = (record.Operation == WriteOperation.Delete ? null : record.Value, record.Version);
@@ -53,6 +73,27 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         return batches;
+    }
+
+    /// <summary>
+    /// Reads a replayed key. A key that is not a <typeparamref name="TKey"/> was written by this folder's cache under
+    /// another key type: replaying it as some other key, or skipping it, would lose or misplace acknowledged writes,
+    /// so the start fails and the user decides.
+    /// </summary>
+    private static TKey DecodeRecovered(JournalOptions options, byte[] key)
+    {
+        try
+        {
+            return JournalKeyCodec<TKey>.Decode(key);
+        }
+        catch (Exception error) when (error is FormatException or System.Text.Json.JsonException or NotSupportedException or ArgumentException)
+        {
+            throw new InvalidOperationException(
+                $"The journal folder '{options.Directory}' holds a key that is not a {typeof(TKey)} ({error.Message}): it was written by a cache with another key type. "
+                + "Changing the key type of a cache whose journal is not empty is a configuration error: start the cache with its former key type until its writes are committed "
+                + "(a clean shutdown with everything committed empties the journal), or give it another JournalOptions.Directory (the writes in this one are then not replayed).",
+                error);
+        }
     }
 
     /// <summary>Hands each shard its replayed writes (ahead of any user command), then truncates the old segments once they are committed.</summary>

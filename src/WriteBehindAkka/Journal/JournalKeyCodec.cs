@@ -11,6 +11,9 @@ internal static class JournalKeyCodec<TKey>
     /// <summary>JSON for other key types, fields included (a value tuple or a struct of public fields has no properties).</summary>
     private static readonly JsonSerializerOptions Json = new() { IncludeFields = true };
 
+    /// <summary>UTF-8 that throws on invalid bytes: Encode never writes them, so they mean another key type.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Set once a key of a non-built-in type came back equal from a round trip.</summary>
     private static volatile bool s_roundTrips = typeof(TKey) == typeof(string) || typeof(TKey) == typeof(long) || typeof(TKey) == typeof(int) || typeof(TKey) == typeof(Guid);
 
@@ -87,16 +90,43 @@ internal static class JournalKeyCodec<TKey>
         }
     }
 
+    /// <summary>
+    /// Reads a key back. The built-in layouts are checked exactly (a long is 8 bytes, an int 4, a Guid 16, a string
+    /// valid UTF-8), so that a key written under another key type fails here instead of being replayed as another
+    /// key of this one (a long 2^32 + 5 read as an int would be 5). A key whose bytes happen to fit (a string of 8
+    /// bytes read as a long) cannot be told apart.
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a key of a built-in type.</exception>
+    /// <exception cref="JsonException">The bytes are not the JSON of a key of another type.</exception>
     public static TKey Decode(ReadOnlySpan<byte> data)
     {
         object key = typeof(TKey) switch
         {
-            var t when t == typeof(string) => Encoding.UTF8.GetString(data),
-            var t when t == typeof(long) => BinaryPrimitives.ReadInt64LittleEndian(data),
-            var t when t == typeof(int) => BinaryPrimitives.ReadInt32LittleEndian(data),
-            var t when t == typeof(Guid) => new Guid(data),
+            var t when t == typeof(string) => DecodeText(data),
+            var t when t == typeof(long) => BinaryPrimitives.ReadInt64LittleEndian(Exactly(data, 8)),
+            var t when t == typeof(int) => BinaryPrimitives.ReadInt32LittleEndian(Exactly(data, 4)),
+            var t when t == typeof(Guid) => new Guid(Exactly(data, 16)),
             _ => JsonSerializer.Deserialize<TKey>(data, Json)!,
         };
         return (TKey)key;
     }
+
+    /// <summary>Reads a string key; bytes that are not valid UTF-8 are not one.</summary>
+    private static string DecodeText(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return StrictUtf8.GetString(data);
+        }
+        catch (DecoderFallbackException error)
+        {
+            throw new FormatException($"a key of type {typeof(TKey)} is UTF-8 text; this one's {data.Length} bytes are not valid UTF-8", error);
+        }
+    }
+
+    /// <summary>Returns <paramref name="data"/> when it is exactly <paramref name="length"/> bytes, the fixed layout's size.</summary>
+    private static ReadOnlySpan<byte> Exactly(ReadOnlySpan<byte> data, int length) =>
+        data.Length == length
+            ? data
+            : throw new FormatException($"a key of type {typeof(TKey)} is {length} bytes; this one is {data.Length}");
 }

@@ -402,6 +402,43 @@ internal sealed class WriteAheadJournal
         }
     }
 
+    /// <summary>
+    /// Closes a journal whose cache failed to start (its recovery threw) before anything was appended: stops the
+    /// loop, deletes the segments this start created (they hold nothing) and releases the lock file, so that a cache
+    /// built again in this process can open the folder. The segments that were read stay as they were.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (_appendLock)
+        {
+            Debug.Assert(_appendedRecords == 0, "abandoned before any append: the shards never ran");
+            _closed = true;
+        }
+
+        _wake.Set();
+        try
+        {
+            // The loop ends at its next look, after the pass it may be running (it creates the spare at most).
+            _loopEnded.Task.GetAwaiter().GetResult();
+            _syncTimer?.Dispose();
+            foreach (var segment in new[] { _current, _spare })
+            {
+                if (segment is not null)
+                {
+                    CloseQuietly("segment", () =>
+                    {
+                        segment.Dispose();
+                        File.Delete(segment.Path);
+                    });
+                }
+            }
+        }
+        finally
+        {
+            _lockFile.Dispose();
+        }
+    }
+
     /// <summary>Runs one step of the close; a file error is counted and logged instead of ending the close.</summary>
     private void CloseQuietly(string operation, Action step)
     {

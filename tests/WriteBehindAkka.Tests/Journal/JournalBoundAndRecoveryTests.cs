@@ -109,4 +109,62 @@ public sealed class JournalBoundAndRecoveryTests : IDisposable
             store.Resume();
         }
     }
+
+    /// <summary>
+    /// Recovery that throws after the journal is open (here: the key type changed from string to long, so a
+    /// replayed 2-byte key cannot be read as a long) must release the folder: the lock, the loop thread and the
+    /// segment the failed start created go, so that the cache built again in the same process with its former key
+    /// type opens the folder and replays the write.
+    /// </summary>
+    [Fact]
+    public async Task RecoveryThatThrows_ReleasesTheFolder()
+    {
+        var folder = Folder("key-type");
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var first = Harness.Cache(store, Options(folder));
+        await first.SetAsync("ab", "v");
+        var crashed = SnapshotAsCrashed(folder, "key-type-crash");
+        store.Resume();
+        await first.DisposeAsync();
+        var segments = Directory.GetFiles(crashed, "segment-*.wbj");
+
+        var error = Assert.Throws<InvalidOperationException>(() => new WriteBehindCache<long, string>(new InMemoryStore<long>(), Options(crashed)));
+        Assert.Contains(crashed, error.Message);
+        Assert.Contains(typeof(long).ToString(), error.Message);
+        var left = Directory.GetFiles(crashed, "segment-*.wbj");
+        Assert.Subset(segments.ToHashSet(), left.ToHashSet()); // the failed start's own segments are gone (it deleted the unused spare, as any start does)
+        Assert.Contains(Path.Combine(crashed, JournalFormat.SegmentName(1)), left); // the one holding the write stays
+
+        var recovered = new InMemoryStore<string>();
+        await using (var again = Harness.Cache(recovered, Options(crashed))) // the folder is free again
+        {
+            await again.FlushAsync().Within();
+        }
+
+        Assert.Equal("v", Harness.Text(recovered.Rows["ab"].Value));
+    }
+
+    /// <summary>
+    /// A journal written with long keys, read by a cache whose key type became int: the key 2^32 + 5 must not be
+    /// replayed as 5 (the first four bytes); the start fails, naming the folder and the key type.
+    /// </summary>
+    [Fact]
+    public async Task KeyTypeChangedFromLongToInt_FailsTheStartInsteadOfReplayingAnotherKey()
+    {
+        var folder = Folder("long-keys");
+        var store = new InMemoryStore<long>();
+        store.Pause();
+        var first = new WriteBehindCache<long, string>(store, Options(folder), jitter: () => 0.0);
+        await first.SetAsync((1L << 32) + 5, "v");
+        var crashed = SnapshotAsCrashed(folder, "long-keys-crash");
+        store.Resume();
+        await first.DisposeAsync();
+
+        var recovered = new InMemoryStore<int>();
+        var error = Assert.Throws<InvalidOperationException>(() => new WriteBehindCache<int, string>(recovered, Options(crashed), jitter: () => 0.0));
+        Assert.Contains(crashed, error.Message);
+        Assert.Contains(typeof(int).ToString(), error.Message);
+        Assert.Empty(recovered.Rows);
+    }
 }
