@@ -38,8 +38,11 @@ internal sealed class WriteAheadJournal
     private readonly bool _always;
     private readonly object _segmentsLock = new();
 
-    /// <summary>Sealed segments, oldest first (number, bytes). Guarded by <see cref="_segmentsLock"/>.</summary>
-    private readonly List<(long Number, long Bytes)> _sealed;
+    /// <summary>
+    /// Sealed segments, oldest first (number, bytes, and a version at least as high as any of their records: the
+    /// mark must cover it before they are deleted). Guarded by <see cref="_segmentsLock"/>.
+    /// </summary>
+    private readonly List<(long Number, long Bytes, long HighestVersion)> _sealed;
     private readonly FileStream _lockFile;
     private readonly ITimer? _syncTimer;
     private readonly TaskCompletionSource _loopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -70,6 +73,12 @@ internal sealed class WriteAheadJournal
 
     /// <summary>The highest version appended (or read at open). Guarded by the append lock.</summary>
     private long _highestVersion;
+
+    /// <summary>Serializes the writes of <see cref="HighestVersionFile"/> (the loop's, a truncation's, the close's) and guards <see cref="_markedVersion"/>.</summary>
+    private readonly Lock _markLock = new();
+
+    /// <summary>The version <see cref="HighestVersionFile"/> durably holds (read at open, or written since).</summary>
+    private long _markedVersion;
     private long _syncedRecords;
     private long _forgottenFailuresUpTo;
     private int _failureCount;
@@ -102,14 +111,17 @@ internal sealed class WriteAheadJournal
         _onSpaceFreed = onSpaceFreed;
         _onWriteFailed = onWriteFailed;
         long marked = ReadHighestVersion(options.Directory);
+        _markedVersion = marked;
         _highestVersion = Math.Max(marked, recovered.Records.Count == 0 ? 0 : recovered.Records.Max(r => r.Version));
         HighestVersionAtOpen = _highestVersion;
-        if (_highestVersion > marked)
+        if (_highestVersion > marked && WriteHighestVersion() is not null)
         {
-            // Records replayed now go once committed: their versions must outlive them (a crash loop, then a clock step).
-            WriteHighestVersion();
+            // Records replayed now go once committed: their versions must outlive them (a crash loop, then a clock
+            // step). Without the mark their segments stay (DeleteSealedUpTo writes it first, or keeps them).
+            CountError("mark");
         }
-        _sealed = [.. recovered.Replayable];
+
+        _sealed = [.. recovered.Replayable.Select(s => (s.Number, s.Bytes, _highestVersion))];
         _totalBytes = _sealed.Sum(s => s.Bytes);
         _nextNumber = recovered.HighestSegment + 1;
         _current = JournalSegment.Create(options.Directory, _nextNumber++, options.SegmentBytes);
@@ -329,15 +341,36 @@ internal sealed class WriteAheadJournal
         }
     }
 
-    /// <summary>Deletes sealed segments up to and including <paramref name="number"/>: every write in them is committed.</summary>
+    /// <summary>
+    /// Deletes sealed segments up to and including <paramref name="number"/>: every write in them is committed.
+    /// Only once <see cref="HighestVersionFile"/> durably covers their versions (written now if it does not): the
+    /// segments are otherwise the only record of them, and a restart on a clock that stepped back would give new
+    /// writes versions below rows already stored, which the store's version guard drops.
+    /// </summary>
+    /// <exception cref="IOException">The mark could not be written: the segments are kept (a later truncation tries again).</exception>
     public void DeleteSealedUpTo(long number)
     {
+        long highest = 0;
+        lock (_segmentsLock)
+        {
+            foreach (var (segment, _, version) in _sealed)
+            {
+                if (segment > number)
+                {
+                    break;
+                }
+
+                highest = Math.Max(highest, version);
+            }
+        }
+
+        long marked = EnsureMarked(highest);
         bool freed = false;
         lock (_segmentsLock)
         {
-            while (_sealed.Count > 0 && _sealed[0].Number <= number)
+            while (_sealed.Count > 0 && _sealed[0].Number <= number && _sealed[0].HighestVersion <= marked)
             {
-                var (segment, bytes) = _sealed[0];
+                var (segment, bytes, _) = _sealed[0];
                 File.Delete(Path.Combine(_options.Directory, JournalFormat.SegmentName(segment)));
                 _sealed.RemoveAt(0);
                 Interlocked.Add(ref _totalBytes, -bytes);
@@ -386,8 +419,19 @@ internal sealed class WriteAheadJournal
                 });
             }
 
-            WriteHighestVersion();
-            if (deleteAll)
+            var unmarked = WriteHighestVersion();
+            if (unmarked is not null && deleteAll)
+            {
+                // The segments are the only record of the versions handed out: they stay (logged), and the next
+                // start reads its clocks' floor from them.
+                ReportFailure(Unmarked(unmarked), "mark", 0);
+            }
+            else if (unmarked is not null)
+            {
+                // The segments stay anyway; their records still count at the next start.
+                CountError("mark");
+            }
+            else if (deleteAll)
             {
                 CloseQuietly("segment", () =>
                 {
@@ -648,13 +692,25 @@ internal sealed class WriteAheadJournal
 
         _synced = Math.Max(_synced, end);
         _syncedRecords = Math.Max(_syncedRecords, records);
-        lock (_segmentsLock)
+        long highest;
+        lock (_appendLock)
         {
-            _sealed.Add((segment.Number, segment.Used));
+            // At least the highest version in the segment: its records were all appended before it was swapped out.
+            highest = _highestVersion;
         }
 
-        // Before truncation may delete the segment: its versions then live on in the mark.
-        WriteHighestVersion();
+        lock (_segmentsLock)
+        {
+            _sealed.Add((segment.Number, segment.Used, highest));
+        }
+
+        // Before truncation may delete the segment: its versions then live on in the mark. If it cannot be written
+        // the truncation tries again, and keeps the segment while it fails.
+        if (WriteHighestVersion() is not null)
+        {
+            CountError("mark");
+        }
+
         _onSealed(segment.Number);
     }
 
@@ -771,9 +827,11 @@ internal sealed class WriteAheadJournal
 
     /// <summary>
     /// Keeps the highest version seen in <see cref="HighestVersionFile"/> (written to a temporary file, then renamed
-    /// over it). Best effort: without the mark, a start reads the versions of the records that are left.
+    /// over it), unless the mark already holds it. Without the mark, a start reads the versions of the records that
+    /// are left, so no segment is deleted while it fails (<see cref="EnsureMarked"/>).
     /// </summary>
-    private void WriteHighestVersion()
+    /// <returns>Null when the mark durably holds the highest version; else why it could not be written.</returns>
+    private Exception? WriteHighestVersion()
     {
         long highest;
         lock (_appendLock)
@@ -781,30 +839,67 @@ internal sealed class WriteAheadJournal
             highest = _highestVersion;
         }
 
-        if (highest <= 0)
+        lock (_markLock)
         {
-            return;
-        }
-
-        try
-        {
-            // Durable before any segment it stands for may be deleted: written, fsynced, renamed, folder fsynced.
-            string path = Path.Combine(_options.Directory, HighestVersionFile);
-            using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+            if (highest <= _markedVersion)
             {
-                file.Write(System.Text.Encoding.ASCII.GetBytes(highest.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                file.Flush(flushToDisk: true);
+                return null;
             }
 
-            File.Move(path + ".tmp", path, overwrite: true);
-            DirectorySync.Sync(_options.Directory);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            // Counted, not logged as a write error: no write failed. The records left in the segments still count.
-            CountError("mark");
+            try
+            {
+                // Durable before any segment it stands for may be deleted: written, fsynced, renamed, folder fsynced.
+                string path = Path.Combine(_options.Directory, HighestVersionFile);
+                using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    file.Write(System.Text.Encoding.ASCII.GetBytes(highest.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    file.Flush(flushToDisk: true);
+                }
+
+                File.Move(path + ".tmp", path, overwrite: true);
+                DirectorySync.Sync(_options.Directory);
+                _markedVersion = highest;
+                return null;
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                return error;
+            }
         }
     }
+
+    /// <summary>
+    /// Makes sure the mark durably covers <paramref name="version"/> before segments holding it are deleted, writing
+    /// it if it does not; returns the version it covers.
+    /// </summary>
+    /// <exception cref="IOException">The mark could not be written (counted; the caller keeps the segments and logs it).</exception>
+    private long EnsureMarked(long version)
+    {
+        lock (_markLock)
+        {
+            if (_markedVersion >= version)
+            {
+                return _markedVersion;
+            }
+        }
+
+        if (WriteHighestVersion() is { } error)
+        {
+            CountError("mark");
+            throw Unmarked(error);
+        }
+
+        lock (_markLock)
+        {
+            return _markedVersion;
+        }
+    }
+
+    /// <summary>The error that keeps segments because the mark could not be written.</summary>
+    private IOException Unmarked(Exception error) => new(
+        $"The journal's highest-version mark ('{HighestVersionFile}' in '{_options.Directory}') could not be written ({error.Message}), so the journal segments it would stand for are kept: "
+        + "deleted without it, a restart on a clock that stepped back could give new writes versions below rows already stored, and the store's version guard would drop them. Check the folder's free space and permissions.",
+        error);
 
     /// <summary>Reads <see cref="HighestVersionFile"/>; 0 when it is missing or unreadable.</summary>
     private static long ReadHighestVersion(string directory)

@@ -167,4 +167,50 @@ public sealed class JournalBoundAndRecoveryTests : IDisposable
         Assert.Contains(typeof(int).ToString(), error.Message);
         Assert.Empty(recovered.Rows);
     }
+
+    /// <summary>The system clock, shifted: a restart on a clock that stepped back.</summary>
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
+    }
+
+    /// <summary>
+    /// The highest-version mark cannot be written (a folder stands where its temporary file goes, so every write of
+    /// it fails). The segments are then the only record of the versions handed out: neither truncation nor a clean
+    /// stop may delete them, or a restart on a clock that stepped back gives new writes versions below the rows
+    /// already stored, and the store's version guard drops them silently.
+    /// </summary>
+    [Fact]
+    public async Task MarkThatCannotBeWritten_KeepsTheSegmentsItWouldStandFor()
+    {
+        var folder = Folder("mark");
+        var blocker = Path.Combine(folder, WriteAheadJournal.HighestVersionFile + ".tmp");
+        Directory.CreateDirectory(blocker);
+        var store = new InMemoryStore<string>();
+        long last = 0;
+        await using (var cache = Harness.Cache(store, Options(folder, segmentBytes: 4096)))
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                last = (await cache.SetAsync($"k{i}", new string('x', 100), WriteConsistency.Journaled)).Version; // segment 1 fills and is sealed
+            }
+
+            await cache.FlushAsync().Within();
+            await TruncationsFinishedAsync(cache, atLeast: 1);
+            Assert.True(File.Exists(Path.Combine(folder, JournalFormat.SegmentName(1))), "truncation deleted a segment the mark does not cover");
+        }
+
+        // A clean stop with everything committed: the segments stay all the same.
+        Assert.NotEmpty(Directory.GetFiles(folder, "segment-*.wbj"));
+        Directory.Delete(blocker);
+
+        await using (var restarted = new WriteBehindCache<string, string>(store, Options(folder, segmentBytes: 4096), timeProvider: new ShiftedTime(TimeSpan.FromDays(-1)), jitter: () => 0.0))
+        {
+            Assert.True(restarted.Journal!.HighestVersionAtOpen >= last, $"highest version at open {restarted.Journal.HighestVersionAtOpen}, last acknowledged {last}");
+            await restarted.SetAsync("k0", "new");
+            await restarted.FlushAsync().Within();
+        }
+
+        Assert.Equal("new", Harness.Text(store.Rows["k0"].Value));
+    }
 }
