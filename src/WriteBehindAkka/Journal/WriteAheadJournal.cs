@@ -179,19 +179,46 @@ internal sealed class WriteAheadJournal
     /// <summary>The highest segment number that was sealed at start-up (0: none).</summary>
     public long RecoveredUpTo { get; private init; }
 
+    /// <summary>
+    /// Whether <paramref name="error"/> says another process holds the file locked: on Windows ERROR_SHARING_VIOLATION;
+    /// elsewhere .NET puts the errno of the refused lock in the HResult (EWOULDBLOCK: 11 on Linux, 35 on macOS).
+    /// </summary>
+    private static bool IsLockedByAnother(IOException error) =>
+        OperatingSystem.IsWindows() ? error.HResult == unchecked((int)0x80070020) : error.HResult is 11 or 35;
+
     /// <summary>Opens (and locks) the journal folder and reads what an earlier run left in it; <paramref name="tags"/> go on its metrics.</summary>
     public static WriteAheadJournal Open(JournalOptions options, TimeProvider time, TagList tags, Action<long> onSealed, Action onSpaceFreed, Action<Exception, int> onWriteFailed, out JournalReadResult recovered)
     {
-        Directory.CreateDirectory(options.Directory);
+        try
+        {
+            Directory.CreateDirectory(options.Directory);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // Bare, the error names a path ("Could not find file '/proc/x'") and not what it was for.
+            throw new InvalidOperationException(
+                $"The journal folder '{options.Directory}' could not be created: {error.Message} Set JournalOptions.Directory to a folder on a local, writable file system that this process may write to.", error);
+        }
+
         FileStream lockFile;
         try
         {
             lockFile = new FileStream(Path.Combine(options.Directory, "journal.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException error)
+        catch (UnauthorizedAccessException error)
+        {
+            throw new InvalidOperationException(
+                $"The journal folder '{options.Directory}' is not writable by this process: {error.Message} Give the process write access to it, or set JournalOptions.Directory to another folder.", error);
+        }
+        catch (IOException error) when (IsLockedByAnother(error))
         {
             throw new InvalidOperationException(
                 $"The journal folder '{options.Directory}' is in use by another cache or process. Give each cache its own JournalOptions.Directory.", error);
+        }
+        catch (IOException error)
+        {
+            throw new InvalidOperationException(
+                $"The journal folder '{options.Directory}' could not be locked: {error.Message} Set JournalOptions.Directory to a folder on a local, writable file system.", error);
         }
 
         try

@@ -691,6 +691,18 @@ public sealed class JournalTests : IDisposable
         Assert.Equal($"The journal folder '{folder}' is in use by another cache or process. Give each cache its own JournalOptions.Directory.", error.Message);
     }
 
+    [Fact]
+    public void Open_FolderThatCannotBeCreated_ThrowsNamingTheJournalFolder()
+    {
+        // Bare, the error was "Could not find file '/proc/...'", with nothing about the journal.
+        var folder = "/proc/writebehind-journal-" + Guid.NewGuid().ToString("N");
+
+        var error = Assert.Throws<InvalidOperationException>(() => Harness.Cache(new InMemoryStore<string>(), Options(folder)));
+
+        Assert.StartsWith($"The journal folder '{folder}' could not be created: ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Set JournalOptions.Directory to a folder on a local, writable file system that this process may write to.", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class Resumer(InMemoryStore<string> store) : IDisposable
     {
         public void Dispose() => store.Resume();
