@@ -66,8 +66,9 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
 
     /// <summary>
     /// Before the first write or load: creates the table when <see cref="PostgreSqlStoreOptions.CreateTableIfMissing"/>
-    /// is set, and checks its column types for the COPY batch form. Not marked ready after a failure, so the next
-    /// attempt (after a migration, say) checks again.
+    /// is set, and checks its guard column, that the store writes every column an insert needs, and its column
+    /// types for the COPY batch form. Not marked ready after a failure, so the next attempt (after a migration,
+    /// say) checks again.
     /// </summary>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>A task.</returns>
@@ -97,6 +98,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
                         return;
                     }
 
+                    await CheckUnmappedRequiredColumnsAsync(cancellationToken).ConfigureAwait(false);
                     if (_options.BatchForm == PostgreSqlBatchForm.Copy)
                     {
                         await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
@@ -185,6 +187,55 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Checks that the store writes every column an insert cannot leave out: a NOT NULL column (or one of a NOT
+    /// NULL domain) with no default (its own or its domain's) that is not an identity or generated column. Left
+    /// out, every insert is refused with 23502, a data error to the classifier: each record would be split out
+    /// of its batch and dead-lettered one by one while the cache looked healthy. Found before the first write, it
+    /// is a configuration error naming the columns instead, retried until the table or the mapping is changed.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="InvalidOperationException">A required column is not written by the store.</exception>
+    private async Task CheckUnmappedRequiredColumnsAsync(CancellationToken cancellationToken)
+    {
+        // Each column, then each domain it is of (a domain over a domain too): NOT NULL if any of them says so,
+        // defaulted if any of them has a default.
+        const string Sql =
+            "WITH RECURSIVE col AS (" +
+            "SELECT a.attnum AS n, a.attname AS name, a.atttypid AS typ, a.attnotnull AS required, a.atthasdef AS defaulted FROM pg_attribute a " +
+            "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped " +
+            "AND a.attidentity = '' AND a.attgenerated = '' AND NOT (a.attname = ANY($2::text[]))), " +
+            "base AS (SELECT n, name, typ, required, defaulted FROM col " +
+            "UNION ALL SELECT b.n, b.name, t.typbasetype, t.typnotnull, t.typdefaultbin IS NOT NULL FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype = 'd') " +
+            "SELECT name FROM base GROUP BY n, name HAVING bool_or(required) AND NOT bool_or(defaulted) ORDER BY n";
+        var missing = new List<string>();
+        var query = _dataSource.CreateCommand(Sql);
+        await using (query.ConfigureAwait(false))
+        {
+            query.CommandTimeout = _timeoutSeconds;
+            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlIdentifier.Quote(_plan.Schema, _plan.Table) });
+            query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _plan.Columns.Select(c => c.Name).ToArray() });
+            var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    missing.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var names = string.Join(", ", missing);
+            throw new InvalidOperationException(
+                $"The table {_plan.DisplayName} has NOT NULL {(missing.Count == 1 ? "column" : "columns")} without a default that this store does not write: {names}. " +
+                "Every insert would be refused (23502) and every record dead-lettered: map " + (missing.Count == 1 ? "it" : "them") +
+                " (mapping.Column(...)), or give " + (missing.Count == 1 ? "it" : "them") + " a default (ALTER TABLE ... ALTER COLUMN ... SET DEFAULT ...) or drop NOT NULL.");
+        }
     }
 
     /// <summary>Whether a numeric of this typmod holds a version exactly: unconstrained, or at least 16 digits before the point.</summary>

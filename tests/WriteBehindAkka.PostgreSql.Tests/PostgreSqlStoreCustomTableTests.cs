@@ -211,6 +211,50 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
     }
 
     [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_NotNullColumnUnmapped_FailsAsConfigurationNamingItUntilItHasADefault(PostgreSqlBatchForm form)
+    {
+        // The README's table with one more column: every insert failed with 23502, a refused row, and every record
+        // was dead-lettered one by one while the cache reported itself healthy.
+        var table = PostgresFixture.NewTableName("unmapped");
+        var domain = table + "_code";
+        await db.ExecuteAsync($"CREATE DOMAIN \"{domain}\" AS text NOT NULL");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score int, region text NOT NULL, code \"{domain}\", updated_at timestamptz)");
+        await using var store = Store(Mapping(table), form);
+
+        var error = await Assert.ThrowsAsync<PostgreSqlConfigurationException>(async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+
+        Assert.Equal(StoreErrorKind.Configuration, store.Classify(error));
+        Assert.Equal(
+            $"The table public.{table} has NOT NULL columns without a default that this store does not write: region, code. " +
+            "Every insert would be refused (23502) and every record dead-lettered: map them (mapping.Column(...)), " +
+            "or give them a default (ALTER TABLE ... ALTER COLUMN ... SET DEFAULT ...) or drop NOT NULL.",
+            error.Message);
+        Assert.Empty(await RowsAsync(table));
+
+        // Given defaults (the domain's own for code), the same store checks again and writes.
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN region SET DEFAULT 'eu'");
+        await db.ExecuteAsync($"ALTER DOMAIN \"{domain}\" SET DEFAULT 'x'");
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+        Assert.Equal("eu/x", await db.ScalarAsync<string>($"SELECT region || '/' || code FROM \"{table}\" WHERE player_id = 1"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_NotNullColumnsThePostgreSqlFills_AreNotRequired(PostgreSqlBatchForm form)
+    {
+        var table = PostgresFixture.NewTableName("filled");
+        await db.ExecuteAsync(
+            $"CREATE TABLE \"{table}\" (id bigint GENERATED ALWAYS AS IDENTITY, player_id bigint PRIMARY KEY, score int NOT NULL, " +
+            "created_at timestamptz NOT NULL DEFAULT now(), doubled int NOT NULL GENERATED ALWAYS AS (score * 2) STORED, updated_at timestamptz NOT NULL)");
+        await using var store = Store(Mapping(table), form);
+
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+
+        Assert.Equal(20, await db.ScalarAsync<int>($"SELECT doubled FROM \"{table}\" WHERE player_id = 1"));
+    }
+
+    [Theory]
     [InlineData("numeric")]
     [InlineData("numeric(20,0)")]
     [InlineData("numeric(18,2)")]

@@ -47,6 +47,40 @@ public sealed class ConfigurationFaultTests(PostgresFixture db)
         Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
     }
 
+    [Fact]
+    public async Task NotNullColumnUnmapped_DefaultGivenLater_NothingDeadLetteredEverythingLands()
+    {
+        // The README's own table with a NOT NULL column the mapping leaves out: every row failed with 23502 and was
+        // dead-lettered, and the cache said it was writing normally.
+        var table = PostgresFixture.NewTableName("scores3");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score int, region text NOT NULL, updated_at timestamptz)");
+        var mapping = new PostgreSqlTableMapping<long, PlayerScore>()
+            .Table(table)
+            .Key("player_id")
+            .Column("score", s => s.Score, NpgsqlTypes.NpgsqlDbType.Integer)
+            .UpdatedAtColumn("updated_at");
+        var serializer = new JsonValueSerializer<PlayerScore>();
+        await using var store = new PostgreSqlStore<long, PlayerScore>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, DeadLetterTable = table + "_dl" }, serializer, mapping);
+        await using var cache = new WriteBehindCache<long, PlayerScore>(store, Options(), serializer);
+        for (long key = 0; key < 500; key++)
+        {
+            await cache.SetAsync(key, new PlayerScore(key, 1));
+        }
+
+        await FaultKit.WaitUntilAsync(() => cache.GetHealth().FailureKind == StoreErrorKind.Configuration && cache.GetHealth().Attempts() > 3, "the cache to report the unmapped column");
+        var degraded = cache.GetHealth();
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN region SET DEFAULT 'eu'");
+        var flush = await cache.FlushAsync().WaitAsync(FaultKit.Within);
+
+        Assert.Equal(CacheHealth.Degraded, degraded.Status);
+        Assert.Contains($"The table public.{table} has NOT NULL column without a default that this store does not write: region.", degraded.Description, StringComparison.Ordinal);
+        Assert.True(flush.AllCommitted);
+        Assert.Equal(500L, await db.ScalarAsync<long>($"SELECT count(*) FROM \"{table}\" WHERE region = 'eu'"));
+        Assert.Equal(0, await cache.CountDeadLettersAsync());
+        Assert.Equal(0, cache.GetStatistics().FailedKeys);
+    }
+
     [LocalClusterFact]
     public async Task PrivilegeMissing_GrantedLater_NothingDeadLetteredEverythingLands()
     {
