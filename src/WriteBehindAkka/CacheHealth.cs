@@ -8,8 +8,9 @@ public enum CacheHealth
 
     /// <summary>
     /// Writes are accepted but not draining as they should: the store or the dead-letter sink keeps failing (the
-    /// cache retries with backoff and keeps every accepted write), or the backlog is at its bound (writers wait or
-    /// are refused). Restarting the process does not help and, without a journal, loses the backlog.
+    /// cache retries with backoff and keeps every accepted write), most recent writes fail for good (the store
+    /// refuses them and they are dead-lettered), or the backlog is at its bound (writers wait or are refused).
+    /// Restarting the process does not help and, without a journal, loses the backlog.
     /// </summary>
     Degraded = 1,
 

@@ -85,7 +85,9 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
 
     /// <summary>
     /// How the cache is doing: Healthy; Degraded while the store or the dead-letter sink keeps failing (every
-    /// accepted write is kept and retried) or the backlog is at its bound; Unhealthy once shut down.
+    /// accepted write is kept and retried), while writes fail for good at a high rate (in the last minute at least
+    /// 10 records failed and they were at least as many as those committed: they are dead-lettered, not kept), or
+    /// while the backlog is at its bound; Unhealthy once shut down.
     /// </summary>
     /// <returns>The report, with a description of what is wrong and what to do.</returns>
     CacheHealthReport GetHealth();

@@ -4,9 +4,17 @@ using WriteBehindAkka.Storage;
 
 namespace WriteBehindAkka;
 
-/// <content>Health: what the writer loops are retrying, and the backlog against its bound.</content>
+/// <content>Health: what the writer loops are retrying, how many records failed for good lately, and the backlog against its bound.</content>
 public sealed partial class WriteBehindCache<TKey, TValue>
 {
+    /// <summary>
+    /// The fewest records failed for good within <see cref="RecentOutcomes.Window"/> that make the cache Degraded,
+    /// when they are at least as many as the records committed within it: a stray refused record is what dead
+    /// letters are for, a store that refuses most writes (a NOT NULL column the mapping leaves out, a disposed
+    /// store) is not.
+    /// </summary>
+    internal const int RefusedRecordsThreshold = 10;
+
     /// <summary>
     /// Gets a value indicating whether the cache holds writes back now: its pending entries or bytes, or its
     /// journal's <c>MaxJournalBytes</c>, are at their bound, so writes wait (<c>Backpressure</c>) or are refused.
@@ -48,6 +56,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return new CacheHealthReport(CacheHealth.Degraded, description, sink.Kind, sink.Message, sink.ErrorCode, failingFor, entries, bytes);
         }
 
+        if (Refusals() is { } refusals)
+        {
+            return refusals with { PendingEntries = entries, PendingBytes = bytes };
+        }
+
         if (_ctx.IsOverBound())
         {
             string description = string.Create(
@@ -57,6 +70,38 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         return new CacheHealthReport(CacheHealth.Healthy, $"Writing normally; {backlog}.", null, null, null, TimeSpan.Zero, entries, bytes);
+    }
+
+    /// <summary>
+    /// A Degraded report when, over the last minute, at least <see cref="RefusedRecordsThreshold"/> records failed for
+    /// good and no more were committed; otherwise <see langword="null"/>. Its failure kind is
+    /// <see cref="StoreErrorKind.Permanent"/> (the records' fate: nothing is retried), with the last failure's error.
+    /// </summary>
+    private CacheHealthReport? Refusals()
+    {
+        long committed = 0, failed = 0;
+        RecentFailure? last = null;
+        foreach (var lane in _lanes)
+        {
+            var recent = lane.Recent.Read();
+            committed += recent.Committed;
+            failed += recent.Failed;
+            if (recent.Last is { } failure && (last is null || failure.At > last.At))
+            {
+                last = failure;
+            }
+        }
+
+        if (failed < RefusedRecordsThreshold || failed < committed || last is null)
+        {
+            return null;
+        }
+
+        string error = (last.ErrorCode is null ? string.Empty : last.ErrorCode + ": ") + last.Message;
+        string description = string.Create(
+            CultureInfo.InvariantCulture,
+            $"Writes are failing for good: {failed} of the {failed + committed} records written in the last minute failed ({error}) and were dead-lettered (or, without a dead-letter sink, left Failed); check the data and the table (constraints, columns the store does not write) and the dead letters.");
+        return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Permanent, last.Message, last.ErrorCode, TimeSpan.Zero, 0, 0);
     }
 
     /// <summary>A configuration error outranks a transient one; then the longer-lasting one.</summary>

@@ -7,9 +7,11 @@ namespace WriteBehindAkka.Hosting.Health;
 /// <summary>
 /// The health of one hosted cache. Unhealthy: not running (not started yet, or stopped), or holding its full bound of
 /// pending writes (writes are refused with <c>OverflowStrategy.Fail</c> and by <c>TrySet</c>, or held with
-/// <c>Backpressure</c>). Degraded: the backlog is above <see cref="WriteBehindHealthCheckOptions.BacklogThreshold"/>, the
-/// store has failed every batch for longer than <see cref="WriteBehindHealthCheckOptions.StoreFailureThreshold"/>, or the
-/// oldest pending write is older than <see cref="WriteBehindHealthCheckOptions.LagThreshold"/>. Healthy otherwise.
+/// <c>Backpressure</c>). Degraded: the backlog is above
+/// <see cref="WriteBehindHealthCheckOptions.BacklogThreshold"/>, the store has failed every batch for longer than
+/// <see cref="WriteBehindHealthCheckOptions.StoreFailureThreshold"/>, the store refuses every batch because of how it
+/// is set up, most recent writes fail for good (the cache's own account), or the oldest pending write is older than
+/// <see cref="WriteBehindHealthCheckOptions.LagThreshold"/>. Healthy otherwise.
 /// </summary>
 internal sealed class WriteBehindHealthCheck : IHealthCheck
 {
@@ -54,10 +56,11 @@ internal sealed class WriteBehindHealthCheck : IHealthCheck
             reasons.Add($"{statistics.PendingEntries} entries pending, above the threshold of {thresholds.BacklogThreshold}");
         }
 
-        if (snapshot.Failure is { Kind: Storage.StoreErrorKind.Configuration } configuration)
+        if (snapshot.Failure is { Kind: Storage.StoreErrorKind.Configuration or Storage.StoreErrorKind.Permanent } atOnce)
         {
-            // No data can fix it and waiting will not either: say so at once, with the cache's account (SQLSTATE, fix).
-            reasons.Add(configuration.Description);
+            // No data can fix a configuration error and waiting will not either; records failing for good at a high
+            // rate are measured over the cache's own window already: say so at once, with the cache's account.
+            reasons.Add(atOnce.Description);
         }
         else if (snapshot.StoreFailingFor is { } failing && failing > thresholds.StoreFailureThreshold)
         {

@@ -8,9 +8,9 @@ namespace WriteBehindAkka.Hosting.Lifetime;
 /// <param name="MaxPendingEntries">The cache's bound on pending entries.</param>
 /// <param name="MaxPendingBytes">The cache's bound on pending bytes.</param>
 /// <param name="OldestPendingAge">The age of the oldest pending write (zero when the core does not report it).</param>
-/// <param name="StoreFailingFor">How long every batch write has failed with transient errors, or <see langword="null"/> when the last one was committed.</param>
+/// <param name="StoreFailingFor">How long every batch write has failed with transient errors, or <see langword="null"/> when the last one was committed (or records fail for good, which nothing retries).</param>
 /// <param name="Thresholds">The health check's thresholds.</param>
-/// <param name="Failure">What the store (or the dead-letter sink) is failing with, and the cache's own account of it (with the SQLSTATE), or <see langword="null"/>.</param>
+/// <param name="Failure">What the store (or the dead-letter sink) is failing with, and the cache's own account of it (with the SQLSTATE): Permanent when most recent writes failed for good; or <see langword="null"/>.</param>
 /// <param name="AtBound">Whether the cache holds writes back (its backlog, or its journal, is at its bound).</param>
 internal sealed record CacheHealthSnapshot(
     CacheState State,

@@ -104,7 +104,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             cache.Options.MaxPendingEntries,
             cache.Options.MaxPendingBytes,
             statistics.OldestPendingAge,
-            health.FailureKind is null ? null : health.FailingFor,
+            health.FailureKind is null or StoreErrorKind.Permanent ? null : health.FailingFor, // Permanent: failed for good, nothing retried
             options.Health,
             health.FailureKind is { } kind ? (kind, health.Description) : null,
             AtBound: cache.IsAtBound);

@@ -65,12 +65,16 @@ internal sealed partial class WriterLane<TKey>
             ctx.Time,
             static item => item.Record.Value.Length,
             ctx.Options.MaxBatchBytes);
+        Recent = new RecentOutcomes(ctx.Time);
     }
 
     /// <summary>Where the lane's shards emit.</summary>
     public ChannelWriter<PipelineItem<TKey>> Input => _input.Writer;
 
     public long Restarts => Volatile.Read(ref _restarts);
+
+    /// <summary>The records this lane committed and those that failed for good over the last minute, for health.</summary>
+    public RecentOutcomes Recent { get; }
 
     /// <summary>When the oldest write of the batch being written was accepted (a timestamp; 0 when idle).</summary>
     public long CurrentOldest => Volatile.Read(ref _currentOldest);
@@ -191,6 +195,7 @@ internal sealed partial class WriterLane<TKey>
                 WriteBehindMetrics.BatchSize.RecordSafely(records.Count, _ctx.Tags);
                 WriteBehindMetrics.BatchesCommitted.AddSafely(1, _ctx.Tags);
                 WriteBehindMetrics.RowsCommitted.AddSafely(records.Count, _ctx.Tags);
+                Recent.Committed(records.Count);
                 ClearStoreFailure();
                 // One shared run per shard touched, not a copy of each record (see BatchOutcome.Committed).
                 _touched.Clear();
@@ -220,6 +225,7 @@ internal sealed partial class WriterLane<TKey>
                 ClearStoreFailure();
                 if (items.Count == 1)
                 {
+                    Recent.Failed(1, kind, error, ErrorCode(error));
                     (Outcome(outcomes, items[0]).Failed ??= []).Add(new FailedRecord<TKey>(items[0], error, kind));
                     return;
                 }
@@ -238,6 +244,7 @@ internal sealed partial class WriterLane<TKey>
                 StoreFailing(kind, error, started);
                 GiveUpOnStoreFailure();
                 Log.BatchRetriesExhausted(_ctx.Logger, error, _ctx.Name, _index, items.Count);
+                Recent.Failed(items.Count, kind, error, ErrorCode(error));
                 foreach (var item in items)
                 {
                     (Outcome(outcomes, item).Failed ??= []).Add(new FailedRecord<TKey>(item, error, kind));

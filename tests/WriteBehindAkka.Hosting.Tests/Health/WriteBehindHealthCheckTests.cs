@@ -132,6 +132,31 @@ public sealed class WriteBehindHealthCheckTests
         await StopAsync(host);
     }
 
+    [Fact]
+    public async Task CheckHealth_MostRecentWritesRefused_IsDegradedAtOnceWithTheCachesAccount()
+    {
+        // Every record refused for its data and dead-lettered one by one (a NOT NULL column the mapping leaves out):
+        // nothing is retried and nothing waits, and the check said the cache was running normally.
+        var store = new InMemoryStore<string>();
+        using var host = Build(store, new ManualTimeProvider());
+        await host.StartAsync();
+        for (int i = 0; i < 10; i++)
+        {
+            store.PoisonKeys[$"bad{i}"] = true;
+            await Cache(host).SetAsync($"bad{i}", "1");
+        }
+
+        await Cache(host).FlushAsync().WaitAsync(TestHost.Within);
+        var health = await TestHost.HealthOf(host);
+        var own = Cache(host).GetHealth();
+
+        Assert.Equal((HealthStatus.Degraded, CacheHealth.Degraded), (health.Status, own.Status));
+        Assert.Equal($"Cache 'default' is degraded: {own.Description}", health.Description);
+        Assert.StartsWith("Writes are failing for good: 10 of the 10 records written in the last minute failed (23514: Poison key 'bad", own.Description, StringComparison.Ordinal);
+        Assert.Equal((10L, 0.0), (health.Data["failedKeys"], health.Data["storeFailingForSeconds"]));
+        await host.StopAsync();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

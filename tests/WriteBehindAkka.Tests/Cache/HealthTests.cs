@@ -1,3 +1,4 @@
+using WriteBehindAkka.Storage;
 using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Cache;
@@ -32,6 +33,82 @@ public sealed class HealthTests
         Assert.Equal(
             (CacheHealth.Degraded, "The backlog is at its bound (2 of 2 entries, 6 of 268435456 bytes): writers wait or are refused until the store catches up."),
             (health.Status, health.Description));
+    }
+
+    [Fact]
+    public async Task GetHealth_MostRecentWritesRefused_DegradedWithTheCountAndTheLastErrorUntilTheyAgeOut()
+    {
+        // A store that answers at once and refuses most records (a NOT NULL column the mapping leaves out, a store
+        // disposed under the cache): each record is split out and dead-lettered, nothing is being retried, and
+        // health said "Writing normally".
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, time: clock);
+        for (int i = 0; i < 12; i++)
+        {
+            store.PoisonKeys[$"bad{i}"] = true;
+            await cache.SetAsync($"bad{i}", "v");
+        }
+
+        await cache.SetAsync("good0", "v");
+        await cache.SetAsync("good1", "v");
+        Assert.Equal(new FlushResult(12), await cache.FlushAsync().Within());
+
+        var degraded = cache.GetHealth();
+        clock.Advance(TimeSpan.FromSeconds(50)); // still within the minute
+        var stillDegraded = cache.GetHealth().Status;
+        clock.Advance(TimeSpan.FromSeconds(11));
+        var aged = cache.GetHealth();
+
+        Assert.Equal((CacheHealth.Degraded, StoreErrorKind.Permanent, InMemoryStore<string>.PoisonCode), (degraded.Status, degraded.FailureKind, degraded.ErrorCode));
+        Assert.Matches(@"^Poison key 'bad\d+' refused\.$", degraded.LastError);
+        Assert.Equal(
+            $"Writes are failing for good: 12 of the 14 records written in the last minute failed (23514: {degraded.LastError}) and were dead-lettered " +
+            "(or, without a dead-letter sink, left Failed); check the data and the table (constraints, columns the store does not write) and the dead letters.",
+            degraded.Description);
+        Assert.Equal((TimeSpan.Zero, 0L, 0L), (degraded.FailingFor, degraded.PendingEntries, degraded.PendingBytes));
+        Assert.Equal(CacheHealth.Degraded, stillDegraded);
+        Assert.Equal(new CacheHealthReport(CacheHealth.Healthy, "Writing normally; 0 pending writes (0 bytes) are kept.", null, null, null, TimeSpan.Zero, 0, 0), aged);
+    }
+
+    [Fact]
+    public async Task GetHealth_StoreDisposedUnderTheCache_Degraded()
+    {
+        var store = new InMemoryStore<string> { FailWhen = _ => new ObjectDisposedException("InMemoryStore") };
+        await using var cache = Harness.Cache(store, time: new ManualTimeProvider());
+        for (int i = 0; i < 10; i++)
+        {
+            await cache.SetAsync($"k{i}", "v");
+        }
+
+        Assert.Equal(new FlushResult(10), await cache.FlushAsync().Within());
+        var health = cache.GetHealth();
+
+        Assert.Equal((CacheHealth.Degraded, StoreErrorKind.Permanent), (health.Status, health.FailureKind));
+        Assert.StartsWith("Writes are failing for good: 10 of the 10 records written in the last minute failed (Cannot access a disposed object.", health.Description, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(9, 0)] // too few to say more than that some records are bad
+    [InlineData(10, 11)] // fewer refused than committed: dead letters doing their job
+    public async Task GetHealth_FewOrAMinorityOfWritesRefused_Healthy(int refused, int committed)
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, time: new ManualTimeProvider());
+        for (int i = 0; i < refused; i++)
+        {
+            store.PoisonKeys[$"bad{i}"] = true;
+            await cache.SetAsync($"bad{i}", "v");
+        }
+
+        for (int i = 0; i < committed; i++)
+        {
+            await cache.SetAsync($"good{i}", "v");
+        }
+
+        Assert.Equal(new FlushResult(refused), await cache.FlushAsync().Within());
+
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
     }
 
     [Fact]

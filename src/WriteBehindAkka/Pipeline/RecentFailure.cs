@@ -1,0 +1,10 @@
+using WriteBehindAkka.Storage;
+
+namespace WriteBehindAkka.Pipeline;
+
+/// <summary>The last record that failed for good: what the store said, and when.</summary>
+/// <param name="Kind">How the store classified the error.</param>
+/// <param name="Message">The error's message.</param>
+/// <param name="ErrorCode">The store's code for it, if any.</param>
+/// <param name="At">When (a <see cref="TimeProvider.GetTimestamp"/> reading).</param>
+internal sealed record RecentFailure(StoreErrorKind Kind, string Message, string? ErrorCode, long At);
