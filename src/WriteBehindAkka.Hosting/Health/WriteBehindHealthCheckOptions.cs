@@ -2,9 +2,9 @@ namespace WriteBehindAkka.Hosting.Health;
 
 /// <summary>
 /// When a cache's health check reports Degraded. It reports Unhealthy, whatever these say, when the cache is not
-/// running or holds its full bound of pending writes (so writes are being refused or held); and Degraded, whatever
-/// these say, when its store refuses every batch because of how it is set up, or when most of its recent writes fail
-/// for good.
+/// running; and Degraded, whatever these say, when it holds its full bound of pending writes (so writes are being
+/// refused or held), when its store refuses every batch because of how it is set up, or when most of its recent
+/// writes fail for good.
 /// </summary>
 public sealed class WriteBehindHealthCheckOptions
 {
