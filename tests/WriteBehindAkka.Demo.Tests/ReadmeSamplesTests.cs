@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.Extensions.Configuration;
+using WriteBehindAkka.Hocon;
 
 namespace WriteBehindAkka.Demo.Tests;
 
@@ -24,9 +26,7 @@ public sealed partial class ReadmeSamplesTests
             "public sealed record Player(string Name, int Score);\n"),
         ["var store = new InMemoryStore<string>();"] = ("using WriteBehindAkka.TestKit;\n", string.Empty),
         ["var configuration = new ConfigurationBuilder()"] = ("using WriteBehindAkka.Hocon;\n", string.Empty),
-        ["var builder = WebApplication.CreateBuilder(args);"] = (
-            string.Empty,
-            "\npublic sealed record Player(string Name, int Score);\npublic sealed record Session(string User);\n"),
+        ["var builder = WebApplication.CreateBuilder(args);"] = (string.Empty, string.Empty), // the hosting sample: a whole program
         ["ValueTask<IReadOnlyList<DeadLetter<TKey>>> ListDeadLettersAsync(int offset = 0, int limit = 100, CancellationToken cancellationToken = default); // oldest failure first"] = null,
     };
 
@@ -84,6 +84,42 @@ public sealed partial class ReadmeSamplesTests
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
 
         Assert.True(errors.Count == 0, $"the sample at {readme}:{line} does not compile:\n{string.Join("\n", errors)}\n---\n{source}");
+    }
+
+    [Fact]
+    public void ReadmeHostingSample_ItsConfigurationHasEverySectionItBindsAndItsStoresCreateTheirTables()
+    {
+        // Pasted as it was, the sample read 42P01 from its sessions cache (no table) and warned at every start
+        // (event 2008) that the section it binds did not exist in the configuration it loads.
+        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var sample = CSharpBlock().Matches(readme).Single(block => block.Groups[1].Value.Contains("AddWriteBehindCache<string, Session>(\"sessions\")", StringComparison.Ordinal));
+        string code = sample.Groups[1].Value;
+        string file = Regex.Match(code, @"AddHoconFile\(""hocon/([^""]+)""\)").Groups[1].Value;
+        var folder = Directory.CreateTempSubdirectory("wb-readme-");
+        try
+        {
+            File.Copy(Path.Combine(RepositoryRoot(), "hocon", "writebehind.conf"), Path.Combine(folder.FullName, "writebehind.conf"));
+            if (file != "writebehind.conf")
+            {
+                // The sample's own file: the HOCON block that follows it.
+                var conf = Regex.Match(readme[(sample.Index + sample.Length)..], @"```hocon\n(.*?)\n```", RegexOptions.Singleline);
+                Assert.True(conf.Success, $"the sample loads hocon/{file}, but no HOCON block follows it");
+                File.WriteAllText(Path.Combine(folder.FullName, file), conf.Groups[1].Value);
+            }
+
+            var configuration = new ConfigurationBuilder().AddHoconFile(Path.Combine(folder.FullName, file)).Build();
+
+            var sections = Regex.Matches(code, @"BindConfiguration\(""([^""]+)""\)").Select(m => m.Groups[1].Value).ToList();
+            Assert.NotEmpty(sections);
+            Assert.All(sections, section => Assert.True(configuration.GetSection(section).Exists(), $"the sample binds '{section}', which hocon/{file} does not have"));
+            var stores = Regex.Matches(code, @"\.UsePostgreSql\(.*").Select(m => m.Value).ToList();
+            Assert.Equal(2, stores.Count);
+            Assert.All(stores, store => Assert.Contains("ensureTable: true", store, StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     private static string FirstLine(string code) =>
