@@ -6,51 +6,8 @@ using WriteBehindAkka.TestKit;
 namespace WriteBehindAkka.Tests.Journal;
 
 /// <summary>The journal's bound clears by itself once the data is committed, and a recovery that throws leaves the folder usable.</summary>
-public sealed class JournalBoundAndRecoveryTests : IDisposable
+public sealed class JournalBoundAndRecoveryTests : JournalTestBase
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-bound-recovery-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
-
-    private string Folder(string name) => Path.Combine(_root, name);
-
-    private static WriteBehindOptions Options(string folder, long segmentBytes = 64 * 1024, long? maxJournalBytes = null) =>
-        Harness.Options(o => o with
-        {
-            MaxBatchSize = 64,
-            MaxBatchDelay = TimeSpan.FromMilliseconds(1),
-            Journal = new JournalOptions { Directory = folder, FsyncPolicy = FsyncPolicy.Always, SegmentBytes = segmentBytes, MaxJournalBytes = maxJournalBytes ?? 64 * segmentBytes },
-        });
-
-    private string SnapshotAsCrashed(string folder, string name)
-    {
-        var copy = Folder(name);
-        Directory.CreateDirectory(copy);
-        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Append(Path.Combine(folder, WriteAheadJournal.HighestVersionFile)).Where(File.Exists))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-        }
-
-        return copy;
-    }
-
-    private static async Task TruncationsFinishedAsync<TKey>(WriteBehindCache<TKey, string> cache, int atLeast)
-        where TKey : notnull
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (cache.Truncations is var (started, finished) && (started < atLeast || finished < started))
-        {
-            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>
     /// A record larger than MaxJournalBytes (legal: SegmentBytes 4096, MaxJournalBytes 8192, a 10 kB value) gets a
     /// segment of its own. Appends seal a segment only when they roll, and the bound holds them back: the journal

@@ -5,28 +5,8 @@ using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Journal;
 
-public sealed class JournalTests : IDisposable
+public sealed class JournalTests : JournalTestBase
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-journal-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
-
-    private string Folder(string name) => Path.Combine(_root, name);
-
-    private static WriteBehindOptions Options(string folder, FsyncPolicy policy = FsyncPolicy.Always, long segmentBytes = 64 * 1024) =>
-        Harness.Options(o => o with
-        {
-            MaxBatchSize = 64,
-            MaxBatchDelay = TimeSpan.FromMilliseconds(1),
-            Journal = new JournalOptions { Directory = folder, FsyncPolicy = policy, SegmentBytes = segmentBytes, MaxJournalBytes = 64 * segmentBytes },
-        });
-
     /// <summary>
     /// Crashes a journal of 50 keys (plus a rewrite and a delete), lets <paramref name="damage"/> change the bytes of
     /// its segment, recovers it into a fresh store and flushes.
@@ -57,20 +37,6 @@ public sealed class JournalTests : IDisposable
 
     /// <summary>The bytes before a segment's zero tail (its records; a current segment is preallocated).</summary>
     private static int UsedLength(byte[] segment) => segment.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
-
-    /// <summary>Copies the segments as they are on disk now: what a crash at this instant would leave.</summary>
-    private string SnapshotAsCrashed(string folder, string name, bool withVersionMark = true)
-    {
-        var copy = Folder(name);
-        Directory.CreateDirectory(copy);
-        var mark = withVersionMark ? [Path.Combine(folder, WriteAheadJournal.HighestVersionFile)] : Array.Empty<string>();
-        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Concat(mark).Where(File.Exists))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-        }
-
-        return copy;
-    }
 
     private async Task<string> CrashedJournalAsync(int keys, string name = "crashed")
     {
@@ -384,17 +350,6 @@ public sealed class JournalTests : IDisposable
 
         Assert.Equal(new FlushResult(1), await cache.FlushAsync().Within());
         Assert.Equal(new FlushResult(0), await cache.FlushAsync().Within());
-    }
-
-    /// <summary>Waits (within the harness's budget) until at least <paramref name="atLeast"/> truncations started and every one started has finished.</summary>
-    private static async Task TruncationsFinishedAsync(WriteBehindCache<string, string> cache, int atLeast)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (cache.Truncations is var (started, finished) && (started < atLeast || finished < started))
-        {
-            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
-            await Task.Delay(10);
-        }
     }
 
     [Fact]

@@ -6,50 +6,9 @@ using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Journal;
 
-public sealed class JournalWriteErrorTests : IDisposable
+/// <summary>Journal write errors (a failed append, a failed fsync of a copy) neither lose an acknowledged write nor bring back an undone one.</summary>
+public sealed class JournalWriteErrorTests : JournalTestBase
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "wb-journal-error-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
-
-    private string Folder(string name) => Path.Combine(_root, name);
-
-    private static WriteBehindOptions Options(string folder, long segmentBytes = 64 * 1024, long? maxJournalBytes = null) =>
-        Harness.Options(o => o with
-        {
-            MaxBatchSize = 64,
-            MaxBatchDelay = TimeSpan.FromMilliseconds(1),
-            Journal = new JournalOptions { Directory = folder, FsyncPolicy = FsyncPolicy.Always, SegmentBytes = segmentBytes, MaxJournalBytes = maxJournalBytes ?? 64 * segmentBytes },
-        });
-
-    private string SnapshotAsCrashed(string folder, string name)
-    {
-        var copy = Folder(name);
-        Directory.CreateDirectory(copy);
-        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Append(Path.Combine(folder, WriteAheadJournal.HighestVersionFile)).Where(File.Exists))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-        }
-
-        return copy;
-    }
-
-    private static async Task TruncationsFinishedAsync(WriteBehindCache<string, string> cache, int atLeast)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (cache.Truncations is var (started, finished) && (started < atLeast || finished < started))
-        {
-            Assert.True(waited.Elapsed < Harness.Within, $"truncations: {cache.Truncations}");
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>
     /// A refused write ("bad": store and dead-letter sink refused it) is copied forward by a truncation; the copy's
     /// fsync fails, so that truncation is deferred (right). But Rejournal already set CopiedIntoSegment to the
