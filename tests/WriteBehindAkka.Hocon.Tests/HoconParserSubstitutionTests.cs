@@ -280,6 +280,18 @@ public class HoconParserSubstitutionTests
             ("base:host", "h"), ("base:port", "1"), ("svc:host", "h"), ("svc:port", "2"), ("svc:url", "http://h:2"));
 
     [Fact]
+    public void Parse_AssignmentDerivedFromAPathBelowItself_ReadsTheEarlierValue() =>
+        // The backward walk of the assignment met ${svc.defaults} again and walked again, without end (a stack overflow).
+        HoconAssert.Flattens(
+            """
+            svc { defaults { port = 1 } }
+            svc = ${svc.defaults} { host = h }
+            a { b = x }
+            a = ${a.b}" y"
+            """,
+            ("svc:defaults:port", "1"), ("svc:port", "1"), ("svc:host", "h"), ("a", "x y"));
+
+    [Fact]
     public void Parse_FieldReferringToItselfWithNoEarlierValue_InsideABlock_IsAnError()
     {
         var error = Assert.Throws<HoconParseException>(() => HoconParser.Parse(

@@ -60,8 +60,23 @@ internal sealed partial class SubstitutionResolver
     {
         var rest = path.AsSpan(scope.Path.Length);
         var before = Descend(scope.Prior, rest);
-        var written = rest.IsEmpty ? null : LookupInAssignment(scope, path);
-        return written is null ? before : before is null ? written : ResolvedMerger.Merge(before, written);
+
+        // The assignment's own parts are walked once: a part that refers below the field again (svc = ${svc.defaults}
+        // { host = h }) is asked of the earlier value only, or the walk would resolve that part again, for ever.
+        if (rest.IsEmpty || !_walking.Add(scope))
+        {
+            return before;
+        }
+
+        try
+        {
+            var written = LookupInAssignment(scope, path);
+            return written is null ? before : before is null ? written : ResolvedMerger.Merge(before, written);
+        }
+        finally
+        {
+            _walking.Remove(scope);
+        }
     }
 
     /// <summary>Walks the assignment of <paramref name="scope"/> down to <paramref name="path"/>, resolving only what it reaches.</summary>

@@ -21,6 +21,9 @@ internal sealed partial class SubstitutionResolver
     // resolved, so a lookup elsewhere in the document starts with an empty list.
     private List<SelfReferenceScope> _scopes = [];
 
+    // The scopes whose assignment a backward lookup is walking now (see LookupBackward).
+    private readonly HashSet<SelfReferenceScope> _walking = new(ReferenceEqualityComparer.Instance);
+
     /// <param name="root">The parsed root object.</param>
     /// <param name="environment">Reads an environment variable, or returns <see langword="null"/> when it is not set.</param>
     public SubstitutionResolver(SyntaxObject root, Func<string, string?> environment)
