@@ -152,9 +152,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry the dead letter later, raise the bound, or use OverflowStrategy.Backpressure to wait."));
         }
 
-        // A retry is one write: admitted like one, and on its way at once.
-        await _ctx.Gate.WaitAsync((entries, bytes) => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(entries, bytes), 0, cancellationToken).ConfigureAwait(false);
-        _ctx.Gate.Release(0, posted: true);
+        // A retry waits as one write would; it does not hold its admission (it may yet find the letter superseded).
+        await _ctx.Gate.WaitAsync(_overBoundForWaiters, 0, cancellationToken).ConfigureAwait(false);
+        _ctx.Gate.Release(0, _overBoundForWaiters);
         ThrowIfStopped();
     }
 

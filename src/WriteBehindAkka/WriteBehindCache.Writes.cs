@@ -211,17 +211,15 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
 
             int bytes = command.Value?.Length ?? 0;
-            await _ctx.Gate.WaitAsync((entries, extraBytes) => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(entries, extraBytes), bytes, cancellationToken).ConfigureAwait(false);
-            bool posted = false;
+            await _ctx.Gate.WaitAsync(_overBoundForWaiters, bytes, cancellationToken).ConfigureAwait(false);
             try
             {
                 ThrowIfStopped();
                 await PostAsync(shard, command, cancellationToken).ConfigureAwait(false);
-                posted = true;
             }
             finally
             {
-                _ctx.Gate.Release(bytes, posted);
+                _ctx.Gate.Release(bytes, _overBoundForWaiters);
             }
         }
         else

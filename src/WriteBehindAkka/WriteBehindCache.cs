@@ -35,6 +35,9 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
     private readonly int _maxValueBytes;
     private readonly OverflowStrategy _overflow;
 
+    /// <summary>The capacity gate's bound for its waiters, given the writes it admitted (entries, bytes): none once the cache stops.</summary>
+    private readonly Func<long, long, bool> _overBoundForWaiters;
+
     private int _state;
     private Task<ShutdownReport>? _shutdown;
     private int _truncationsStarted;
@@ -91,6 +94,7 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
         {
             DeadLetterSink = deadLetters ?? store.DeadLetters,
         };
+        _overBoundForWaiters = (entries, bytes) => Volatile.Read(ref _state) == Running && _ctx.IsOverBound(entries, bytes);
 
         _lanes = new WriterLane<TKey>[copy.Parallelism];
         for (int i = 0; i < _lanes.Length; i++)

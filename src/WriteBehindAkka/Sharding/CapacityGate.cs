@@ -57,16 +57,23 @@ internal sealed class CapacityGate
         }
     }
 
-    /// <summary>Ends an admission. A write that did not reach a mailbox gives its slot back to the other waiters.</summary>
-    public void Release(int bytes, bool posted)
+    /// <summary>
+    /// Ends an admission, and wakes the waiters when the bound (<paramref name="isOverBound"/>, as for
+    /// <see cref="WaitAsync"/>) leaves room now. Whether the write counts in the pending bound yet or not (it did not
+    /// reach a mailbox, the journal refused it, it coalesced into a pending key), a waiter held back only by this
+    /// admission must not sleep until some commit.
+    /// </summary>
+    public void Release(int bytes, Func<long, long, bool> isOverBound)
     {
+        bool room;
         lock (_admission)
         {
             _admittedEntries--;
             _admittedBytes -= bytes;
+            room = HasWaiters && !isOverBound(_admittedEntries, _admittedBytes);
         }
 
-        if (!posted && HasWaiters)
+        if (room)
         {
             Open();
         }

@@ -117,4 +117,26 @@ public sealed class JournalWriteErrorTests : JournalTestBase
 
         Assert.False(store.Rows.ContainsKey("k"));
     }
+
+    [Fact]
+    public async Task WriterAdmittedAtTheBound_WhoseRecordTheJournalRefuses_DoesNotStrandTheNextWaiter()
+    {
+        // Two writers wait at a bound of one entry. The commit of the one pending write lets one in; its record is
+        // refused, so it adds nothing to the backlog, and no commit comes to wake the other: it waited for ever.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Options(Folder("admitted")) with { MaxPendingEntries = 1 });
+        await cache.SetAsync("held", "v"); // in flight behind the paused store: the bound is reached
+        var first = cache.SetAsync("a", "v").AsTask();
+        var second = cache.SetAsync("b", "v").AsTask();
+        Assert.False(first.IsCompleted || second.IsCompleted);
+        int failures = 1;
+        cache.Journal!.FaultInjector = () => Interlocked.Decrement(ref failures) >= 0 ? new IOException("No space left on device") : null;
+
+        store.Resume();
+        var outcomes = await Task.WhenAll(first.ContinueWith(t => t, TaskScheduler.Default), second.ContinueWith(t => t, TaskScheduler.Default)).Within();
+
+        Assert.Equal(1, outcomes.Count(t => t.Exception?.InnerException is JournalWriteException));
+        Assert.Equal(1, outcomes.Count(t => t.IsCompletedSuccessfully));
+    }
 }
