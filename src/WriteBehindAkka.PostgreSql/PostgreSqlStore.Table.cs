@@ -66,15 +66,16 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
 
     /// <summary>
     /// Before the first write or load: creates the table when <see cref="PostgreSqlStoreOptions.CreateTableIfMissing"/>
-    /// is set, and checks its guard column, that the store writes every column an insert needs, and its column
-    /// types for the COPY batch form. Not marked ready after a failure, so the next attempt (after a migration,
-    /// say) checks again.
+    /// is set, and checks its guard column and its column types for the COPY batch form; before the first write, also
+    /// that the store writes every column an insert needs (a load needs no such thing). Not marked ready after a
+    /// failure, so the next attempt (after a migration, say) checks again.
     /// </summary>
+    /// <param name="forWrite">Whether a write asks (the insert check applies to writes only).</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>A task.</returns>
-    private async ValueTask EnsureReadyAsync(CancellationToken cancellationToken)
+    private async ValueTask EnsureReadyAsync(bool forWrite, CancellationToken cancellationToken)
     {
-        if (_tableReady)
+        if (_tableReady && (_insertsChecked || !forWrite))
         {
             return;
         }
@@ -82,9 +83,9 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         await _ensureGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_tableReady)
+            try
             {
-                try
+                if (!_tableReady)
                 {
                     if (_options.CreateTableIfMissing)
                     {
@@ -98,19 +99,24 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
                         return;
                     }
 
-                    await CheckUnmappedRequiredColumnsAsync(cancellationToken).ConfigureAwait(false);
                     if (_options.BatchForm == PostgreSqlBatchForm.Copy)
                     {
                         await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
                     }
-                }
-                catch (InvalidOperationException mismatch)
-                {
-                    // The table exists with other columns: no retry of these records, nor splitting them, can help.
-                    throw new PostgreSqlConfigurationException(mismatch.Message, mismatch);
+
+                    _tableReady = true;
                 }
 
-                _tableReady = true;
+                if (forWrite && !_insertsChecked)
+                {
+                    await CheckUnmappedRequiredColumnsAsync(cancellationToken).ConfigureAwait(false);
+                    _insertsChecked = true;
+                }
+            }
+            catch (InvalidOperationException mismatch)
+            {
+                // The table exists with other columns: no retry of these records, nor splitting them, can help.
+                throw new PostgreSqlConfigurationException(mismatch.Message, mismatch);
             }
         }
         finally
@@ -207,7 +213,11 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             "WITH RECURSIVE col AS (" +
             "SELECT a.attnum AS n, a.attname AS name, a.atttypid AS typ, a.attnotnull AS required, a.atthasdef AS defaulted FROM pg_attribute a " +
             "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped " +
-            "AND a.attidentity = '' AND a.attgenerated = '' AND NOT (a.attname = ANY($2::text[]))), " +
+            "AND a.attidentity = '' AND a.attgenerated = '' AND NOT (a.attname = ANY($2::text[])) " +
+            // An enabled BEFORE INSERT row trigger may fill such a column (NOT NULL is checked after it): no verdict then.
+            "AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = a.attrelid AND NOT t.tgisinternal AND t.tgenabled <> 'D' " +
+            "AND t.tgtype & 7 = 7)), " + // ROW (1) | BEFORE (2) | INSERT (4)
+
             "base AS (SELECT n, name, typ, required, defaulted FROM col " +
             "UNION ALL SELECT b.n, b.name, t.typbasetype, t.typnotnull, t.typdefaultbin IS NOT NULL FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype = 'd') " +
             "SELECT name FROM base GROUP BY n, name HAVING bool_or(required) AND NOT bool_or(defaulted) ORDER BY n";

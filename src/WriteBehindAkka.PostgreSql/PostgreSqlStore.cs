@@ -48,6 +48,9 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     /// <summary>Whether the table is known to exist (set after the first successful creation check).</summary>
     private volatile bool _tableReady;
 
+    /// <summary>Set once the table is known to take the store's inserts (no unmapped NOT NULL column without a default).</summary>
+    private volatile bool _insertsChecked;
+
     /// <summary>1 once disposed.</summary>
     private int _disposed;
 
@@ -113,7 +116,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
             return;
         }
 
-        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureReadyAsync(forWrite: true, cancellationToken).ConfigureAwait(false);
         var rows = BatchRows<TKey>.Build(batch, _plan, _serializer);
         if (_options.BatchForm == PostgreSqlBatchForm.Copy)
         {
@@ -165,7 +168,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
                 "call mapping.FromRow(row => new ...(row.GetInt32(row.GetOrdinal(\"column\")), ...)) when you build the mapping, or turn read-through off.");
         }
 
-        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
         var command = _dataSource.CreateCommand(_plan.IsDefaultTable ? _plan.Sql.LoadSerialized : _plan.Sql.LoadRow);
         await using (command.ConfigureAwait(false))
         {

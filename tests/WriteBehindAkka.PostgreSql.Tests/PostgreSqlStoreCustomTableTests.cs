@@ -255,6 +255,36 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
     }
 
     [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_NotNullColumnFilledByABeforeInsertTrigger_IsNotRequired(PostgreSqlBatchForm form)
+    {
+        // NOT NULL is checked after BEFORE triggers: an audit or tenant trigger may fill the column the mapping leaves out.
+        var table = await CreatePlayerScoresAsync(", tenant text NOT NULL");
+        await db.ExecuteAsync(
+            $"CREATE FUNCTION \"{table}_tenant\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.tenant := 'acme'; RETURN NEW; END $$; " +
+            $"CREATE TRIGGER fill_tenant BEFORE INSERT ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION \"{table}_tenant\"()");
+        await using var store = Store(Mapping(table), form);
+
+        await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None);
+
+        Assert.Equal("acme", await db.ScalarAsync<string>($"SELECT tenant FROM \"{table}\" WHERE player_id = 1"));
+    }
+
+    [Fact]
+    public async Task LoadAsync_TableWithAnUnmappedNotNullColumn_StillReads()
+    {
+        // The insert check is for writes: a read of an existing row needs none of it.
+        var table = await CreatePlayerScoresAsync(", region text NOT NULL");
+        await db.ExecuteAsync($"INSERT INTO \"{table}\" (player_id, score, updated_at, region) VALUES (1, 10, now(), 'eu')");
+        await using var store = Store(Mapping(table));
+
+        var loaded = await store.LoadAsync(1L, CancellationToken.None);
+
+        Assert.NotNull(loaded);
+        await Assert.ThrowsAsync<PostgreSqlConfigurationException>(() => store.WriteBatchAsync([Score(2, 20, V1)], CancellationToken.None).AsTask());
+    }
+
+    [Theory]
     [InlineData("numeric")]
     [InlineData("numeric(20,0)")]
     [InlineData("numeric(18,2)")]
