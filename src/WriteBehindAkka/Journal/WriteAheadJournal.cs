@@ -393,27 +393,33 @@ internal sealed class WriteAheadJournal
 
         long marked = EnsureMarked(highest);
         bool freed = false;
-        lock (_segmentsLock)
+        try
         {
-            while (_sealed.Count > 0 && _sealed[0].Number <= number && _sealed[0].HighestVersion <= marked)
+            lock (_segmentsLock)
             {
-                var (segment, bytes, _) = _sealed[0];
-                File.Delete(Path.Combine(_options.Directory, JournalFormat.SegmentName(segment)));
-                _sealed.RemoveAt(0);
-                Interlocked.Add(ref _totalBytes, -bytes);
-                freed = true;
+                while (_sealed.Count > 0 && _sealed[0].Number <= number && _sealed[0].HighestVersion <= marked)
+                {
+                    var (segment, bytes, _) = _sealed[0];
+                    File.Delete(Path.Combine(_options.Directory, JournalFormat.SegmentName(segment)));
+                    _sealed.RemoveAt(0);
+                    Interlocked.Add(ref _totalBytes, -bytes);
+                    freed = true;
+                }
             }
         }
-
-        if (freed)
+        finally
         {
-            if (TotalBytes >= _options.MaxJournalBytes)
+            // Also when a later delete failed: the segments deleted before it freed room that writers may wait for.
+            if (freed)
             {
-                // Still over the bound: the loop looks whether the current segment is what keeps it there (RollAtBound).
-                Wake();
-            }
+                if (TotalBytes >= _options.MaxJournalBytes)
+                {
+                    // Still over the bound: the loop looks whether the current segment is what keeps it there (RollAtBound).
+                    Wake();
+                }
 
-            _onSpaceFreed();
+                _onSpaceFreed();
+            }
         }
     }
 
