@@ -85,7 +85,7 @@ internal sealed partial class Shard<TKey>
     private DeadLetterRetryResult Resubmit(TKey key, byte[]? value, ResubmitRequest request)
     {
         long version = request.Version;
-        if (_entries.TryGetValue(key, out var entry))
+        if (_entries.TryGetValue(key, out CacheEntry<TKey>? entry))
         {
             bool failedAtVersion = entry.Version == version && entry.Has(EntryFlags.Failed)
                 && !entry.Has(EntryFlags.Dirty) && !entry.InFlight;
@@ -110,19 +110,30 @@ internal sealed partial class Shard<TKey>
                 return new DeadLetterRetryResult(DeadLetterRetryOutcome.Superseded, version);
             }
 
+            entry = null;
+        }
+
+        if (_ctx.Journal is { } journal)
+        {
+            // Journaled like a user's write, fsynced whatever the policy: the caller deletes the letter after this.
+            // And as a user's write, journaled before it is applied: one the journal refuses is not applied (the
+            // caller gets the error from Journaled and keeps the letter).
+            var journaled = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            long position = AppendToJournal(journal, value is null ? CommandKind.Delete : CommandKind.Set, key, value, version, journaled, requireFsync: true, out _);
+            request.Journaled = journaled.Task;
+            if (journal.ErrorAt(position) is not null)
+            {
+                return new DeadLetterRetryResult(DeadLetterRetryOutcome.Resubmitted, version);
+            }
+        }
+
+        if (entry is null)
+        {
             entry = new CacheEntry<TKey>(key);
             _entries.Add(entry);
         }
 
         Revive(entry, value, version);
-        if (_ctx.Journal is { } journal)
-        {
-            // Journaled like a user's write, fsynced whatever the policy: the caller deletes the letter after this.
-            var journaled = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            AppendToJournal(journal, value is null ? CommandKind.Delete : CommandKind.Set, key, value, version, journaled, requireFsync: true, out _);
-            request.Journaled = journaled.Task;
-        }
-
         return new DeadLetterRetryResult(DeadLetterRetryOutcome.Resubmitted, version);
     }
 

@@ -504,8 +504,11 @@ public sealed class JournalTests : JournalTestBase
 
         await Assert.ThrowsAsync<JournalWriteException>(() => cache.RetryDeadLetterAsync("k").AsTask().Within());
         cache.Journal.FaultInjector = null;
+        await cache.FlushAsync().Within();
 
         Assert.Equal(1, await cache.CountDeadLettersAsync());
+        Assert.False(store.Rows.ContainsKey("k")); // not journaled, so not applied either, as a user's write
+        Assert.Equal(WriteState.Failed, (await cache.GetStatusAsync("k")).State);
     }
 
     [Fact]
