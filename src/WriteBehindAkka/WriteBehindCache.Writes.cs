@@ -212,14 +212,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
             int bytes = command.Value?.Length ?? 0;
             await _ctx.Gate.WaitAsync(_overBoundForWaiters, bytes, cancellationToken).ConfigureAwait(false);
+            bool posted = false;
             try
             {
                 ThrowIfStopped();
-                await PostAsync(shard, command, cancellationToken).ConfigureAwait(false);
+                await PostAsync(shard, command with { Admitted = true }, cancellationToken).ConfigureAwait(false);
+                posted = true; // the shard ends the admission once it has counted the write
             }
             finally
             {
-                _ctx.Gate.Release(bytes, _overBoundForWaiters);
+                if (!posted)
+                {
+                    _ctx.Gate.Release(bytes, _ctx.OverBound);
+                }
             }
         }
         else

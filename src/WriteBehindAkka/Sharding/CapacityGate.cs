@@ -3,8 +3,9 @@ namespace WriteBehindAkka.Sharding;
 /// <summary>
 /// Where writers wait while the cache is over its pending bound (<see cref="Options.OverflowStrategy.Backpressure"/>).
 /// Shards open it when a commit brings the backlog back under the bound; a waiter re-checks the bound after
-/// taking the task, so no wake-up is lost. A waiter let through counts as admitted until its write is in a mailbox,
-/// and the bound check of the others includes the admitted ones: when one slot frees, one waiter goes, not all of them.
+/// taking the task, so no wake-up is lost. A waiter let through counts as admitted until its shard has handled its
+/// write (counted it in the pending bound, or refused it), and the bound check of the others includes the admitted
+/// ones: when one slot frees, one waiter goes, not all of them, nor one after another as each reaches its mailbox.
 /// </summary>
 internal sealed class CapacityGate
 {
@@ -17,7 +18,7 @@ internal sealed class CapacityGate
     /// <summary>Guards the admitted counts, so that two waiters cannot both take the last slot.</summary>
     private readonly Lock _admission = new();
 
-    /// <summary>Writes let through and not yet in a mailbox (where the bound's documented overshoot covers them).</summary>
+    /// <summary>Writes let through whose shard has not handled them yet.</summary>
     private long _admittedEntries;
 
     /// <summary>The payload bytes of <see cref="_admittedEntries"/>.</summary>
@@ -27,8 +28,8 @@ internal sealed class CapacityGate
 
     /// <summary>
     /// Waits until <paramref name="isOverBound"/>, given the writes already admitted (entries, bytes), is false, and
-    /// admits this write of <paramref name="bytes"/>; the caller must <see cref="Release"/> it once it is in a mailbox
-    /// or has failed to get there.
+    /// admits this write of <paramref name="bytes"/>, which must be <see cref="Release"/>d once its shard has handled it,
+    /// or when it failed to reach the shard.
     /// </summary>
     public async ValueTask WaitAsync(Func<long, long, bool> isOverBound, int bytes, CancellationToken cancellationToken)
     {
@@ -59,9 +60,9 @@ internal sealed class CapacityGate
 
     /// <summary>
     /// Ends an admission, and wakes the waiters when the bound (<paramref name="isOverBound"/>, as for
-    /// <see cref="WaitAsync"/>) leaves room now. Whether the write counts in the pending bound yet or not (it did not
-    /// reach a mailbox, the journal refused it, it coalesced into a pending key), a waiter held back only by this
-    /// admission must not sleep until some commit.
+    /// <see cref="WaitAsync"/>) leaves room now: a write that added nothing to the pending bound (it did not reach its
+    /// shard, the journal refused it, it coalesced into a pending key) must not leave a waiter held back only by its
+    /// admission asleep until some commit.
     /// </summary>
     public void Release(int bytes, Func<long, long, bool> isOverBound)
     {

@@ -340,13 +340,24 @@ internal sealed partial class Shard<TKey>
             {
                 case CommandKind.Set:
                 case CommandKind.Delete:
-                    if (_sealed)
+                    try
                     {
-                        RefuseAfterSeal(command);
+                        if (_sealed)
+                        {
+                            RefuseAfterSeal(command);
+                        }
+                        else
+                        {
+                            Write(command);
+                        }
                     }
-                    else
+                    finally
                     {
-                        Write(command);
+                        if (command.Admitted)
+                        {
+                            // Counted (or refused) now: the gate's waiters re-check the bound with it.
+                            _ctx.Gate.Release(command.Value?.Length ?? 0, _ctx.OverBound);
+                        }
                     }
 
                     break;

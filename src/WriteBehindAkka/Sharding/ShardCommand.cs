@@ -13,4 +13,8 @@ namespace WriteBehindAkka.Sharding;
 /// <c>TaskCompletionSource&lt;long&gt;</c> for Flush.
 /// </param>
 /// <param name="Consistency">For writes: when to answer.</param>
-internal readonly record struct ShardCommand<TKey>(CommandKind Kind, TKey Key, byte[]? Value, object? Reply, WriteConsistency Consistency);
+/// <param name="Admitted">
+/// For writes: let through the capacity gate, whose admission the shard ends once it has handled the write (counted
+/// it, or refused it), so that the gate's other waiters see the write in the pending bound before they re-check it.
+/// </param>
+internal readonly record struct ShardCommand<TKey>(CommandKind Kind, TKey Key, byte[]? Value, object? Reply, WriteConsistency Consistency, bool Admitted = false);
