@@ -292,6 +292,25 @@ public class HoconParserSubstitutionTests
             ("svc:defaults:port", "1"), ("svc:port", "1"), ("svc:host", "h"), ("a", "x y"));
 
     [Fact]
+    public void Parse_ChainOfSiblingReferencesInABlock_ReadsTheBlocksValuesWhateverTheirOrder()
+    {
+        // Walking the block for svc.b met ${svc.a}: a walk for another path, which must still read the block's a.
+        HoconAssert.Flattens(
+            """
+            base { x = 0 }
+            svc = ${base} { c = ${svc.b}, b = ${svc.a}, a = 1 }
+            """,
+            ("base:x", "0"), ("svc:x", "0"), ("svc:c", "1"), ("svc:b", "1"), ("svc:a", "1"));
+        HoconAssert.Flattens(
+            """
+            svc { a = 0 }
+            svc = ${?WBA_HOCON_TEST_UNSET_VARIABLE}
+            svc { c = ${svc.b}, b = ${svc.a}, a = 1 }
+            """,
+            ("svc:a", "1"), ("svc:c", "1"), ("svc:b", "1"));
+    }
+
+    [Fact]
     public void Parse_FieldReferringToItselfWithNoEarlierValue_InsideABlock_IsAnError()
     {
         var error = Assert.Throws<HoconParseException>(() => HoconParser.Parse(

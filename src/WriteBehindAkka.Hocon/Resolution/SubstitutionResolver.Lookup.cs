@@ -61,9 +61,11 @@ internal sealed partial class SubstitutionResolver
         var rest = path.AsSpan(scope.Path.Length);
         var before = Descend(scope.Prior, rest);
 
-        // The assignment's own parts are walked once: a part that refers below the field again (svc = ${svc.defaults}
-        // { host = h }) is asked of the earlier value only, or the walk would resolve that part again, for ever.
-        if (rest.IsEmpty || !_walking.Add(scope))
+        // The assignment is walked once for a path: a part of it that asks for the same path again (svc =
+        // ${svc.defaults} { host = h }) gets the earlier value only, or the walk would resolve that part again, for ever.
+        // Another path is walked for as usual (c = ${svc.b}, b = ${svc.a}, a = 1 in one block: b reads the block's a).
+        var walk = (scope, string.Join('\u0001', path));
+        if (rest.IsEmpty || !_walking.Add(walk))
         {
             return before;
         }
@@ -75,7 +77,7 @@ internal sealed partial class SubstitutionResolver
         }
         finally
         {
-            _walking.Remove(scope);
+            _walking.Remove(walk);
         }
     }
 

@@ -21,8 +21,8 @@ internal sealed partial class SubstitutionResolver
     // resolved, so a lookup elsewhere in the document starts with an empty list.
     private List<SelfReferenceScope> _scopes = [];
 
-    // The scopes whose assignment a backward lookup is walking now (see LookupBackward).
-    private readonly HashSet<SelfReferenceScope> _walking = new(ReferenceEqualityComparer.Instance);
+    // The scopes whose assignment a backward lookup is walking now, each with the path it looks for (see LookupBackward).
+    private readonly HashSet<(SelfReferenceScope Scope, string Path)> _walking = new(WalkComparer.Instance);
 
     /// <param name="root">The parsed root object.</param>
     /// <param name="environment">Reads an environment variable, or returns <see langword="null"/> when it is not set.</param>
@@ -156,4 +156,16 @@ internal sealed partial class SubstitutionResolver
 
     private static HoconScalar ToScalar(SyntaxScalar scalar) =>
         new(scalar.Kind, scalar.Text, scalar.IsQuoted, scalar.Position);
+
+    /// <summary>Compares walks by the scope's identity and the path's text.</summary>
+    private sealed class WalkComparer : IEqualityComparer<(SelfReferenceScope Scope, string Path)>
+    {
+        public static readonly WalkComparer Instance = new();
+
+        public bool Equals((SelfReferenceScope Scope, string Path) x, (SelfReferenceScope Scope, string Path) y) =>
+            ReferenceEquals(x.Scope, y.Scope) && string.Equals(x.Path, y.Path, StringComparison.Ordinal);
+
+        public int GetHashCode((SelfReferenceScope Scope, string Path) obj) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Scope), StringComparer.Ordinal.GetHashCode(obj.Path));
+    }
 }
