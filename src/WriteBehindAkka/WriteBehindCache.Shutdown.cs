@@ -21,6 +21,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>Gets a value indicating whether every shard took shutdown's final flush and refuses writes (tests).</summary>
     internal bool ShardsSealed => _shards.All(shard => shard.IsSealed);
 
+    /// <summary>Gets how many writes the capacity gate admitted that their shard has not handled yet (tests).</summary>
+    internal long GateAdmitted => _ctx.Gate.AdmittedEntries;
+
     /// <summary>Gets how many keys dead-letter retries watch now, over every shard (tests).</summary>
     internal int DropWatches => _shards.Sum(shard => shard.DropWatchCount);
 

@@ -120,7 +120,11 @@ internal sealed class CacheContext<TKey>
     /// <summary>The journal, when the options turn it on.</summary>
     public Journal.WriteAheadJournal? Journal { get; set; }
 
-    public bool IsOverBound() => IsOverBound(0, 0);
+    /// <summary>
+    /// Whether the cache is over its pending bound, counting the writes the capacity gate admitted that their shard
+    /// has not counted yet (a fast-path write must not take the slot a waiter was given).
+    /// </summary>
+    public bool IsOverBound() => IsOverBound(Gate.AdmittedEntries, Gate.AdmittedBytes);
 
     /// <summary>Whether the cache is over its pending bound once <paramref name="extraEntries"/> more writes of <paramref name="extraBytes"/> are counted.</summary>
     public bool IsOverBound(long extraEntries, long extraBytes) =>

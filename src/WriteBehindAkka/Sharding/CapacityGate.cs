@@ -24,6 +24,12 @@ internal sealed class CapacityGate
     /// <summary>The payload bytes of <see cref="_admittedEntries"/>.</summary>
     private long _admittedBytes;
 
+    /// <summary>Gets the writes admitted whose shard has not handled them yet: every bound check counts them, the fast path's too.</summary>
+    public long AdmittedEntries => Volatile.Read(ref _admittedEntries);
+
+    /// <summary>Gets the payload bytes of <see cref="AdmittedEntries"/>.</summary>
+    public long AdmittedBytes => Volatile.Read(ref _admittedBytes);
+
     public bool HasWaiters => Volatile.Read(ref _waiters) > 0;
 
     /// <summary>

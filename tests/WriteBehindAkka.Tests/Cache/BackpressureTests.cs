@@ -107,6 +107,89 @@ public sealed class BackpressureTests
     }
 
     [Fact]
+    public async Task Backpressure_WritersAdmittedButNotYetCounted_KeepTheirSlotsFromTheFastPath()
+    {
+        // Five writers are admitted as five slots free, and wait for room in a busy shard's mailbox: counted nowhere
+        // yet, their slots were free for the fast path to hand out again (11 entries past a bound of 6).
+        var store = new InMemoryStore<string>();
+        var released = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        store.FailWhen = batch => batch.Any(r => released.ContainsKey(r.Key))
+            ? new SimulatedStoreException(WriteBehindAkka.Storage.StoreErrorKind.Permanent, "refused")
+            : new SimulatedStoreException(); // transient, for ever
+        using var loggers = new StallingLoggerFactory(eventId: 1001);
+        var options = Harness.Options(o => o with { MaxPendingEntries = 6, MailboxCapacity = 1, ShutdownTimeout = TimeSpan.FromSeconds(1) });
+        await using var cache = new WriteBehindCache<string, string>(store, options, loggerFactory: loggers, jitter: () => 0.0);
+        var onA = Enumerable.Range(0, 1000).Select(i => $"k{i}").Where(k => cache.ShardOf(k) == 0).ToArray();
+        var onB = Enumerable.Range(0, 1000).Select(i => $"k{i}").Where(k => cache.ShardOf(k) == 1).ToArray();
+        for (int i = 0; i < 6; i++)
+        {
+            await cache.SetAsync(onA[i], "v"); // the bound: 6 pending
+        }
+
+        await cache.CrashShardAsync(1); // shard B's loop stalls in the logger (its restart's event)
+        Assert.True(loggers.Stalled.Wait(Harness.Within));
+        await cache.CrashShardAsync(1); // and its mailbox (of one) is full
+        var waiters = Enumerable.Range(0, 5).Select(i => cache.SetAsync(onB[i], "v").AsTask()).ToArray();
+        for (int i = 0; i < 5; i++)
+        {
+            released[onA[i]] = true; // refused and dead-lettered: five slots free
+        }
+
+        var until = DateTime.UtcNow + Harness.Within;
+        while ((cache.GetStatistics().PendingEntries != 1 || cache.GateAdmitted != 5) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal((1, 5), (cache.GetStatistics().PendingEntries, cache.GateAdmitted));
+        Assert.False(cache.TrySet(onA[100], "v")); // the five free slots are the admitted writers'
+        loggers.Release.Set();
+        await Task.WhenAll(waiters).Within();
+        Assert.Equal(6, cache.GetStatistics().PendingEntries);
+    }
+
+    /// <summary>Loggers that stall the thread logging an event (once) until released: a shard loop held mid-message.</summary>
+    private sealed class StallingLoggerFactory(int eventId) : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        private int _seen;
+
+        public ManualResetEventSlim Stalled { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Staller(this);
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+            Release.Set();
+            Stalled.Dispose();
+        }
+
+        private sealed class Staller(StallingLoggerFactory owner) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId id, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (id.Id == owner.EventId && Interlocked.Increment(ref owner._seen) == 1)
+                {
+                    owner.Stalled.Set();
+                    owner.Release.Wait(TimeSpan.FromSeconds(30));
+                }
+            }
+        }
+
+        public int EventId => eventId;
+    }
+
+    [Fact]
     public async Task TrySet_UnderBound_AcceptedAndWritten()
     {
         var store = new InMemoryStore<string>();
