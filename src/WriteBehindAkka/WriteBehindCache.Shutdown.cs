@@ -21,6 +21,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>Gets a value indicating whether every shard took shutdown's final flush and refuses writes (tests).</summary>
     internal bool ShardsSealed => _shards.All(shard => shard.IsSealed);
 
+    /// <summary>The longest the shutdown waits, past its deadline, for a writer whose store ignores its cancellation token.</summary>
+    private static readonly TimeSpan StuckWriterGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Gets how many writes the capacity gate admitted that their shard has not handled yet (tests).</summary>
     internal long GateAdmitted => _ctx.Gate.AdmittedEntries;
 
@@ -108,7 +111,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             lane.Complete();
         }
 
-        await Task.WhenAll(_laneLoops).ConfigureAwait(false);
+        try
+        {
+            // A store (or dead-letter sink) that ignores its cancellation token could hold the shutdown for ever: past
+            // a grace as long as the deadline (5 s at most, in real time), its writer is left behind. What it holds
+            // still counts as pending, so the report says not flushed (and the journal keeps it for the next start).
+            var grace = _ctx.Options.ShutdownTimeout < StuckWriterGrace ? _ctx.Options.ShutdownTimeout : StuckWriterGrace;
+            await Task.WhenAll(_laneLoops).WaitAsync(grace, TimeProvider.System).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.WriterStuckAtShutdown(_ctx.Logger, Name);
+        }
+
         foreach (var shard in _shards)
         {
             shard.CompleteMailbox();

@@ -41,11 +41,14 @@ internal static partial class Log
     [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal segments up to {Segment} are kept: {Unrecorded} failed writes, refused by the store and by the dead-letter sink, could not be copied forward into the current segment, and the old segments may hold their only durable copy. The next seal (or, while the journal is over its bound, a retry after a backoff) tries again.")]
     public static partial void JournalTruncationDeferred(ILogger logger, Exception error, string cache, long segment, long unrecorded);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': a journal write or fsync in '{Directory}' failed ({Bytes} bytes of records not appended); the writes concerned were applied in memory but are not acknowledged as journaled: their Asks fail with JournalWriteException.")]
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': a journal write or fsync in '{Directory}' failed ({Bytes} bytes of records not appended); the writes concerned are not acknowledged as journaled: their Asks fail with JournalWriteException (a record that could not be appended was not applied; one whose fsync failed was).")]
     public static partial void JournalWriteFailed(ILogger logger, Exception error, string cache, int bytes, string directory);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the store refused a batch of {Count} records ({Error}); splitting it to isolate the records at fault.")]
     public static partial void BatchSplitting(ILogger logger, string cache, int count, string error);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Cache '{Cache}': a writer was still waiting for the store (or the dead-letter sink) after the shutdown deadline and a grace, its cancellation ignored; the shutdown goes on without it. What it was writing counts as not flushed (the journal, if on, keeps it for the next start). Make the store honour its cancellation token.")]
+    public static partial void WriterStuckAtShutdown(ILogger logger, string cache);
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Cache '{Cache}': a batch of {Count} records timed out {Timeouts} times in a row ({Error}); splitting it in halves, each retried as a transient error is (dead-lettered only if the restart budget runs out).")]
     public static partial void BatchSplitAfterTimeouts(ILogger logger, string cache, int count, int timeouts, string error);

@@ -142,6 +142,11 @@ internal sealed partial class WriterLane<TKey>
             {
                 throw;
             }
+            catch (Exception caught) when (token.IsCancellationRequested)
+            {
+                // As for the store: an error the stop caused is the stop, not a refusal of these letters.
+                throw new OperationCanceledException("The writer stopped while the dead-letter sink was writing.", caught, token);
+            }
             catch (Exception caught)
             {
                 error = caught;

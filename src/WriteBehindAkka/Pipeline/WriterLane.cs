@@ -213,6 +213,12 @@ internal sealed partial class WriterLane<TKey>
             {
                 throw;
             }
+            catch (Exception caught) when (token.IsCancellationRequested)
+            {
+                // Cut short by the stop, however the store reports it (a closed connection, say): the batch goes back
+                // to its shards; classified, an error the stop caused would fail records the store never refused.
+                throw new OperationCanceledException("The writer stopped while the store was writing.", caught, token);
+            }
             catch (Exception caught)
             {
                 error = caught;

@@ -128,6 +128,87 @@ public sealed class FlushAndShutdownTests
         Assert.Empty(store.Rows);
     }
 
+    [Fact]
+    public async Task ShutdownAsync_StoreWriteThatIgnoresItsToken_EndsWithinTheDeadlineAndAGrace()
+    {
+        // The writer waited for the store for ever; Dispose promises to block about ShutdownTimeout.
+        var store = new DeafWriteStore();
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(200) }), jitter: () => 0.0);
+        await cache.SetAsync("a", "1");
+        await store.Writing.Task.Within();
+        try
+        {
+            var report = await cache.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(5));
+
+            Assert.False(report.Flushed);
+            Assert.Equal(1, report.UnflushedEntries);
+        }
+        finally
+        {
+            store.Release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task ShutdownDeadline_StoreErrorCausedByTheCancellation_FailsNoRecord()
+    {
+        // At the deadline the store reports its cancelled token as another error (a closed connection), which the
+        // classifier takes for a refusal: every record of the batch was split out and reported Failed.
+        var store = new CancelAsErrorStore();
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { MaxBatchSize = 4, MaxBatchDelay = TimeSpan.FromMilliseconds(20), ShutdownTimeout = TimeSpan.FromMilliseconds(200) }), jitter: () => 0.0);
+        foreach (var key in new[] { "a", "b", "c", "d" })
+        {
+            Assert.True(cache.TrySet(key, "v"));
+        }
+
+        await store.Writing.Task.Within();
+        var report = await cache.ShutdownAsync().Within();
+
+        Assert.Equal(0, report.FailedKeys);
+        Assert.Equal(4, report.UnflushedEntries);
+    }
+
+    /// <summary>A store whose batch write never ends, whatever its token says.</summary>
+    private sealed class DeafWriteStore : IWriteBehindStore<string>
+    {
+        public TaskCompletionSource Writing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<string>> batch, CancellationToken cancellationToken)
+        {
+            Writing.TrySetResult();
+            await Release.Task; // ignores the token
+        }
+
+        public ValueTask<StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult<StoredEntry?>(null);
+
+        public StoreErrorKind Classify(Exception error) => StoreErrorKind.Transient;
+    }
+
+    /// <summary>A store that, once its token is cancelled, reports it as an error it classifies permanent (as unknown errors are).</summary>
+    private sealed class CancelAsErrorStore : IWriteBehindStore<string>
+    {
+        public TaskCompletionSource Writing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<string>> batch, CancellationToken cancellationToken)
+        {
+            Writing.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new ObjectDisposedException("connection", "The connection was closed.");
+            }
+        }
+
+        public ValueTask<StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult<StoredEntry?>(null);
+
+        public StoreErrorKind Classify(Exception error) => error is TimeoutException ? StoreErrorKind.Transient : StoreErrorKind.Permanent;
+    }
+
     /// <summary>A store that never answers: writes wait until cancelled, loads ignore cancellation altogether.</summary>
     private sealed class DeafStore : IWriteBehindStore<string>
     {
