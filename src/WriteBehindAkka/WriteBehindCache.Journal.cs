@@ -28,6 +28,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         _ctx.Journal = journal;
         try
         {
+            CheckKeyType(options, read);
             return SortRecovered(options, journal, read);
         }
         catch
@@ -73,6 +74,45 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         return batches;
+    }
+
+    /// <summary>The file in the journal's folder that names the key type its records were written with.</summary>
+    internal const string KeyTypeFile = "key-type";
+
+    /// <summary>
+    /// Checks that the records were written with this cache's key type, which the folder's <see cref="KeyTypeFile"/>
+    /// names, and names it for the writes to come (before any is appended). The key layouts cannot tell every type from
+    /// another (eight bytes of a string key read as a long), so without the name a cache whose key type changed could
+    /// replay acknowledged writes under other keys. A folder from before the file existed is taken as it is.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The records were written with another key type.</exception>
+    private static void CheckKeyType(JournalOptions options, JournalReadResult read)
+    {
+        string path = Path.Combine(options.Directory, KeyTypeFile);
+        string keyType = typeof(TKey).FullName ?? typeof(TKey).Name;
+        string? written = File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        if (written == keyType)
+        {
+            return;
+        }
+
+        if (written is not null && read.Records.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The journal folder '{options.Directory}' holds writes of a cache whose keys were {written}, and this cache's keys are {keyType}. "
+                + "Changing the key type of a cache whose journal is not empty is a configuration error: start the cache with its former key type until its writes are committed "
+                + "(a clean shutdown with everything committed empties the journal), or give it another JournalOptions.Directory (the writes in this one are then not replayed).");
+        }
+
+        // Durable before the first record: written, fsynced, renamed over, the folder fsynced.
+        using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(System.Text.Encoding.UTF8.GetBytes(keyType));
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(path + ".tmp", path, overwrite: true);
+        DirectorySync.Sync(options.Directory);
     }
 
     /// <summary>

@@ -125,6 +125,38 @@ public sealed class JournalBoundAndRecoveryTests : JournalTestBase
         Assert.Empty(recovered.Rows);
     }
 
+    [Fact]
+    public async Task KeyTypeChangedFromStringToLong_WithKeysOfEightBytes_FailsTheStartInsteadOfReplayingOtherKeys()
+    {
+        // "user0000" is eight bytes, as a long is: the layouts cannot tell them apart, and twenty acknowledged writes
+        // were committed under keys such as 3472328297338467189. The folder names the key type its records have.
+        var folder = Folder("string-keys");
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var first = Harness.Cache(store, Options(folder));
+        for (int i = 0; i < 20; i++)
+        {
+            await first.SetAsync($"user{i:0000}", "v");
+        }
+
+        var crashed = SnapshotAsCrashed(folder, "string-keys-crash");
+        store.Resume();
+        await first.DisposeAsync();
+
+        var recovered = new InMemoryStore<long>();
+        var error = Assert.Throws<InvalidOperationException>(() => new WriteBehindCache<long, string>(recovered, Options(crashed), jitter: () => 0.0));
+        Assert.Contains($"holds writes of a cache whose keys were {typeof(string)}, and this cache's keys are {typeof(long)}", error.Message, StringComparison.Ordinal);
+        Assert.Empty(recovered.Rows);
+
+        var again = new InMemoryStore<string>();
+        await using (var cache = Harness.Cache(again, Options(crashed))) // the former key type still replays them
+        {
+            await cache.FlushAsync().Within();
+        }
+
+        Assert.Equal(20, again.Rows.Count);
+    }
+
     /// <summary>The system clock, shifted: a restart on a clock that stepped back.</summary>
     private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
     {

@@ -38,7 +38,8 @@ public abstract class JournalTestBase : IDisposable
         var copy = Folder(name);
         Directory.CreateDirectory(copy);
         var mark = withVersionMark ? [Path.Combine(folder, WriteAheadJournal.HighestVersionFile)] : Array.Empty<string>();
-        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Concat(mark).Where(File.Exists))
+        var keyType = Path.Combine(folder, WriteBehindCache<string, string>.KeyTypeFile);
+        foreach (var file in Directory.GetFiles(folder, "segment-*.wbj").Concat(mark).Append(keyType).Where(File.Exists))
         {
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         }
