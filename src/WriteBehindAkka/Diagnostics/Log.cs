@@ -20,10 +20,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Cache '{Cache}': writer {Writer} crashed and restarts in {Backoff}; its batch of {Count} records goes back to the shards.")]
     public static partial void WriterRestarted(ILogger logger, Exception error, string cache, int writer, int count, TimeSpan backoff);
 
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Cache '{Cache}': shutdown deadline passed with {Entries} pending entries ({Bytes} bytes) not committed.")]
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Cache '{Cache}': stopped with {Entries} pending entries ({Bytes} bytes) not written to the store: the shutdown deadline passed, or they are failed writes the dead-letter sink refused (memory was their only copy, or the journal).")]
     public static partial void ShutdownIncomplete(ILogger logger, string cache, long entries, long bytes);
 
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Cache '{Cache}': stopped; every accepted write is committed ({Failed} keys failed).")]
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Cache '{Cache}': stopped; every accepted write is committed or, refused by the store, dead-lettered ({Failed} keys failed).")]
     public static partial void ShutdownComplete(ILogger logger, string cache, long failed);
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "Cache '{Cache}': journal replayed {Segments} segments, {Records} records, {Keys} keys (torn tail bytes {TornTailBytes}, corrupt regions {CorruptRegions}, skipped segments {SkippedSegments}).")]

@@ -22,4 +22,16 @@ public sealed record JournalRecoveryReport(
 
     /// <summary>Whether every byte of every segment was understood.</summary>
     public bool Clean => TornTailBytes == 0 && CorruptRegions == 0 && SkippedSegments == 0;
+
+    /// <summary>Prints the counts and each problem's sentence (a record's default would print the list's type name).</summary>
+    /// <param name="builder">Where the members go.</param>
+    /// <returns>True: there are members.</returns>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"Segments = {Segments}, Records = {Records}, Keys = {Keys}, TornTailBytes = {TornTailBytes}, CorruptRegions = {CorruptRegions}, SkippedSegments = {SkippedSegments}, Clean = {Clean}, Problems = [");
+        builder.AppendJoin(" | ", Problems);
+        builder.Append(']');
+        return true;
+    }
 }

@@ -532,8 +532,11 @@ internal sealed class WriteAheadJournal
     private static ObjectDisposedException Closed() =>
         new(nameof(WriteAheadJournal), "The journal is closed: the cache is shutting down.");
 
-    private JournalWriteException WriteError(long version, Exception error) => new(
-        $"The write at version {version} was applied in memory but its journal record could not be written ({error.Message}), so it was not acknowledged. Check the free space and permissions of '{_options.Directory}'.",
+    /// <summary>The error of a write whose record could not be appended (<paramref name="applied"/> false: the write was refused) or fsynced.</summary>
+    private JournalWriteException WriteError(long version, Exception error, bool applied = false) => new(
+        applied
+            ? $"The write at version {version} was applied in memory but its journal record could not be made durable ({error.Message}), so it was not acknowledged; it may still reach the store. Check the disk of '{_options.Directory}'."
+            : $"The write at version {version} was not applied: its journal record could not be written ({error.Message}), so it was refused. Check the free space and permissions of '{_options.Directory}'.",
         error);
 
     private void RequestSync()
@@ -678,7 +681,8 @@ internal sealed class WriteAheadJournal
         {
             if ((waiter.Error ?? error) is { } failure)
             {
-                waiter.Reply.TrySetException(WriteError(waiter.Version, failure));
+                // Its record was appended (a failed append makes no waiter), so its write was applied: the fsync failed.
+                waiter.Reply.TrySetException(WriteError(waiter.Version, failure, applied: true));
             }
             else
             {

@@ -186,6 +186,7 @@ public sealed class JournalTests : JournalTestBase
             Assert.Equal(
                 "segment-000000000901.wbj: format version 2 is not this library's version 1 (written by a newer WriteBehindAkka?); the file was left in place and not replayed. Open the folder with that version, or move the file away.",
                 Assert.Single(report.Problems));
+            Assert.EndsWith("SkippedSegments = 1, Clean = False, Problems = [" + report.Problems[0] + "] }", report.ToString(), StringComparison.Ordinal); // as the README prints it
         }
 
         Assert.Equal(4, store.Rows.Count);
@@ -413,7 +414,7 @@ public sealed class JournalTests : JournalTestBase
         await cache.SetAsync("k2", "v");
 
         Assert.StartsWith("The write at version ", error.Message);
-        Assert.EndsWith("was applied in memory but its journal record could not be written (No space left on device), so it was not acknowledged. Check the free space and permissions of '" + Folder("broken") + "'.", error.Message);
+        Assert.EndsWith("was not applied: its journal record could not be written (No space left on device), so it was refused. Check the free space and permissions of '" + Folder("broken") + "'.", error.Message);
     }
 
     [Theory]
@@ -462,7 +463,7 @@ public sealed class JournalTests : JournalTestBase
         cache.Journal.FaultInjector = null;
         await cache.SetAsync("k2", "v");
 
-        Assert.Contains("could not be written (No space left on device), so it was not acknowledged", error.Message);
+        Assert.Contains("was not applied: its journal record could not be written (No space left on device), so it was refused", error.Message);
         Assert.False(told);
         Assert.True(cache.TrySet("t2", "v"));
     }
@@ -526,7 +527,7 @@ public sealed class JournalTests : JournalTestBase
         var error = await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("k", "v").AsTask().Within());
         var after = await cache.SetAsync("k2", "v", WriteConsistency.Journaled).AsTask().Within();
 
-        Assert.Contains("could not be written (Input/output error), so it was not acknowledged", error.Message);
+        Assert.Contains("was applied in memory but its journal record could not be made durable (Input/output error), so it was not acknowledged; it may still reach the store", error.Message);
         Assert.Equal(WriteConsistency.Journaled, after.Consistency);
         // The segment whose fsync failed is never trusted again: the write after it went to a new segment.
         string SegmentHolding(string key) => Directory.GetFiles(folder, "segment-*.wbj").Single(file =>
