@@ -149,7 +149,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);
             throw new CacheOverflowException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry the dead letter later, raise the bound, or use OverflowStrategy.Backpressure to wait."));
+                $"The write-behind cache '{Name}' {_ctx.DescribeBound()}. Retry the dead letter later, raise the bound, or use OverflowStrategy.Backpressure to wait."));
         }
 
         // A retry waits as one write would; it does not hold its admission (it may yet find the letter superseded).

@@ -63,9 +63,13 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         if (_ctx.IsOverBound())
         {
-            string description = string.Create(
-                CultureInfo.InvariantCulture,
-                $"The backlog is at its bound ({entries} of {_ctx.Options.MaxPendingEntries} entries, {bytes} of {_ctx.Options.MaxPendingBytes} bytes): writers wait or are refused until the store catches up.");
+            string description = _ctx.JournalFull
+                ? string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The journal is at its bound ({_ctx.Journal!.TotalBytes} of {_ctx.Options.Journal!.MaxJournalBytes} bytes, MaxJournalBytes): writers wait or are refused until the store commits the writes its segments hold.")
+                : string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The backlog is at its bound ({entries} of {_ctx.Options.MaxPendingEntries} entries, {bytes} of {_ctx.Options.MaxPendingBytes} bytes): writers wait or are refused until the store catches up.");
             return new CacheHealthReport(CacheHealth.Degraded, description, null, null, null, TimeSpan.Zero, entries, bytes);
         }
 

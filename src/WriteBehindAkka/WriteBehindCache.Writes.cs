@@ -207,7 +207,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);
                 throw new CacheOverflowException(
-                    $"The write-behind cache '{Name}' holds {_ctx.PendingEntries} pending entries ({_ctx.PendingBytes} bytes); the bound is {_ctx.Options.MaxPendingEntries} entries or {_ctx.Options.MaxPendingBytes} bytes. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.");
+                    $"The write-behind cache '{Name}' {_ctx.DescribeBound()}. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.");
             }
 
             int bytes = command.Value?.Length ?? 0;

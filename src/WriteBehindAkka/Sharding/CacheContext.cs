@@ -120,6 +120,22 @@ internal sealed class CacheContext<TKey>
     /// <summary>The journal, when the options turn it on.</summary>
     public Journal.WriteAheadJournal? Journal { get; set; }
 
+    /// <summary>Whether the journal holds its <c>MaxJournalBytes</c>: a bound of its own, which the pending counts do not show.</summary>
+    public bool JournalFull => Journal is { } journal && journal.TotalBytes >= Options.Journal!.MaxJournalBytes;
+
+    /// <summary>Says which bound holds writes back, for the messages of an overflow: the pending counts, and the journal when it is full.</summary>
+    public string DescribeBound()
+    {
+        string pending = string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"holds {PendingEntries} pending entries ({PendingBytes} bytes); the bound is {Options.MaxPendingEntries} entries or {Options.MaxPendingBytes} bytes");
+        return JournalFull
+            ? string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"{pending}, and its journal holds {Journal!.TotalBytes} bytes, its MaxJournalBytes of {Options.Journal!.MaxJournalBytes} (segments go once the writes in them are committed)")
+            : pending;
+    }
+
     /// <summary>
     /// Whether the cache is over its pending bound, counting the writes the capacity gate admitted that their shard
     /// has not counted yet (a fast-path write must not take the slot a waiter was given).
@@ -130,5 +146,5 @@ internal sealed class CacheContext<TKey>
     public bool IsOverBound(long extraEntries, long extraBytes) =>
         PendingEntries + extraEntries >= Options.MaxPendingEntries
         || PendingBytes + extraBytes >= Options.MaxPendingBytes
-        || (Journal is { } journal && journal.TotalBytes >= Options.Journal!.MaxJournalBytes);
+        || JournalFull;
 }

@@ -157,6 +157,29 @@ public sealed class JournalBoundAndRecoveryTests : JournalTestBase
         Assert.Equal(20, again.Rows.Count);
     }
 
+    [Fact]
+    public async Task JournalAtItsBound_TheOverflowAndTheHealthNameTheJournal()
+    {
+        // Both blamed the pending bound (500 of 1,000,000 entries), so an operator would raise the wrong setting.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Options(Folder("full"), segmentBytes: 4096, maxJournalBytes: 8192) with { OverflowStrategy = OverflowStrategy.Fail });
+        int written = 0;
+        while (cache.TrySet($"k{written}", new string('x', 100)))
+        {
+            written++;
+        }
+
+        var error = await Assert.ThrowsAsync<CacheOverflowException>(() => cache.SetAsync("one-more", "v").AsTask());
+        var health = cache.GetHealth();
+        store.Resume();
+
+        Assert.Contains("its journal holds", error.Message, StringComparison.Ordinal);
+        Assert.Contains("its MaxJournalBytes of 8192", error.Message, StringComparison.Ordinal);
+        Assert.Equal(CacheHealth.Degraded, health.Status);
+        Assert.StartsWith("The journal is at its bound (", health.Description, StringComparison.Ordinal);
+    }
+
     /// <summary>The system clock, shifted: a restart on a clock that stepped back.</summary>
     private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
     {
