@@ -56,6 +56,15 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return new CacheHealthReport(CacheHealth.Degraded, description, sink.Kind, sink.Message, sink.ErrorCode, failingFor, entries, bytes);
         }
 
+        if (_ctx.Journal?.LastFailure is { } journal && _ctx.Time.GetElapsedTime(journal.At) < RecentOutcomes.Window)
+        {
+            // Reported as a configuration error (of the journal's disk or folder), so that the hosting check says it at once.
+            string description = string.Create(
+                CultureInfo.InvariantCulture,
+                $"Journal writes are failing in '{_ctx.Options.Journal!.Directory}' ({journal.Operation}: {journal.Message}; {Seconds(_ctx.Time.GetElapsedTime(journal.At))} ago): writes whose record cannot be appended are refused with JournalWriteException. Check the disk's free space and the folder's permissions.");
+            return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Configuration, journal.Message, null, TimeSpan.Zero, entries, bytes);
+        }
+
         if (Refusals() is { } refusals)
         {
             return refusals with { PendingEntries = entries, PendingBytes = bytes };

@@ -74,6 +74,9 @@ internal sealed class WriteAheadJournal
     /// <summary>The highest version appended (or read at open). Guarded by the append lock.</summary>
     private long _highestVersion;
 
+    /// <summary>The last failed write, for health (see <see cref="LastFailure"/>).</summary>
+    private Failure? _lastFailure;
+
     /// <summary>Serializes the writes of <see cref="HighestVersionFile"/> (the loop's, a truncation's, the close's) and guards <see cref="_markedVersion"/>.</summary>
     private readonly Lock _markLock = new();
 
@@ -966,9 +969,13 @@ internal sealed class WriteAheadJournal
         Volatile.Write(ref _failureCount, _failureCount + 1);
     }
 
+    /// <summary>The last failed journal write (append, segment, fsync): when (a timestamp of the journal's clock) and why; null before any.</summary>
+    public (long At, string Operation, string Message)? LastFailure => Volatile.Read(ref _lastFailure) is { } last ? (last.At, last.Operation, last.Message) : null;
+
     /// <summary>Counts a failed <paramref name="operation"/> (append, sync, seal, segment) and logs it.</summary>
     private void ReportFailure(Exception error, string operation, int bytes)
     {
+        Volatile.Write(ref _lastFailure, new Failure(_time.GetTimestamp(), operation, error.Message));
         CountError(operation);
         try
         {
@@ -987,4 +994,7 @@ internal sealed class WriteAheadJournal
         tags.Add("writebehind.journal.operation", operation);
         WriteBehindMetrics.JournalErrors.AddSafely(1, tags);
     }
+
+    /// <summary>A failed journal write: when, in which operation, and why.</summary>
+    private sealed record Failure(long At, string Operation, string Message);
 }

@@ -139,4 +139,24 @@ public sealed class JournalWriteErrorTests : JournalTestBase
         Assert.Equal(1, outcomes.Count(t => t.Exception?.InnerException is JournalWriteException));
         Assert.Equal(1, outcomes.Count(t => t.IsCompletedSuccessfully));
     }
+
+    [Fact]
+    public async Task JournalWritesFailing_HealthIsDegradedNamingTheJournal_UntilAMinuteWithoutFailure()
+    {
+        // About a thousand Asks failed with JournalWriteException while health said "Writing normally".
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(new InMemoryStore<string>(), Options(Folder("failing")), clock);
+        await cache.SetAsync("warm", "v");
+        cache.Journal!.FaultInjector = () => new IOException("Permission denied");
+        await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("k", "v").AsTask().Within());
+        cache.Journal.FaultInjector = null;
+
+        var failing = cache.GetHealth();
+        clock.Advance(TimeSpan.FromSeconds(61));
+        var later = cache.GetHealth();
+
+        Assert.Equal(CacheHealth.Degraded, failing.Status);
+        Assert.StartsWith($"Journal writes are failing in '{Folder("failing")}' (append: Permission denied;", failing.Description, StringComparison.Ordinal);
+        Assert.Equal(CacheHealth.Healthy, later.Status);
+    }
 }
