@@ -104,15 +104,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 + "(a clean shutdown with everything committed empties the journal), or give it another JournalOptions.Directory (the writes in this one are then not replayed).");
         }
 
-        // Durable before the first record: written, fsynced, renamed over, the folder fsynced.
-        using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(System.Text.Encoding.UTF8.GetBytes(keyType));
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(path + ".tmp", path, overwrite: true);
-        DirectorySync.Sync(options.Directory);
+        // Durable before the first record.
+        DirectorySync.WriteFile(options.Directory, KeyTypeFile, System.Text.Encoding.UTF8.GetBytes(keyType));
     }
 
     /// <summary>

@@ -888,16 +888,8 @@ internal sealed class WriteAheadJournal
 
             try
             {
-                // Durable before any segment it stands for may be deleted: written, fsynced, renamed, folder fsynced.
-                string path = Path.Combine(_options.Directory, HighestVersionFile);
-                using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
-                {
-                    file.Write(System.Text.Encoding.ASCII.GetBytes(highest.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                    file.Flush(flushToDisk: true);
-                }
-
-                File.Move(path + ".tmp", path, overwrite: true);
-                DirectorySync.Sync(_options.Directory);
+                // Durable before any segment it stands for may be deleted.
+                DirectorySync.WriteFile(_options.Directory, HighestVersionFile, System.Text.Encoding.ASCII.GetBytes(highest.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 _markedVersion = highest;
                 return null;
             }

@@ -88,10 +88,7 @@ internal sealed partial class Shard<TKey>
 
         entry.Flags &= ~EntryFlags.ReplacedInFlight;
         Interlocked.Add(ref _pendingBytes, -emitted.Length);
-        if (_ctx.Gate.HasWaiters && !_ctx.IsOverBound())
-        {
-            _ctx.Gate.Open();
-        }
+        OpenGateIfRoom();
     }
 
     /// <summary>Re-queues an entry written again while in flight, or makes it evictable.</summary>

@@ -459,6 +459,15 @@ internal sealed partial class Shard<TKey>
         }
     }
 
+    /// <summary>After the backlog shrank: wakes the writers waiting at the capacity gate if it is under its bound now.</summary>
+    private void OpenGateIfRoom()
+    {
+        if (_ctx.Gate.HasWaiters && !_ctx.IsOverBound())
+        {
+            _ctx.Gate.Open();
+        }
+    }
+
     /// <summary>Brings the pending counts in line with the entry after a change.</summary>
     private void Account(CacheEntry<TKey> entry, PendingState before)
     {
@@ -488,9 +497,9 @@ internal sealed partial class Shard<TKey>
             }
         }
 
-        if ((deltaEntries < 0 || deltaBytes < 0) && _ctx.Gate.HasWaiters && !_ctx.IsOverBound())
+        if (deltaEntries < 0 || deltaBytes < 0)
         {
-            _ctx.Gate.Open();
+            OpenGateIfRoom();
         }
     }
 }
