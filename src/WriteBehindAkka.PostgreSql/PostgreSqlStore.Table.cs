@@ -149,25 +149,15 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             "(SELECT b.typ::regtype::text FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype <> 'd'), " +
             "(SELECT b.mod FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype <> 'd')";
         var guard = _plan.VersionColumn ?? _plan.UpdatedAtColumn;
-        var query = _dataSource.CreateCommand(Sql);
-        bool exists;
-        string? shown, baseType;
-        int typmod;
-        await using (query.ConfigureAwait(false))
-        {
-            query.CommandTimeout = _timeoutSeconds;
-            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlIdentifier.Quote(_plan.Schema, _plan.Table) });
-            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = guard?.Name ?? string.Empty });
-            var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                exists = reader.GetBoolean(0);
-                shown = reader.IsDBNull(1) ? null : reader.GetString(1);
-                baseType = reader.IsDBNull(2) ? null : reader.GetString(2);
-                typmod = reader.IsDBNull(3) ? -1 : reader.GetInt32(3);
-            }
-        }
+        var (exists, shown, baseType, typmod) = (await CatalogRowsAsync(
+            Sql,
+            static reader => (
+                reader.GetBoolean(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? -1 : reader.GetInt32(3)),
+            cancellationToken,
+            new NpgsqlParameter<string> { TypedValue = guard?.Name ?? string.Empty }).ConfigureAwait(false))[0];
 
         if (!exists || guard is null || shown is null)
         {
@@ -221,22 +211,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             "base AS (SELECT n, name, typ, required, defaulted FROM col " +
             "UNION ALL SELECT b.n, b.name, t.typbasetype, t.typnotnull, t.typdefaultbin IS NOT NULL FROM base b JOIN pg_type t ON t.oid = b.typ WHERE t.typtype = 'd') " +
             "SELECT name FROM base GROUP BY n, name HAVING bool_or(required) AND NOT bool_or(defaulted) ORDER BY n";
-        var missing = new List<string>();
-        var query = _dataSource.CreateCommand(Sql);
-        await using (query.ConfigureAwait(false))
-        {
-            query.CommandTimeout = _timeoutSeconds;
-            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlIdentifier.Quote(_plan.Schema, _plan.Table) });
-            query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _plan.Columns.Select(c => c.Name).ToArray() });
-            var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    missing.Add(reader.GetString(0));
-                }
-            }
-        }
+        var missing = await CatalogRowsAsync(Sql, static reader => reader.GetString(0), cancellationToken, MappedColumnNames()).ConfigureAwait(false);
 
         if (missing.Count > 0)
         {
@@ -290,23 +265,12 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             "AND NOT EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = o.sent AND k.casttarget = b.typ AND k.castmethod = 'b') " +
             "AND NOT (t.typtype = 'e' AND o.sent IS NOT DISTINCT FROM 'text'::regtype::oid) " +
             "ORDER BY b.n";
-        var problems = new List<string>();
-        var query = _dataSource.CreateCommand(Sql);
-        await using (query.ConfigureAwait(false))
-        {
-            query.CommandTimeout = _timeoutSeconds;
-            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlIdentifier.Quote(_plan.Schema, _plan.Table) });
-            query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _plan.Columns.Select(c => c.Name).ToArray() });
-            query.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _plan.Columns.Select(c => SentTypeName(c.DbType)).ToArray() });
-            var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    problems.Add($"column {reader.GetString(0)} is {reader.GetString(1)}, but this store sends {reader.GetString(2)}");
-                }
-            }
-        }
+        var problems = await CatalogRowsAsync(
+            Sql,
+            static reader => $"column {reader.GetString(0)} is {reader.GetString(1)}, but this store sends {reader.GetString(2)}",
+            cancellationToken,
+            MappedColumnNames(),
+            new NpgsqlParameter<string[]> { TypedValue = _plan.Columns.Select(c => SentTypeName(c.DbType)).ToArray() }).ConfigureAwait(false);
 
         if (problems.Count > 0)
         {
@@ -315,6 +279,35 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
                 "Binary COPY does no conversion: give each mapped column the NpgsqlDbType of its column, change the column, or use BatchForm Unnest, which converts.");
         }
     }
+
+    /// <summary>
+    /// Runs a query of the catalog about the store's table (its quoted name is <c>$1</c>, <paramref name="parameters"/>
+    /// follow) within the store's command timeout, and reads each row with <paramref name="row"/>.
+    /// </summary>
+    private async Task<List<T>> CatalogRowsAsync<T>(string sql, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    {
+        var rows = new List<T>();
+        var query = _dataSource.CreateCommand(sql);
+        await using (query.ConfigureAwait(false))
+        {
+            query.CommandTimeout = _timeoutSeconds;
+            query.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlIdentifier.Quote(_plan.Schema, _plan.Table) });
+            query.Parameters.AddRange(parameters);
+            var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(row(reader));
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The names of the mapped columns, as a parameter of a catalog query.</summary>
+    private NpgsqlParameter<string[]> MappedColumnNames() => new() { TypedValue = _plan.Columns.Select(c => c.Name).ToArray() };
 
     /// <summary>The SQL name of the type Npgsql sends for <paramref name="dbType"/> (<c>integer</c>, <c>timestamp with time zone</c>, ...).</summary>
     /// <param name="dbType">The type.</param>
