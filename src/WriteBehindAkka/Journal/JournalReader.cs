@@ -63,6 +63,13 @@ internal static class JournalReader
                 continue;
             }
 
+            long named = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(8));
+            if (named != number)
+            {
+                // Renamed, or copied in from another folder: its records are still records, and replayed.
+                problems.Add($"{name}: its header names segment {named}, not {number} (the file was renamed or copied from another journal folder); its records were replayed.");
+            }
+
             replayable.Add((number, data.Length));
             ScanRecords(data, name, records, problems, ref tornTail, ref corrupt);
         }
@@ -117,9 +124,12 @@ internal static class JournalReader
 
     /// <summary>
     /// Whether the damaged bytes from <paramref name="position"/> to <paramref name="end"/> (zeros after them) are
-    /// one record that was being copied in when the process died: the magic and length are written first and the
-    /// checksum last, so such a record has its header (or a part of it) and nothing beyond its own length.
-    /// Anything else, such as damage in the middle of an intact-looking tail, is reported as damage.
+    /// one record whose write was cut short, rather than damage. The magic and length are written first and the
+    /// checksum last, so a record being copied in when the process died has its header (or a part of it), a
+    /// checksum still zero, and nothing beyond its own length. A power loss leaves another shape: the pages of a
+    /// mapped file reach the disk in no set order, and a page that never did reads back as zeros, so the record's
+    /// bytes are all zero from a page boundary on. Anything else (a flipped byte in a complete record, damage in
+    /// the middle of an intact-looking tail) is reported as damage.
     /// </summary>
     private static bool CutShortWhileCopied(byte[] data, int position, int end)
     {
@@ -130,10 +140,23 @@ internal static class JournalReader
 
         var header = data.AsSpan(position);
         int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
-        return BinaryPrimitives.ReadUInt32LittleEndian(header) == JournalFormat.RecordMagic
-            && payloadLength >= 0
-            && payloadLength <= JournalFormat.MaxPayloadBytes
-            && (long)position + JournalFormat.RecordHeaderBytes + payloadLength >= end;
+        long recordEnd = (long)position + JournalFormat.RecordHeaderBytes + payloadLength;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != JournalFormat.RecordMagic
+            || payloadLength < 0
+            || payloadLength > JournalFormat.MaxPayloadBytes
+            || recordEnd < end)
+        {
+            return false;
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) == 0)
+        {
+            return true;
+        }
+
+        long page = Environment.SystemPageSize;
+        long firstZeroPage = (end + page - 1) / page * page;
+        return firstZeroPage < recordEnd;
     }
 
     private static int FindNextRecord(byte[] data, int from, int end)

@@ -127,7 +127,9 @@ public sealed class JournalTests : JournalTestBase
                 return bytes[..(used - 7)];
             }
 
-            // The last record was still being copied into the mapped segment when the process died.
+            // The last record was still being copied into the mapped segment when the process died: its checksum,
+            // written last, is not there yet, nor are the last bytes of its payload.
+            bytes.AsSpan(LastRecordOffset(bytes) + 8, 4).Clear();
             bytes.AsSpan(used - 7, 7).Clear();
             return bytes;
         });
@@ -152,6 +154,61 @@ public sealed class JournalTests : JournalTestBase
 
         Assert.Equal((51L, 1, 0L), (report.Records, report.CorruptRegions, report.TornTailBytes));
         Assert.EndsWith("damaged bytes from offset " + last + " to the end (bad checksum or lengths); skipped.", Assert.Single(report.Problems));
+    }
+
+    [Fact]
+    public async Task Recovery_FlippedByteInTheLastCompleteRecord_IsReportedAsDamageNotAsATornWrite()
+    {
+        // The whole record is there, checksum included: no crash leaves that shape, so it is damage.
+        int last = 0;
+        var (report, store) = await RecoverDamagedAsync(bytes =>
+        {
+            last = LastRecordOffset(bytes);
+            bytes[last + JournalFormat.RecordHeaderBytes + 2] ^= 0x5A; // inside its version
+            return bytes;
+        });
+
+        Assert.Equal((51L, 1, 0L), (report.Records, report.CorruptRegions, report.TornTailBytes));
+        Assert.EndsWith("damaged bytes from offset " + last + " to the end (bad checksum or lengths); skipped.", Assert.Single(report.Problems));
+        Assert.True(store.Rows.ContainsKey("k1"), "the damaged record was the delete of k1, so k1's earlier set stands");
+    }
+
+    [Fact]
+    public async Task Recovery_LastRecordWithItsChecksumButZerosAtItsEndInsideAPage_IsReportedAsDamage()
+    {
+        // Neither a copy cut short (the checksum is written last) nor a page that never reached the disk (the
+        // segment's records all sit in its first page).
+        int last = 0;
+        var (report, _) = await RecoverDamagedAsync(bytes =>
+        {
+            int used = UsedLength(bytes);
+            Assert.True(used < Environment.SystemPageSize);
+            last = LastRecordOffset(bytes);
+            bytes.AsSpan(used - 7, 7).Clear();
+            return bytes;
+        });
+
+        Assert.Equal((51L, 1, 0L), (report.Records, report.CorruptRegions, report.TornTailBytes));
+        Assert.EndsWith("damaged bytes from offset " + last + " to the end (bad checksum or lengths); skipped.", Assert.Single(report.Problems));
+    }
+
+    [Fact]
+    public async Task Recovery_RenamedSegment_IsReplayedAndTheMismatchReported()
+    {
+        var crashed = await CrashedJournalAsync(5);
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First();
+        JournalFormat.TryParseSegmentNumber(segment, out long number);
+        File.Move(segment, Path.Combine(crashed, JournalFormat.SegmentName(700)));
+        var store = new InMemoryStore<string>();
+
+        await using var cache = Harness.Cache(store, Options(crashed));
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(
+            $"segment-000000000700.wbj: its header names segment {number}, not 700 (the file was renamed or copied from another journal folder); its records were replayed.",
+            Assert.Single(cache.JournalRecovery.Problems));
+        Assert.Equal((7L, 4), (cache.JournalRecovery.Records, store.Rows.Count));
+        Assert.Equal("latest", Harness.Text(store.Rows["k0"].Value));
     }
 
     [Fact]
