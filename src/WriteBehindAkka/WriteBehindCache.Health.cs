@@ -72,13 +72,14 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         if (_ctx.IsOverBound())
         {
+            var queued = _ctx.Queued();
             string description = _ctx.JournalFull
                 ? string.Create(
                     CultureInfo.InvariantCulture,
-                    $"The journal is at its bound ({_ctx.Journal!.TotalBytes} of {_ctx.Options.Journal!.MaxJournalBytes} bytes, MaxJournalBytes): writers wait or are refused until the store commits the writes its segments hold.")
+                    $"The journal is at its bound ({_ctx.JournalBytesWithQueued(_ctx.Journal!)} of {_ctx.Options.Journal!.MaxJournalBytes} bytes with the writes queued for it, MaxJournalBytes): writers wait or are refused until the store commits the writes its segments hold.")
                 : string.Create(
                     CultureInfo.InvariantCulture,
-                    $"The backlog is at its bound ({entries} of {_ctx.Options.MaxPendingEntries} entries, {bytes} of {_ctx.Options.MaxPendingBytes} bytes): writers wait or are refused until the store catches up.");
+                    $"The backlog is at its bound ({entries + queued.Entries} of {_ctx.Options.MaxPendingEntries} entries, {bytes + queued.Bytes} of {_ctx.Options.MaxPendingBytes} bytes{(queued.Entries == 0 ? "" : $", counting {queued.Entries} writes queued for the shards")}): writers wait or are refused until the store catches up.");
             return new CacheHealthReport(CacheHealth.Degraded, description, null, null, null, TimeSpan.Zero, entries, bytes);
         }
 

@@ -120,31 +120,84 @@ internal sealed class CacheContext<TKey>
     /// <summary>The journal, when the options turn it on.</summary>
     public Journal.WriteAheadJournal? Journal { get; set; }
 
+    /// <summary>A journal record's bytes beyond its key and value.</summary>
+    private static readonly int JournalRecordOverhead = WriteBehindAkka.Journal.JournalFormat.RecordLength(0, 0);
+
     /// <summary>Whether the journal holds its <c>MaxJournalBytes</c>: a bound of its own, which the pending counts do not show.</summary>
-    public bool JournalFull => Journal is { } journal && journal.TotalBytes >= Options.Journal!.MaxJournalBytes;
+    public bool JournalFull => Journal is { } journal && JournalBytesWithQueued(journal) >= Options.Journal!.MaxJournalBytes;
+
+    /// <summary>
+    /// The writes taken but not yet handled by their shard: queued in its mailbox, or admitted by the capacity gate.
+    /// They will be pending (and journaled) once their shard handles them, so every bound check counts them.
+    /// </summary>
+    public (long Entries, long Bytes) Queued()
+    {
+        var (entries, bytes) = InMailboxes();
+        return (entries + Gate.AdmittedEntries, bytes + Gate.AdmittedBytes);
+    }
+
+    /// <summary>The writes queued in the shards' mailboxes (not those the gate admitted).</summary>
+    private (long Entries, long Bytes) InMailboxes()
+    {
+        long entries = 0, bytes = 0;
+        foreach (var shard in Shards)
+        {
+            entries += shard.QueuedWrites;
+            bytes += shard.QueuedWriteBytes;
+        }
+
+        return (entries, bytes);
+    }
+
+    /// <summary>The journal's bytes, and an estimate of the records of the writes queued for it (their values; not their keys).</summary>
+    public long JournalBytesWithQueued(Journal.WriteAheadJournal journal)
+    {
+        var (entries, bytes) = Queued();
+        return journal.TotalBytes + bytes + (entries * JournalRecordOverhead);
+    }
 
     /// <summary>Says which bound holds writes back, for the messages of an overflow: the pending counts, and the journal when it is full.</summary>
     public string DescribeBound()
     {
+        var (queuedEntries, queuedBytes) = Queued();
+        string queued = queuedEntries == 0
+            ? string.Empty
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" and {queuedEntries} writes ({queuedBytes} bytes) queued for its shards");
         string pending = string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $"holds {PendingEntries} pending entries ({PendingBytes} bytes); the bound is {Options.MaxPendingEntries} entries or {Options.MaxPendingBytes} bytes");
+            $"holds {PendingEntries} pending entries ({PendingBytes} bytes){queued}; the bound is {Options.MaxPendingEntries} entries or {Options.MaxPendingBytes} bytes");
         return JournalFull
             ? string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"{pending}, and its journal holds {Journal!.TotalBytes} bytes, its MaxJournalBytes of {Options.Journal!.MaxJournalBytes} (segments go once the writes in them are committed)")
+                $"{pending}, and its journal holds {Journal!.TotalBytes} bytes (with the writes queued for it, {JournalBytesWithQueued(Journal)}), its MaxJournalBytes of {Options.Journal!.MaxJournalBytes} (segments go once the writes in them are committed)")
             : pending;
     }
 
     /// <summary>
-    /// Whether the cache is over its pending bound, counting the writes the capacity gate admitted that their shard
-    /// has not counted yet (a fast-path write must not take the slot a waiter was given).
+    /// Whether the cache is over its bounds: its pending entries and bytes, and its journal's bytes, each counting the
+    /// writes taken that their shard has not handled yet (<see cref="Queued"/>).
     /// </summary>
     public bool IsOverBound() => IsOverBound(Gate.AdmittedEntries, Gate.AdmittedBytes);
 
-    /// <summary>Whether the cache is over its pending bound once <paramref name="extraEntries"/> more writes of <paramref name="extraBytes"/> are counted.</summary>
-    public bool IsOverBound(long extraEntries, long extraBytes) =>
-        PendingEntries + extraEntries >= Options.MaxPendingEntries
-        || PendingBytes + extraBytes >= Options.MaxPendingBytes
-        || JournalFull;
+    /// <summary>
+    /// Whether the cache is over its bounds, counting the writes in the mailboxes, once <paramref name="extraEntries"/>
+    /// more writes of <paramref name="extraBytes"/> are counted (the capacity gate passes its admissions, read under its lock).
+    /// </summary>
+    public bool IsOverBound(long extraEntries, long extraBytes)
+    {
+        long pendingEntries = 0, pendingBytes = 0;
+        foreach (var shard in Shards)
+        {
+            pendingEntries += shard.PendingEntries;
+            pendingBytes += shard.PendingBytes;
+        }
+
+        var (queuedEntries, queuedBytes) = InMailboxes();
+        queuedEntries += extraEntries;
+        queuedBytes += extraBytes;
+        return pendingEntries + queuedEntries >= Options.MaxPendingEntries
+            || pendingBytes + queuedBytes >= Options.MaxPendingBytes
+            || (Journal is { } journal
+                && journal.TotalBytes + queuedBytes + (queuedEntries * JournalRecordOverhead) >= Options.Journal!.MaxJournalBytes);
+    }
 }

@@ -41,6 +41,16 @@ internal sealed partial class Shard<TKey>
     /// <summary>Messages sent to the mailbox (wake-ups aside) and not yet handled: while any is, callers queue behind them.</summary>
     private int _queued;
 
+    /// <summary>
+    /// Writes in the mailbox not handled yet, and their payload bytes: every bound check counts them, or a mailbox
+    /// full of Tells would overshoot the pending bound (and the journal's) by the mailbox's capacity. Writes the
+    /// capacity gate admitted are counted there instead.
+    /// </summary>
+    private long _queuedWrites;
+
+    /// <summary>The payload bytes of <see cref="_queuedWrites"/>.</summary>
+    private long _queuedWriteBytes;
+
     /// <summary>Set under the lock when the loop has ended: nothing more is handled inline.</summary>
     private bool _closed;
 
@@ -170,19 +180,40 @@ internal sealed partial class Shard<TKey>
     public bool TryPost(in ShardCommand<TKey> command)
     {
         Interlocked.Increment(ref _queued);
+        CountQueued(command, 1);
         if (_mailbox.Writer.TryWrite(command))
         {
             return true;
         }
 
         Interlocked.Decrement(ref _queued);
+        CountQueued(command, -1);
         return false;
+    }
+
+    /// <summary>Writes in the mailbox not handled yet (the gate's admissions aside): the bound counts them.</summary>
+    public long QueuedWrites => Volatile.Read(ref _queuedWrites);
+
+    /// <summary>The payload bytes of <see cref="QueuedWrites"/>.</summary>
+    public long QueuedWriteBytes => Volatile.Read(ref _queuedWriteBytes);
+
+    private void CountQueued(in ShardCommand<TKey> command, int sign)
+    {
+        if (command.Kind is CommandKind.Set or CommandKind.Delete && !command.Admitted)
+        {
+            Interlocked.Add(ref _queuedWrites, sign);
+            if (command.Value is { Length: > 0 } value)
+            {
+                Interlocked.Add(ref _queuedWriteBytes, sign * value.Length);
+            }
+        }
     }
 
     /// <summary>Queues a message, waiting for room in the mailbox.</summary>
     public async ValueTask PostAsync(ShardCommand<TKey> command, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _queued);
+        CountQueued(command, 1);
         try
         {
             await _mailbox.Writer.WriteAsync(command, cancellationToken).ConfigureAwait(false);
@@ -190,6 +221,7 @@ internal sealed partial class Shard<TKey>
         catch
         {
             Interlocked.Decrement(ref _queued);
+            CountQueued(command, -1);
             throw;
         }
     }
@@ -237,11 +269,15 @@ internal sealed partial class Shard<TKey>
                     if (command.Kind != CommandKind.Wake)
                     {
                         Interlocked.Decrement(ref _queued);
+                        CountQueued(command, -1);
                     }
                 }
 
                 DrainSignals();
                 Emit();
+
+                // A queued write that coalesced into a pending key, or was refused, left room behind it.
+                OpenGateIfRoom();
             }
         }
 

@@ -203,3 +203,87 @@ public sealed class BackpressureTests
         Assert.Equal("v", await cache.GetAsync("k"));
     }
 }
+
+/// <summary>Tells queued behind a busy shard: the bounds count them before their shard does.</summary>
+public sealed class QueuedWritesBoundTests : IDisposable
+{
+    private readonly string _journal = Path.Combine(Path.GetTempPath(), "wb-queued-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_journal))
+        {
+            Directory.Delete(_journal, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A key whose hash code, taken inside the shard, waits while <see cref="Held"/> is unset for the key "hold": a
+    /// write of it, run inline on its caller's thread, keeps the shard busy, and the writes after it queue.
+    /// </summary>
+    private sealed record HeldKey(string Name)
+    {
+        public static readonly ManualResetEventSlim Held = new(false);
+
+        public static readonly ManualResetEventSlim Holding = new(false);
+
+        public override int GetHashCode()
+        {
+            if (Name == "hold" && !Held.IsSet)
+            {
+                Holding.Set();
+                Held.Wait(Harness.Within);
+            }
+
+            return Name.GetHashCode(StringComparison.Ordinal);
+        }
+
+        public bool Equals(HeldKey? other) => other is not null && other.Name == Name;
+    }
+
+    private sealed class NameHasher : WriteBehindAkka.Keys.IKeyHasher<HeldKey>
+    {
+        public ulong Hash(HeldKey key) => 0; // one shard for every key
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TellsQueuedBehindABusyShard_CountTowardTheBound(bool journalBound)
+    {
+        // The bounds were checked against what the shards had counted, and a write in a mailbox is counted only
+        // when its shard handles it: a shard busy for a moment let its whole mailbox (4,096 writes by default) in
+        // over a bound of 10 entries, or of 8 KiB of journal.
+        HeldKey.Held.Reset();
+        HeldKey.Holding.Reset();
+        var store = new InMemoryStore<HeldKey>();
+        store.Pause();
+        var options = Harness.Options(o => o with
+        {
+            OverflowStrategy = OverflowStrategy.Fail,
+            MaxPendingEntries = journalBound ? 1_000_000 : 10,
+            Journal = journalBound ? new WriteBehindAkka.Journal.JournalOptions { Directory = _journal, FsyncPolicy = WriteBehindAkka.Journal.FsyncPolicy.No, SegmentBytes = 4096, MaxJournalBytes = 8192 } : null,
+        });
+        await using var cache = new WriteBehindCache<HeldKey, string>(store, options, keyHasher: new NameHasher(), jitter: () => 0.0);
+        var holder = Task.Run(() => cache.TrySet(new HeldKey("hold"), "v"));
+        Assert.True(HeldKey.Holding.Wait(Harness.Within), "the inline write reached the shard's table");
+
+        int accepted = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            accepted += cache.TrySet(new HeldKey("k" + i), new string('x', 100)) ? 1 : 0;
+        }
+
+        var health = cache.GetHealth();
+        HeldKey.Held.Set();
+        Assert.True(await holder.Within());
+        store.Resume();
+        await cache.FlushAsync().Within();
+
+        // The journal's bound: 8 KiB of records of about 131 bytes (the write that crosses the bound goes in).
+        Assert.InRange(accepted, 1, journalBound ? 63 : 10);
+        Assert.Equal(accepted + 1, store.Rows.Count);
+        Assert.Equal(CacheHealth.Degraded, health.Status);
+        Assert.StartsWith(journalBound ? "The journal is at its bound (" : "The backlog is at its bound (", health.Description, StringComparison.Ordinal);
+    }
+}
