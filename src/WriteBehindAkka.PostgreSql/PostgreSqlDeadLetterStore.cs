@@ -80,8 +80,8 @@ public sealed class PostgreSqlDeadLetterStore<TKey> : IDeadLetterStore<TKey>
         {
             await TableCreation.CreateIfMissingAsync(
                 _dataSource,
+                _schema,
                 _qualified,
-                (_schema == PostgreSqlStoreDefaults.Schema ? string.Empty : $"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(_schema)}; ") +
                 $"CREATE TABLE IF NOT EXISTS {_qualified} (source text NOT NULL, key text NOT NULL, operation text NOT NULL, value bytea, " +
                 "version bigint NOT NULL, error text NOT NULL, sqlstate text, error_kind text NOT NULL, failed_at timestamptz NOT NULL, " +
                 "PRIMARY KEY (source, key))",

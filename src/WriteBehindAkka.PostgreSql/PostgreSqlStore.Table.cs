@@ -29,7 +29,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
 
         var qualified = SqlIdentifier.Quote(_plan.Schema, _plan.Table);
         var valueType = _plan.Columns[1].DbType == NpgsqlTypes.NpgsqlDbType.Jsonb ? "jsonb" : "bytea";
-        var ddl = (_plan.Schema == PostgreSqlStoreDefaults.Schema ? string.Empty : $"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(_plan.Schema)}; ") +
+        var ddl =
             $"CREATE TABLE IF NOT EXISTS {qualified} (" +
             $"\"{TablePlan<TValue>.DefaultKey}\" {_plan.KeySqlType} PRIMARY KEY, " +
             $"\"{TablePlan<TValue>.DefaultValue}\" {valueType} NOT NULL, " +
@@ -39,7 +39,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         // write the table need not be allowed to create one.
         if (!await TableCreation.ExistsAsync(_dataSource, qualified, _timeoutSeconds, cancellationToken).ConfigureAwait(false))
         {
-            await TableCreation.CreateIfMissingAsync(_dataSource, qualified, ddl, _timeoutSeconds, cancellationToken).ConfigureAwait(false);
+            await TableCreation.CreateIfMissingAsync(_dataSource, _plan.Schema, qualified, ddl, _timeoutSeconds, cancellationToken).ConfigureAwait(false);
         }
 
         var expected = new Dictionary<string, string>(StringComparer.Ordinal)

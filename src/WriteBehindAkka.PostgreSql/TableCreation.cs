@@ -6,23 +6,29 @@ namespace WriteBehindAkka.PostgreSql;
 internal static class TableCreation
 {
     /// <summary>
-    /// Runs <paramref name="ddl"/> (<c>CREATE SCHEMA / TABLE IF NOT EXISTS</c>). Concurrent <c>IF NOT EXISTS</c> DDL is
-    /// not atomic in PostgreSQL: the loser of the race fails with a duplicate in the catalog (23505, 42P07, 42P06 or
-    /// 42710). That loser checks the table is there now and carries on instead of failing its batch, its load or its
-    /// dead letter (23505 reads as a refused row).
+    /// Runs <paramref name="tableDdl"/> (<c>CREATE TABLE IF NOT EXISTS</c>), preceded by <c>CREATE SCHEMA IF NOT EXISTS</c>
+    /// only when the schema is missing: PostgreSQL checks the database's CREATE privilege before it looks whether
+    /// the schema exists, and an application role commonly owns its schema without that privilege. Concurrent
+    /// <c>IF NOT EXISTS</c> DDL is not atomic in PostgreSQL: the loser of the race fails with a duplicate in the
+    /// catalog (23505, 42P07, 42P06 or 42710). That loser checks the table is there now and carries on instead of
+    /// failing its batch, its load or its dead letter (23505 reads as a refused row).
     /// </summary>
     /// <param name="dataSource">Where connections come from.</param>
+    /// <param name="schema">The schema, unquoted.</param>
     /// <param name="qualified">The quoted table name.</param>
-    /// <param name="ddl">The DDL.</param>
+    /// <param name="tableDdl">The <c>CREATE TABLE IF NOT EXISTS</c> statement.</param>
     /// <param name="timeoutSeconds">The command timeout.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>A task that completes when the table exists.</returns>
-    public static async Task CreateIfMissingAsync(NpgsqlDataSource dataSource, string qualified, string ddl, int timeoutSeconds, CancellationToken cancellationToken)
+    public static async Task CreateIfMissingAsync(NpgsqlDataSource dataSource, string schema, string qualified, string tableDdl, int timeoutSeconds, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
+                var ddl = await SchemaExistsAsync(dataSource, schema, timeoutSeconds, cancellationToken).ConfigureAwait(false)
+                    ? tableDdl
+                    : $"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(schema)}; {tableDdl}";
                 await RunAsync(dataSource, ddl, timeoutSeconds, cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -42,6 +48,23 @@ internal static class TableCreation
                 // The race was over something else the DDL makes (the schema, which another table was being created
                 // in at the same moment): that is there now, so the DDL is run again (and may meet the next racer).
             }
+        }
+    }
+
+    /// <summary>Whether a schema exists (by its exact name).</summary>
+    /// <param name="dataSource">Where connections come from.</param>
+    /// <param name="schema">The schema, unquoted.</param>
+    /// <param name="timeoutSeconds">The command timeout.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>True when it exists.</returns>
+    private static async Task<bool> SchemaExistsAsync(NpgsqlDataSource dataSource, string schema, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var exists = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)");
+        await using (exists.ConfigureAwait(false))
+        {
+            exists.CommandTimeout = timeoutSeconds;
+            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
+            return await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
         }
     }
 

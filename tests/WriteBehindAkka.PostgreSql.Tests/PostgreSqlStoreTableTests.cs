@@ -120,6 +120,29 @@ public sealed class PostgreSqlStoreTableTests(PostgresFixture db)
         Assert.Equal($"{schema}.entries", store.TableName);
     }
 
+    [LocalClusterFact]
+    public async Task EnsureTableAsync_SchemaExists_RoleThatOwnsItButMayNotCreateSchemas_CreatesTableAndDeadLetters()
+    {
+        // The usual grant for an application: its own schema, and no CREATE on the database (which CREATE SCHEMA
+        // needs, and checks before IF NOT EXISTS). Creating the tables in that schema must not ask for it.
+        var role = "wb_own_" + Guid.NewGuid().ToString("N")[..8];
+        var schema = PostgresFixture.NewTableName("app");
+        await db.ExecuteAsync($"CREATE ROLE {role} LOGIN");
+        await db.ExecuteAsync($"CREATE SCHEMA \"{schema}\" AUTHORIZATION {role}");
+        var connection = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role }.ConnectionString;
+        await using var store = new PostgreSqlStore<long, byte[]>(
+            new PostgreSqlStoreOptions { ConnectionString = connection, Schema = schema, Table = "entries", CreateTableIfMissing = true, DeadLetterSchema = schema },
+            ByteArraySerializer.Instance);
+
+        await store.WriteBatchAsync([Records.Upsert(1L, [1, 2], Records.BaseVersion)], CancellationToken.None);
+        await store.DeadLetters!.WriteAsync(
+            [new DeadLetter<long>(2L, WriteOperation.Upsert, [3], Records.BaseVersion, "refused", "23514", StoreErrorKind.Permanent, DateTimeOffset.UtcNow)],
+            CancellationToken.None);
+
+        Assert.Equal(1L, await db.ScalarAsync<long>($"SELECT count(*) FROM \"{schema}\".entries"));
+        Assert.Equal(1L, await db.ScalarAsync<long>($"SELECT count(*) FROM \"{schema}\".writebehind_dead_letters"));
+    }
+
     [Fact]
     public async Task EnsureTableAsync_ReplicasCreatingTheSameTableAtOnce_AllSucceed()
     {
