@@ -92,7 +92,7 @@ internal sealed class BatchRows<TKey>
                         ((ReadOnlyMemory<byte>[])rows.UpsertColumns[c])[u] = record.Value;
                         break;
                     case ColumnRole.Mapped:
-                        ((object[])rows.UpsertColumns[c])[u] = GetColumn(record, value!, plan, columns[c]) ?? DBNull.Value;
+                        ((object[])rows.UpsertColumns[c])[u] = AsSent(GetColumn(record, value!, plan, columns[c]), columns[c].DbType);
                         break;
                     case ColumnRole.Version:
                         ((long[])rows.UpsertColumns[c])[u] = record.Version;
@@ -131,6 +131,24 @@ internal sealed class BatchRows<TKey>
                 ex);
         }
     }
+
+    /// <summary>
+    /// Returns a getter's value as it is sent: <see langword="null"/> as <see cref="DBNull"/>, and, for a
+    /// <c>timestamptz</c> column, an instant given with an offset or as local time as the same instant in UTC.
+    /// Npgsql writes only UTC into timestamptz and refuses the rest, so a <c>DateTimeOffset.Now</c> away from UTC (or
+    /// a <c>DateTime</c> that System.Text.Json read back as Local) made every record a refused row. A DateTime
+    /// of unspecified kind names no instant and is left to Npgsql, which refuses it.
+    /// </summary>
+    /// <param name="value">The getter's value.</param>
+    /// <param name="dbType">The column's type.</param>
+    /// <returns>The value to send.</returns>
+    private static object AsSent(object? value, NpgsqlTypes.NpgsqlDbType dbType) => value switch
+    {
+        null => DBNull.Value,
+        DateTimeOffset instant when dbType == NpgsqlTypes.NpgsqlDbType.TimestampTz => instant.UtcDateTime,
+        DateTime { Kind: DateTimeKind.Local } local when dbType == NpgsqlTypes.NpgsqlDbType.TimestampTz => local.ToUniversalTime(),
+        _ => value,
+    };
 
     /// <summary>Calls a column's getter.</summary>
     /// <typeparam name="TValue">The value type.</typeparam>

@@ -456,4 +456,36 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         Assert.Equal($"public.{table}", store.TableName);
         Assert.Single(await RowsAsync(table));
     }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_TimestamptzColumnFromAnInstantWithAnOffsetOrLocalKind_StoresThatInstant(PostgreSqlBatchForm form)
+    {
+        // DateTimeOffset.Now away from UTC, or a DateTime that System.Text.Json read back as Local: each names one
+        // instant, which timestamptz holds. Npgsql refuses both (only UTC), and every such record was dead-lettered.
+        var table = PostgresFixture.NewTableName("visits");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (id bigint PRIMARY KEY, seen timestamptz, seen_local timestamptz, version bigint)");
+        var serializer = new JsonValueSerializer<Visit>();
+        var mapping = new PostgreSqlTableMapping<long, Visit>()
+            .Table(table)
+            .Key("id")
+            .Column("seen", v => v.Seen, NpgsqlDbType.TimestampTz)
+            .Column("seen_local", v => v.SeenLocal, NpgsqlDbType.TimestampTz)
+            .VersionColumn("version");
+        await using var store = new PostgreSqlStore<long, Visit>(new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, BatchForm = form }, serializer, mapping);
+        var seen = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.FromHours(2));
+        var seenLocal = new DateTime(2026, 3, 1, 8, 30, 0, DateTimeKind.Utc).ToLocalTime();
+
+        await store.WriteBatchAsync([Records.Upsert(1L, serializer.Serialize(new Visit(1, seen, seenLocal)), V1)], CancellationToken.None);
+
+        await using var command = db.DataSource.CreateCommand($"SELECT seen, seen_local FROM \"{table}\" WHERE id = 1");
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(
+            (new DateTime(2026, 3, 1, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 3, 1, 8, 30, 0, DateTimeKind.Utc)),
+            (reader.GetDateTime(0), reader.GetDateTime(1)));
+    }
 }
+
+/// <summary>A value with instants, for timestamptz columns.</summary>
+public sealed record Visit(long Id, DateTimeOffset Seen, DateTime SeenLocal);
