@@ -26,6 +26,7 @@ internal static class PostgreSqlErrorClassifier
     {
         "08", // connection_exception: the connection failed or could not be made
         "53", // insufficient_resources: disk full, out of memory, too many connections (53300)
+        "58", // system_error: I/O errors (58030), a relation's file that could not be opened (58P01): the server's storage, not the row
     };
 
     /// <summary>SQLSTATEs that are transient.</summary>
@@ -41,8 +42,6 @@ internal static class PostgreSqlErrorClassifier
         "57P05", // idle_session_timeout
         "25P03", // idle_in_transaction_session_timeout: the server ended the session
         "25P04", // transaction_timeout (PostgreSQL 17): the server ended the session
-        "58000", // system_error
-        "58030", // io_error
     };
 
     /// <summary>SQLSTATE classes that are configuration errors: the statement cannot run whatever the data.</summary>
@@ -61,6 +60,8 @@ internal static class PostgreSqlErrorClassifier
         "25006", // read_only_sql_transaction: connected to a standby, or default_transaction_read_only is on
         "26000", // invalid_sql_statement_name: a prepared statement gone, as behind PgBouncer in transaction mode with Max Auto Prepare
         "57P04", // database_dropped
+        "XX001", // data_corrupted: a table's page cannot be read; every write to it fails until an operator repairs it
+        "XX002", // index_corrupted: every write through the index fails until it is rebuilt (REINDEX)
     };
 
     /// <summary>SQLSTATE classes that are permanent: the data was refused.</summary>

@@ -51,6 +51,18 @@ public sealed class PostgreSqlErrorClassifierTests
         Assert.Equal(expected, PostgreSqlErrorClassifier.Classify(Server(sqlState)));
     }
 
+    [Theory]
+    [InlineData("XX001", StoreErrorKind.Configuration)] // data_corrupted: "could not read block ... of relation", every write to that table
+    [InlineData("XX002", StoreErrorKind.Configuration)] // index_corrupted: "index ... contains unexpected zero page", every write through it
+    [InlineData("58P01", StoreErrorKind.Transient)] // undefined_file: "could not open file", the server's storage, not the row
+    [InlineData("58P02", StoreErrorKind.Transient)] // duplicate_file
+    public void Classify_CorruptionAndStorageFaults_NeverRefusedRows(string sqlState, StoreErrorKind expected)
+    {
+        // As permanent errors, a corrupt index would have every batch split down to single records and every record
+        // dead-lettered, though none of them is at fault: REINDEX (an operator's fix) would have written them all.
+        Assert.Equal(expected, PostgreSqlErrorClassifier.Classify(Server(sqlState)));
+    }
+
     [Fact]
     public void Classify_FatalErrorOfAnUnlistedCode_IsTransient_ButAFatalAuthenticationErrorStaysConfiguration()
     {
