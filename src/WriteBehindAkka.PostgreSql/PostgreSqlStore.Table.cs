@@ -66,8 +66,8 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
 
     /// <summary>
     /// Before the first write or load: creates the table when <see cref="PostgreSqlStoreOptions.CreateTableIfMissing"/>
-    /// is set, and checks its guard column and its column types for the COPY batch form; before the first write, also
-    /// that the store writes every column an insert needs (a load needs no such thing). Not marked ready after a
+    /// is set, and checks its guard column; before the first write, also its column types for the COPY batch form and
+    /// that the store writes every column an insert needs (a load needs neither). Not marked ready after a
     /// failure, so the next attempt (after a migration, say) checks again.
     /// </summary>
     /// <param name="forWrite">Whether a write asks (the insert check applies to writes only).</param>
@@ -99,16 +99,17 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
                         return;
                     }
 
-                    if (_options.BatchForm == PostgreSqlBatchForm.Copy)
-                    {
-                        await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
                     _tableReady = true;
                 }
 
                 if (forWrite && !_insertsChecked)
                 {
+                    // Writes only: a read (SELECT *) converts, and needs neither check.
+                    if (_options.BatchForm == PostgreSqlBatchForm.Copy)
+                    {
+                        await CheckCopyTypesAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
                     await CheckUnmappedRequiredColumnsAsync(cancellationToken).ConfigureAwait(false);
                     _insertsChecked = true;
                 }

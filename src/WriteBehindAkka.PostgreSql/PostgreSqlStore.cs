@@ -48,7 +48,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     /// <summary>Whether the table is known to exist (set after the first successful creation check).</summary>
     private volatile bool _tableReady;
 
-    /// <summary>Set once the table is known to take the store's inserts (no unmapped NOT NULL column without a default).</summary>
+    /// <summary>Set once the table is known to take the store's inserts (no unmapped NOT NULL column without a default; with COPY, column types it can copy into).</summary>
     private volatile bool _insertsChecked;
 
     /// <summary>1 once disposed.</summary>

@@ -284,6 +284,23 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         await Assert.ThrowsAsync<PostgreSqlConfigurationException>(() => store.WriteBatchAsync([Score(2, 20, V1)], CancellationToken.None).AsTask());
     }
 
+    [Fact]
+    public async Task LoadAsync_CopyFormOverAColumnCopyCannotWriteInto_StillReads()
+    {
+        // The COPY types check is for writes: a read (SELECT *, which converts) of a started store went on, and so
+        // must the first read of a store started over such a table (it threw the writes' configuration error).
+        var table = await CreatePlayerScoresAsync();
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN score TYPE bigint");
+        await db.ExecuteAsync($"INSERT INTO \"{table}\" (player_id, score, updated_at) VALUES (1, 10, now())");
+        await using var store = Store(Mapping(table), PostgreSqlBatchForm.Copy);
+
+        var loaded = await store.LoadAsync(1L, CancellationToken.None);
+
+        Assert.Equal(new PlayerScore(1, 10), _serializer.Deserialize(loaded!.Value));
+        var error = await Assert.ThrowsAsync<PostgreSqlConfigurationException>(() => store.WriteBatchAsync([Score(2, 20, V1)], CancellationToken.None).AsTask());
+        Assert.Contains("column score is bigint, but this store sends integer", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("numeric")]
     [InlineData("numeric(20,0)")]
