@@ -190,6 +190,37 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Reads the guard column alone (the version, or the updated-at column's time as a version; 0 for a NULL or
+    /// without a guard), so it needs no <c>FromRow</c> reader: dead letters of a custom table without read-through
+    /// can be retried.
+    /// </remarks>
+    public async ValueTask<long?> LoadVersionAsync(TKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
+        var command = _dataSource.CreateCommand(_plan.Sql.LoadVersion);
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandTimeout = _timeoutSeconds;
+            command.Parameters.Add(new NpgsqlParameter<TKey> { TypedValue = key, NpgsqlDbType = _plan.Key.DbType });
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return reader.IsDBNull(0) ? 0
+                    : _plan.Guard == VersionGuard.UpdatedAt ? Versioning.FromTimestamp(reader.GetFieldValue<DateTimeOffset>(0))
+                    : reader.GetInt64(0);
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public StoreErrorKind Classify(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);

@@ -44,6 +44,7 @@ internal sealed class TableSql
         MergeUpserts = $"INSERT INTO {qualifiedTable} AS t ({names}) SELECT {names} FROM {stage} AS s WHERE NOT s.{flag}{upsertTail}";
         LoadSerialized = guard is null ? string.Empty : $"SELECT {columns[1].Quoted}, {guard.Quoted} FROM {qualifiedTable} WHERE {key} = $1";
         LoadRow = $"SELECT * FROM {qualifiedTable} WHERE {key} = $1";
+        LoadVersion = $"SELECT {(guard is null ? "NULL::bigint" : guard.Quoted)} FROM {qualifiedTable} WHERE {key} = $1";
     }
 
     /// <summary>Gets the unnest upsert: one array parameter per column, in column order.</summary>
@@ -66,6 +67,9 @@ internal sealed class TableSql
 
     /// <summary>Gets a custom table's load: the whole row of the key <c>$1</c>.</summary>
     public string LoadRow { get; }
+
+    /// <summary>Gets the load of the guard column alone (NULL without a guard) of the key <c>$1</c>.</summary>
+    public string LoadVersion { get; }
 
     /// <summary>Builds the guard condition: the stored row is older than the incoming one.</summary>
     /// <param name="guard">The guard column.</param>

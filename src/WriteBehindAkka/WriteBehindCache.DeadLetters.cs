@@ -73,8 +73,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             await request.Watching.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (!request.Task.IsCompleted)
             {
-                var stored = await _ctx.Store.LoadAsync(key, cancellationToken).ConfigureAwait(false);
-                request.StoredVersion = stored?.Version ?? 0;
+                request.StoredVersion = await _ctx.Store.LoadVersionAsync(key, cancellationToken).ConfigureAwait(false) ?? 0;
                 request.Stage = ResubmitStage.Decide;
                 await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
             }

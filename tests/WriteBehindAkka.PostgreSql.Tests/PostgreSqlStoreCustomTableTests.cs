@@ -436,6 +436,20 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task LoadVersionAsync_CustomTableWithoutFromRow_ReadsTheGuardColumnAlone()
+    {
+        var table = await CreatePlayerScoresAsync();
+        var mapping = new PostgreSqlTableMapping<long, PlayerScore>().Table(table).Key("player_id").Column("score", p => p.Score, NpgsqlDbType.Integer).UpdatedAtColumn("updated_at");
+        await using var store = Store(mapping);
+        await store.WriteBatchAsync([Score(1, 10, V2)], CancellationToken.None);
+        await db.ExecuteAsync($"INSERT INTO \"{table}\" (player_id, score) VALUES (2, 20)");
+
+        Assert.Equal(
+            ((long?)V2, (long?)0, (long?)null),
+            (await store.LoadVersionAsync(1L, CancellationToken.None), await store.LoadVersionAsync(2L, CancellationToken.None), await store.LoadVersionAsync(3L, CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task LoadAsync_CustomTableWithoutFromRow_ThrowsTellingToCallFromRow()
     {
         var table = await CreatePlayerScoresAsync();

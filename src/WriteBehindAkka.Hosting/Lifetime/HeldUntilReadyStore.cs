@@ -41,6 +41,17 @@ internal sealed class HeldUntilReadyStore<TKey>(IWriteBehindStore<TKey> inner, T
         return await inner.LoadAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<long?> LoadVersionAsync(TKey key, CancellationToken cancellationToken)
+    {
+        if (!ready.IsCompleted)
+        {
+            await HoldAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await inner.LoadVersionAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
     private Task HoldAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _heldOnce, 1) == 0)

@@ -27,6 +27,18 @@ public interface IWriteBehindStore<TKey>
     /// <returns>The stored row, or <see langword="null"/> when there is none.</returns>
     ValueTask<StoredEntry?> LoadAsync(TKey key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads only the stored version of a key, for deciding whether a dead letter's write is superseded
+    /// (<see cref="IWriteBehindCache{TKey, TValue}.RetryDeadLetterAsync"/>), which needs no value. By default it
+    /// calls <see cref="LoadAsync"/>; a store that can read the version without building a value (one that cannot
+    /// build values at all, with read-through off) overrides it.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The stored version (0 when the store keeps none for a row), or <see langword="null"/> when there is no row.</returns>
+    async ValueTask<long?> LoadVersionAsync(TKey key, CancellationToken cancellationToken) =>
+        (await LoadAsync(key, cancellationToken).ConfigureAwait(false))?.Version;
+
     /// <summary>Classifies an exception thrown by <see cref="WriteBatchAsync"/>.</summary>
     /// <param name="error">The exception.</param>
     /// <returns>Whether retrying the same batch can succeed.</returns>

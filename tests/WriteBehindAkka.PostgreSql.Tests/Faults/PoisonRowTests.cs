@@ -122,6 +122,42 @@ public sealed class PoisonRowTests(PostgresFixture db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DeadLetters_CustomTableWithoutFromRow_RetriedAfterARestart_ResubmitsOrFindsSuperseded()
+    {
+        // Read-through off (no FromRow): a retry of a key the cache no longer holds (a restart, an eviction) reads
+        // the stored version to decide, and threw "Read-through ... needs to know how to build a Score" instead.
+        var table = await CreateScoresAsync();
+        var mapping = new PostgreSqlTableMapping<long, Score>()
+            .Table(table)
+            .Key("id")
+            .Column("name", s => s.Name, NpgsqlDbType.Varchar)
+            .Column("score", s => s.Points, NpgsqlDbType.Integer)
+            .Column("amount", s => s.Amount, NpgsqlDbType.Numeric)
+            .VersionColumn("version");
+        await using var store = new PostgreSqlStore<long, Score>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, DeadLetterTable = table + "_dl" }, new JsonValueSerializer<Score>(), mapping);
+        await using (var before = new WriteBehindCache<long, Score>(store, Options(), new JsonValueSerializer<Score>()))
+        {
+            await before.SetAsync(1, Poison(1, "check"));
+            await before.SetAsync(2, Poison(2, "check"));
+            await before.FlushAsync().WaitAsync(FaultKit.Within);
+        }
+
+        await db.ExecuteAsync($"INSERT INTO \"{table}\" (id, name, score, amount, version) VALUES (2, 'newer', 7, 0, {long.MaxValue})"); // written since by another process
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" DROP CONSTRAINT \"{table}_score_check\"");
+        await using var after = new WriteBehindCache<long, Score>(store, Options(), new JsonValueSerializer<Score>());
+
+        var one = await after.RetryDeadLetterAsync(1);
+        var two = await after.RetryDeadLetterAsync(2);
+        await after.FlushAsync().WaitAsync(FaultKit.Within);
+
+        Assert.Equal((DeadLetterRetryOutcome.Resubmitted, DeadLetterRetryOutcome.Superseded), (one.Outcome, two.Outcome));
+        Assert.Equal(-1, await db.ScalarAsync<int>($"SELECT score FROM \"{table}\" WHERE id = 1"));
+        Assert.Equal("newer", await db.ScalarAsync<string>($"SELECT name FROM \"{table}\" WHERE id = 2"));
+        Assert.Equal(0, await after.CountDeadLettersAsync());
+    }
+
+    [Fact]
     public async Task DeadLetters_OperatorFixesTheTableThenRetriesOrDiscards_RetriedRowsLand()
     {
         var table = await CreateScoresAsync();
