@@ -72,7 +72,7 @@ internal sealed class BatchRows<TKey>
         var columns = plan.Columns;
         var rows = new BatchRows<TKey>(columns, batch.Count - deletes, deletes);
         int u = 0, d = 0;
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var i in InKeyOrder(batch))
         {
             var record = batch[i];
             if (record.Operation == WriteOperation.Delete)
@@ -109,6 +109,28 @@ internal sealed class BatchRows<TKey>
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Returns the batch's indexes in key order (ordinal for strings). The server locks rows in the order they
+    /// come, so two processes writing overlapping keys of one table (replicas of a service) lock them in one order
+    /// and never deadlock; in the order the cache gathered them, a cycle aborted one of the batches (40P01) after
+    /// <c>deadlock_timeout</c>, a second each.
+    /// </summary>
+    /// <param name="batch">The records.</param>
+    /// <returns>The indexes, sorted by key.</returns>
+    private static int[] InKeyOrder(IReadOnlyList<WriteRecord<TKey>> batch)
+    {
+        var keys = new TKey[batch.Count];
+        var order = new int[batch.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            keys[i] = batch[i].Key;
+            order[i] = i;
+        }
+
+        Array.Sort(keys, order, typeof(TKey) == typeof(string) ? (IComparer<TKey>)StringComparer.Ordinal : Comparer<TKey>.Default);
+        return order;
     }
 
     /// <summary>Deserializes a record's bytes for a custom table.</summary>
