@@ -50,6 +50,12 @@ internal sealed class GroupedWithin<T>
     /// <summary>Completed by the timer; replaced each time it is armed.</summary>
     private TaskCompletionSource _timerFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// How many flushes are waiting (<see cref="Hurry"/>): while any is, a group is emitted as soon as it holds what
+    /// the input has, without waiting out <c>maxDelay</c>.
+    /// </summary>
+    private int _hurry;
+
     public GroupedWithin(ChannelReader<T> input, int maxCount, TimeSpan maxDelay, TimeProvider time, Func<T, long>? weight = null, long maxWeight = long.MaxValue)
     {
         _input = input;
@@ -65,6 +71,20 @@ internal sealed class GroupedWithin<T>
 
     /// <summary>The groups.</summary>
     public ChannelReader<List<T>> Output => _output.Reader;
+
+    /// <summary>
+    /// A flush is waiting: until the matching <see cref="EndHurry"/>, groups are emitted without waiting out the
+    /// delay (a flush on a manual clock nobody advances would otherwise wait for ever, and on a real one for the delay).
+    /// </summary>
+    public void Hurry()
+    {
+        Interlocked.Increment(ref _hurry);
+        // Wakes a group waiting for its timer; one armed after this read sees the count (see IsDue).
+        Volatile.Read(ref _timerFired).TrySetResult();
+    }
+
+    /// <summary>The flush that called <see cref="Hurry"/> is done.</summary>
+    public void EndHurry() => Interlocked.Decrement(ref _hurry);
 
     /// <summary>Runs the stage until the input completes (then completes the output) or the token is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -189,6 +209,11 @@ internal sealed class GroupedWithin<T>
     /// </summary>
     private bool IsDue()
     {
+        if (Volatile.Read(ref _hurry) > 0)
+        {
+            return true;
+        }
+
         if (!_timerFired.Task.IsCompleted)
         {
             return false;
@@ -201,7 +226,8 @@ internal sealed class GroupedWithin<T>
         }
 
         Arm(_maxDelay - elapsed);
-        return false;
+        // A Hurry that read the previous source before Arm replaced it completed that one: its count is seen here.
+        return Volatile.Read(ref _hurry) > 0;
     }
 
     private void ArmTimer()
@@ -212,7 +238,8 @@ internal sealed class GroupedWithin<T>
 
     private void Arm(TimeSpan due)
     {
-        Volatile.Write(ref _timerFired, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        // A full fence (not a volatile write): the read of the hurry count that follows cannot move before it.
+        Interlocked.Exchange(ref _timerFired, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         _timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 

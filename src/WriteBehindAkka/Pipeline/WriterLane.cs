@@ -389,4 +389,10 @@ internal sealed partial class WriterLane<TKey>
 
     /// <summary>Stops accepting records; the lane finishes what it has.</summary>
     public void Complete() => _input.Writer.TryComplete();
+
+    /// <summary>A flush is waiting: batches go without waiting out <c>MaxBatchDelay</c> until <see cref="EndHurry"/>.</summary>
+    public void Hurry() => _grouped.Hurry();
+
+    /// <summary>Ends one <see cref="Hurry"/>.</summary>
+    public void EndHurry() => _grouped.EndHurry();
 }

@@ -28,6 +28,48 @@ public sealed class FlushAndShutdownTests
     }
 
     [Fact]
+    public async Task FlushAsync_PartialGroupOnAManualClock_CompletesWithoutWaitingOutTheBatchDelay()
+    {
+        // A user's test: batches of 100, a manual clock nobody advances. The flush must not wait for MaxBatchDelay
+        // (it waited for ever on the manual clock, and MaxBatchDelay on a real one).
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxBatchSize = 100, MaxBatchDelay = TimeSpan.FromHours(1) }), clock);
+        await cache.SetAsync("a", "1");
+        await cache.SetAsync("b", "2");
+
+        var result = await cache.FlushAsync().Within();
+
+        Assert.True(result.AllCommitted);
+        Assert.Equal(["a", "b"], store.Rows.Keys.Order());
+
+        // Once the flush is done, batching waits for its delay again.
+        await cache.SetAsync("c", "3");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromHours(1), Harness.Within);
+        Assert.False(store.Rows.ContainsKey("c"));
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_PartialGroupOnAManualClock_WritesItWithoutWaitingOutTheBatchDelay()
+    {
+        // A user's test disposes the cache on a clock it never advanced: the writes must land, at once, instead of
+        // the shutdown waiting out ShutdownTimeout (real time) and reporting them unflushed.
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        var cache = new WriteBehindCache<string, string>(
+            store, Harness.Options(o => o with { MaxBatchSize = 100, MaxBatchDelay = TimeSpan.FromHours(1), ShutdownTimeout = TimeSpan.FromSeconds(20) }), timeProvider: clock);
+        await cache.SetAsync("a", "1");
+        Assert.True(cache.TrySet("b", "2"));
+        var took = System.Diagnostics.Stopwatch.StartNew();
+
+        var report = await cache.ShutdownAsync().Within();
+
+        Assert.True(report.Flushed, report.ToString());
+        Assert.True(took.Elapsed < TimeSpan.FromSeconds(10), $"the shutdown took {took.Elapsed}");
+        Assert.Equal(["a", "b"], store.Rows.Keys.Order());
+    }
+
+    [Fact]
     public async Task FlushAsync_KeyRewrittenWithoutPause_StillCompletes()
     {
         var store = new InMemoryStore<string>();
