@@ -10,6 +10,17 @@ namespace WriteBehindAkka.TestKit;
 public sealed class InMemoryDeadLetterStore<TKey> : IDeadLetterStore<TKey>
     where TKey : notnull
 {
+    /// <summary>
+    /// The order of letters that failed at the same instant: the key's own order, or for a key type without one (a
+    /// type of yours with an <c>IKeyHasher</c>) its text, as the PostgreSQL table orders by its text key column.
+    /// </summary>
+    private static readonly IComparer<TKey> KeyOrder =
+        typeof(IComparable<TKey>).IsAssignableFrom(typeof(TKey)) || typeof(IComparable).IsAssignableFrom(typeof(TKey))
+            ? Comparer<TKey>.Default
+            : Comparer<TKey>.Create(static (a, b) => string.CompareOrdinal(
+                Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture),
+                Convert.ToString(b, System.Globalization.CultureInfo.InvariantCulture)));
+
     private readonly object _lock = new();
     private readonly Dictionary<TKey, DeadLetter<TKey>> _letters = [];
     private readonly Queue<Exception> _failures = new();
@@ -84,7 +95,7 @@ public sealed class InMemoryDeadLetterStore<TKey> : IDeadLetterStore<TKey>
         {
             IReadOnlyList<DeadLetter<TKey>> page = _letters.Values
                 .OrderBy(letter => letter.FailedAt)
-                .ThenBy(letter => letter.Key)
+                .ThenBy(letter => letter.Key, KeyOrder)
                 .Skip(offset)
                 .Take(limit)
                 .ToList();

@@ -21,6 +21,36 @@ public sealed class InMemoryStoreTests
         Assert.Equal("v2", Harness.Text(store.Rows["k"].Value));
     }
 
+    [Fact]
+    public async Task ListDeadLetters_KeyTypeNotComparable_TwoLettersFailedAtTheSameInstant_AreListed()
+    {
+        // Two replicas (two caches over one store) on one manual clock: each dead-letters a key at the same instant.
+        // The key type has a hasher but no ordering; listing the letters threw "At least one object must implement IComparable".
+        var store = new InMemoryStore<OpaqueKey>();
+        var clock = new ManualTimeProvider();
+        store.PoisonKeys[new OpaqueKey(1)] = true;
+        store.PoisonKeys[new OpaqueKey(2)] = true;
+        await using var first = new WriteBehindCache<OpaqueKey, string>(store, Harness.Options(), timeProvider: clock, keyHasher: new OpaqueKeyHasher());
+        await using var second = new WriteBehindCache<OpaqueKey, string>(store, Harness.Options(), timeProvider: clock, keyHasher: new OpaqueKeyHasher());
+        await first.SetAsync(new OpaqueKey(1), "a");
+        await second.SetAsync(new OpaqueKey(2), "b");
+        Assert.Equal(1, (await first.FlushAsync().Within()).FailedKeys);
+        Assert.Equal(1, (await second.FlushAsync().Within()).FailedKeys);
+        Assert.Single(store.DeadLetters.Letters.Values.Select(l => l.FailedAt).Distinct());
+
+        var letters = await first.ListDeadLettersAsync();
+
+        Assert.Equal([1L, 2L], letters.Select(l => l.Key.Id).Order());
+    }
+
+    /// <summary>A key type of the user's, with no ordering.</summary>
+    public sealed record OpaqueKey(long Id);
+
+    private sealed class OpaqueKeyHasher : WriteBehindAkka.Keys.IKeyHasher<OpaqueKey>
+    {
+        public ulong Hash(OpaqueKey key) => (ulong)key.Id * 0x9E3779B97F4A7C15UL;
+    }
+
     [Theory]
     [InlineData(typeof(TimeoutException), StoreErrorKind.Transient)]
     [InlineData(typeof(IOException), StoreErrorKind.Transient)]
