@@ -62,7 +62,14 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// <param name="key">The key.</param>
     /// <param name="value">The serialized value.</param>
     /// <param name="version">Its version.</param>
-    public void Seed(TKey key, byte[] value, long version) => _rows[key] = new StoredRow(value, version);
+    public void Seed(TKey key, byte[] value, long version)
+    {
+        // Under the batches' lock, as another writer's transaction would be: never between a record's guard and its write.
+        lock (_apply)
+        {
+            _rows[key] = new StoredRow(value, version);
+        }
+    }
 
     /// <summary>Makes the next <paramref name="count"/> batch writes throw (by default a transient error).</summary>
     /// <param name="count">How many calls fail.</param>
