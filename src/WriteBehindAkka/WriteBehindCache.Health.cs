@@ -56,6 +56,16 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return new CacheHealthReport(CacheHealth.Degraded, description, sink.Kind, sink.Message, sink.ErrorCode, failingFor, entries, bytes);
         }
 
+        if (_ctx.UnrecordedFailures is > 0 and var unrecorded)
+        {
+            // Neither in the store nor in the dead letters: an operator must hear of them, however few.
+            string where = _ctx.Journal is null ? "this process's memory" : "this process's memory and its journal";
+            string description = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{unrecorded} failed writes are recorded only in {where}: the store refused them and the dead-letter sink refused their letters, so they are in neither the store nor the dead letters (event 1004 names each key; its status is Failed). Writing such a key again replaces its failed write; fix the sink or the data for the others.");
+            return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Permanent, null, null, TimeSpan.Zero, entries, bytes);
+        }
+
         if (_ctx.Journal?.LastFailure is { } journal && _ctx.Time.GetElapsedTime(journal.At) < RecentOutcomes.Window)
         {
             // Reported as a configuration error (of the journal's disk or folder), so that the hosting check says it at once.

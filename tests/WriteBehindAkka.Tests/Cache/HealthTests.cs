@@ -112,6 +112,31 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task GetHealth_AFailedWriteTheDeadLetterSinkRefused_DegradedUntilTheKeyIsWrittenAgain()
+    {
+        // One refused record whose letter the sink refused too is in neither the store nor the dead letters: health
+        // said "Writing normally" (one refusal is under the refusals' threshold).
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.DeadLetters.FailNext(1, new SimulatedStoreException(WriteBehindAkka.Storage.StoreErrorKind.Permanent, "letter refused"));
+        await using var cache = Harness.Cache(store);
+        await cache.SetAsync("bad", "v");
+        await cache.SetAsync("good", "v");
+        await cache.FlushAsync().Within();
+
+        var health = cache.GetHealth();
+
+        Assert.Equal(CacheHealth.Degraded, health.Status);
+        Assert.StartsWith("1 failed writes are recorded only in this process's memory: the store refused them and the dead-letter sink refused their letters", health.Description, StringComparison.Ordinal);
+        Assert.Equal(WriteBehindAkka.Storage.StoreErrorKind.Permanent, health.FailureKind);
+
+        store.PoisonKeys.TryRemove("bad", out _);
+        await cache.SetAsync("bad", "fixed");
+        await cache.FlushAsync().Within();
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+    }
+
+    [Fact]
     public async Task GetHealth_ShutDown_Unhealthy()
     {
         var cache = Harness.Cache(new InMemoryStore<string>());
