@@ -16,7 +16,7 @@ public sealed class PostgreSqlDeadLetterStoreTests(PostgresFixture db)
 
     private static DeadLetter<TKey> Letter<TKey>(TKey key, long version, DateTimeOffset? failedAt = null, WriteOperation operation = WriteOperation.Upsert)
         where TKey : notnull =>
-        new(key, operation, operation == WriteOperation.Delete ? null : [1, 2, 3], version, "new row violates check constraint \"c\"\0!", "23514", StoreErrorKind.Permanent, failedAt ?? Failed);
+        new(key, operation, operation == WriteOperation.Delete ? null : [1, 2, 3], version, "new row violates check constraint \"c\"\0!\uD800x", "23514", StoreErrorKind.Permanent, failedAt ?? Failed);
 
     [Fact]
     public async Task WriteAsync_TableMissing_CreatedAndEveryFieldRoundTrips()
@@ -32,7 +32,7 @@ public sealed class PostgreSqlDeadLetterStoreTests(PostgresFixture db)
         Assert.Equal("public." + deadLetterTable, letters.TableName);
         Assert.Equal(store.TableName, letters.Source);
         Assert.Equal(
-            (7L, WriteOperation.Upsert, 100L, "new row violates check constraint \"c\"\uFFFD!", "23514", StoreErrorKind.Permanent, Failed),
+            (7L, WriteOperation.Upsert, 100L, "new row violates check constraint \"c\"\uFFFD!\uFFFDx", "23514", StoreErrorKind.Permanent, Failed),
             (seven!.Key, seven.Operation, seven.Version, seven.Error, seven.ErrorCode, seven.ErrorKind, seven.FailedAt));
         Assert.Equal([1, 2, 3], seven.Value);
         Assert.Equal((WriteOperation.Delete, (byte[]?)null), (eight!.Operation, eight.Value));

@@ -23,6 +23,28 @@ internal static class TextKeyRules
         return null;
     }
 
+    /// <summary>
+    /// <paramref name="text"/> with what PostgreSQL text cannot hold (NUL characters, lone surrogates) replaced by
+    /// U+FFFD: for messages stored alongside data, not for keys, which are refused instead.
+    /// </summary>
+    public static string Storable(string text)
+    {
+        var chars = text.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
+
     /// <summary>Whether a surrogate in <paramref name="chars"/> is not part of a high-low pair.</summary>
     private static bool HasLoneSurrogate(ReadOnlySpan<char> chars)
     {
