@@ -6,7 +6,7 @@ namespace WriteBehindAkka.TestKit;
 
 /// <summary>
 /// A scriptable in-memory store with the same version-guarded semantics as the PostgreSQL store: for tests of
-/// code that uses the cache, without a database. Script faults (<see cref="FailNext"/>, <see cref="PoisonKeys"/>),
+/// code that uses the cache, without a database. Script faults (<see cref="FailNext"/>, <see cref="PoisonKeys"/>, <see cref="FailNextLoads"/>),
 /// hold writes (<see cref="Pause"/>), and await batches (<see cref="ExpectBatchAsync"/>).
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
@@ -23,6 +23,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     private readonly object _script = new();
     private readonly Lock _apply = new();
     private readonly Queue<Exception> _failures = new();
+    private readonly Queue<Exception> _loadFailures = new();
     private TaskCompletionSource? _paused;
     private int _attemptCount;
 
@@ -40,6 +41,13 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// if any, is thrown instead of applying the batch (for faults that depend on a batch's content).
     /// </summary>
     public Func<IReadOnlyList<WriteRecord<TKey>>, Exception?>? FailWhen { get; set; }
+
+    /// <summary>
+    /// Called with each load's key (read-through, and a dead-letter retry's read of the stored version) after the
+    /// <see cref="FailNextLoads"/> failures are used up; the exception it returns, if any, is thrown instead of
+    /// reading (a database that is down for reads, or for some keys).
+    /// </summary>
+    public Func<TKey, Exception?>? LoadFailWhen { get; set; }
 
     /// <summary>How long each batch write waits before it is applied (a slow database); zero by default.</summary>
     public TimeSpan WriteLatency { get; set; }
@@ -81,6 +89,23 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
             for (int i = 0; i < count; i++)
             {
                 _failures.Enqueue(error ?? new SimulatedStoreException());
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the next <paramref name="count"/> loads (read-through, and a dead-letter retry's read of the stored
+    /// version) throw, by default a transient error. Batch writes are scripted apart, with <see cref="FailNext"/>.
+    /// </summary>
+    /// <param name="count">How many loads fail.</param>
+    /// <param name="error">The exception; <see langword="null"/> for a transient <see cref="SimulatedStoreException"/>.</param>
+    public void FailNextLoads(int count, Exception? error = null)
+    {
+        lock (_script)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _loadFailures.Enqueue(error ?? new SimulatedStoreException());
             }
         }
     }
@@ -180,6 +205,18 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     {
         _loads.AddOrUpdate(key, 1, (_, n) => n + 1);
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        Exception? failure = null;
+        lock (_script)
+        {
+            _loadFailures.TryDequeue(out failure);
+        }
+
+        failure ??= LoadFailWhen?.Invoke(key);
+        if (failure is not null)
+        {
+            throw failure;
+        }
+
         lock (_apply)
         {
             return _rows.TryGetValue(key, out var row) ? new StoredEntry(row.Value, row.Version) : null;

@@ -131,4 +131,37 @@ public sealed class InMemoryStoreTests
         Assert.Contains(new string('k', 200) + "...(10,000 characters)", error.Message, StringComparison.Ordinal);
         Assert.True(error.Message.Length < 1000, error.Message);
     }
+
+    [Fact]
+    public async Task FailNextLoads_AReadThroughFailsWithTheStoresErrorInside_AndTheNextReadLoadsAgain()
+    {
+        // A user's "database down on read" test had no way to make a load fail.
+        var store = new InMemoryStore<string>();
+        store.Seed("k", System.Text.Encoding.UTF8.GetBytes("\"stored\""), 1);
+        store.FailNextLoads(1, new TimeoutException("read timed out"));
+        await using var cache = Harness.Cache(store);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetAsync("k").AsTask());
+
+        Assert.IsType<TimeoutException>(error.InnerException);
+        Assert.Equal("stored", await cache.GetAsync("k"));
+        Assert.Equal(2, store.LoadsOf("k"));
+    }
+
+    [Fact]
+    public async Task LoadFailWhen_FailsTheLoadsOfTheKeysItNames()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("up", System.Text.Encoding.UTF8.GetBytes("\"u\""), 1);
+        store.Seed("down", System.Text.Encoding.UTF8.GetBytes("\"d\""), 1);
+        store.LoadFailWhen = key => key == "down" ? new SimulatedStoreException() : null;
+        await using var cache = Harness.Cache(store);
+
+        Assert.Equal("u", await cache.GetAsync("up"));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetAsync("down").AsTask());
+        Assert.IsType<SimulatedStoreException>(error.InnerException);
+
+        store.LoadFailWhen = null;
+        Assert.Equal("d", await cache.GetAsync("down"));
+    }
 }
