@@ -115,7 +115,7 @@ internal sealed class SoakRun(SoakOptions options)
             var flush = await cache.FlushAsync().WaitAsync(FlushDeadline, CancellationToken.None);
             await stopSampling.CancelAsync();
             await sampler;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Flushed: {flush.FailedKeys:N0} writes were refused during the run and dead-lettered."));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Flushed: {flush.FailedWrites:N0} writes were refused during the run and dead-lettered."));
         }
 
         var verdict = await Verifier.VerifyAsync(admin, store.DeadLetters!, ledger);

@@ -40,7 +40,7 @@ if (mode == "recover")
 {
     var flush = await cache.FlushAsync();
     await cache.ShutdownAsync();
-    output.WriteLine($"recovered records={report.Records} keys={report.Keys} torn={report.TornTailBytes} corrupt={report.CorruptRegions} skipped={report.SkippedSegments} failed={flush.FailedKeys}");
+    output.WriteLine($"recovered records={report.Records} keys={report.Keys} torn={report.TornTailBytes} corrupt={report.CorruptRegions} skipped={report.SkippedSegments} failed={flush.FailedWrites}");
     return 0;
 }
 

@@ -32,7 +32,7 @@ public sealed class DemoApiTests(DemoPostgresFixture postgres)
         Assert.Equal((3L, "cy", WriteConsistency.Committed), (third!.PlayerId, third.Name, third.Consistency));
         Assert.Equal(new PlayerView(1, "ada", 500), player);
         Assert.Equal(HttpStatusCode.OK, flushed.StatusCode);
-        Assert.Equal((0L, true), (flush!.FailedKeys, flush.AllCommitted));
+        Assert.Equal((0L, true), (flush!.FailedWrites, flush.AllCommitted));
         Assert.Equal((WriteState.Completed, latest!.Version, latest.Version, null), (status.State, status.Version, status.CommittedVersion, status.LastError));
         Assert.Equal("postgresql", top.Source);
         Assert.Equal([new LeaderboardEntry(1, 1, "ada", 500), new LeaderboardEntry(2, 2, "player-2", 300)], top.Entries);

@@ -171,7 +171,7 @@ internal sealed class WriteBehindContender : IContender
 
             if (!flushed.AllCommitted)
             {
-                throw new InvalidOperationException($"The flush after the run reported {flushed.FailedKeys} failed keys.");
+                throw new InvalidOperationException($"The flush after the run reported {flushed.FailedWrites} failed keys.");
             }
         }
 

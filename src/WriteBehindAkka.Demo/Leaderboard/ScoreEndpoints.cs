@@ -117,6 +117,6 @@ internal static class ScoreEndpoints
     {
         long started = time.GetTimestamp();
         var result = await cache.FlushAsync(cancellationToken);
-        return TypedResults.Ok(new FlushView(result.FailedKeys, result.AllCommitted, time.GetElapsedTime(started).TotalMilliseconds));
+        return TypedResults.Ok(new FlushView(result.FailedWrites, result.AllCommitted, time.GetElapsedTime(started).TotalMilliseconds));
     }
 }

@@ -29,7 +29,7 @@ public sealed record StatusView(long PlayerId, WriteState State, long Version, l
 public sealed record TopView(string Source, IReadOnlyList<LeaderboardEntry> Entries);
 
 /// <summary>The answer to <c>POST /flush</c>.</summary>
-/// <param name="FailedKeys">Keys pending at the flush whose write the store refused.</param>
+/// <param name="FailedWrites">Writes accepted before the flush that the store refused (dead-lettered).</param>
 /// <param name="AllCommitted">Whether every write accepted before the flush is committed.</param>
 /// <param name="Milliseconds">How long the flush took.</param>
-public sealed record FlushView(long FailedKeys, bool AllCommitted, double Milliseconds);
+public sealed record FlushView(long FailedWrites, bool AllCommitted, double Milliseconds);

@@ -139,7 +139,7 @@ $('score-form').addEventListener('submit', async (event) => {
 $('flush').addEventListener('click', async () => {
   $('flush-result').textContent = 'flushing…';
   const body = await (await fetch('/flush', { method: 'POST' })).json();
-  $('flush-result').textContent = `flushed in ${seconds.format(body.milliseconds)} ms; ${body.allCommitted ? 'everything committed' : body.failedKeys + ' keys failed'}`;
+  $('flush-result').textContent = `flushed in ${seconds.format(body.milliseconds)} ms; ${body.allCommitted ? 'everything committed' : body.failedWrites + ' writes failed'}`;
 });
 
 poll();

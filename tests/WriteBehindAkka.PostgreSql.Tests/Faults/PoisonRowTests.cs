@@ -106,7 +106,7 @@ public sealed class PoisonRowTests(PostgresFixture db, ITestOutputHelper output)
 
         var letters = await ListAllAsync(cache);
         output.WriteLine($"{form}: {rows} rows, {poison.Count} poison ({string.Join(", ", poison.Values.GroupBy(f => f).Select(g => $"{g.Count()} {g.Key}"))}); {written.Count} written, {letters.Count} dead-lettered.");
-        Assert.Equal(poison.Count, flush.FailedKeys);
+        Assert.Equal(poison.Count, flush.FailedWrites);
         Assert.Equal(rows - poison.Count, written.Count);
         Assert.All(written, row =>
         {
@@ -184,7 +184,7 @@ public sealed class PoisonRowTests(PostgresFixture db, ITestOutputHelper output)
 
         var second = await cache.FlushAsync().WaitAsync(FaultKit.Within);
 
-        Assert.Equal((12L, 0L, true), (first.FailedKeys, second.FailedKeys, discarded));
+        Assert.Equal((12L, 0L, true), (first.FailedWrites, second.FailedWrites, discarded));
         Assert.Equal(10, results.Count(r => r.Outcome == DeadLetterRetryOutcome.Resubmitted));
         Assert.Equal(1, results.Count(r => r.Outcome == DeadLetterRetryOutcome.Superseded));
         Assert.Equal(0, await cache.CountDeadLettersAsync());

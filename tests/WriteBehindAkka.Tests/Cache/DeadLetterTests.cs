@@ -31,7 +31,7 @@ public sealed class DeadLetterTests
         store.Resume();
         var flush = await cache.FlushAsync().Within();
 
-        Assert.Equal(poison.Count, flush.FailedKeys);
+        Assert.Equal(poison.Count, flush.FailedWrites);
         Assert.Equal(Keys - poison.Count, store.Rows.Count);
         Assert.DoesNotContain(store.Rows.Keys, poison.Contains);
         var letters = store.DeadLetters.Letters;
@@ -65,7 +65,7 @@ public sealed class DeadLetterTests
 
         var flush = await cache.FlushAsync().Within();
 
-        Assert.Equal(100, flush.FailedKeys);
+        Assert.Equal(100, flush.FailedWrites);
         Assert.Equal(100, store.DeadLetters.Letters.Count);
         var statistics = cache.GetStatistics();
         Assert.Equal(0, statistics.PendingEntries);
@@ -89,7 +89,7 @@ public sealed class DeadLetterTests
         var flush = await cache.FlushAsync().Within();
 
         Assert.Null(cache.DeadLetterSink);
-        Assert.Equal(2, flush.FailedKeys);
+        Assert.Equal(2, flush.FailedWrites);
         Assert.Equal((0L, 0L), (cache.GetStatistics().PendingEntries, cache.GetStatistics().FailedKeys));
     }
 
@@ -341,7 +341,7 @@ public sealed class DeadLetterTests
         store.Resume();
         var flush = await cache.FlushAsync().Within();
 
-        Assert.Equal(64, flush.FailedKeys);
+        Assert.Equal(64, flush.FailedWrites);
         Assert.Equal(63, sink.Recorded.Count);
         Assert.DoesNotContain(sink.Recorded, letter => letter.Key == "k37");
         Assert.InRange(sink.Calls, 2, 2 * 6 + 1); // halving: about two per level of 64; one per letter would be 65

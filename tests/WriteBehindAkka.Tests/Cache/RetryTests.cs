@@ -192,7 +192,7 @@ public sealed class RetryTests
         await cache.SetAsync("bad2", "v");
         var third = await cache.FlushAsync().Within();
 
-        Assert.Equal((1L, 0L, 1L), (first.FailedKeys, second.FailedKeys, third.FailedKeys));
+        Assert.Equal((1L, 0L, 1L), (first.FailedWrites, second.FailedWrites, third.FailedWrites));
         Assert.Equal(2, cache.GetStatistics().FailedKeys);
     }
 
@@ -227,7 +227,7 @@ public sealed class RetryTests
         var fourth = await cache.FlushAsync().Within();
 
         // a and b were asked for before a reported the failure; c was asked for after.
-        Assert.Equal((1L, 1L, 0L, 0L), (first.FailedKeys, second.FailedKeys, third.FailedKeys, fourth.FailedKeys));
+        Assert.Equal((1L, 1L, 0L, 0L), (first.FailedWrites, second.FailedWrites, third.FailedWrites, fourth.FailedWrites));
     }
 
     [Fact]
@@ -288,7 +288,7 @@ public sealed class RetryTests
         var second = cache.FlushAsync();
         store.Resume();
 
-        Assert.Equal((1L, 1L), ((await first.Within()).FailedKeys, (await second.Within()).FailedKeys));
-        Assert.Equal(0L, (await cache.FlushAsync().Within()).FailedKeys);
+        Assert.Equal((1L, 1L), ((await first.Within()).FailedWrites, (await second.Within()).FailedWrites));
+        Assert.Equal(0L, (await cache.FlushAsync().Within()).FailedWrites);
     }
 }

@@ -58,8 +58,8 @@ public sealed class InMemoryStoreTests
         await using var second = new WriteBehindCache<OpaqueKey, string>(store, Harness.Options(), timeProvider: clock, keyHasher: new OpaqueKeyHasher());
         await first.SetAsync(new OpaqueKey(1), "a");
         await second.SetAsync(new OpaqueKey(2), "b");
-        Assert.Equal(1, (await first.FlushAsync().Within()).FailedKeys);
-        Assert.Equal(1, (await second.FlushAsync().Within()).FailedKeys);
+        Assert.Equal(1, (await first.FlushAsync().Within()).FailedWrites);
+        Assert.Equal(1, (await second.FlushAsync().Within()).FailedWrites);
         Assert.Single(store.DeadLetters.Letters.Values.Select(l => l.FailedAt).Distinct());
 
         var letters = await first.ListDeadLettersAsync();
