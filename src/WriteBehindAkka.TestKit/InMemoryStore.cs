@@ -49,7 +49,16 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// </summary>
     public Func<TKey, Exception?>? LoadFailWhen { get; set; }
 
-    /// <summary>How long each batch write waits before it is applied (a slow database); zero by default.</summary>
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="timeProvider">
+    /// The clock <see cref="WriteLatency"/> is measured on: pass the cache's <see cref="ManualTimeProvider"/> to make a
+    /// slow database's batches wait for <c>Advance</c>; the system clock by default.
+    /// </param>
+    public InMemoryStore(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>How long each batch write waits, on the store's clock, before it is applied (a slow database); zero by default.</summary>
     public TimeSpan WriteLatency { get; set; }
 
     /// <summary>Every batch committed, in commit order.</summary>
@@ -164,7 +173,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
         if (WriteLatency > TimeSpan.Zero)
         {
-            await Task.Delay(WriteLatency, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(WriteLatency, _time, cancellationToken).ConfigureAwait(false);
         }
 
         Exception? failure = null;

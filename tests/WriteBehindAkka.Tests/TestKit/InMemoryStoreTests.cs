@@ -164,4 +164,20 @@ public sealed class InMemoryStoreTests
         store.LoadFailWhen = null;
         Assert.Equal("d", await cache.GetAsync("down"));
     }
+
+    [Fact]
+    public async Task WriteLatency_OnAManualClock_HoldsTheBatchUntilTheClockMovesPastIt()
+    {
+        // It waited in real time whatever clock the test ran the cache on.
+        var time = new ManualTimeProvider();
+        var store = new InMemoryStore<string>(time) { WriteLatency = TimeSpan.FromHours(1) };
+        var write = store.WriteBatchAsync([new WriteRecord<string>("k", WriteOperation.Upsert, new byte[] { 1 }, 1)], CancellationToken.None).AsTask();
+
+        time.Advance(TimeSpan.FromMinutes(59));
+        Assert.False(write.IsCompleted);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await write.Within();
+
+        Assert.True(store.Rows.ContainsKey("k"));
+    }
 }
