@@ -185,16 +185,16 @@ internal sealed class CacheContext<TKey>
     /// </summary>
     public bool IsOverBound(long extraEntries, long extraBytes)
     {
-        long pendingEntries = 0, pendingBytes = 0;
+        // One pass over the shards: this runs before every write.
+        long pendingEntries = 0, pendingBytes = 0, queuedEntries = extraEntries, queuedBytes = extraBytes;
         foreach (var shard in Shards)
         {
             pendingEntries += shard.PendingEntries;
             pendingBytes += shard.PendingBytes;
+            queuedEntries += shard.QueuedWrites;
+            queuedBytes += shard.QueuedWriteBytes;
         }
 
-        var (queuedEntries, queuedBytes) = InMailboxes();
-        queuedEntries += extraEntries;
-        queuedBytes += extraBytes;
         return pendingEntries + queuedEntries >= Options.MaxPendingEntries
             || pendingBytes + queuedBytes >= Options.MaxPendingBytes
             || (Journal is { } journal
