@@ -14,6 +14,9 @@ internal static class Backoff
     /// <param name="random">A number in [0, 1).</param>
     public static TimeSpan Compute(RestartSettings settings, int attempt, double random)
     {
+        // A jitter source outside its contract (NaN, negative, past 1) must not make a wait a timer refuses: the
+        // writer loop whose restart it times would die for good.
+        random = random >= 0 ? Math.Min(random, 1) : 0;
         int exponent = Math.Clamp(attempt - 1, 0, 62);
         double baseTicks = Math.Min(settings.MaxBackoff.Ticks, settings.MinBackoff.Ticks * Math.Pow(2, exponent));
         // Never past a timer's limit, whatever the jitter adds to MaxBackoff: a wait a timer refuses would crash the loop.

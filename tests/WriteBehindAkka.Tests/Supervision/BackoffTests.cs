@@ -26,6 +26,18 @@ public sealed class BackoffTests
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Backoff.Compute(Settings, attempt, random));
     }
 
+    [Theory]
+    [InlineData(double.NaN, 100)]
+    [InlineData(-3.0, 100)]
+    [InlineData(double.NegativeInfinity, 100)]
+    [InlineData(7.0, 150)]
+    [InlineData(double.PositiveInfinity, 150)]
+    public void Compute_JitterOutsideItsContract_IsClampedToZeroToOne(double random, double expectedMs)
+    {
+        // The cache's jitter source is the user's: NaN made a wait no timer takes, and the writer loop died.
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Backoff.Compute(Settings, 1, random));
+    }
+
     [Fact]
     public void RestartBudget_MaxRestartsWithinWindow_RefusesThenRecoversAfterWindow()
     {
