@@ -109,6 +109,34 @@ public class HoconParserSubstitutionTests
     }
 
     [Fact]
+    public void Parse_EmptyEnvironmentVariable_CountsAsUnset()
+    {
+        // HOCON.md: an environment variable "present and set to empty string" is "treated as not present". A variable
+        // passed through empty (DB_HOST= in docker-compose) must not replace the document's value with "".
+        var name = "WBA_HOCON_TEST_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(name, string.Empty);
+        try
+        {
+            Assert.Equal(string.Empty, Environment.GetEnvironmentVariable(name)); // set, and empty
+            HoconAssert.Flattens(
+                $$"""
+                host = localhost
+                host = ${?{{name}}}
+                missing = ${?{{name}}}
+                text = "prefix-"${?{{name}}}
+                """,
+                ("host", "localhost"), ("text", "prefix-"));
+
+            var ex = HoconAssert.FailsAt($"direct = ${{{name}}}", 1, 10);
+            Assert.Contains($"environment variable '{name}' is empty, which counts as not set", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
     public void Parse_DocumentValueShadowsEnvironmentVariable()
     {
         var name = "WBA_HOCON_TEST_" + Guid.NewGuid().ToString("N");

@@ -22,14 +22,17 @@ internal sealed partial class SubstitutionResolver
             value = LookupInDocument(substitution, asWritten);
         }
 
-        if (value is null && substitution.EnvironmentName is { } variable && _environment(variable) is { } fromEnvironment)
+        // As the specification says, a variable set to the empty string is treated as not present (DB_HOST= passed
+        // through by docker-compose keeps the document's value instead of replacing it with "").
+        var fromEnvironment = value is null && substitution.EnvironmentName is { } variable ? _environment(variable) : null;
+        if (!string.IsNullOrEmpty(fromEnvironment))
         {
             value = new HoconScalar(HoconScalarKind.String, fromEnvironment, isQuoted: true, substitution.Position);
         }
 
         if (value is null && !substitution.IsOptional)
         {
-            throw UndefinedError(substitution, scope is not null);
+            throw UndefinedError(substitution, scope is not null, environmentIsEmpty: fromEnvironment is { Length: 0 });
         }
 
         return value;
@@ -194,10 +197,12 @@ internal sealed partial class SubstitutionResolver
         return value;
     }
 
-    private static HoconParseException UndefinedError(SyntaxSubstitution substitution, bool selfReference)
+    private static HoconParseException UndefinedError(SyntaxSubstitution substitution, bool selfReference, bool environmentIsEmpty)
     {
         var path = PathExpression.Render(substitution.Path);
-        var environment = substitution.EnvironmentName is { } name ? $" and no environment variable '{name}' is set" : string.Empty;
+        var environment = substitution.EnvironmentName is not { } name ? string.Empty
+            : environmentIsEmpty ? $" and environment variable '{name}' is empty, which counts as not set"
+            : $" and no environment variable '{name}' is set";
         var reason = selfReference
             ? $"could not resolve substitution {substitution.WrittenForm}: it refers to the field being defined, which has no earlier value,{environment}. Give '{path}' a value before this line, or write ${{?...}} to make it optional."
             : $"could not resolve substitution {substitution.WrittenForm}: no value at path '{path}'{environment}. Define '{path}', or write ${{?...}} to make it optional.";
