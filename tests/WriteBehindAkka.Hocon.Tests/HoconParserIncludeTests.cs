@@ -139,6 +139,30 @@ public class HoconParserIncludeTests
     }
 
     [Fact]
+    public void Parse_PropertiesInclude_IsRejectedAsUnsupported()
+    {
+        // Read as HOCON, a Java properties file is silently misread: greeting would be "hello", not "hello # world".
+        var ex = HoconAssert.FailsAt(
+            "a = 1\ninclude \"akka.properties\"",
+            2,
+            9,
+            Files(("akka.properties", "greeting = hello # world")));
+
+        Assert.Contains("include of a .properties file is not supported", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("include \"https://config.example.org/app.conf\"")]
+    [InlineData("include required(\"file:///etc/app/app.conf\")")]
+    public void Parse_IncludeOfAUrl_IsRejectedAsUnsupported(string hocon)
+    {
+        // It was looked up as a relative file name, not found, and (without required) silently ignored.
+        var ex = Assert.Throws<HoconParseException>(() => HoconAssert.Flatten(hocon));
+
+        Assert.Contains("is a URL; including URLs is not supported", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_WithoutResolver_ReadsIncludesFromDiskRelativeToFile()
     {
         var directory = Directory.CreateTempSubdirectory("hocon-include-");

@@ -4,6 +4,10 @@ internal sealed partial class DocumentParser
 {
     private const string IncludeKeyword = "include";
 
+    // The characters of a URL's scheme (https, file, svn+ssh).
+    private static readonly System.Buffers.SearchValues<char> UrlSchemeCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
     /// <summary>Whether an unquoted <c>include</c> starts the member (then it cannot be a key).</summary>
     private bool AtIncludeKeyword() =>
         _reader.StartsWith(IncludeKeyword) && !CharClass.IsUnquoted(_reader.Peek(IncludeKeyword.Length));
@@ -21,17 +25,22 @@ internal sealed partial class DocumentParser
 
         var required = _reader.StartsWith("required(");
         string name;
+        HoconPosition namePosition;
         if (required)
         {
             _reader.Skip("required(".Length);
             _reader.SkipWhitespaceNewlinesAndComments();
+            namePosition = _reader.Position;
             name = ReadIncludeTarget();
             ExpectClosingParenthesis("required(");
         }
         else
         {
+            namePosition = _reader.Position;
             name = ReadIncludeTarget();
         }
+
+        RejectUnsupportedIncludeName(name, namePosition);
 
         if (_includes is null)
         {
@@ -50,6 +59,24 @@ internal sealed partial class DocumentParser
         }
 
         return $"include \"{name}\"";
+    }
+
+    /// <summary>
+    /// Refuses names this parser would otherwise misread: a URL (looked up as a relative file name, not found, and
+    /// silently ignored) and a Java properties file (read as HOCON: <c>a = b # c</c> would lose <c># c</c>).
+    /// </summary>
+    private static void RejectUnsupportedIncludeName(string name, HoconPosition position)
+    {
+        var scheme = name.IndexOf("://", StringComparison.Ordinal);
+        if (scheme > 1 && char.IsAsciiLetter(name[0]) && !name.AsSpan(0, scheme).ContainsAnyExcept(UrlSchemeCharacters))
+        {
+            throw Error(position, $"include \"{name}\" is a URL; including URLs is not supported. Copy the file next to the including one and include it by a relative path, or by an absolute file path.");
+        }
+
+        if (Path.GetExtension(name).Equals(".properties", StringComparison.OrdinalIgnoreCase))
+        {
+            throw Error(position, $"include of a .properties file is not supported (\"{name}\" would be read as HOCON, and Java properties syntax differs); convert it to HOCON (a .conf file) and include that.");
+        }
     }
 
     private string ReadIncludeTarget()
