@@ -40,6 +40,34 @@ public class HoconParserRobustnessTests
     }
 
     [Fact]
+    public void Parse_VeryLongDottedKey_FailsInsteadOfOverflowingTheStack()
+    {
+        // A dotted key nests objects as braces do, but was not counted: a.a.a... with 50,000 elements crashed the
+        // process with a StackOverflowException (which cannot be caught) while resolving.
+        var ex = HoconAssert.FailsAt("a" + string.Concat(Enumerable.Repeat(".a", 50_000)) + " = 1", 1, 1);
+
+        Assert.Equal("<string>(1,1): the key's path is nested more than 200 levels deep; flatten the structure", ex.Message);
+    }
+
+    [Fact]
+    public void Parse_VeryLongChainOfSubstitutions_FailsInsteadOfOverflowingTheStack()
+    {
+        // x0 = ${x1}, x1 = ${x2}, ... resolves each link inside the one before: 100,000 links crashed the process.
+        var text = string.Concat(Enumerable.Range(0, 100_000).Select(i => $"x{i} = ${{x{i + 1}}}\n")) + "x100000 = 1";
+
+        var ex = Assert.Throws<HoconParseException>(() => HoconAssert.Flatten(text));
+
+        Assert.Contains("substitutions are chained too deeply to resolve", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("starting with ${x1} at <string>(1,6)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_LongChainOfSubstitutions_Resolves() =>
+        Assert.Equal(
+            "1",
+            HoconAssert.Flatten(string.Concat(Enumerable.Range(0, 1_000).Select(i => $"x{i} = ${{x{i + 1}}}\n")) + "x1000 = 1")["x0"]);
+
+    [Fact]
     public void Parse_NestingWithinLimit_Succeeds() =>
         HoconAssert.Flattens("a = " + new string('[', 150) + "1" + new string(']', 150), ("a" + string.Concat(Enumerable.Repeat(":0", 150)), "1"));
 }

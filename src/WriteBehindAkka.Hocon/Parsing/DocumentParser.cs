@@ -153,6 +153,12 @@ internal sealed partial class DocumentParser
         var segments = ReadPath("a key");
         var display = PathExpression.Render(segments);
         string[] fieldPath = [.. objectPath, .. segments];
+        if (fieldPath.Length > MaxNesting)
+        {
+            // "a.b.c = 1" nests objects as braces do; resolving a path deeper than this would exhaust the stack.
+            throw Error(keyPosition, $"the key's path is nested more than {MaxNesting} levels deep; flatten the structure");
+        }
+
         var context = $"key '{display}'";
         _reader.ReadInlineWhitespace();
         if (_reader.AtNewline || _reader.AtComment)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using WriteBehindAkka.Hocon.Parsing;
 
 namespace WriteBehindAkka.Hocon.Resolution;
@@ -47,6 +48,13 @@ internal sealed partial class SubstitutionResolver
         if (_resolved.TryGetValue(node, out var done))
         {
             return done;
+        }
+
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            // A substitution is resolved inside the lookup that needs it, so x0 = ${x1}, x1 = ${x2}, ... nests one
+            // resolution per link; tens of thousands of links would otherwise crash the process with a stack overflow.
+            throw DepthError(node.Position);
         }
 
         if (!_inProgress.Add(node))
@@ -152,6 +160,15 @@ internal sealed partial class SubstitutionResolver
         }
 
         return new HoconArray(items, array.Position);
+    }
+
+    private HoconParseException DepthError(HoconPosition position)
+    {
+        var first = _lookups.Count > 0 ? $", starting with {_lookups[0].WrittenForm} at {_lookups[0].Position}" : string.Empty;
+        return new HoconParseException(
+            _lookups.Count > 0 ? _lookups[^1].Position : position,
+            $"substitutions are chained too deeply to resolve ({_lookups.Count} substitutions, each waiting for the next{first}); " +
+            "shorten the chain, or order the fields so that each refers to one defined before it.");
     }
 
     private static HoconScalar ToScalar(SyntaxScalar scalar) =>
