@@ -194,6 +194,19 @@ public class HoconParserSubstitutionTests
     }
 
     [Fact]
+    public void Parse_PlusEqualsOnAValueThatIsNotAnArray_SaysWhatItAppendsTo()
+    {
+        // The message was "cannot concatenate a string with an array; put a newline or ',' between separate values,
+        // or quote text": advice for a concatenation the user never wrote.
+        var ex = HoconAssert.FailsAt("akka.cluster.roles = backend\nakka.cluster.roles += frontend", 2, 20);
+
+        Assert.Equal(
+            "<string>(2,20): akka.cluster.roles += ... appends to an array, but the earlier value of 'akka.cluster.roles' is a string; " +
+            "write the earlier value as an array ([...]), or use '=' to replace it.",
+            ex.Message);
+    }
+
+    [Fact]
     public void Parse_ConcatenatingArrayWithString_Fails()
     {
         var ex = HoconAssert.FailsAt("a = [1]\nb = ${a} text", 2, 10);

@@ -188,7 +188,7 @@ internal sealed partial class DocumentParser
 
             // "a += x" means "a = ${?a} [x]": append to the earlier array, or start one.
             var self = new SyntaxSubstitution(operatorPosition, fieldPath, isOptional: true, environmentName: null, $"${{?{display}}}");
-            value = new SyntaxConcatenation(operatorPosition, [self, new SyntaxArray(appended.Position, [appended])]);
+            value = new SyntaxConcatenation(operatorPosition, [self, new SyntaxArray(appended.Position, [appended])], appendedTo: display);
         }
         else if (!_reader.AtEnd && _reader.Peek() == '{')
         {

@@ -26,7 +26,7 @@ internal sealed partial class SubstitutionResolver
 
         if (defined.Any(p => p.Value is HoconObject or HoconArray))
         {
-            return ConcatenateContainers(defined, concatenation.Position);
+            return ConcatenateContainers(defined, concatenation);
         }
 
         var text = new StringBuilder();
@@ -50,10 +50,20 @@ internal sealed partial class SubstitutionResolver
         return new HoconScalar(HoconScalarKind.String, text.ToString(), quoted, concatenation.Position);
     }
 
-    private static HoconValue ConcatenateContainers(List<(SyntaxValue Syntax, HoconValue? Value)> defined, HoconPosition position)
+    private static HoconValue ConcatenateContainers(List<(SyntaxValue Syntax, HoconValue? Value)> defined, SyntaxConcatenation concatenation)
     {
+        var position = concatenation.Position;
         var first = defined[0].Value!;
         var mismatch = defined.FirstOrDefault(p => p.Value!.GetType() != first.GetType());
+        if (mismatch.Value is not null && concatenation.AppendedTo is { } key)
+        {
+            // "key += x" is "key = ${?key} [x]": the earlier value is the part that is not the appended array.
+            throw new HoconParseException(
+                position,
+                $"{key} += ... appends to an array, but the earlier value of '{key}' is {Describe(first)}; " +
+                "write the earlier value as an array ([...]), or use '=' to replace it.");
+        }
+
         if (mismatch.Value is not null)
         {
             throw new HoconParseException(
