@@ -232,13 +232,22 @@ public sealed class PostgreSqlStoreWriteTests(PostgresFixture db)
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task WriteBatchAsync_ConcurrentProcessesOnOverlappingKeys_NeverDeadlock(PostgreSqlBatchForm form)
+    public Task WriteBatchAsync_ConcurrentProcessesOnOverlappingKeys_NeverDeadlock(PostgreSqlBatchForm form) =>
+        AssertNoDeadlocksAsync(form, key => (long)key);
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public Task WriteBatchAsync_ConcurrentProcessesOnOverlappingTextKeys_NeverDeadlock(PostgreSqlBatchForm form) =>
+        AssertNoDeadlocksAsync(form, key => "user-" + key);
+
+    private async Task AssertNoDeadlocksAsync<TKey>(PostgreSqlBatchForm form, Func<int, TKey> keyOf)
+        where TKey : notnull
     {
         // Two replicas of a service write the same table; their batches hold overlapping keys in whatever order the
         // cache gathered them. Rows locked in two orders made PostgreSQL abort one batch of a cycle (40P01) after
-        // deadlock_timeout (a second each, then a retry): about one batch in ten here. Locked in key order, none.
-        await using var first = await BinaryStoreAsync<long>(form);
-        await using var second = new PostgreSqlStore<long, byte[]>(
+        // deadlock_timeout (a second each, then a retry): about one batch in ten here. Locked in one order, none.
+        await using var first = await BinaryStoreAsync<TKey>(form);
+        await using var second = new PostgreSqlStore<TKey, byte[]>(
             new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = first.TableName.Split('.')[1], BatchForm = form, DeadLetterTable = null },
             ByteArraySerializer.Instance);
         long version = V1;
@@ -250,7 +259,7 @@ public sealed class PostgreSqlStoreWriteTests(PostgresFixture db)
             for (var i = 0; i < 40; i++)
             {
                 var batch = Enumerable.Range(0, 100).OrderBy(_ => random.Next()).Take(30)
-                    .Select(key => Records.Upsert((long)key, [1], Interlocked.Increment(ref version))).ToList();
+                    .Select(key => Records.Upsert(keyOf(key), [1], Interlocked.Increment(ref version))).ToList();
                 try
                 {
                     await (writer % 2 == 0 ? first : second).WriteBatchAsync(batch, CancellationToken.None);
