@@ -74,6 +74,16 @@ public sealed partial class LocalPostgresCluster
             return;
         }
 
+        if (!string.Equals(_ownedDirectory, DataDirectory, StringComparison.Ordinal))
+        {
+            // The folder made under the temp directory names its owner first, so that a start after this process
+            // was killed can tell it was abandoned. Written whole, then renamed: a reader never sees half of it.
+            Directory.CreateDirectory(_ownedDirectory);
+            var owner = Path.Combine(_ownedDirectory, OwnerFileName);
+            File.WriteAllText(owner + ".new", OwnerRecord());
+            File.Move(owner + ".new", owner, overwrite: true);
+        }
+
         Directory.CreateDirectory(DataDirectory);
         if (CommandRunner.IsRoot)
         {

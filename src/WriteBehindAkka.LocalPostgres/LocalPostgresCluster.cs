@@ -14,8 +14,11 @@ namespace WriteBehindAkka.LocalPostgres;
 /// every local connection (<c>initdb -A trust</c>) and logs to <c>server.log</c> in the data directory.
 /// </para>
 /// <para>
-/// Only the postmaster this object started is ever stopped or killed, by its process id. If the test process
-/// itself is killed, the server keeps running: stop it with <c>pg_ctl stop -D DATADIR</c>.
+/// Only the postmaster this object started is ever stopped or killed, by its process id. If the process itself
+/// is killed, the server keeps running until the next <see cref="StartAsync"/> of a throwaway cluster (in any
+/// process, with the same temp directory) finds its folder, whose owner file names a process that is gone, and
+/// stops that server (<c>pg_ctl stop -m immediate</c>) and deletes the folder; or stop it yourself with
+/// <c>pg_ctl stop -D DATADIR</c>.
 /// </para>
 /// <para>
 /// When <see cref="ExternalConnectionString"/> returns a value, callers should use that server instead of
@@ -115,6 +118,10 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
             await EnsurePostgresUserAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // A process killed while its cluster ran (SIGKILL, out of memory, a test run's hang timeout) left its server
+        // running and its folder behind: stop and delete those now.
+        await SweepAbandonedClustersAsync(binDirectory, cancellationToken).ConfigureAwait(false);
+
         string ownedDirectory;
         string dataDirectory;
         if (validated.DataDirectory is { } given)
@@ -130,7 +137,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         else
         {
             // Normalized as pg_ctl normalizes -D, so that the postmaster's command line names the same path.
-            ownedDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(Path.GetTempPath(), "writebehind-pg-" + Guid.NewGuid().ToString("N")[..12])));
+            ownedDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(Path.GetTempPath(), TempFolderPrefix + Guid.NewGuid().ToString("N")[..12])));
             dataDirectory = Path.Combine(ownedDirectory, "data");
         }
 

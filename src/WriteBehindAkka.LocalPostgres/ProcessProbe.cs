@@ -5,7 +5,8 @@ namespace WriteBehindAkka.LocalPostgres;
 
 /// <summary>
 /// Looks at processes by id through <c>/proc</c> (Linux). Used only for the postmaster this library started
-/// and its children, never to find processes by name.
+/// and its children, and for the postmaster named by the <c>postmaster.pid</c> of a throwaway cluster whose
+/// owner process is gone; never to find processes by name.
 /// </summary>
 internal static class ProcessProbe
 {
@@ -120,6 +121,34 @@ internal static class ProcessProbe
         }
 
         return children;
+    }
+
+    /// <summary>
+    /// Reads when a process started, in clock ticks since boot (<c>/proc/PID/stat</c>, field 22): with the pid, it names
+    /// one process, so that a pid reused by a later process is not taken for the one that held it before.
+    /// </summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The start time, or <see langword="null"/> when the process is gone or there is no /proc.</returns>
+    internal static ulong? StartTicks(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // After "pid (comm) ", the fields run from the third (state); the start time is the twenty-second.
+        var close = stat.LastIndexOf(')');
+        var fields = close < 0 || close + 2 >= stat.Length ? [] : stat[(close + 2)..].Split(' ');
+        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
     }
 
     /// <summary>Reads the state letter of a process.</summary>

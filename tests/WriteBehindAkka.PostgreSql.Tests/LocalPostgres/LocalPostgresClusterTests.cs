@@ -113,6 +113,37 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_AfterAProcessWasKilledWhileItsClusterRan_StopsThatServerAndDeletesItsFolder()
+    {
+        // A process killed with SIGKILL (out of memory, dotnet test's --blame-hang-timeout) never disposes its cluster:
+        // its server ran on, and its folder stayed, for ever. Here the owner file is made to name a process that is gone.
+        var abandoned = await LocalPostgresCluster.StartAsync();
+        await using var live = await LocalPostgresCluster.StartAsync();
+        var (pid, folder) = (abandoned.PostmasterPid, Path.GetDirectoryName(abandoned.DataDirectory)!);
+        int gone;
+        using (var exited = System.Diagnostics.Process.Start("true"))
+        {
+            await exited.WaitForExitAsync();
+            gone = exited.Id;
+        }
+
+        File.WriteAllText(Path.Combine(folder, LocalPostgresCluster.OwnerFileName), $"{gone} 1");
+        try
+        {
+            await using var next = await LocalPostgresCluster.StartAsync();
+
+            Assert.False(ProcessExists(pid), "the abandoned server still runs");
+            Assert.False(Directory.Exists(folder), "the abandoned folder is still there");
+            Assert.True(live.IsRunning, "a cluster whose owner lives was stopped");
+            Assert.Equal(1L, await CountAsync(live, "SELECT 1"));
+        }
+        finally
+        {
+            await abandoned.DisposeAsync();
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_GivenDataDirectoryKept_ReusesTheClusterNextTime()
     {
         var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
