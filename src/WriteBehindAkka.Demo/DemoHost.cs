@@ -64,7 +64,7 @@ public sealed class DemoHost : IAsyncDisposable
             Path = "hocon/demo.conf",
             FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
         });
-        var options = builder.Configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions();
+        var options = DemoOptions.Bind(builder.Configuration); // before a cluster is started for nothing
         if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             builder.WebHost.UseUrls(options.Url);

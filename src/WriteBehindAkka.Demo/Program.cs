@@ -23,6 +23,12 @@ catch (OperationCanceledException) when (starting.IsCancellationRequested)
     Console.Error.WriteLine("Stopped while starting.");
     return 130;
 }
+catch (ArgumentException error)
+{
+    // Invalid settings (the Demo section, the table's name): said once, without a stack trace; nothing was left running.
+    Console.Error.WriteLine(error.Message);
+    return 2;
+}
 
 await using (demo)
 {
@@ -34,6 +40,12 @@ await using (demo)
     {
         Console.Error.WriteLine("Stopped while starting.");
         return 130;
+    }
+    catch (Microsoft.Extensions.Options.OptionsValidationException error)
+    {
+        // The cache's settings (a mistyped key, a value out of range): the message lists each.
+        Console.Error.WriteLine(error.Message);
+        return 2;
     }
     catch (IOException error) when (error.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
     {
