@@ -116,7 +116,18 @@ public sealed class DemoHost : IAsyncDisposable
     {
         var table = App.Services.GetRequiredService<LeaderboardTable>();
         await table.EnsureCreatedAsync(cancellationToken);
-        await App.StartAsync(cancellationToken);
+        try
+        {
+            await App.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            // A start that failed part-way (the port taken, say) is stopped as a host stops: the background services
+            // that began end quietly (otherwise the host reports their cancellation as a crash), and the cache drains.
+            await App.StopAsync(CancellationToken.None);
+            throw;
+        }
+
         Log.Database(App.Services.GetRequiredService<ILogger<DemoHost>>(), Database);
     }
 

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using WriteBehindAkka.Demo.Tests.Fixtures;
+
+namespace WriteBehindAkka.Demo.Tests;
+
+/// <summary>What the demo says when its start fails after the host began starting.</summary>
+[Collection(DemoCollection.Name)]
+public sealed class DemoStartFailureTests(DemoPostgresFixture postgres)
+{
+    [Fact]
+    public async Task StartAsync_PortTaken_LogsNoBackgroundServiceFailure()
+    {
+        // The port was taken: besides the bind error, the host logged "BackgroundService failed" (an
+        // OperationCanceledException of the load generator) and a crit "the IHost instance is stopping", which sent the
+        // user looking for a bug in the demo.
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var demo = await DemoHost.CreateAsync(
+        [
+            $"--urls=http://127.0.0.1:{port}",
+            $"--ConnectionStrings:WriteBehind={postgres.ConnectionString}",
+            $"--Demo:Table=demo_{Guid.NewGuid():N}"[..25],
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        var logs = new CapturingProvider();
+        demo.App.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+
+        await Assert.ThrowsAsync<IOException>(() => demo.StartAsync().WaitAsync(RunningDemo.Within));
+        await demo.DisposeAsync();
+
+        Assert.DoesNotContain(logs.Entries, e => e.Category == "Microsoft.Extensions.Hosting.Internal.Host" && e.EventId is 9 or 10);
+        Assert.DoesNotContain(logs.Entries, e => e.Level == LogLevel.Critical);
+    }
+
+    private sealed record Entry(string Category, LogLevel Level, int EventId, string Message);
+
+    private sealed class CapturingProvider : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<Entry> _entries = new();
+
+        public IReadOnlyCollection<Entry> Entries => _entries;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingProvider owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner._entries.Enqueue(new Entry(category, logLevel, eventId.Id, formatter(state, exception)));
+        }
+    }
+}
