@@ -8,8 +8,9 @@ namespace WriteBehindAkka;
 /// <param name="WriterRestarts">Writer loops restarted after a crash.</param>
 /// <param name="IsRunning">Whether the cache accepts writes.</param>
 /// <param name="OldestPendingAge">
-/// The age of the oldest write not yet committed (the database lag), taken from the batches being written and the
-/// writes waiting in the shards; writes sitting in a writer's input buffer are not looked at (they are younger than
-/// the batch being written). Zero when nothing is pending.
+/// The age of the oldest write not yet committed (the database lag), taken from the batches being written, the
+/// batches being gathered (a write waits there up to <c>MaxBatchDelay</c>) and the writes waiting in the shards;
+/// writes sitting in a writer's input buffer are not looked at (they are younger than the batch being gathered).
+/// Zero when nothing is pending.
 /// </param>
 public sealed record CacheStatistics(long PendingEntries, long PendingBytes, long FailedKeys, long ShardRestarts, long WriterRestarts, bool IsRunning, TimeSpan OldestPendingAge);

@@ -40,6 +40,12 @@ internal sealed class GroupedWithin<T>
     /// <summary>When the current group got its first element.</summary>
     private long _groupStart;
 
+    /// <summary>Stamps an element with when it was made (a timestamp), for <see cref="OpenSince"/>; <see langword="null"/>: when it arrived.</summary>
+    private readonly Func<T, long>? _stamp;
+
+    /// <summary>See <see cref="OpenSince"/>.</summary>
+    private long _openSince;
+
     /// <summary>The weight of the group being filled.</summary>
     private long _groupWeight;
 
@@ -56,9 +62,10 @@ internal sealed class GroupedWithin<T>
     /// </summary>
     private int _hurry;
 
-    public GroupedWithin(ChannelReader<T> input, int maxCount, TimeSpan maxDelay, TimeProvider time, Func<T, long>? weight = null, long maxWeight = long.MaxValue)
+    public GroupedWithin(ChannelReader<T> input, int maxCount, TimeSpan maxDelay, TimeProvider time, Func<T, long>? weight = null, long maxWeight = long.MaxValue, Func<T, long>? stamp = null)
     {
         _input = input;
+        _stamp = stamp;
         _maxCount = maxCount;
         _weight = weight;
         _maxWeight = maxWeight;
@@ -71,6 +78,13 @@ internal sealed class GroupedWithin<T>
 
     /// <summary>The groups.</summary>
     public ChannelReader<List<T>> Output => _output.Reader;
+
+    /// <summary>
+    /// The stamp of the first element of the group being gathered (or waiting for room in the output), or when it
+    /// arrived without a stamp selector; 0 when there is none. An element there waits up to <c>maxDelay</c> and is in
+    /// no batch yet, so whoever reports the oldest pending element must look here too.
+    /// </summary>
+    public long OpenSince => Volatile.Read(ref _openSince);
 
     /// <summary>
     /// A flush is waiting: until the matching <see cref="EndHurry"/>, groups are emitted without waiting out the
@@ -120,6 +134,7 @@ internal sealed class GroupedWithin<T>
                     group.Add(first);
                     _groupWeight = _weight?.Invoke(first) ?? 0;
                     ArmTimer();
+                    Volatile.Write(ref _openSince, _stamp?.Invoke(first) ?? _groupStart);
                 }
 
                 Fill(group);
@@ -273,5 +288,8 @@ internal sealed class GroupedWithin<T>
                 throw new InvalidOperationException("The GroupedWithin output was completed while a group was waiting.");
             }
         }
+
+        // Handed on: the reader of the output accounts for it from here (the group was in no batch until now).
+        Volatile.Write(ref _openSince, 0);
     }
 }

@@ -64,7 +64,8 @@ internal sealed partial class WriterLane<TKey>
             ctx.Options.MaxBatchDelay,
             ctx.Time,
             static item => item.Record.Value.Length,
-            ctx.Options.MaxBatchBytes);
+            ctx.Options.MaxBatchBytes,
+            static item => item.DirtySince);
         Recent = new RecentOutcomes(ctx.Time);
     }
 
@@ -76,8 +77,20 @@ internal sealed partial class WriterLane<TKey>
     /// <summary>The records this lane committed and those that failed for good over the last minute, for health.</summary>
     public RecentOutcomes Recent { get; }
 
-    /// <summary>When the oldest write of the batch being written was accepted (a timestamp; 0 when idle).</summary>
-    public long CurrentOldest => Volatile.Read(ref _currentOldest);
+    /// <summary>
+    /// When the oldest write of the batch being written, or else of the batch being gathered, was accepted (a
+    /// timestamp; 0 when idle). Without the batch being gathered, a write held up to <c>MaxBatchDelay</c> while the
+    /// store was idle counted for nothing, and the lag read 0 s with entries pending.
+    /// </summary>
+    public long CurrentOldest
+    {
+        get
+        {
+            long writing = Volatile.Read(ref _currentOldest);
+            long gathering = _grouped.OpenSince;
+            return writing == 0 ? gathering : gathering == 0 ? writing : Math.Min(writing, gathering);
+        }
+    }
 
     /// <summary>Test hook: the next batch throws inside the loop (not in the store) once.</summary>
     internal Exception? CrashOnNextBatch { get; set; }
