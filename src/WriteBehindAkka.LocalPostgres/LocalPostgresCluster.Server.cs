@@ -74,10 +74,11 @@ public sealed partial class LocalPostgresCluster
             return;
         }
 
-        if (!string.Equals(_ownedDirectory, DataDirectory, StringComparison.Ordinal))
+        if (!string.Equals(_ownedDirectory, DataDirectory, StringComparison.Ordinal) && !_options.KeepDataDirectory)
         {
             // The folder made under the temp directory names its owner first, so that a start after this process
             // was killed can tell it was abandoned. Written whole, then renamed: a reader never sees half of it.
+            // A folder to be kept has no owner file: no later start deletes it.
             Directory.CreateDirectory(_ownedDirectory);
             var owner = Path.Combine(_ownedDirectory, OwnerFileName);
             File.WriteAllText(owner + ".new", OwnerRecord());

@@ -144,6 +144,24 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_TempFolderToBeKept_IsNeverMarkedForALaterStartToDelete()
+    {
+        var kept = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { KeepDataDirectory = true });
+        var folder = Path.GetDirectoryName(kept.DataDirectory)!;
+        try
+        {
+            await kept.DisposeAsync();
+
+            Assert.True(Directory.Exists(kept.DataDirectory));
+            Assert.False(File.Exists(Path.Combine(folder, LocalPostgresCluster.OwnerFileName)), "a later start would delete the kept folder once this process has exited");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_GivenDataDirectoryKept_ReusesTheClusterNextTime()
     {
         var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
