@@ -64,6 +64,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         JournalRecovery = read.Report with { Keys = newest.Count };
+        Log.JournalOpened(_ctx.Logger, Name, _ctx.Options.Journal!.Directory, _ctx.Options.Journal.FsyncPolicy);
         if (read.Report.Segments > 0)
         {
             Log.JournalRecovered(_ctx.Logger, Name, JournalRecovery.Segments, JournalRecovery.Records, JournalRecovery.Keys, JournalRecovery.TornTailBytes, JournalRecovery.CorruptRegions, JournalRecovery.SkippedSegments);

@@ -85,6 +85,13 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var copy = options is null ? new WriteBehindOptions() : options with { };
         OptionsValidator.ThrowIfInvalid(copy);
+        if (copy.Journal is { } journalOptions)
+        {
+            // Resolved once, against the working directory at start: every message names the folder itself, and a
+            // restart from another working directory is visible in the logs (event 1017) rather than silent.
+            copy = copy with { Journal = journalOptions with { Directory = Path.GetFullPath(journalOptions.Directory) } };
+        }
+
         _hasher = keyHasher ?? KeyHashers.For<TKey>();
         _serializer = serializer ?? new JsonValueSerializer<TValue>();
         _maxValueBytes = copy.MaxValueBytes;

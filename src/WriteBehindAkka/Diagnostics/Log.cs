@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Cache '{Cache}': stopped; every accepted write is committed or, refused by the store, dead-lettered ({Failed} keys failed).")]
     public static partial void ShutdownComplete(ILogger logger, string cache, long failed);
 
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Information, Message = "Cache '{Cache}': journal opened in '{Directory}' (fsync policy {Policy}); a restart replays what it holds only from this folder.")]
+    public static partial void JournalOpened(ILogger logger, string cache, string directory, Journal.FsyncPolicy policy);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "Cache '{Cache}': journal replayed {Segments} segments, {Records} records, {Keys} keys (torn tail bytes {TornTailBytes}, corrupt regions {CorruptRegions}, skipped segments {SkippedSegments}).")]
     public static partial void JournalRecovered(ILogger logger, string cache, int segments, long records, long keys, long tornTailBytes, int corruptRegions, int skippedSegments);
 

@@ -109,6 +109,10 @@ public static class OptionsValidator
         {
             problems.Add("Journal.Directory is empty; name a folder of its own for this cache's journal.");
         }
+        else if (journal.Directory.Contains('\0', StringComparison.Ordinal))
+        {
+            problems.Add("Journal.Directory contains a NUL character, which no path can hold.");
+        }
 
         if (!Enum.IsDefined(journal.FsyncPolicy))
         {

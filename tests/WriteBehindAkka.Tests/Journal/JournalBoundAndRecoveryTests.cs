@@ -226,3 +226,60 @@ public sealed class JournalBoundAndRecoveryTests : JournalTestBase
         Assert.Equal("new", Harness.Text(store.Rows["k0"].Value));
     }
 }
+
+/// <summary>Where the journal is: resolved once at start and logged, since a restart replays only that folder.</summary>
+public sealed class JournalFolderTests : JournalTestBase
+{
+    [Fact]
+    public async Task RelativeDirectory_IsResolvedAtStartAndLogged_SoARestartFromAnotherFolderShows()
+    {
+        // A relative folder is resolved against the working directory: a service restarted from elsewhere replayed
+        // nothing, and no log line said which folder it had opened.
+        var folder = Folder("relative");
+        Directory.CreateDirectory(folder);
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, folder);
+        Assert.False(Path.IsPathRooted(relative));
+        var logs = new RecordingLoggerFactory();
+        var store = new InMemoryStore<string>();
+
+        await using (var cache = new WriteBehindCache<string, string>(store, Options(relative), loggerFactory: logs, jitter: () => 0.0))
+        {
+            await cache.SetAsync("k", "v");
+        }
+
+        Assert.Contains(logs.Messages, m => m == $"Cache 'default': journal opened in '{Path.GetFullPath(folder)}' (fsync policy Always); a restart replays what it holds only from this folder.");
+    }
+
+    [Fact]
+    public void DirectoryWithANulCharacter_IsAConfigurationError()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new WriteBehindCache<string, string>(new InMemoryStore<string>(), Options("a\0b")));
+        Assert.Contains("Journal.Directory contains a NUL character", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Recorder(Messages);
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<string> messages) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                messages.Enqueue(formatter(state, exception));
+        }
+    }
+}
