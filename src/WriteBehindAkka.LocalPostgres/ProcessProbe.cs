@@ -131,24 +131,9 @@ internal static class ProcessProbe
     /// <returns>The start time, or <see langword="null"/> when the process is gone or there is no /proc.</returns>
     internal static ulong? StartTicks(int pid)
     {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        // After "pid (comm) ", the fields run from the third (state); the start time is the twenty-second.
-        var close = stat.LastIndexOf(')');
-        var fields = close < 0 || close + 2 >= stat.Length ? [] : stat[(close + 2)..].Split(' ');
-        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+        // The start time is the twenty-second field; the fields read here start at the third (state).
+        var fields = StatFields(pid);
+        return fields is { Length: > 19 } && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
     }
 
     /// <summary>Reads the state letter of a process.</summary>
@@ -160,6 +145,24 @@ internal static class ProcessProbe
     /// <param name="pid">The process id.</param>
     /// <returns>The two fields, or <see langword="null"/> when the process is gone.</returns>
     private static (char State, int ParentPid)? ReadStat(int pid)
+    {
+        var fields = StatFields(pid);
+        if (fields is null || fields.Length < 2 || fields[0].Length != 1
+            || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent))
+        {
+            return null;
+        }
+
+        return (fields[0][0], parent);
+    }
+
+    /// <summary>
+    /// Reads the fields of <c>/proc/PID/stat</c> from the third (state) on: "pid (comm) S ppid ...", where comm may
+    /// hold spaces and parentheses, so they are split after the last ')'.
+    /// </summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The fields, or <see langword="null"/> when the process is gone or there is no /proc.</returns>
+    private static string[]? StatFields(int pid)
     {
         string stat;
         try
@@ -175,20 +178,7 @@ internal static class ProcessProbe
             return null;
         }
 
-        // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
         var close = stat.LastIndexOf(')');
-        if (close < 0 || close + 2 >= stat.Length)
-        {
-            return null;
-        }
-
-        var fields = stat[(close + 2)..].Split(' ', 3);
-        if (fields.Length < 2 || fields[0].Length != 1
-            || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent))
-        {
-            return null;
-        }
-
-        return (fields[0][0], parent);
+        return close < 0 || close + 2 >= stat.Length ? null : stat[(close + 2)..].Split(' ');
     }
 }

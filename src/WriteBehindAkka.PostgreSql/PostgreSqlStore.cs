@@ -169,24 +169,11 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         }
 
         await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
-        var command = _dataSource.CreateCommand(_plan.IsDefaultTable ? _plan.Sql.LoadSerialized : _plan.Sql.LoadRow);
-        await using (command.ConfigureAwait(false))
-        {
-            command.CommandTimeout = _timeoutSeconds;
-            command.Parameters.Add(new NpgsqlParameter<TKey> { TypedValue = key, NpgsqlDbType = _plan.Key.DbType });
-            var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return null;
-                }
-
-                return _plan.IsDefaultTable
-                    ? new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1))
-                    : ReadMappedRow(key, reader);
-            }
-        }
+        return await ReadRowAsync(
+            _plan.IsDefaultTable ? _plan.Sql.LoadSerialized : _plan.Sql.LoadRow,
+            key,
+            reader => _plan.IsDefaultTable ? new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1)) : ReadMappedRow(key, reader),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -200,7 +187,19 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         ArgumentNullException.ThrowIfNull(key);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
-        var command = _dataSource.CreateCommand(_plan.Sql.LoadVersion);
+        return await ReadRowAsync<long?>(
+            _plan.Sql.LoadVersion,
+            key,
+            reader => reader.IsDBNull(0) ? 0
+                : _plan.Guard == VersionGuard.UpdatedAt ? Versioning.FromTimestamp(reader.GetFieldValue<DateTimeOffset>(0))
+                : reader.GetInt64(0),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a one-row query of <paramref name="key"/> and reads its row; the default (null) when there is none.</summary>
+    private async ValueTask<T?> ReadRowAsync<T>(string sql, TKey key, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var command = _dataSource.CreateCommand(sql);
         await using (command.ConfigureAwait(false))
         {
             command.CommandTimeout = _timeoutSeconds;
@@ -208,14 +207,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
             var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return null;
-                }
-
-                return reader.IsDBNull(0) ? 0
-                    : _plan.Guard == VersionGuard.UpdatedAt ? Versioning.FromTimestamp(reader.GetFieldValue<DateTimeOffset>(0))
-                    : reader.GetInt64(0);
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : default;
             }
         }
     }

@@ -176,14 +176,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
             await Task.Delay(WriteLatency, _time, cancellationToken).ConfigureAwait(false);
         }
 
-        Exception? failure = null;
-        lock (_script)
-        {
-            _failures.TryDequeue(out failure);
-        }
-
-        failure ??= FailWhen?.Invoke(copy);
-        if (failure is not null)
+        if ((NextScripted(_failures) ?? FailWhen?.Invoke(copy)) is { } failure)
         {
             throw failure;
         }
@@ -214,14 +207,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     {
         _loads.AddOrUpdate(key, 1, (_, n) => n + 1);
         await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-        Exception? failure = null;
-        lock (_script)
-        {
-            _loadFailures.TryDequeue(out failure);
-        }
-
-        failure ??= LoadFailWhen?.Invoke(key);
-        if (failure is not null)
+        if ((NextScripted(_loadFailures) ?? LoadFailWhen?.Invoke(key)) is { } failure)
         {
             throw failure;
         }
@@ -255,6 +241,15 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
 
     /// <inheritdoc />
     IDeadLetterStore<TKey>? IWriteBehindStore<TKey>.DeadLetters => DeadLetters;
+
+    /// <summary>Takes the next failure scripted with <see cref="FailNext"/> or <see cref="FailNextLoads"/>, if any.</summary>
+    private Exception? NextScripted(Queue<Exception> failures)
+    {
+        lock (_script)
+        {
+            return failures.TryDequeue(out var failure) ? failure : null;
+        }
+    }
 
     private async Task WaitWhilePausedAsync(CancellationToken cancellationToken)
     {
