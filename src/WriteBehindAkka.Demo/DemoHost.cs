@@ -115,7 +115,19 @@ public sealed class DemoHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var table = App.Services.GetRequiredService<LeaderboardTable>();
-        await table.EnsureCreatedAsync(cancellationToken);
+        try
+        {
+            await table.EnsureCreatedAsync(cancellationToken);
+        }
+        catch (NpgsqlException error) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Said once, naming where the address came from: a stale WRITEBEHIND_PG_CONNECTION in the shell is easy to miss.
+            throw new DemoDatabaseException(
+                $"Could not create the demo's table on {Database}: {error.Message}. Check that the server is up and the connection string is right, " +
+                $"or unset {LocalPostgresCluster.ExternalConnectionVariable} (and ConnectionStrings:{ConnectionStringName}) to let the demo start a throwaway cluster of its own.",
+                error);
+        }
+
         try
         {
             await App.StartAsync(cancellationToken);
@@ -189,3 +201,8 @@ public sealed class DemoHost : IAsyncDisposable
         app.MapHealthChecks("/health");
     }
 }
+
+/// <summary>The demo could not use its PostgreSQL at start; the message says which server and what to do.</summary>
+/// <param name="message">What failed, where the address came from, and the fix.</param>
+/// <param name="inner">The driver's error.</param>
+public sealed class DemoDatabaseException(string message, Exception inner) : Exception(message, inner);

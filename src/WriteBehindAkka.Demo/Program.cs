@@ -47,6 +47,11 @@ await using (demo)
         Console.Error.WriteLine(error.Message);
         return 2;
     }
+    catch (DemoDatabaseException error)
+    {
+        Console.Error.WriteLine(error.Message);
+        return 1;
+    }
     catch (IOException error) when (error.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
     {
         Console.Error.WriteLine($"{error.Message} Listen elsewhere with --urls http://127.0.0.1:6000 (or stop what uses the port).");

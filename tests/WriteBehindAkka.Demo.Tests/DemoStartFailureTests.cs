@@ -37,6 +37,30 @@ public sealed class DemoStartFailureTests(DemoPostgresFixture postgres)
         Assert.DoesNotContain(logs.Entries, e => e.Level == LogLevel.Critical);
     }
 
+    [Fact]
+    public async Task StartAsync_DatabaseUnreachable_SaysWhichServerAndWhereItsAddressCameFrom()
+    {
+        // An unreachable server (a stale WRITEBEHIND_PG_CONNECTION in the shell) ended the demo with an unhandled
+        // NpgsqlException (exit 134) that named neither the setting nor the fix.
+        using var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        int port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var demo = await DemoHost.CreateAsync(
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--ConnectionStrings:WriteBehind=Host=127.0.0.1;Port={port};Username=nobody;Timeout=3",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+
+        var error = await Assert.ThrowsAsync<DemoDatabaseException>(() => demo.StartAsync().WaitAsync(RunningDemo.Within));
+        await demo.DisposeAsync();
+
+        Assert.StartsWith("Could not create the demo's table on the server in ConnectionStrings:WriteBehind: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("or unset WRITEBEHIND_PG_CONNECTION (and ConnectionStrings:WriteBehind) to let the demo start a throwaway cluster of its own.", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<Npgsql.NpgsqlException>(error.InnerException);
+    }
+
     private sealed record Entry(string Category, LogLevel Level, int EventId, string Message);
 
     private sealed class CapturingProvider : ILoggerProvider
