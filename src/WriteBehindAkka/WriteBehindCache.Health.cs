@@ -15,6 +15,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// </summary>
     internal const int RefusedRecordsThreshold = 10;
 
+    /// <summary>The fewest read-through loads failed within <see cref="RecentOutcomes.Window"/> that make the cache Degraded, when no more succeeded.</summary>
+    internal const int FailedLoadsThreshold = 3;
+
     /// <summary>
     /// Gets a value indicating whether the cache holds writes back now: its pending entries or bytes, or its
     /// journal's <c>MaxJournalBytes</c>, are at their bound, so writes wait (<c>Backpressure</c>) or are refused.
@@ -80,6 +83,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return refusals with { PendingEntries = entries, PendingBytes = bytes };
         }
 
+        if (LoadFailures() is { } loads)
+        {
+            return loads with { PendingEntries = entries, PendingBytes = bytes };
+        }
+
         if (_ctx.IsOverBound())
         {
             var queued = _ctx.Queued();
@@ -126,6 +134,26 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             CultureInfo.InvariantCulture,
             $"Writes are failing for good: {failed} of the {failed + committed} records written in the last minute failed ({error}) and were dead-lettered (or, without a dead-letter sink, left Failed); check the data and the table (constraints, columns the store does not write) and the dead letters.");
         return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Permanent, last.Message, last.ErrorCode, TimeSpan.Zero, 0, 0);
+    }
+
+    /// <summary>
+    /// A Degraded report when, over the last minute, at least <see cref="FailedLoadsThreshold"/> read-through loads
+    /// failed and no more succeeded: an idle service over a database that is down stays Healthy by its writes while
+    /// every read of a key the cache does not hold throws. Otherwise <see langword="null"/>.
+    /// </summary>
+    private CacheHealthReport? LoadFailures()
+    {
+        var (succeeded, failed, last) = _ctx.Loads.Read();
+        if (failed < FailedLoadsThreshold || failed < succeeded || last is null)
+        {
+            return null;
+        }
+
+        string error = (last.ErrorCode is null ? string.Empty : last.ErrorCode + ": ") + last.Message;
+        string description = string.Create(
+            CultureInfo.InvariantCulture,
+            $"Reads are failing: {failed} of the {failed + succeeded} read-through loads in the last minute failed ({error}), so reads of keys the cache does not hold throw InvalidOperationException; writes are kept and written as usual. Check the store.");
+        return new CacheHealthReport(CacheHealth.Degraded, description, last.Kind, last.Message, last.ErrorCode, TimeSpan.Zero, 0, 0);
     }
 
     /// <summary>A configuration error outranks a transient one; then the longer-lasting one.</summary>

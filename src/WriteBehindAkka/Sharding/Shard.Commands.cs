@@ -1,4 +1,5 @@
 using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Storage;
 
 namespace WriteBehindAkka.Sharding;
 
@@ -210,12 +211,36 @@ internal sealed partial class Shard<TKey>
         try
         {
             var row = await _ctx.Store.LoadAsync(key, _ctx.Stop.Token).ConfigureAwait(false);
+            _ctx.Loads.Committed(1);
             Post(new LoadCompletedSignal<TKey>(key, row, null));
         }
         catch (Exception error)
         {
+            if (!_ctx.Stop.IsCancellationRequested)
+            {
+                RecordLoadFailure(error);
+            }
+
             Post(new LoadCompletedSignal<TKey>(key, null, error));
         }
+    }
+
+    /// <summary>Counts a failed load for health, as the store classifies it (a store whose classifier throws: transient).</summary>
+    private void RecordLoadFailure(Exception error)
+    {
+        StoreErrorKind kind;
+        string? code;
+        try
+        {
+            kind = _ctx.Store.Classify(error);
+            code = _ctx.Store.GetErrorCode(error);
+        }
+        catch (Exception)
+        {
+            (kind, code) = (StoreErrorKind.Transient, null);
+        }
+
+        _ctx.Loads.Failed(1, kind, error, code);
     }
 
     /// <summary>

@@ -137,6 +137,34 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task GetHealth_ReadThroughLoadsFailing_DegradedUntilMoreLoadsSucceed()
+    {
+        // An idle service over a database that is down: every read of a key the cache did not hold threw, and
+        // health said "Writing normally".
+        var store = new InMemoryStore<string>();
+        store.LoadFailWhen = _ => new SimulatedStoreException(WriteBehindAkka.Storage.StoreErrorKind.Transient, "connection refused") { Code = "08001" };
+        await using var cache = Harness.Cache(store);
+        for (int i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetAsync($"missing{i}").AsTask());
+        }
+
+        var health = cache.GetHealth();
+
+        Assert.Equal(CacheHealth.Degraded, health.Status);
+        Assert.Equal("Reads are failing: 3 of the 3 read-through loads in the last minute failed (08001: connection refused), so reads of keys the cache does not hold throw InvalidOperationException; writes are kept and written as usual. Check the store.", health.Description);
+        Assert.Equal((WriteBehindAkka.Storage.StoreErrorKind.Transient, "08001"), (health.FailureKind, health.ErrorCode));
+
+        store.LoadFailWhen = null;
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Null(await cache.GetAsync($"other{i}"));
+        }
+
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+    }
+
+    [Fact]
     public async Task GetHealth_ShutDown_Unhealthy()
     {
         var cache = Harness.Cache(new InMemoryStore<string>());
