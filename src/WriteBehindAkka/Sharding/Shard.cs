@@ -187,7 +187,7 @@ internal sealed partial class Shard<TKey>
         }
 
         Interlocked.Decrement(ref _queued);
-        CountQueued(command, -1);
+        Uncount(command);
         return false;
     }
 
@@ -209,6 +209,20 @@ internal sealed partial class Shard<TKey>
         }
     }
 
+    /// <summary>
+    /// Takes back the count of a write that did not reach the mailbox (it was full or closed, or the wait for room
+    /// was cancelled), and wakes the writers at the capacity gate if that left room: a waiter that checked the bound
+    /// while this write was counted would otherwise sleep until some commit (for ever with the store idle or down).
+    /// </summary>
+    private void Uncount(in ShardCommand<TKey> command)
+    {
+        CountQueued(command, -1);
+        if (command.Kind is CommandKind.Set or CommandKind.Delete && !command.Admitted)
+        {
+            OpenGateIfRoom();
+        }
+    }
+
     /// <summary>Queues a message, waiting for room in the mailbox.</summary>
     public async ValueTask PostAsync(ShardCommand<TKey> command, CancellationToken cancellationToken = default)
     {
@@ -221,7 +235,7 @@ internal sealed partial class Shard<TKey>
         catch
         {
             Interlocked.Decrement(ref _queued);
-            CountQueued(command, -1);
+            Uncount(command);
             throw;
         }
     }

@@ -287,3 +287,80 @@ public sealed class QueuedWritesBoundTests : IDisposable
         Assert.StartsWith(journalBound ? "The journal is at its bound (" : "The backlog is at its bound (", health.Description, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A write that gives up while it waits for room in a full mailbox: the room it counted is given back to the waiters.</summary>
+public sealed class QueuedWriteCancelledTests
+{
+    private sealed record HeldKey(string Name)
+    {
+        public static readonly ManualResetEventSlim Held = new(false);
+
+        public static readonly ManualResetEventSlim Holding = new(false);
+
+        public override int GetHashCode()
+        {
+            if (Name == "hold" && !Held.IsSet)
+            {
+                Holding.Set();
+                Held.Wait(Harness.Within);
+            }
+
+            return Name.GetHashCode(StringComparison.Ordinal);
+        }
+
+        public bool Equals(HeldKey? other) => other is not null && other.Name == Name;
+    }
+
+    private sealed class OneShard : WriteBehindAkka.Keys.IKeyHasher<HeldKey>
+    {
+        public ulong Hash(HeldKey key) => 0;
+    }
+
+    [Fact]
+    public async Task WriteCancelledWhileWaitingForMailboxRoom_WakesABackpressureWriterItHeldBack()
+    {
+        // The bound counts a write from the moment it waits for room in its shard's mailbox. When that write was
+        // cancelled, its count went, but no waiter at the capacity gate was told: a Backpressure writer held back
+        // only by it slept on until some commit (with the store idle or down, for ever).
+        HeldKey.Held.Reset();
+        HeldKey.Holding.Reset();
+        var store = new InMemoryStore<HeldKey>();
+        store.Pause();
+        var options = Harness.Options(o => o with { OverflowStrategy = OverflowStrategy.Backpressure, MaxPendingEntries = 3, MailboxCapacity = 1 });
+        await using var cache = new WriteBehindCache<HeldKey, string>(store, options, keyHasher: new OneShard(), jitter: () => 0.0);
+        var holder = Task.Run(() => cache.TrySet(new HeldKey("hold"), "v"));
+        Assert.True(HeldKey.Holding.Wait(Harness.Within), "the inline write holds the shard");
+        try
+        {
+            using var giveUp = new CancellationTokenSource();
+            var queued = cache.SetAsync(new HeldKey("k1"), "v").AsTask(); // in the mailbox (its one slot)
+            var cancelled = cache.SetAsync(new HeldKey("k2"), "v", giveUp.Token).AsTask(); // waits for room, counted
+            var waiting = cache.SetAsync(new HeldKey("k3"), "v").AsTask(); // waits for room, counted: 3 of 3
+            var heldBack = cache.SetAsync(new HeldKey("k4"), "v").AsTask(); // over the bound: waits at the gate
+            await Task.Delay(200);
+            Assert.False(heldBack.IsCompleted);
+            Assert.Equal(0, cache.GateAdmitted);
+
+            giveUp.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+            // 2 of 3 now: the held-back writer may go (it is admitted, then waits for room in the mailbox).
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (cache.GateAdmitted != 1 && DateTime.UtcNow < until)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.Equal(1, cache.GateAdmitted);
+        }
+        finally
+        {
+            HeldKey.Held.Set();
+            store.Resume();
+        }
+
+        Assert.True(await holder.Within());
+        await cache.FlushAsync().Within();
+        Assert.Equal(["hold", "k1", "k3", "k4"], store.Rows.Keys.Select(k => k.Name).Order());
+    }
+}
