@@ -17,13 +17,30 @@ public sealed partial class LocalPostgresCluster
     /// </summary>
     internal const string OwnerFileName = "owner";
 
-    /// <summary>The owner record of this process: <c>pid start-ticks</c> (<c>-</c> when the start time cannot be read).</summary>
+    /// <summary>
+    /// The owner record of this process: <c>pid start-ticks pid-namespace</c> (<c>-</c> for what cannot be read). The
+    /// namespace matters where containers share a temp directory: a pid of another container's means nothing here.
+    /// </summary>
     /// <returns>The record.</returns>
     private static string OwnerRecord()
     {
         var pid = Environment.ProcessId;
         var start = ProcessProbe.StartTicks(pid);
-        return string.Create(CultureInfo.InvariantCulture, $"{pid} {(start is { } ticks ? ticks.ToString(CultureInfo.InvariantCulture) : "-")}");
+        return string.Create(CultureInfo.InvariantCulture, $"{pid} {(start is { } ticks ? ticks.ToString(CultureInfo.InvariantCulture) : "-")} {PidNamespace() ?? "-"}");
+    }
+
+    /// <summary>This process's pid namespace (<c>pid:[4026531836]</c>), or <see langword="null"/> where there is no /proc.</summary>
+    /// <returns>The namespace's name.</returns>
+    private static string? PidNamespace()
+    {
+        try
+        {
+            return new FileInfo("/proc/self/ns/pid").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -40,7 +57,10 @@ public sealed partial class LocalPostgresCluster
         List<string> folders;
         try
         {
-            folders = Directory.EnumerateDirectories(Path.GetTempPath(), TempFolderPrefix + "*").ToList();
+            // Full paths, as the clusters were started with: a server's folder is compared with them below.
+            folders = Directory.EnumerateDirectories(Path.GetFullPath(Path.GetTempPath()), TempFolderPrefix + "*")
+                .Select(folder => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)))
+                .ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -126,9 +146,14 @@ public sealed partial class LocalPostgresCluster
         }
 
         var fields = File.ReadAllText(ownerFile).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (fields.Length != 2 || !int.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
+        if (fields.Length != 3 || !int.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
         {
             return false; // being written, or not ours
+        }
+
+        if (fields[2] == "-" || fields[2] != PidNamespace())
+        {
+            return false; // another container's (its pids mean other processes here), or a namespace unknown
         }
 
         if (!ProcessProbe.IsAlive(pid))

@@ -127,7 +127,9 @@ public sealed class LocalPostgresClusterTests
             gone = exited.Id;
         }
 
-        File.WriteAllText(Path.Combine(folder, LocalPostgresCluster.OwnerFileName), $"{gone} 1");
+        var owner = Path.Combine(folder, LocalPostgresCluster.OwnerFileName);
+        string ourNamespace = File.ReadAllText(owner).Split(' ')[2];
+        File.WriteAllText(owner, $"{gone} 1 {ourNamespace}");
         try
         {
             await using var next = await LocalPostgresCluster.StartAsync();
@@ -141,6 +143,31 @@ public sealed class LocalPostgresClusterTests
         {
             await abandoned.DisposeAsync();
         }
+    }
+
+    [LocalClusterFact]
+    public async Task StartAsync_AFolderOwnedInAnotherPidNamespace_IsLeftAlone()
+    {
+        // Containers sharing a temp directory: the owner's pid (and the server's) mean other processes here, or none,
+        // so the folder looked abandoned and a live cluster of the other container was deleted.
+        await using var other = await LocalPostgresCluster.StartAsync();
+        var (pid, folder) = (other.PostmasterPid, Path.GetDirectoryName(other.DataDirectory)!);
+        int gone;
+        using (var exited = System.Diagnostics.Process.Start("true"))
+        {
+            await exited.WaitForExitAsync();
+            gone = exited.Id;
+        }
+
+        File.WriteAllText(Path.Combine(folder, LocalPostgresCluster.OwnerFileName), $"{gone} 1 pid:[1]");
+
+        await using (await LocalPostgresCluster.StartAsync())
+        {
+        }
+
+        Assert.True(ProcessExists(pid), "the other namespace's server was stopped");
+        Assert.True(Directory.Exists(folder), "the other namespace's folder was deleted");
+        Assert.Equal(1L, await CountAsync(other, "SELECT 1"));
     }
 
     [LocalClusterFact]
