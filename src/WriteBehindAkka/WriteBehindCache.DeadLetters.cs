@@ -153,7 +153,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         // A retry waits as one write would; it does not hold its admission (it may yet find the letter superseded).
         await _ctx.Gate.WaitAsync(_overBoundForWaiters, 0, cancellationToken).ConfigureAwait(false);
-        _ctx.Gate.Release(0, _ctx.OverBound);
+        _ctx.Gate.Release(0);
         ThrowIfStopped();
     }
 

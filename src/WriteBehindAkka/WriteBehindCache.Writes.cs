@@ -223,7 +223,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 if (!posted)
                 {
-                    _ctx.Gate.Release(bytes, _ctx.OverBound);
+                    _ctx.Gate.Release(bytes);
                 }
             }
         }

@@ -20,15 +20,11 @@ internal sealed class CacheContext<TKey>
         Logger = logger as GuardedLogger ?? new GuardedLogger(logger);
         Jitter = jitter;
         Tags = WriteBehindMetrics.Tags(name);
-        OverBound = IsOverBound;
         Loads = new Pipeline.RecentOutcomes(time);
     }
 
     /// <summary>Read-through loads of the last minute, succeeded and failed: health reports a store that fails reads.</summary>
     public Pipeline.RecentOutcomes Loads { get; }
-
-    /// <summary><see cref="IsOverBound(long, long)"/> as a delegate, made once, for the capacity gate's releases.</summary>
-    public Func<long, long, bool> OverBound { get; }
 
     public string Name { get; }
 

@@ -1,22 +1,23 @@
 namespace WriteBehindAkka.Sharding;
 
 /// <summary>
-/// Where writers wait while the cache is over its pending bound (<see cref="Options.OverflowStrategy.Backpressure"/>).
-/// Shards open it when a commit brings the backlog back under the bound; a waiter re-checks the bound after
-/// taking the task, so no wake-up is lost. A waiter let through counts as admitted until its shard has handled its
-/// write (counted it in the pending bound, or refused it), and the bound check of the others includes the admitted
-/// ones: when one slot frees, one waiter goes, not all of them, nor one after another as each reaches its mailbox.
+/// Where writers wait while the cache is over its pending bound (<see cref="Options.OverflowStrategy.Backpressure"/>),
+/// in arrival order. Whoever may have made room (a shard whose backlog shrank, the journal after a truncation, a
+/// write that ends its admission) lets in waiters from the front, one at a time, while the bound leaves room for
+/// them: one freed slot lets one waiter in, and the first to come is the first to go, so no writer waits on while
+/// later ones get in. A waiter let in counts as admitted until its shard has handled its write (counted it in the
+/// pending bound, or refused it), and every bound check includes the admitted writes.
 /// </summary>
 internal sealed class CapacityGate
 {
-    /// <summary>Completed (and replaced) each time the gate opens.</summary>
-    private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>How many writers are waiting.</summary>
-    private int _waiters;
-
-    /// <summary>Guards the admitted counts, so that two waiters cannot both take the last slot.</summary>
+    /// <summary>Guards the queue and the admitted counts, so that two writers cannot both take the last slot.</summary>
     private readonly Lock _admission = new();
+
+    /// <summary>The writers waiting, first come first.</summary>
+    private readonly LinkedList<Waiter> _queue = new();
+
+    /// <summary>How many writers are waiting (the queue's length, readable without the lock).</summary>
+    private int _waiters;
 
     /// <summary>Writes let through whose shard has not handled them yet.</summary>
     private long _admittedEntries;
@@ -33,63 +34,112 @@ internal sealed class CapacityGate
     public bool HasWaiters => Volatile.Read(ref _waiters) > 0;
 
     /// <summary>
-    /// Waits until <paramref name="isOverBound"/>, given the writes already admitted (entries, bytes), is false, and
-    /// admits this write of <paramref name="bytes"/>, which must be <see cref="Release"/>d once its shard has handled it,
-    /// or when it failed to reach the shard.
+    /// Waits until this write of <paramref name="bytes"/> reaches the front of the queue and <paramref name="isOverBound"/>,
+    /// given the writes already admitted (entries, bytes), is false, and admits it; it must be <see cref="Release"/>d
+    /// once its shard has handled it, or when it failed to reach the shard. A cancellation that comes after the
+    /// admission is too late: the write is admitted.
     /// </summary>
     public async ValueTask WaitAsync(Func<long, long, bool> isOverBound, int bytes, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _waiters);
+        Waiter waiter;
+        lock (_admission)
+        {
+            if (_queue.Count == 0 && !isOverBound(_admittedEntries, _admittedBytes))
+            {
+                Admit(bytes);
+                return;
+            }
+
+            waiter = new Waiter(isOverBound, bytes);
+            waiter.Node = _queue.AddLast(waiter);
+            Volatile.Write(ref _waiters, _queue.Count);
+        }
+
+        // Room may have come between the check above and the queueing, from a shard that saw no waiter then: look
+        // again now that this one is counted (whoever frees room after this point sees it).
+        Open();
         try
         {
-            while (true)
+            await waiter.Admitted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            lock (_admission)
             {
-                Task opened = Volatile.Read(ref _opened).Task;
-                lock (_admission)
+                if (waiter.Node.List is null)
                 {
-                    if (!isOverBound(_admittedEntries, _admittedBytes))
-                    {
-                        _admittedEntries++;
-                        _admittedBytes += bytes;
-                        return;
-                    }
+                    return; // admitted meanwhile: the write goes on
                 }
 
-                await opened.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _queue.Remove(waiter.Node);
+                Volatile.Write(ref _waiters, _queue.Count);
             }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waiters);
+
+            // It may have been the front one, holding back a smaller write that fits.
+            Open();
+            throw;
         }
     }
 
     /// <summary>
-    /// Ends an admission, and wakes the waiters when the bound (<paramref name="isOverBound"/>, as for
-    /// <see cref="WaitAsync"/>) leaves room now: a write that added nothing to the pending bound (it did not reach its
-    /// shard, the journal refused it, it coalesced into a pending key) must not leave a waiter held back only by its
-    /// admission asleep until some commit.
+    /// Ends an admission, and lets waiters in if that left room: a write that added nothing to the pending bound (it
+    /// did not reach its shard, the journal refused it, it coalesced into a pending key) must not leave a waiter held
+    /// back only by its admission asleep until some commit.
     /// </summary>
-    public void Release(int bytes, Func<long, long, bool> isOverBound)
+    public void Release(int bytes)
     {
-        bool room;
         lock (_admission)
         {
             _admittedEntries--;
             _admittedBytes -= bytes;
-            room = HasWaiters && !isOverBound(_admittedEntries, _admittedBytes);
         }
 
-        if (room)
+        if (HasWaiters)
         {
             Open();
         }
     }
 
-    /// <summary>Wakes every waiter so that it re-checks the bound.</summary>
+    /// <summary>Lets waiters in from the front while the bound leaves room for them (each checked with its own bound, which at a stop is never over).</summary>
     public void Open()
     {
-        var opened = Interlocked.Exchange(ref _opened, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        opened.TrySetResult();
+        List<Waiter>? admitted = null;
+        lock (_admission)
+        {
+            while (_queue.First is { } first && !first.Value.IsOverBound(_admittedEntries, _admittedBytes))
+            {
+                _queue.RemoveFirst();
+                Admit(first.Value.Bytes);
+                (admitted ??= []).Add(first.Value);
+            }
+
+            Volatile.Write(ref _waiters, _queue.Count);
+        }
+
+        if (admitted is not null)
+        {
+            foreach (var waiter in admitted)
+            {
+                waiter.Admitted.TrySetResult();
+            }
+        }
+    }
+
+    private void Admit(int bytes)
+    {
+        _admittedEntries++;
+        _admittedBytes += bytes;
+    }
+
+    /// <summary>A writer in the queue: its bound check, its payload's bytes, and the task its admission completes.</summary>
+    private sealed class Waiter(Func<long, long, bool> isOverBound, int bytes)
+    {
+        public Func<long, long, bool> IsOverBound { get; } = isOverBound;
+
+        public int Bytes { get; } = bytes;
+
+        public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LinkedListNode<Waiter> Node { get; set; } = null!;
     }
 }

@@ -406,7 +406,7 @@ internal sealed partial class Shard<TKey>
                         if (command.Admitted)
                         {
                             // Counted (or refused) now: the gate's waiters re-check the bound with it.
-                            _ctx.Gate.Release(command.Value?.Length ?? 0, _ctx.OverBound);
+                            _ctx.Gate.Release(command.Value?.Length ?? 0);
                         }
                     }
 
