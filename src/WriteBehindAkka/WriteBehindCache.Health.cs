@@ -141,7 +141,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// failed and no more succeeded: an idle service over a database that is down stays Healthy by its writes while
     /// every read of a key the cache does not hold throws. Otherwise <see langword="null"/>.
     /// </summary>
-    private CacheHealthReport? LoadFailures()
+    internal CacheHealthReport? LoadFailures()
     {
         var (succeeded, failed, last) = _ctx.Loads.Read();
         if (failed < FailedLoadsThreshold || failed < succeeded || last is null)

@@ -70,6 +70,13 @@ internal sealed class WriteBehindHealthCheck : IHealthCheck
                 (snapshot.Failure is { } failure ? ": " + failure.Description : string.Empty));
         }
 
+        if (snapshot.ReadFailure is { } reads && !reasons.Contains(reads))
+        {
+            // Reads failing for most of the last minute (the cache's own window): a service that reads more than it
+            // writes is not healthy by its writes alone.
+            reasons.Add(reads);
+        }
+
         if (snapshot.OldestPendingAge > thresholds.LagThreshold)
         {
             reasons.Add(string.Create(CultureInfo.InvariantCulture, $"the oldest pending write is {snapshot.OldestPendingAge.TotalSeconds:0.#} s old (threshold {thresholds.LagThreshold.TotalSeconds:0.#} s)"));

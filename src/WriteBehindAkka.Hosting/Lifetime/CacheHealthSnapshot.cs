@@ -12,6 +12,7 @@ namespace WriteBehindAkka.Hosting.Lifetime;
 /// <param name="Thresholds">The health check's thresholds.</param>
 /// <param name="Failure">What the store (or the dead-letter sink) is failing with, and the cache's own account of it (with the SQLSTATE): Permanent when most recent writes failed for good; or <see langword="null"/>.</param>
 /// <param name="AtBound">Whether the cache holds writes back (its backlog, or its journal, is at its bound).</param>
+/// <param name="ReadFailure">The cache's account of failing read-through loads (most of the last minute's failed), or <see langword="null"/>.</param>
 internal sealed record CacheHealthSnapshot(
     CacheState State,
     CacheStatistics? Statistics,
@@ -21,4 +22,5 @@ internal sealed record CacheHealthSnapshot(
     TimeSpan? StoreFailingFor,
     WriteBehindHealthCheckOptions Thresholds,
     (Storage.StoreErrorKind Kind, string Description)? Failure = null,
-    bool AtBound = false);
+    bool AtBound = false,
+    string? ReadFailure = null);

@@ -107,7 +107,8 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             health.FailureKind is null or StoreErrorKind.Permanent ? null : health.FailingFor, // Permanent: failed for good, nothing retried
             options.Health,
             health.FailureKind is { } kind ? (kind, health.Description) : null,
-            AtBound: cache.IsAtBound);
+            AtBound: cache.IsAtBound,
+            ReadFailure: cache.LoadFailures()?.Description);
     }
 
     /// <summary>Drains and stops the cache if the host did not (for example, when the host never started).</summary>

@@ -157,6 +157,27 @@ public sealed class WriteBehindHealthCheckTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task CheckHealth_ReadThroughLoadsFailing_IsDegradedAtOnce()
+    {
+        // An idle service over a database that is down: every read of a key the cache did not hold failed (500s from
+        // the service), and the check said the cache was running, the error being a transient one.
+        var store = new InMemoryStore<string>();
+        store.LoadFailWhen = _ => new SimulatedStoreException(Storage.StoreErrorKind.Transient, "connection refused");
+        using var host = Build(store);
+        await host.StartAsync();
+        for (int i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => Cache(host).GetAsync($"missing{i}").AsTask());
+        }
+
+        var health = await TestHost.HealthOf(host);
+
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Equal("Cache 'default' is degraded: Reads are failing: 3 of the 3 read-through loads in the last minute failed (connection refused), so reads of keys the cache does not hold throw InvalidOperationException; writes are kept and written as usual. Check the store.", health.Description);
+        await host.StopAsync();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
