@@ -253,6 +253,47 @@ public sealed class WriteBehindHealthCheckTests
         await host.StopAsync();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CheckHealth_ReadThroughLoadsFailing_IsDegradedAtOnceAsTheCacheSays(bool writesFailingToo)
+    {
+        // A database that is down fails loads with a transient error (08001): the cache's own report said Degraded
+        // (reads of keys it does not hold throw) and this check Healthy, since a transient failure only counted here
+        // past StoreFailureThreshold, and a load failure has no duration.
+        var store = new InMemoryStore<string>();
+        using var host = Build(store);
+        await host.StartAsync();
+        bool failing = writesFailingToo;
+        store.FailWhen = _ => Volatile.Read(ref failing) ? new SimulatedStoreException() : null;
+        if (writesFailingToo)
+        {
+            // A transient store failure well within StoreFailureThreshold (30 s): the cache reports it first.
+            await Cache(host).SetAsync("w", "1");
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (Cache(host).GetHealth().FailureKind is null)
+            {
+                Assert.True(waited.Elapsed < TestHost.Within, "the write was never attempted");
+                await Task.Delay(5);
+            }
+        }
+
+        store.LoadFailWhen = _ => new SimulatedStoreException(WriteBehindAkka.Storage.StoreErrorKind.Transient, "connection refused") { Code = "08001" };
+        for (int i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => Cache(host).GetAsync($"missing{i}").AsTask());
+        }
+
+        var health = await TestHost.HealthOf(host);
+        store.LoadFailWhen = null;
+        Volatile.Write(ref failing, false);
+
+        Assert.Equal(CacheHealth.Degraded, Cache(host).GetHealth().Status);
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Contains("Reads are failing: 3 of the 3 read-through loads in the last minute failed (08001: connection refused)", health.Description, StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+
     [Fact]
     public async Task CheckHealth_HostStopped_IsUnhealthy()
     {
