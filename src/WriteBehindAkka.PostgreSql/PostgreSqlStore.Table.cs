@@ -218,7 +218,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
         {
             var names = string.Join(", ", missing);
             throw new InvalidOperationException(
-                $"The table {_plan.DisplayName} has NOT NULL {(missing.Count == 1 ? "column" : "columns")} without a default that this store does not write: {names}. " +
+                $"The table {_plan.DisplayName} has {(missing.Count == 1 ? "a NOT NULL column" : "NOT NULL columns")} without a default that this store does not write: {names}. " +
                 "Every insert would be refused (23502) and every record dead-lettered: map " + (missing.Count == 1 ? "it" : "them") +
                 " (mapping.Column(...)), or give " + (missing.Count == 1 ? "it" : "them") + " a default (ALTER TABLE ... ALTER COLUMN ... SET DEFAULT ...) or drop NOT NULL.");
         }

@@ -31,7 +31,7 @@ internal sealed class WriteBehindHealthCheck : IHealthCheck
     {
         if (snapshot.Statistics is not { } statistics)
         {
-            return HealthCheckResult.Unhealthy($"Cache '{name}' has not started: the host has not started it yet.");
+            return HealthCheckResult.Unhealthy($"Cache '{name}' has not started: the host has not started it yet (a service provider that no host starts needs StartWriteBehindCachesAsync()).");
         }
 
         var data = Data(snapshot, statistics);

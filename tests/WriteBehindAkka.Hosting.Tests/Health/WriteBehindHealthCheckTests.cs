@@ -17,7 +17,7 @@ public sealed class WriteBehindHealthCheckTests
 
         var health = await TestHost.HealthOf(host);
 
-        Assert.Equal((HealthStatus.Unhealthy, "Cache 'default' has not started: the host has not started it yet."), (health.Status, health.Description));
+        Assert.Equal((HealthStatus.Unhealthy, "Cache 'default' has not started: the host has not started it yet (a service provider that no host starts needs StartWriteBehindCachesAsync())."), (health.Status, health.Description));
     }
 
     [Fact]

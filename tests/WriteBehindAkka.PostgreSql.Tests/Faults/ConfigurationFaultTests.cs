@@ -74,7 +74,7 @@ public sealed class ConfigurationFaultTests(PostgresFixture db)
         var flush = await cache.FlushAsync().WaitAsync(FaultKit.Within);
 
         Assert.Equal(CacheHealth.Degraded, degraded.Status);
-        Assert.Contains($"The table public.{table} has NOT NULL column without a default that this store does not write: region.", degraded.Description, StringComparison.Ordinal);
+        Assert.Contains($"The table public.{table} has a NOT NULL column without a default that this store does not write: region.", degraded.Description, StringComparison.Ordinal);
         Assert.True(flush.AllCommitted);
         Assert.Equal(500L, await db.ScalarAsync<long>($"SELECT count(*) FROM \"{table}\" WHERE region = 'eu'"));
         Assert.Equal(0, await cache.CountDeadLettersAsync());
