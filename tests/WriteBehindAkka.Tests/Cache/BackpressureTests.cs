@@ -1,3 +1,5 @@
+using BoundKey = WriteBehindAkka.Tests.Cache.HeldKey<WriteBehindAkka.Tests.Cache.QueuedWritesBoundTests>;
+using CancelKey = WriteBehindAkka.Tests.Cache.HeldKey<WriteBehindAkka.Tests.Cache.QueuedWriteCancelledTests>;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.TestKit;
 
@@ -217,35 +219,6 @@ public sealed class QueuedWritesBoundTests : IDisposable
         }
     }
 
-    /// <summary>
-    /// A key whose hash code, taken inside the shard, waits while <see cref="Held"/> is unset for the key "hold": a
-    /// write of it, run inline on its caller's thread, keeps the shard busy, and the writes after it queue.
-    /// </summary>
-    private sealed record HeldKey(string Name)
-    {
-        public static readonly ManualResetEventSlim Held = new(false);
-
-        public static readonly ManualResetEventSlim Holding = new(false);
-
-        public override int GetHashCode()
-        {
-            if (Name == "hold" && !Held.IsSet)
-            {
-                Holding.Set();
-                Held.Wait(Harness.Within);
-            }
-
-            return Name.GetHashCode(StringComparison.Ordinal);
-        }
-
-        public bool Equals(HeldKey? other) => other is not null && other.Name == Name;
-    }
-
-    private sealed class NameHasher : WriteBehindAkka.Keys.IKeyHasher<HeldKey>
-    {
-        public ulong Hash(HeldKey key) => 0; // one shard for every key
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -254,9 +227,9 @@ public sealed class QueuedWritesBoundTests : IDisposable
         // The bounds were checked against what the shards had counted, and a write in a mailbox is counted only
         // when its shard handles it: a shard busy for a moment let its whole mailbox (4,096 writes by default) in
         // over a bound of 10 entries, or of 8 KiB of journal.
-        HeldKey.Held.Reset();
-        HeldKey.Holding.Reset();
-        var store = new InMemoryStore<HeldKey>();
+        BoundKey.Held.Reset();
+        BoundKey.Holding.Reset();
+        var store = new InMemoryStore<BoundKey>();
         store.Pause();
         var options = Harness.Options(o => o with
         {
@@ -264,18 +237,18 @@ public sealed class QueuedWritesBoundTests : IDisposable
             MaxPendingEntries = journalBound ? 1_000_000 : 10,
             Journal = journalBound ? new WriteBehindAkka.Journal.JournalOptions { Directory = _journal, FsyncPolicy = WriteBehindAkka.Journal.FsyncPolicy.No, SegmentBytes = 4096, MaxJournalBytes = 8192 } : null,
         });
-        await using var cache = new WriteBehindCache<HeldKey, string>(store, options, keyHasher: new NameHasher(), jitter: () => 0.0);
-        var holder = Task.Run(() => cache.TrySet(new HeldKey("hold"), "v"));
-        Assert.True(HeldKey.Holding.Wait(Harness.Within), "the inline write reached the shard's table");
+        await using var cache = new WriteBehindCache<BoundKey, string>(store, options, keyHasher: new OneShard<QueuedWritesBoundTests>(), jitter: () => 0.0);
+        var holder = Task.Run(() => cache.TrySet(new BoundKey("hold"), "v"));
+        Assert.True(BoundKey.Holding.Wait(Harness.Within), "the inline write reached the shard's table");
 
         int accepted = 0;
         for (int i = 0; i < 1000; i++)
         {
-            accepted += cache.TrySet(new HeldKey("k" + i), new string('x', 100)) ? 1 : 0;
+            accepted += cache.TrySet(new BoundKey("k" + i), new string('x', 100)) ? 1 : 0;
         }
 
         var health = cache.GetHealth();
-        HeldKey.Held.Set();
+        BoundKey.Held.Set();
         Assert.True(await holder.Within());
         store.Resume();
         await cache.FlushAsync().Within();
@@ -291,52 +264,27 @@ public sealed class QueuedWritesBoundTests : IDisposable
 /// <summary>A write that gives up while it waits for room in a full mailbox: the room it counted is given back to the waiters.</summary>
 public sealed class QueuedWriteCancelledTests
 {
-    private sealed record HeldKey(string Name)
-    {
-        public static readonly ManualResetEventSlim Held = new(false);
-
-        public static readonly ManualResetEventSlim Holding = new(false);
-
-        public override int GetHashCode()
-        {
-            if (Name == "hold" && !Held.IsSet)
-            {
-                Holding.Set();
-                Held.Wait(Harness.Within);
-            }
-
-            return Name.GetHashCode(StringComparison.Ordinal);
-        }
-
-        public bool Equals(HeldKey? other) => other is not null && other.Name == Name;
-    }
-
-    private sealed class OneShard : WriteBehindAkka.Keys.IKeyHasher<HeldKey>
-    {
-        public ulong Hash(HeldKey key) => 0;
-    }
-
     [Fact]
     public async Task WriteCancelledWhileWaitingForMailboxRoom_WakesABackpressureWriterItHeldBack()
     {
         // The bound counts a write from the moment it waits for room in its shard's mailbox. When that write was
         // cancelled, its count went, but no waiter at the capacity gate was told: a Backpressure writer held back
         // only by it slept on until some commit (with the store idle or down, for ever).
-        HeldKey.Held.Reset();
-        HeldKey.Holding.Reset();
-        var store = new InMemoryStore<HeldKey>();
+        CancelKey.Held.Reset();
+        CancelKey.Holding.Reset();
+        var store = new InMemoryStore<CancelKey>();
         store.Pause();
         var options = Harness.Options(o => o with { OverflowStrategy = OverflowStrategy.Backpressure, MaxPendingEntries = 3, MailboxCapacity = 1 });
-        await using var cache = new WriteBehindCache<HeldKey, string>(store, options, keyHasher: new OneShard(), jitter: () => 0.0);
-        var holder = Task.Run(() => cache.TrySet(new HeldKey("hold"), "v"));
-        Assert.True(HeldKey.Holding.Wait(Harness.Within), "the inline write holds the shard");
+        await using var cache = new WriteBehindCache<CancelKey, string>(store, options, keyHasher: new OneShard<QueuedWriteCancelledTests>(), jitter: () => 0.0);
+        var holder = Task.Run(() => cache.TrySet(new CancelKey("hold"), "v"));
+        Assert.True(CancelKey.Holding.Wait(Harness.Within), "the inline write holds the shard");
         try
         {
             using var giveUp = new CancellationTokenSource();
-            var queued = cache.SetAsync(new HeldKey("k1"), "v").AsTask(); // in the mailbox (its one slot)
-            var cancelled = cache.SetAsync(new HeldKey("k2"), "v", giveUp.Token).AsTask(); // waits for room, counted
-            var waiting = cache.SetAsync(new HeldKey("k3"), "v").AsTask(); // waits for room, counted: 3 of 3
-            var heldBack = cache.SetAsync(new HeldKey("k4"), "v").AsTask(); // over the bound: waits at the gate
+            var queued = cache.SetAsync(new CancelKey("k1"), "v").AsTask(); // in the mailbox (its one slot)
+            var cancelled = cache.SetAsync(new CancelKey("k2"), "v", giveUp.Token).AsTask(); // waits for room, counted
+            var waiting = cache.SetAsync(new CancelKey("k3"), "v").AsTask(); // waits for room, counted: 3 of 3
+            var heldBack = cache.SetAsync(new CancelKey("k4"), "v").AsTask(); // over the bound: waits at the gate
             await Task.Delay(200);
             Assert.False(heldBack.IsCompleted);
             Assert.Equal(0, cache.GateAdmitted);
@@ -355,7 +303,7 @@ public sealed class QueuedWriteCancelledTests
         }
         finally
         {
-            HeldKey.Held.Set();
+            CancelKey.Held.Set();
             store.Resume();
         }
 
