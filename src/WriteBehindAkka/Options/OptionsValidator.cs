@@ -9,6 +9,13 @@ public static class OptionsValidator
     /// <summary>The largest value the journal takes: a record's payload is at most 256 MiB, with 1 MiB left for the key and the record's fields.</summary>
     public const long MaxJournaledValueBytes = Journal.JournalFormat.MaxPayloadBytes - (1024 * 1024);
 
+    /// <summary>
+    /// The most bytes of values one batch may hold: PostgreSQL takes at most 1 GiB in one protocol message and a batch
+    /// goes as one (a larger one fails with 08P01, which reads as transient, so it would be retried for ever); the
+    /// rest of the gigabyte is left to the keys, versions and framing.
+    /// </summary>
+    public const long MaxBatchBytesLimit = 768L * 1024 * 1024;
+
     /// <summary>The largest <see cref="Journal.JournalOptions.SegmentBytes"/> allowed: 1 GiB.</summary>
     public const long MaxSegmentBytes = 1024L * 1024 * 1024;
 
@@ -39,6 +46,16 @@ public static class OptionsValidator
         if (options.ShardCount > 0 && options.Parallelism > options.ShardCount)
         {
             problems.Add($"Parallelism is {options.Parallelism} but ShardCount is {options.ShardCount}; each writer owns at least one shard, so set Parallelism to at most ShardCount.");
+        }
+
+        if (options.MaxBatchBytes > MaxBatchBytesLimit)
+        {
+            problems.Add($"MaxBatchBytes ({options.MaxBatchBytes}) is larger than {MaxBatchBytesLimit} bytes (768 MiB): a batch goes to the database as one message, and PostgreSQL takes at most 1 GiB in one. Lower MaxBatchBytes.");
+        }
+
+        if (options.MaxValueBytes > MaxBatchBytesLimit)
+        {
+            problems.Add($"MaxValueBytes ({options.MaxValueBytes}) is larger than {MaxBatchBytesLimit} bytes (768 MiB): a value goes to the database in one message (in a batch of its own when larger than MaxBatchBytes), and PostgreSQL takes at most 1 GiB in one. Lower MaxValueBytes.");
         }
 
         if (options.MaxValueBytes > 0 && options.MaxPendingBytes > 0 && options.MaxValueBytes > options.MaxPendingBytes)

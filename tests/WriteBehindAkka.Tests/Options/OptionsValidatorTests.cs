@@ -109,4 +109,19 @@ public sealed class OptionsValidatorTests
 
         Assert.Equal([expected], OptionsValidator.Validate(options));
     }
+
+    [Fact]
+    public void Validate_BatchOrValueOverWhatOneDatabaseMessageTakes_IsRefused()
+    {
+        // A batch goes to PostgreSQL as one message (at most 1 GiB): a larger one failed with 08P01, read as
+        // transient, and was retried for ever.
+        var problems = OptionsValidator.Validate(new WriteBehindOptions { MaxBatchBytes = 2L << 30, MaxValueBytes = 1 << 30, MaxPendingBytes = 4L << 30 });
+
+        Assert.Equal(
+        [
+            "MaxBatchBytes (2147483648) is larger than 805306368 bytes (768 MiB): a batch goes to the database as one message, and PostgreSQL takes at most 1 GiB in one. Lower MaxBatchBytes.",
+            "MaxValueBytes (1073741824) is larger than 805306368 bytes (768 MiB): a value goes to the database in one message (in a batch of its own when larger than MaxBatchBytes), and PostgreSQL takes at most 1 GiB in one. Lower MaxValueBytes.",
+        ], problems);
+        Assert.Empty(OptionsValidator.Validate(new WriteBehindOptions { MaxBatchBytes = 768L << 20, MaxValueBytes = 768 << 20, MaxPendingBytes = 4L << 30 }));
+    }
 }
