@@ -51,6 +51,8 @@ public sealed class DemoApiTests(DemoPostgresFixture postgres)
         var (nulName, nulNameProblem) = await demo.PostAsync<ProblemDetails>("/scores/1", new { score = 1, name = "a\0b" });
         var (longName, longNameProblem) = await demo.PostAsync<ProblemDetails>("/scores/1", new { score = 1, name = new string('n', 101) });
         var (manyPlayers, manyPlayersProblem) = await demo.PostAsync<ProblemDetails>("/load?players=2147483647");
+        var (notAnId, notAnIdProblem) = await demo.PostAsync<ProblemDetails>("/scores/abc", new { score = 1 });
+        var notAnIdRead = await demo.Client.GetAsync("/scores/abc/status");
 
         Assert.Equal((HttpStatusCode.BadRequest, "Send a JSON body with a score, for example {\"score\": 123, \"name\": \"ada\"}."), (noScore.StatusCode, noScoreProblem!.Detail));
         Assert.Equal((HttpStatusCode.BadRequest, "consistency is 'fsync': use accepted (the default) or committed."), (badLevel.StatusCode, badLevelProblem!.Detail));
@@ -61,6 +63,8 @@ public sealed class DemoApiTests(DemoPostgresFixture postgres)
         Assert.Equal((HttpStatusCode.BadRequest, "name is 101 characters: use at most 100 printable characters."), (longName.StatusCode, longNameProblem!.Detail));
         Assert.Equal(HttpStatusCode.BadRequest, manyPlayers.StatusCode);
         Assert.EndsWith("and 1 to 100000000 players.", manyPlayersProblem!.Detail, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.BadRequest, "playerId is 'abc': use a whole number, for example /scores/7."), (notAnId.StatusCode, notAnIdProblem!.Detail));
+        Assert.Equal(HttpStatusCode.BadRequest, notAnIdRead.StatusCode);
         Assert.False((await demo.GetAsync<LoadStatus>("/load")).Running);
         Assert.Equal(0, await postgres.CountRowsAsync(demo.Table));
     }

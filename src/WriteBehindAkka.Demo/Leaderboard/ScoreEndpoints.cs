@@ -15,7 +15,14 @@ internal static class ScoreEndpoints
         app.MapGet("/scores/{playerId:long}/status", GetStatusAsync);
         app.MapGet("/leaderboard", GetTopAsync);
         app.MapPost("/flush", FlushAsync);
+
+        // A player id that is not a whole number matched no route and got a bare 404 with an empty body.
+        app.MapMethods("/scores/{playerId}", ["GET", "POST"], NotAPlayerId);
+        app.MapGet("/scores/{playerId}/status", NotAPlayerId);
     }
+
+    private static ProblemHttpResult NotAPlayerId(string playerId) =>
+        TypedResults.Problem($"playerId is '{playerId}': use a whole number, for example /scores/7.", statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>
     /// Writes a score. Answers 202 as soon as the cache accepted it (memory speed); with <c>?consistency=committed</c>,
