@@ -194,7 +194,7 @@ public sealed class PostgreSqlDeadLetterStore<TKey> : IDeadLetterStore<TKey>
     /// Text PostgreSQL can hold: NUL characters, and halves of UTF-16 surrogate pairs (which have no UTF-8 form, so
     /// the letter's write failed for good and the refused record stayed in memory only), become U+FFFD.
     /// </summary>
-    private static string Text(string value) => TextKeyRules.Problem(value) is null ? value : TextKeyRules.Storable(value);
+    private static string Text(string value) => TextKeyRules.Storable(value);
 
     private static NpgsqlParameter Array<T>(IReadOnlyList<DeadLetter<TKey>> letters, Func<DeadLetter<TKey>, T> select, NpgsqlDbType type)
     {

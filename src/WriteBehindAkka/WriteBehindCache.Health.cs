@@ -129,10 +129,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return null;
         }
 
-        string error = (last.ErrorCode is null ? string.Empty : last.ErrorCode + ": ") + last.Message;
         string description = string.Create(
             CultureInfo.InvariantCulture,
-            $"Writes are failing for good: {failed} of the {failed + committed} records written in the last minute failed ({error}) and were dead-lettered (or, without a dead-letter sink, left Failed); check the data and the table (constraints, columns the store does not write) and the dead letters.");
+            $"Writes are failing for good: {failed} of the {failed + committed} records written in the last minute failed ({last.Text}) and were dead-lettered (or, without a dead-letter sink, left Failed); check the data and the table (constraints, columns the store does not write) and the dead letters.");
         return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Permanent, last.Message, last.ErrorCode, TimeSpan.Zero, 0, 0);
     }
 
@@ -149,10 +148,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return null;
         }
 
-        string error = (last.ErrorCode is null ? string.Empty : last.ErrorCode + ": ") + last.Message;
         string description = string.Create(
             CultureInfo.InvariantCulture,
-            $"Reads are failing: {failed} of the {failed + succeeded} read-through loads in the last minute failed ({error}), so reads of keys the cache does not hold throw InvalidOperationException; writes are kept and written as usual. Check the store.");
+            $"Reads are failing: {failed} of the {failed + succeeded} read-through loads in the last minute failed ({last.Text}), so reads of keys the cache does not hold throw InvalidOperationException; writes are kept and written as usual. Check the store.");
         return new CacheHealthReport(CacheHealth.Degraded, description, last.Kind, last.Message, last.ErrorCode, TimeSpan.Zero, 0, 0);
     }
 

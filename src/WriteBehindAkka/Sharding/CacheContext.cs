@@ -153,8 +153,12 @@ internal sealed class CacheContext<TKey>
     public long JournalBytesWithQueued(Journal.WriteAheadJournal journal)
     {
         var (entries, bytes) = Queued();
-        return journal.TotalBytes + bytes + (entries * JournalRecordOverhead);
+        return WithRecords(journal, entries, bytes);
     }
+
+    /// <summary>The journal's bytes once the records of <paramref name="entries"/> writes of <paramref name="bytes"/> value bytes are in it.</summary>
+    private static long WithRecords(Journal.WriteAheadJournal journal, long entries, long bytes) =>
+        journal.TotalBytes + bytes + (entries * JournalRecordOverhead);
 
     /// <summary>Says which bound holds writes back, for the messages of an overflow: the pending counts, and the journal when it is full.</summary>
     public string DescribeBound()
@@ -198,6 +202,6 @@ internal sealed class CacheContext<TKey>
         return pendingEntries + queuedEntries >= Options.MaxPendingEntries
             || pendingBytes + queuedBytes >= Options.MaxPendingBytes
             || (Journal is { } journal
-                && journal.TotalBytes + queuedBytes + (queuedEntries * JournalRecordOverhead) >= Options.Journal!.MaxJournalBytes);
+                && WithRecords(journal, queuedEntries, queuedBytes) >= Options.Journal!.MaxJournalBytes);
     }
 }

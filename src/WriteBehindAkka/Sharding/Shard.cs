@@ -197,16 +197,21 @@ internal sealed partial class Shard<TKey>
     /// <summary>The payload bytes of <see cref="QueuedWrites"/>.</summary>
     public long QueuedWriteBytes => Volatile.Read(ref _queuedWriteBytes);
 
-    private void CountQueued(in ShardCommand<TKey> command, int sign)
+    /// <summary>Counts a write into (or out of) the queued counts; false for what they do not count (not a write, or admitted by the gate).</summary>
+    private bool CountQueued(in ShardCommand<TKey> command, int sign)
     {
-        if (command.Kind is CommandKind.Set or CommandKind.Delete && !command.Admitted)
+        if (command.Kind is not (CommandKind.Set or CommandKind.Delete) || command.Admitted)
         {
-            Interlocked.Add(ref _queuedWrites, sign);
-            if (command.Value is { Length: > 0 } value)
-            {
-                Interlocked.Add(ref _queuedWriteBytes, sign * value.Length);
-            }
+            return false;
         }
+
+        Interlocked.Add(ref _queuedWrites, sign);
+        if (command.Value is { Length: > 0 } value)
+        {
+            Interlocked.Add(ref _queuedWriteBytes, sign * value.Length);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -216,8 +221,7 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private void Uncount(in ShardCommand<TKey> command)
     {
-        CountQueued(command, -1);
-        if (command.Kind is CommandKind.Set or CommandKind.Delete && !command.Admitted)
+        if (CountQueued(command, -1))
         {
             OpenGateIfRoom();
         }

@@ -25,24 +25,22 @@ internal static class TextKeyRules
 
     /// <summary>
     /// <paramref name="text"/> with what PostgreSQL text cannot hold (NUL characters, lone surrogates) replaced by
-    /// U+FFFD: for messages stored alongside data, not for keys, which are refused instead.
+    /// U+FFFD (the text itself when it holds none): for messages stored alongside data, not for keys, which are
+    /// refused instead.
     /// </summary>
     public static string Storable(string text)
     {
-        var chars = text.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
+        char[]? chars = null;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            int at = i;
+            if (text[i] == '\0' || AtLoneSurrogate(text, ref i))
             {
-                i++;
-            }
-            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
-            {
-                chars[i] = '\uFFFD';
+                (chars ??= text.ToCharArray())[at] = '\uFFFD';
             }
         }
 
-        return new string(chars);
+        return chars is null ? text : new string(chars);
     }
 
     /// <summary>Whether a surrogate in <paramref name="chars"/> is not part of a high-low pair.</summary>
@@ -50,16 +48,24 @@ internal static class TextKeyRules
     {
         for (var i = 0; i < chars.Length; i++)
         {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(chars[i]))
+            if (AtLoneSurrogate(chars, ref i))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>Whether the character at <paramref name="i"/> is a lone surrogate; steps <paramref name="i"/> over the second half of a pair.</summary>
+    private static bool AtLoneSurrogate(ReadOnlySpan<char> chars, ref int i)
+    {
+        if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+        {
+            i++;
+            return false;
+        }
+
+        return char.IsSurrogate(chars[i]);
     }
 }
