@@ -51,6 +51,30 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <returns>True when accepted; false as for <see cref="TrySet"/>.</returns>
     bool TryDelete(TKey key);
 
+    /// <summary>
+    /// Ask for many: makes a write of each pair, in the order given (a key given twice ends at its later value), and
+    /// completes when every one reached <paramref name="consistency"/>: what a <c>SetAsync</c> of each would do, with
+    /// one wait instead of one per write. With the journal's Always policy (or at Journaled) one fsync covers the
+    /// writes made on the caller's thread, so a bulk write costs far less per write than as many Asks. Not a
+    /// transaction: each write is taken on its own, and readers can see the first before the last is made.
+    /// </summary>
+    /// <param name="items">The keys and values; every key is checked and every value serialized before the first write, so a bad one fails the call (<see cref="ArgumentException"/> naming its index) with nothing written.</param>
+    /// <param name="consistency">The level each write must reach: Accepted, Journaled or Committed.</param>
+    /// <param name="cancellationToken">Stops the writes not yet made (and a wait for room); the taken ones stand. For Journaled or Committed it also cancels the wait for that level.</param>
+    /// <returns>How many writes were made and the level they reached.</returns>
+    /// <exception cref="BulkWriteException">A write was refused (the writes after it were not made) or did not reach its level: it says which, and how many were taken.</exception>
+    ValueTask<BulkWriteResult> SetManyAsync(IEnumerable<KeyValuePair<TKey, TValue>> items, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        BulkWrites.OneByOneAsync(items, pair => SetAsync(pair.Key, pair.Value, consistency, cancellationToken), consistency, cancellationToken);
+
+    /// <summary>Ask for many: deletes each key, in the order given, and completes when every delete reached <paramref name="consistency"/>; as <see cref="SetManyAsync"/>.</summary>
+    /// <param name="keys">The keys; every key is checked before the first delete.</param>
+    /// <param name="consistency">The level each delete must reach.</param>
+    /// <param name="cancellationToken">As for <see cref="SetManyAsync"/>.</param>
+    /// <returns>How many deletes were made and the level they reached.</returns>
+    /// <exception cref="BulkWriteException">A delete was refused or did not reach its level.</exception>
+    ValueTask<BulkWriteResult> DeleteManyAsync(IEnumerable<TKey> keys, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        BulkWrites.OneByOneAsync(keys, key => DeleteAsync(key, consistency, cancellationToken), consistency, cancellationToken);
+
     /// <summary>Reads a key: your latest write, or on a miss the stored row (read-through), or the default when there is none.</summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>

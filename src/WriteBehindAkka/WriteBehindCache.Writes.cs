@@ -194,12 +194,24 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
     }
 
-    /// <summary>The slow path: wait below the pending bound (or fail), then for room in the mailbox.</summary>
+    /// <summary>The slow path: wait below the pending bound (or fail), then for room in the mailbox; then for the answer.</summary>
     private async Task<WriteResult> SendSlowAsync(
         Shard<TKey> shard,
         ShardCommand<TKey> command,
         TaskCompletionSource<WriteResult> reply,
         CancellationToken cancellationToken)
+    {
+        await PostWhenRoomAsync(shard, command, cancellationToken).ConfigureAwait(false);
+
+        // Posted: the write stands. An Accepted write's answer (at most an fsync away) is not cancelled, so the
+        // caller never sees a cancellation for a write that was taken; a Committed one's wait for the commit is.
+        return command.Consistency == WriteConsistency.Accepted
+            ? await reply.Task.ConfigureAwait(false)
+            : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits below the pending bound (or fails, with <see cref="OverflowStrategy.Fail"/>), then for room in the shard's mailbox, and posts the command: once this completes, the write stands.</summary>
+    private async Task PostWhenRoomAsync(Shard<TKey> shard, ShardCommand<TKey> command, CancellationToken cancellationToken)
     {
         if (_ctx.IsOverBound())
         {
@@ -231,11 +243,5 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         {
             await PostAsync(shard, command, cancellationToken).ConfigureAwait(false);
         }
-
-        // Posted: the write stands. An Accepted write's answer (at most an fsync away) is not cancelled, so the
-        // caller never sees a cancellation for a write that was taken; a Committed one's wait for the commit is.
-        return command.Consistency == WriteConsistency.Accepted
-            ? await reply.Task.ConfigureAwait(false)
-            : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -85,6 +85,7 @@ internal sealed class WriteAheadJournal
     private long _syncedRecords;
     private long _forgottenFailuresUpTo;
     private int _failureCount;
+    private int _untrustedSegments;
     private bool _syncRequested;
     private bool _closed;
 
@@ -362,6 +363,38 @@ internal sealed class WriteAheadJournal
         }
     }
 
+    /// <summary>
+    /// How many times a segment was found untrustworthy (its fsync or its seal failed): a bulk write that read
+    /// the same count before its first record and after its fsync had none of its records in such a segment.
+    /// </summary>
+    public int UntrustedSegments => Volatile.Read(ref _untrustedSegments);
+
+    /// <summary>
+    /// Completes once every record appended so far (so every record ending at or before
+    /// <paramref name="position"/>) is fsynced, and asks the loop for that fsync: one wait for many records
+    /// appended without an Ask of their own (a bulk write). It says nothing about records whose fsync or segment
+    /// failed: compare <see cref="UntrustedSegments"/> before and after.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The journal is closed (also as the task's fault).</exception>
+    public Task WhenSyncedAsync(long position)
+    {
+        var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_appendLock)
+        {
+            if (_closed)
+            {
+                return Task.FromException(Closed());
+            }
+
+            // In position order with the Asks' waiters: everything appended so far, which covers the position.
+            _syncWaiters.Enqueue(new JournalWaiter(Math.Max(position, _appended), reply, 0));
+            _syncRequested = true;
+        }
+
+        Wake();
+        return reply.Task;
+    }
+
     /// <summary>Throws what kept the record ending at <paramref name="position"/>, of the write at <paramref name="version"/>, out of the journal.</summary>
     public void EnsureWritten(long position, long version)
     {
@@ -537,7 +570,9 @@ internal sealed class WriteAheadJournal
 
     /// <summary>The error of a write whose record could not be appended (<paramref name="applied"/> false: the write was refused) or fsynced.</summary>
     private JournalWriteException WriteError(long version, Exception error, bool applied = false) => new(
-        applied
+        applied && version == 0
+            ? $"The writes were applied in memory but their journal records could not be made durable ({error.Message}), so they were not acknowledged; they may still reach the store. Check the disk of '{_options.Directory}'."
+            : applied
             ? $"The write at version {version} was applied in memory but its journal record could not be made durable ({error.Message}), so it was not acknowledged; it may still reach the store. Check the disk of '{_options.Directory}'."
             : $"The write at version {version} was not applied: its journal record could not be written ({error.Message}), so it was refused. Check the free space and permissions of '{_options.Directory}'.",
         error);
@@ -657,6 +692,7 @@ internal sealed class WriteAheadJournal
                     // Nothing in it is answered as durable again: the next append rolls to a new segment; the
                     // waiters already past the target are failed now if it is still current, else at its seal.
                     segment.Tainted ??= caught;
+                    Interlocked.Increment(ref _untrustedSegments);
                     if (ReferenceEquals(segment, _current))
                     {
                         _syncWaiters.MarkFailed(target, long.MaxValue, caught);
@@ -721,6 +757,11 @@ internal sealed class WriteAheadJournal
             lock (_appendLock)
             {
                 _syncWaiters.MarkFailed(_synced, end, error);
+                if (segment.Tainted is null || !ReferenceEquals(error.InnerException, segment.Tainted))
+                {
+                    // Not counted yet (a segment whose fsync failed was counted then).
+                    Interlocked.Increment(ref _untrustedSegments);
+                }
             }
 
             ReportFailure(error, "seal", 0);

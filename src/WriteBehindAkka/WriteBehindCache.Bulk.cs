@@ -1,0 +1,180 @@
+using WriteBehindAkka.Journal;
+using WriteBehindAkka.Sharding;
+
+namespace WriteBehindAkka;
+
+/// <content>Bulk writes: many writes, one wait.</content>
+public sealed partial class WriteBehindCache<TKey, TValue>
+{
+    /// <inheritdoc />
+    public ValueTask<BulkWriteResult> SetManyAsync(IEnumerable<KeyValuePair<TKey, TValue>> items, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        CheckConsistency(consistency);
+        ThrowIfStopped();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<BulkWriteResult>(cancellationToken);
+        }
+
+        // Every key checked and every value serialized before the first write: a bad one fails the call with nothing made.
+        var writes = new List<(TKey Key, byte[]? Value)>(items.TryGetNonEnumeratedCount(out int count) ? count : 16);
+        foreach (var (key, value) in items)
+        {
+            try
+            {
+                CheckWriteKey(key);
+                writes.Add((key, Serialize(key, value)));
+            }
+            catch (ArgumentException error)
+            {
+                throw new ArgumentException($"items[{writes.Count}]: {error.Message} Nothing was written.", nameof(items), error);
+            }
+        }
+
+        return WriteManyAsync(CommandKind.Set, writes, consistency, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<BulkWriteResult> DeleteManyAsync(IEnumerable<TKey> keys, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        CheckConsistency(consistency);
+        ThrowIfStopped();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<BulkWriteResult>(cancellationToken);
+        }
+
+        var writes = new List<(TKey Key, byte[]? Value)>(keys.TryGetNonEnumeratedCount(out int count) ? count : 16);
+        foreach (var key in keys)
+        {
+            try
+            {
+                CheckWriteKey(key);
+                writes.Add((key, null));
+            }
+            catch (ArgumentException error)
+            {
+                throw new ArgumentException($"keys[{writes.Count}]: {error.Message} Nothing was deleted.", nameof(keys), error);
+            }
+        }
+
+        return WriteManyAsync(CommandKind.Delete, writes, consistency, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the writes in order, as a <c>SetAsync</c> of each would, and waits once for all of them. A write whose
+    /// shard is idle runs on the caller's thread without an answer of its own (no task, no continuation): when its
+    /// level needs an fsync (the Always policy, or Journaled), one wait for the journal's fsync of the last such
+    /// record covers them all, since records are fsynced in the order they were appended. A write whose shard is
+    /// busy, over the bound, or awaited at Committed goes the Ask's way, with its own answer; one that has to wait
+    /// for room is posted before the next write is made, so that no write of the list overtakes an earlier one.
+    /// The first write refused ends the list (those after it are not made); the taken writes are still awaited, so
+    /// that the error says which of them reached their level.
+    /// </summary>
+    private async ValueTask<BulkWriteResult> WriteManyAsync(CommandKind kind, List<(TKey Key, byte[]? Value)> writes, WriteConsistency consistency, CancellationToken cancellationToken)
+    {
+        var journal = _ctx.Journal;
+        bool needsSync = journal is not null && consistency != WriteConsistency.Committed && (consistency == WriteConsistency.Journaled || !journal.AcknowledgesOnWrite);
+        var reached = needsSync ? WriteConsistency.Journaled : consistency;
+        int untrustedBefore = journal?.UntrustedSegments ?? 0;
+        long lastPosition = 0;
+        List<int>? synced = null;
+        List<(int Index, Task<WriteResult> Answer)>? answers = null;
+        List<BulkWriteFailure>? failures = null;
+        int taken = 0;
+        for (; taken < writes.Count; taken++)
+        {
+            var (key, payload) = writes[taken];
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                ThrowIfStopped();
+                var shard = _shards[ShardOf(key)];
+                bool overBound = _ctx.IsOverBound();
+                if (!overBound && consistency != WriteConsistency.Committed
+                    && shard.TryWriteInline(kind, key, payload, consistency, reply: null, out long version, out long position))
+                {
+                    if (position != 0)
+                    {
+                        // Throws when its record could not be appended: then the write was not applied.
+                        journal!.EnsureWritten(position, version);
+                        if (needsSync)
+                        {
+                            lastPosition = position;
+                            (synced ??= []).Add(taken);
+                        }
+                    }
+
+                    continue;
+                }
+
+                var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                bool inline = !overBound && consistency == WriteConsistency.Committed
+                    && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out _);
+                if (!inline)
+                {
+                    var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
+                    if (overBound || !shard.TryPost(command))
+                    {
+                        await PostWhenRoomAsync(shard, command, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                (answers ??= []).Add((taken, consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken)));
+            }
+            catch (Exception error)
+            {
+                (failures ??= []).Add(new BulkWriteFailure(taken, error));
+                break;
+            }
+        }
+
+        if (synced is not null)
+        {
+            try
+            {
+                var fsynced = journal!.WhenSyncedAsync(lastPosition);
+                await (consistency == WriteConsistency.Accepted ? fsynced : fsynced.WaitAsync(cancellationToken)).ConfigureAwait(false);
+                if (journal.UntrustedSegments != untrustedBefore)
+                {
+                    // A segment's fsync or seal failed meanwhile: it may hold some of these records.
+                    throw new JournalWriteException(
+                        $"A journal segment's fsync failed while these writes were made, so they were not acknowledged as durable; they were applied in memory and may still reach the store. Check the disk of '{_ctx.Options.Journal!.Directory}'.");
+                }
+            }
+            catch (Exception error)
+            {
+                failures ??= [];
+                foreach (int index in synced)
+                {
+                    failures.Add(new BulkWriteFailure(index, error));
+                }
+            }
+        }
+
+        if (answers is not null)
+        {
+            foreach (var (index, answer) in answers)
+            {
+                try
+                {
+                    await answer.ConfigureAwait(false);
+                }
+                catch (Exception error)
+                {
+                    (failures ??= []).Add(new BulkWriteFailure(index, error));
+                }
+            }
+        }
+
+        if (failures is not null)
+        {
+            failures.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+            throw new BulkWriteException(writes.Count, taken, failures);
+        }
+
+        return new BulkWriteResult(writes.Count, reached);
+    }
+}
