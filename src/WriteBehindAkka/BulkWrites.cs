@@ -9,12 +9,14 @@ internal static class BulkWrites
         ArgumentNullException.ThrowIfNull(items);
         var list = items.ToList();
         var reached = consistency;
+        var versions = new long[list.Count];
         for (int i = 0; i < list.Count; i++)
         {
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                reached = (await write(list[i]).ConfigureAwait(false)).Consistency;
+                var result = await write(list[i]).ConfigureAwait(false);
+                (reached, versions[i]) = (result.Consistency, result.Version);
             }
             catch (Exception error)
             {
@@ -22,6 +24,6 @@ internal static class BulkWrites
             }
         }
 
-        return new BulkWriteResult(list.Count, reached);
+        return new BulkWriteResult(reached, versions);
     }
 }

@@ -61,7 +61,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <param name="items">The keys and values; every key is checked and every value serialized before the first write, so a bad one fails the call (<see cref="ArgumentException"/> naming its index) with nothing written.</param>
     /// <param name="consistency">The level each write must reach: Accepted, Journaled or Committed.</param>
     /// <param name="cancellationToken">Stops the writes not yet made (and a wait for room); the taken ones stand. For Journaled or Committed it also cancels the wait for that level.</param>
-    /// <returns>How many writes were made and the level they reached.</returns>
+    /// <returns>The level the writes reached, and the version of each.</returns>
     /// <exception cref="BulkWriteException">A write was refused (the writes after it were not made) or did not reach its level: it says which, and how many were taken.</exception>
     ValueTask<BulkWriteResult> SetManyAsync(IEnumerable<KeyValuePair<TKey, TValue>> items, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
         BulkWrites.OneByOneAsync(items, pair => SetAsync(pair.Key, pair.Value, consistency, cancellationToken), consistency, cancellationToken);
@@ -70,7 +70,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <param name="keys">The keys; every key is checked before the first delete.</param>
     /// <param name="consistency">The level each delete must reach.</param>
     /// <param name="cancellationToken">As for <see cref="SetManyAsync"/>.</param>
-    /// <returns>How many deletes were made and the level they reached.</returns>
+    /// <returns>The level the deletes reached, and the version of each.</returns>
     /// <exception cref="BulkWriteException">A delete was refused or did not reach its level.</exception>
     ValueTask<BulkWriteResult> DeleteManyAsync(IEnumerable<TKey> keys, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
         BulkWrites.OneByOneAsync(keys, key => DeleteAsync(key, consistency, cancellationToken), consistency, cancellationToken);

@@ -80,6 +80,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var reached = needsSync ? WriteConsistency.Journaled : consistency;
         int untrustedBefore = journal?.UntrustedSegments ?? 0;
         long lastPosition = 0;
+        var versions = new long[writes.Count];
         List<int>? synced = null;
         List<(int Index, Task<WriteResult> Answer)>? answers = null;
         List<BulkWriteFailure>? failures = null;
@@ -96,6 +97,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 if (!overBound && consistency != WriteConsistency.Committed
                     && shard.TryWriteInline(kind, key, payload, consistency, reply: null, out long version, out long position))
                 {
+                    versions[taken] = version;
                     if (position != 0)
                     {
                         // Throws when its record could not be appended: then the write was not applied.
@@ -160,7 +162,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 try
                 {
-                    await answer.ConfigureAwait(false);
+                    versions[index] = (await answer.ConfigureAwait(false)).Version;
                 }
                 catch (Exception error)
                 {
@@ -175,6 +177,6 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             throw new BulkWriteException(writes.Count, taken, failures);
         }
 
-        return new BulkWriteResult(writes.Count, reached);
+        return new BulkWriteResult(reached, versions);
     }
 }

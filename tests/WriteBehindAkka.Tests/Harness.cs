@@ -41,6 +41,14 @@ internal static class Harness
 
     public static string Text(ReadOnlyMemory<byte> json) => System.Text.Json.JsonSerializer.Deserialize<string>(json.Span)!;
 
+    /// <summary>Checks a bulk write's answer: its level, and a version for each of its writes.</summary>
+    public static void AssertBulk(int writes, WriteConsistency consistency, BulkWriteResult result)
+    {
+        Assert.Equal(consistency, result.Consistency);
+        Assert.Equal(writes, result.Writes);
+        Assert.All(result.Versions, version => Assert.True(version > 0, "every write has a version"));
+    }
+
     /// <summary>Waits until the shutdown's final flush has reached (and sealed) every shard of <paramref name="cache"/>.</summary>
     public static async Task WaitUntilSealedAsync<TKey, TValue>(WriteBehindCache<TKey, TValue> cache)
         where TKey : notnull

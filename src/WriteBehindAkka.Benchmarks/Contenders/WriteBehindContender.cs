@@ -17,6 +17,8 @@ namespace WriteBehindAkka.Benchmarks.Contenders;
 /// the lag from issue to commit. After the window the cache is flushed and every acknowledged write is checked
 /// against the table. With a <see cref="JournalMode"/>, the journal goes to a fresh temporary folder per run,
 /// deleted afterwards; <c>callers</c> overrides the suite's concurrency (group commit needs many writes in flight).
+/// With <c>bulk</c>, each caller makes its writes <c>bulk</c> at a time with one <c>SetManyAsync</c>, and each of
+/// them counts the call's latency as its own.
 /// </summary>
 internal sealed class WriteBehindContender : IContender
 {
@@ -26,11 +28,13 @@ internal sealed class WriteBehindContender : IContender
     private const string Table = "bench_writebehind";
 
     private readonly int? _callers;
+    private readonly int? _bulk;
 
-    public WriteBehindContender(JournalMode? journal = null, int? callers = null, bool journalOnAllWorkloads = false)
+    public WriteBehindContender(JournalMode? journal = null, int? callers = null, bool journalOnAllWorkloads = false, int? bulk = null)
     {
         Journal = journal;
         _callers = callers;
+        _bulk = bulk;
         JournalOnAllWorkloads = journalOnAllWorkloads;
     }
 
@@ -40,13 +44,13 @@ internal sealed class WriteBehindContender : IContender
     public bool JournalOnAllWorkloads { get; }
 
     public string Name => Journal is { } mode
-        ? $"write-behind, journal: {mode}" + (_callers is { } c ? $", {c} callers" : string.Empty)
+        ? $"write-behind, journal: {mode}" + (_callers is { } c ? $", {c} callers" : string.Empty) + (_bulk is { } b ? $", bulk {b}" : string.Empty)
         : "write-behind (default)";
 
     public ContenderKind Kind => ContenderKind.WriteBehind;
 
     public string Description => Journal is { } mode
-        ? $"WriteBehindAkka, default WriteBehindOptions + journal (FsyncPolicy.{mode}, fresh temp folder per run), PostgreSqlStore (unnest){(_callers is { } c ? $", {c} concurrent callers" : string.Empty)}"
+        ? $"WriteBehindAkka, default WriteBehindOptions + journal (FsyncPolicy.{mode}, fresh temp folder per run), PostgreSqlStore (unnest){(_callers is { } c ? $", {c} concurrent callers" : string.Empty)}{(_bulk is { } b ? $", each writing {b} at a time with SetManyAsync" : string.Empty)}"
         : "WriteBehindAkka, default WriteBehindOptions, PostgreSqlStore (unnest), no journal";
 
     public string? Unavailable => null;
@@ -107,6 +111,71 @@ internal sealed class WriteBehindContender : IContender
         int callers = CallersFor(context.Settings);
         var lagTasks = new List<Task>[callers];
         int sampleEvery = context.Settings.LagSampleEvery;
+
+        async Task BulkWorker(int worker, WorkerStats stats, RunControl control)
+        {
+            int size = _bulk!.Value;
+            var stream = new KeyStream(context.Workload, context.Zipf, context.SeedFor(worker));
+            var items = new KeyValuePair<long, byte[]>[size];
+            var stamps = new long[size];
+            for (int i = 0; i < size; i++)
+            {
+                items[i] = new(0, ValueStamp.NewBuffer(context.Workload.ValueBytes, stream.Random));
+            }
+
+            var pendingLag = lagTasks[worker] = [];
+            long sequence = 0;
+            while (!control.Stopping)
+            {
+                int count = 0;
+                while (count < size)
+                {
+                    long key = stream.NextKey();
+                    if (stream.NextIsRead())
+                    {
+                        long readStart = Stopwatch.GetTimestamp();
+                        await cache.GetAsync(key).ConfigureAwait(false);
+                        if (control.Measuring)
+                        {
+                            stats.ReadLatency.Record((long)RunControl.ToNanoseconds(Stopwatch.GetTimestamp() - readStart));
+                        }
+
+                        stats.Reads++;
+                        continue;
+                    }
+
+                    long stamp = ValueStamp.Make(worker, ++sequence);
+                    var buffer = items[count].Value;
+                    ValueStamp.Write(buffer, stamp);
+                    if (sequence % sampleEvery == 0)
+                    {
+                        // The lag sample goes alone, as in the other contenders; serialized (copied) before SetAsync returns.
+                        var committed = cache.SetAsync(key, buffer, WriteConsistency.Committed);
+                        pendingLag.Add(TrackLagAsync(committed, key, stamp, Stopwatch.GetTimestamp(), control.Measuring));
+                        stats.Writes++;
+                        continue;
+                    }
+
+                    items[count] = new(key, buffer);
+                    stamps[count++] = stamp;
+                }
+
+                long started = Stopwatch.GetTimestamp();
+                // Every value is serialized (copied) before SetManyAsync returns, so the buffers can be reused at once.
+                var result = await cache.SetManyAsync(new ArraySegment<KeyValuePair<long, byte[]>>(items, 0, count), WriteConsistency.Accepted).ConfigureAwait(false);
+                if (control.Measuring)
+                {
+                    stats.WriteLatency.Record((long)RunControl.ToNanoseconds(Stopwatch.GetTimestamp() - started), count);
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    ledger.Acknowledge(items[i].Key, result.Versions[i], stamps[i]);
+                }
+
+                stats.Writes += count;
+            }
+        }
 
         async Task Worker(int worker, WorkerStats stats, RunControl control)
         {
@@ -176,7 +245,7 @@ internal sealed class WriteBehindContender : IContender
         }
 
         var journal = cache.Journal;
-        var result = await LoadDriver.RunAsync(context, callers, Worker, new DriverHooks
+        var result = await LoadDriver.RunAsync(context, callers, _bulk is null ? Worker : BulkWorker, new DriverHooks
         {
             Fsyncs = journal is null ? null : () => journal.Fsyncs,
             JournalBytes = journal is null ? null : () => journal.TotalBytes,

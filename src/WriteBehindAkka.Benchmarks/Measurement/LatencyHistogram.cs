@@ -26,16 +26,19 @@ internal sealed class LatencyHistogram
 
     public double Mean => Count == 0 ? double.NaN : Sum / Count;
 
-    public void Record(long value)
+    public void Record(long value) => Record(value, 1);
+
+    /// <summary>Records <paramref name="count"/> observations of one value (the writes of one bulk call share its latency).</summary>
+    public void Record(long value, int count)
     {
         if (value < 0)
         {
             value = 0;
         }
 
-        _counts[IndexOf(value)]++;
-        Count++;
-        Sum += value;
+        _counts[IndexOf(value)] += count;
+        Count += count;
+        Sum += (double)value * count;
         if (value > Max)
         {
             Max = value;

@@ -8,10 +8,13 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 /// <summary>The default command: runs the suite and writes the table, the JSON and the chart.</summary>
 internal static class StandardSuite
 {
-    /// <summary>The contenders, in table order.</summary>
     /// <summary>The default callers of the extra high-concurrency journal: Always contenders.</summary>
     public static readonly IReadOnlyList<int> DefaultJournalCallers = [256, 512];
 
+    /// <summary>The writes per <c>SetManyAsync</c> call of the bulk journal: Always contender.</summary>
+    public const int BulkSize = 64;
+
+    /// <summary>The contenders, in table order.</summary>
     public static IReadOnlyList<IContender> Contenders(IReadOnlyList<int>? journalCallers = null, bool journalOnAllWorkloads = false)
     {
         var list = new List<IContender>
@@ -28,6 +31,8 @@ internal static class StandardSuite
             list.Add(new WriteBehindContender(JournalMode.Always, callers, journalOnAllWorkloads));
         }
 
+        // Always with the callers making their writes 64 at a time: one fsync wait per call instead of one per write.
+        list.Add(new WriteBehindContender(JournalMode.Always, journalOnAllWorkloads: journalOnAllWorkloads, bulk: BulkSize));
         list.Add(new WriteBehindContender(JournalMode.EverySecond, journalOnAllWorkloads: journalOnAllWorkloads));
         list.Add(new WriteBehindContender(JournalMode.No, journalOnAllWorkloads: journalOnAllWorkloads));
         return list;

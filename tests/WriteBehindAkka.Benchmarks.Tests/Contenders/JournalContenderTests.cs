@@ -17,6 +17,7 @@ public class JournalContenderTests
         Assert.Contains("write-behind, journal: Always", names);
         Assert.Contains("write-behind, journal: Always, 256 callers", names);
         Assert.Contains("write-behind, journal: Always, 512 callers", names);
+        Assert.Contains($"write-behind, journal: Always, bulk {StandardSuite.BulkSize}", names);
         Assert.Contains("write-behind, journal: EverySecond", names);
         Assert.Contains("write-behind, journal: No", names);
         Assert.All(StandardSuite.Contenders(), c => Assert.Null(c.Unavailable));

@@ -17,7 +17,9 @@ public sealed class BulkWriteTests
 
         var result = await cache.SetManyAsync(items).AsTask().Within();
 
-        Assert.Equal(new BulkWriteResult(201, WriteConsistency.Accepted), result);
+        Harness.AssertBulk(201, WriteConsistency.Accepted, result);
+        Assert.True(result.Versions[200] > result.Versions[7], "a key's later write has the newer version");
+        Assert.Equal(result.Versions[200], (await cache.GetStatusAsync("k7")).Version);
         Assert.Equal("later", await cache.GetAsync("k7"));
         Assert.True((await cache.FlushAsync().Within()).AllCommitted);
         Assert.Equal(200, store.Rows.Count);
@@ -51,7 +53,7 @@ public sealed class BulkWriteTests
 
         var result = await cache.SetManyAsync(good, WriteConsistency.Committed).AsTask().Within();
 
-        Assert.Equal(new BulkWriteResult(40, WriteConsistency.Committed), result);
+        Harness.AssertBulk(40, WriteConsistency.Committed, result);
         Assert.Equal(40, store.Rows.Count); // committed when the call completed, before any flush
 
         var withBad = new[] { Pair("x", "v"), Pair("bad", "v"), Pair("y", "v") };
@@ -102,7 +104,7 @@ public sealed class BulkWriteTests
         Assert.False(write.IsCompleted);
         Assert.Equal("1", await cache.GetAsync("a"));
         store.Resume();
-        Assert.Equal(new BulkWriteResult(4, WriteConsistency.Accepted), await write.Within());
+        Harness.AssertBulk(4, WriteConsistency.Accepted, await write.Within());
         Assert.Equal("2", await cache.GetAsync("a"));
         await cache.FlushAsync().Within();
         Assert.Equal("2", Harness.Text(store.Rows["a"].Value!));
@@ -137,7 +139,7 @@ public sealed class BulkWriteTests
 
         var result = await cache.DeleteManyAsync(["a", "c"], WriteConsistency.Committed).AsTask().Within();
 
-        Assert.Equal(new BulkWriteResult(2, WriteConsistency.Committed), result);
+        Harness.AssertBulk(2, WriteConsistency.Committed, result);
         Assert.Equal(["b"], store.Rows.Keys);
         Assert.Null(await cache.GetAsync("a"));
         var error = await Assert.ThrowsAsync<ArgumentException>(() => cache.DeleteManyAsync(["x", null!]).AsTask());
@@ -172,7 +174,7 @@ public sealed class BulkWriteTests
         Assert.Equal([1, 2, 3], made);
         Assert.Equal(2, error.Taken);
         Assert.Equal(2, Assert.Single(error.Failures).Index);
-        Assert.Equal(new BulkWriteResult(2, WriteConsistency.Committed), await BulkWrites.OneByOneAsync(
+        Harness.AssertBulk(2, WriteConsistency.Committed, await BulkWrites.OneByOneAsync(
             [1, 2], i => ValueTask.FromResult(new WriteResult(i, WriteConsistency.Committed)), WriteConsistency.Committed, CancellationToken.None));
     }
 }

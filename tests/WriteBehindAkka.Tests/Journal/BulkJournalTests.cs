@@ -23,7 +23,7 @@ public sealed class BulkJournalTests : JournalTestBase
 
             var result = await cache.SetManyAsync(Items(500)).AsTask().Within();
 
-            Assert.Equal(new BulkWriteResult(500, WriteConsistency.Journaled), result);
+            Harness.AssertBulk(500, WriteConsistency.Journaled, result);
             // The shards were idle: each write ran on this thread and one wait covered all 500. Appends wake the
             // loop, so a few fsyncs may start while they are made; far fewer than one per write.
             Assert.InRange(cache.Journal.Fsyncs - before, 1, 50);
@@ -56,7 +56,7 @@ public sealed class BulkJournalTests : JournalTestBase
         Assert.Equal(Enumerable.Range(0, 20), error.Failures.Select(f => f.Index));
         Assert.All(error.Failures, f => Assert.IsType<JournalWriteException>(f.Error));
         Assert.Contains("Input/output error", error.InnerException!.Message);
-        Assert.Equal(new BulkWriteResult(2, WriteConsistency.Journaled), await cache.SetManyAsync(Items(2, "after")).AsTask().Within());
+        Harness.AssertBulk(2, WriteConsistency.Journaled, await cache.SetManyAsync(Items(2, "after")).AsTask().Within());
     }
 
     [Fact]
@@ -93,10 +93,10 @@ public sealed class BulkJournalTests : JournalTestBase
         await using var cache = Harness.Cache(store, Options(Folder("every-second"), FsyncPolicy.EverySecond), time);
         long before = cache.Journal!.Fsyncs;
 
-        Assert.Equal(new BulkWriteResult(10, WriteConsistency.Accepted), await cache.SetManyAsync(Items(10)).AsTask().Within());
+        Harness.AssertBulk(10, WriteConsistency.Accepted, await cache.SetManyAsync(Items(10)).AsTask().Within());
         Assert.Equal(before, cache.Journal.Fsyncs);
 
-        Assert.Equal(new BulkWriteResult(10, WriteConsistency.Journaled), await cache.SetManyAsync(Items(10, "j"), WriteConsistency.Journaled).AsTask().Within());
+        Harness.AssertBulk(10, WriteConsistency.Journaled, await cache.SetManyAsync(Items(10, "j"), WriteConsistency.Journaled).AsTask().Within());
         Assert.True(cache.Journal.Fsyncs > before);
     }
 
