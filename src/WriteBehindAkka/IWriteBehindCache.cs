@@ -87,6 +87,29 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <returns>Whether the key has a value, and the value.</returns>
     ValueTask<CacheLookup<TValue>> TryGetAsync(TKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads many keys: for each, what <see cref="TryGetAsync"/> would answer (your latest write, or on a miss the
+    /// stored row by read-through), the misses loaded concurrently. A key given twice is read once.
+    /// </summary>
+    /// <param name="keys">The keys; none may be null.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The keys that have a value, with their values (a key without one is absent).</returns>
+    /// <exception cref="InvalidOperationException">A read-through load failed (its <c>InnerException</c> is the store's error), once every read has ended.</exception>
+    async ValueTask<IReadOnlyDictionary<TKey, TValue>> GetManyAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var found = new Dictionary<TKey, TValue>();
+        foreach (var key in keys.Distinct())
+        {
+            if (await TryGetAsync(key, cancellationToken).ConfigureAwait(false) is { Found: true, Value: var value })
+            {
+                found[key] = value!;
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Where the key's latest write stands: Pending, Writing, Completed or Failed.</summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>

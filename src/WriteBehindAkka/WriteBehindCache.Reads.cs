@@ -22,6 +22,59 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     }
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyDictionary<TKey, TValue>> GetManyAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var distinct = new HashSet<TKey>();
+        foreach (var key in keys)
+        {
+            try
+            {
+                CheckKey(key);
+            }
+            catch (ArgumentException error)
+            {
+                throw new ArgumentException($"keys[{distinct.Count}]: {error.Message}", nameof(keys), error);
+            }
+
+            distinct.Add(key);
+        }
+
+        ThrowIfStopped();
+        var found = new Dictionary<TKey, TValue>(distinct.Count);
+        List<(TKey Key, Task<CacheLookup<TValue>> Lookup)>? pending = null;
+        foreach (var key in distinct)
+        {
+            var lookup = TryGetCoreAsync(key, cancellationToken);
+            if (!lookup.IsCompletedSuccessfully)
+            {
+                (pending ??= []).Add((key, lookup.AsTask()));
+            }
+            else if (lookup.Result is { Found: true, Value: var value })
+            {
+                found[key] = value!;
+            }
+        }
+
+        return pending is null ? new ValueTask<IReadOnlyDictionary<TKey, TValue>>(found) : AwaitLookupsAsync(found, pending);
+
+        static async ValueTask<IReadOnlyDictionary<TKey, TValue>> AwaitLookupsAsync(Dictionary<TKey, TValue> found, List<(TKey Key, Task<CacheLookup<TValue>> Lookup)> pending)
+        {
+            // Every read is awaited (none is left unobserved) before the first error is thrown.
+            await Task.WhenAll(pending.Select(p => p.Lookup)).ConfigureAwait(false);
+            foreach (var (key, lookup) in pending)
+            {
+                if (lookup.Result is { Found: true, Value: var value })
+                {
+                    found[key] = value!;
+                }
+            }
+
+            return found;
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<KeyStatus> GetStatusAsync(TKey key, CancellationToken cancellationToken = default)
     {
         CheckKey(key);
