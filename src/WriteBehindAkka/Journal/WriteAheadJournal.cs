@@ -100,7 +100,11 @@ internal sealed class WriteAheadJournal
     private JournalSegment? _spare;
     private long _nextNumber;
 
-    private JournalSegment _current;
+    /// <summary>
+    /// The segment records go to. Null only from an open that could not create it (disk full, say) until the first
+    /// roll succeeds: the replay must still run, since committing what it holds is what frees the disk.
+    /// </summary>
+    private JournalSegment? _current;
     private long _totalBytes;
     private long _fsyncs;
 
@@ -128,8 +132,20 @@ internal sealed class WriteAheadJournal
         _sealed = [.. recovered.Replayable.Select(s => (s.Number, s.Bytes, _highestVersion))];
         _totalBytes = _sealed.Sum(s => s.Bytes);
         _nextNumber = recovered.HighestSegment + 1;
-        _current = JournalSegment.Create(options.Directory, _nextNumber++, options.SegmentBytes);
-        _totalBytes += _current.Used;
+        Exception? noSegment = null;
+        try
+        {
+            _current = JournalSegment.Create(options.Directory, _nextNumber++, options.SegmentBytes);
+            _totalBytes += _current.Used;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // A full disk after a crash: failing the start would keep the replayed writes, and the space their
+            // segments hold, for ever. The cache starts; writes are refused (JournalWriteException, health Degraded)
+            // until a roll can create a segment, which the replay's truncation makes room for.
+            noSegment = error;
+        }
+
         if (options.FsyncPolicy == FsyncPolicy.EverySecond)
         {
             _syncTimer = time.CreateTimer(static state => ((WriteAheadJournal)state!).RequestSync(), this, options.FsyncInterval, options.FsyncInterval);
@@ -138,6 +154,10 @@ internal sealed class WriteAheadJournal
         // A thread of its own: it blocks in fsync, which must not hold a thread-pool thread (nor the work queued
         // on it: the Asks it answers resume on the pool at once).
         new Thread(Run) { IsBackground = true, Name = "WriteBehindAkka journal" }.Start(); // the wake starts set: the first pass creates the spare segment
+        if (noSegment is not null)
+        {
+            ReportFailure(noSegment, "segment", 0);
+        }
     }
 
     /// <summary>The journal's size: the sealed segments and what the current one holds.</summary>
@@ -281,12 +301,13 @@ internal sealed class WriteAheadJournal
                     throw new IOException($"The record ({length} bytes: a key of {key.Length} bytes and a value of {value.Length}) is larger than a journal record can be ({JournalFormat.MaxPayloadBytes} bytes).");
                 }
 
-                if (!_current.Fits(length) || _current.Tainted is not null)
+                if (_current is null || !_current.Fits(length) || _current.Tainted is not null)
                 {
                     Roll(length);
                     rolled = true;
                 }
 
+                Debug.Assert(_current is not null, "a roll that returns made a segment current");
                 JournalFormat.WriteRecord(_current.Next(length), operation, version, key, value);
                 _current.Advance(length);
                 _highestVersion = Math.Max(_highestVersion, version);
@@ -477,8 +498,12 @@ internal sealed class WriteAheadJournal
         try
         {
             Pass(sync: true);
-            CloseQuietly("seal", () => _current.Seal()); // truncated to what it holds: the next start reads no preallocated tail
-            CloseQuietly("segment", _current.Dispose);
+            if (_current is { } current)
+            {
+                CloseQuietly("seal", () => current.Seal()); // truncated to what it holds: the next start reads no preallocated tail
+                CloseQuietly("segment", current.Dispose);
+            }
+
             if (_spare is { } spare)
             {
                 CloseQuietly("segment", () =>
@@ -505,7 +530,10 @@ internal sealed class WriteAheadJournal
                 CloseQuietly("segment", () =>
                 {
                     DeleteSealedUpTo(long.MaxValue);
-                    File.Delete(_current.Path);
+                    if (_current is { } current)
+                    {
+                        File.Delete(current.Path);
+                    }
                 });
             }
         }
@@ -648,7 +676,7 @@ internal sealed class WriteAheadJournal
     private void Pass(bool sync)
     {
         long target, targetRecords;
-        JournalSegment segment;
+        JournalSegment? segment;
         lock (_appendLock)
         {
             target = _appended;
@@ -669,7 +697,7 @@ internal sealed class WriteAheadJournal
         _sealing.Clear();
         Exception? error = null;
         double? syncSeconds = null;
-        if (sync && target > _synced)
+        if (sync && target > _synced && segment is not null) // no segment yet: every append failed, none waits
         {
             try
             {
@@ -821,7 +849,7 @@ internal sealed class WriteAheadJournal
         Exception? failure = null;
         lock (_appendLock)
         {
-            if (_closed || _toSeal.Count > 0 || _current.Used <= JournalFormat.SegmentHeaderBytes)
+            if (_closed || _toSeal.Count > 0 || _current is null || _current.Used <= JournalFormat.SegmentHeaderBytes)
             {
                 // Closing, a seal is already on its way (its truncation wakes the loop again), or nothing to free.
                 return;
@@ -901,7 +929,11 @@ internal sealed class WriteAheadJournal
             _spare = null;
         }
 
-        _toSeal.Enqueue((_current, _appended, _appendedRecords));
+        if (_current is not null)
+        {
+            _toSeal.Enqueue((_current, _appended, _appendedRecords));
+        }
+
         _current = next;
         Interlocked.Add(ref _totalBytes, next.Used);
     }

@@ -141,6 +141,37 @@ public sealed class JournalWriteErrorTests : JournalTestBase
     }
 
     [Fact]
+    public async Task StartWithNoRoomForANewSegment_ReplaysTheJournal_AndTakesWritesOnceOneCanBeMade()
+    {
+        // After a crash on a full journal disk every start threw IOException ("No space left on device to preallocate
+        // a ... journal segment") from the constructor: the replay, whose commits would free the segments' space,
+        // never ran, so the service could not come back until someone freed the disk by hand. Here the segment the
+        // start makes cannot be created (its name is taken by a folder); the next one can, as once space is freed.
+        var folder = Folder("no-room");
+        string crashed;
+        await using (var cache = Harness.Cache(new InMemoryStore<string>(), Options(folder)))
+        {
+            await cache.SetAsync("k", "v1");
+            crashed = SnapshotAsCrashed(folder, "no-room-crash");
+        }
+
+        long next = Directory.GetFiles(crashed, "segment-*.wbj").Max(path => JournalFormat.TryParseSegmentNumber(path, out long number) ? number : 0) + 1;
+        Directory.CreateDirectory(Path.Combine(crashed, JournalFormat.SegmentName(next)));
+        var store = new InMemoryStore<string>();
+        await using var restarted = Harness.Cache(store, Options(crashed));
+        var health = restarted.GetHealth();
+        Assert.Equal(1, restarted.JournalRecovery.Keys);
+        Assert.Equal(new FlushResult(0), await restarted.FlushAsync().Within());
+        Assert.True(store.Rows.ContainsKey("k")); // replayed and committed
+
+        Assert.Equal(CacheHealth.Degraded, health.Status);
+        Assert.StartsWith($"Journal writes are failing in '{crashed}' (segment: ", health.Description, StringComparison.Ordinal);
+        await restarted.SetAsync("k", "v2").AsTask().Within(); // a segment can be made now: writes are taken again
+        await restarted.FlushAsync().Within();
+        Assert.Equal("v2", await restarted.GetAsync("k"));
+    }
+
+    [Fact]
     public async Task JournalWritesFailing_HealthIsDegradedNamingTheJournal_UntilAMinuteWithoutFailure()
     {
         // About a thousand Asks failed with JournalWriteException while health said "Writing normally".
