@@ -136,7 +136,17 @@ public sealed class DemoHost : IAsyncDisposable
         {
             // A start that failed part-way (the port taken, say) is stopped as a host stops: the background services
             // that began end quietly (otherwise the host reports their cancellation as a crash), and the cache drains.
-            await App.StopAsync(CancellationToken.None);
+            try
+            {
+                await App.StopAsync(CancellationToken.None);
+            }
+            catch (ArgumentNullException)
+            {
+                // A host that failed before it had its hosted services (an invalid cache setting fails while they are
+                // built) has nothing to stop, and its StopAsync throws this: the start's error, rethrown below, is the
+                // one that says what to fix.
+            }
+
             throw;
         }
 

@@ -61,6 +61,26 @@ public sealed class DemoStartFailureTests(DemoPostgresFixture postgres)
         Assert.IsAssignableFrom<Npgsql.NpgsqlException>(error.InnerException);
     }
 
+    [Fact]
+    public async Task StartAsync_InvalidCacheSetting_ThrowsTheValidationError()
+    {
+        // A mistyped cache key ended the demo with an unhandled ArgumentNullException (exit 134) thrown by the stop
+        // of the host that had failed to start: the message naming the key, and its exit code 2, were lost.
+        var demo = await DemoHost.CreateAsync(
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--ConnectionStrings:WriteBehind={postgres.ConnectionString}",
+            $"--Demo:Table=demo_{Guid.NewGuid():N}"[..25],
+            "--WriteBehind:Caches:scores:MaxBatchSiz=5",
+            "--Logging:LogLevel:Default=None",
+        ]);
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => demo.StartAsync().WaitAsync(RunningDemo.Within));
+        await demo.DisposeAsync();
+
+        Assert.Contains("- 'WriteBehind:Caches:scores:MaxBatchSiz' names no setting; check its spelling.", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed record Entry(string Category, LogLevel Level, int EventId, string Message);
 
     private sealed class CapturingProvider : ILoggerProvider
