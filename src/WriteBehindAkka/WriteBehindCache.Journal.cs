@@ -23,7 +23,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             _ctx.Tags,
             onSealed: StartTruncation,
             onSpaceFreed: _ctx.Gate.Open,
-            onWriteFailed: (error, bytes) => Log.JournalWriteFailed(_ctx.Logger, error, Name, bytes, options.Directory),
+            onWriteFailed: (error, bytes) => LogJournalFailure(error, bytes, options.Directory),
             out var read);
         _ctx.Journal = journal;
         try
@@ -37,6 +37,32 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             journal.Abandon();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Logs a failed journal write (event 1012), at most once per <see cref="JournalFailureLogInterval"/>, with how
+    /// many failed since the last one logged. On a full disk every write fails: one error with its stack trace per
+    /// write would flood the logs (often kept on that same disk); the metric still counts each. With
+    /// <paramref name="always"/> (the last error of a shutdown) it is logged whatever the interval.
+    /// </summary>
+    private void LogJournalFailure(Exception error, int bytes, string directory, bool always = false)
+    {
+        long unlogged;
+        lock (_journalFailureLogLock)
+        {
+            long now = _ctx.Time.GetTimestamp();
+            if (!always && _journalFailureLoggedAt is { } loggedAt && _ctx.Time.GetElapsedTime(loggedAt, now) < JournalFailureLogInterval)
+            {
+                _journalFailuresUnlogged++;
+                return;
+            }
+
+            _journalFailureLoggedAt = now;
+            unlogged = _journalFailuresUnlogged;
+            _journalFailuresUnlogged = 0;
+        }
+
+        Log.JournalWriteFailed(_ctx.Logger, error, Name, bytes, directory, unlogged, (int)JournalFailureLogInterval.TotalSeconds);
     }
 
     /// <summary>Sorts the newest replayed version of each key by shard, and reports what the start-up read found.</summary>
@@ -79,6 +105,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     /// <summary>The file in the journal's folder that names the key type its records were written with.</summary>
     internal const string KeyTypeFile = "key-type";
+
+    /// <summary>The shortest time between two logs of a failed journal write (event 1012).</summary>
+    internal static readonly TimeSpan JournalFailureLogInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Checks that the records were written with this cache's key type, which the folder's <see cref="KeyTypeFile"/>

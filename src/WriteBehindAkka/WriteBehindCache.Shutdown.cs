@@ -144,7 +144,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             catch (Exception error)
             {
                 // The report stands (the journal logged its file errors; this is anything else): the caller still gets it.
-                Log.JournalWriteFailed(_ctx.Logger, error, Name, 0, _ctx.Options.Journal!.Directory);
+                LogJournalFailure(error, 0, _ctx.Options.Journal!.Directory, always: true);
             }
         }
         if (report.Flushed)

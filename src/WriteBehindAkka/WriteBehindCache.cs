@@ -43,6 +43,15 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
     private int _truncationsStarted;
     private int _truncationsFinished;
 
+    /// <summary>Guards <see cref="_journalFailureLoggedAt"/> and <see cref="_journalFailuresUnlogged"/>.</summary>
+    private readonly Lock _journalFailureLogLock = new();
+
+    /// <summary>When event 1012 was last logged (a timestamp of the cache's clock); null: never.</summary>
+    private long? _journalFailureLoggedAt;
+
+    /// <summary>Journal failures since then that were counted but not logged.</summary>
+    private long _journalFailuresUnlogged;
+
     /// <summary>Guards <see cref="_keptUpTo"/>, <see cref="_truncationRetryWaiting"/> and <see cref="_truncationRetries"/>.</summary>
     private readonly Lock _truncationRetryLock = new();
 

@@ -44,8 +44,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Cache '{Cache}': journal segments up to {Segment} are kept: {Unrecorded} failed writes, refused by the store and by the dead-letter sink, could not be copied forward into the current segment, and the old segments may hold their only durable copy. The next seal (or, while the journal is over its bound, a retry after a backoff) tries again.")]
     public static partial void JournalTruncationDeferred(ILogger logger, Exception error, string cache, long segment, long unrecorded);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': a journal write or fsync in '{Directory}' failed ({Bytes} bytes of records not appended); the writes concerned are not acknowledged as journaled: their Asks fail with JournalWriteException (a record that could not be appended was not applied; one whose fsync failed was).")]
-    public static partial void JournalWriteFailed(ILogger logger, Exception error, string cache, int bytes, string directory);
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Cache '{Cache}': a journal write or fsync in '{Directory}' failed ({Bytes} bytes of records not appended); the writes concerned are not acknowledged as journaled: their Asks fail with JournalWriteException (a record that could not be appended was not applied; one whose fsync failed was). Logged at most once every {IntervalSeconds} s: {Unlogged} more journal failures since the previous report were not logged (writebehind.journal.errors counts each).")]
+    public static partial void JournalWriteFailed(ILogger logger, Exception error, string cache, int bytes, string directory, long unlogged, int intervalSeconds);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Cache '{Cache}': the store refused a batch of {Count} records ({Error}); splitting it to isolate the records at fault.")]
     public static partial void BatchSplitting(ILogger logger, string cache, int count, string error);

@@ -172,6 +172,33 @@ public sealed class JournalWriteErrorTests : JournalTestBase
     }
 
     [Fact]
+    public async Task JournalWritesFailingInABurst_AreLoggedOncePerInterval_WithHowManyWereLeftOut()
+    {
+        // Every failed journal write logged event 1012 with its stack trace: on a full disk, one error per write (some
+        // 18,000 in 20 s in a drill with eight writers), flooding logs that often live on that same disk.
+        var clock = new ManualTimeProvider();
+        var logs = new EventRecorder();
+        var options = Options(Folder("burst")) with { ShutdownTimeout = TimeSpan.Zero };
+        await using var cache = new WriteBehindCache<string, string>(new InMemoryStore<string>(), options, timeProvider: clock, loggerFactory: logs, jitter: () => 0.0);
+        await cache.SetAsync("warm", "v");
+        cache.Journal!.FaultInjector = () => new IOException("No space left on device");
+        for (int i = 0; i < 100; i++)
+        {
+            await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync($"k{i}", "v").AsTask().Within());
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(9));
+        await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("within", "v").AsTask().Within());
+        Assert.Single(logs.Messages(1012));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("after", "v").AsTask().Within());
+
+        var logged = logs.Messages(1012);
+        Assert.Equal(2, logged.Count);
+        Assert.EndsWith("Logged at most once every 10 s: 100 more journal failures since the previous report were not logged (writebehind.journal.errors counts each).", logged[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task JournalWritesFailing_HealthIsDegradedNamingTheJournal_UntilAMinuteWithoutFailure()
     {
         // About a thousand Asks failed with JournalWriteException while health said "Writing normally".
@@ -189,5 +216,33 @@ public sealed class JournalWriteErrorTests : JournalTestBase
         Assert.Equal(CacheHealth.Degraded, failing.Status);
         Assert.StartsWith($"Journal writes are failing in '{Folder("failing")}' (append: Permission denied;", failing.Description, StringComparison.Ordinal);
         Assert.Equal(CacheHealth.Healthy, later.Status);
+    }
+
+    private sealed class EventRecorder : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(int EventId, string Message)> _events = new();
+
+        public List<string> Messages(int eventId) => [.. _events.Where(e => e.EventId == eventId).Select(e => e.Message)];
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Recorder(_events);
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<(int EventId, string Message)> events) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                events.Enqueue((eventId.Id, formatter(state, exception)));
+        }
     }
 }
