@@ -5,14 +5,15 @@ using WriteBehindAkka.Options;
 using WriteBehindAkka.PostgreSql;
 using WriteBehindAkka.Serialization;
 
-// Usage: CrashWriter <write|recover> <connection string> <table> <journal folder> <Always|EverySecond|No|None> <first sequence> <keys>
+// Usage: CrashWriter <write|write-bulk|recover> <connection string> <table> <journal folder> <Always|EverySecond|No|None> <first sequence> <keys>
 // (None: no journal at all, the control that shows what a crash loses without it.)
 // write:   writes key = seq % keys, value = seq (8 bytes) for seq = first, first+1, ... and prints "ack <key> <seq>" after
 //          each acknowledged write, until it is killed. It recovers the journal first, like any start.
+// write-bulk: the same, 1 to 64 writes at a time with one SetManyAsync, printing each write's ack once the call completed.
 // recover: replays the journal, flushes it to PostgreSQL, prints "recovered <report>", and exits 0.
 if (args.Length != 7)
 {
-    Console.Error.WriteLine("usage: CrashWriter <write|recover> <connection string> <table> <journal folder> <Always|EverySecond|No> <first sequence> <keys>");
+    Console.Error.WriteLine("usage: CrashWriter <write|write-bulk|recover> <connection string> <table> <journal folder> <Always|EverySecond|No> <first sequence> <keys>");
     return 2;
 }
 
@@ -45,6 +46,27 @@ if (mode == "recover")
 }
 
 output.WriteLine($"started records={report.Records} keys={report.Keys} torn={report.TornTailBytes} corrupt={report.CorruptRegions}");
+if (mode == "write-bulk")
+{
+    var random = new Random((int)first);
+    for (long seq = first; ; )
+    {
+        var items = new KeyValuePair<long, byte[]>[random.Next(1, 65)];
+        for (int i = 0; i < items.Length; i++, seq++)
+        {
+            var bytes = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, seq);
+            items[i] = new(seq % keys, bytes);
+        }
+
+        await cache.SetManyAsync(items);
+        foreach (var (key, bytes) in items)
+        {
+            output.WriteLine($"ack {key} {BinaryPrimitives.ReadInt64LittleEndian(bytes)}");
+        }
+    }
+}
+
 var value = new byte[8];
 for (long seq = first; ; seq++)
 {
