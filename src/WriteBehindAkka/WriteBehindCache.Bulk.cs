@@ -7,38 +7,32 @@ namespace WriteBehindAkka;
 public sealed partial class WriteBehindCache<TKey, TValue>
 {
     /// <inheritdoc />
-    public ValueTask<BulkWriteResult> SetManyAsync(IEnumerable<KeyValuePair<TKey, TValue>> items, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(items);
-        CheckConsistency(consistency);
-        ThrowIfStopped();
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<BulkWriteResult>(cancellationToken);
-        }
-
-        // Every key checked and every value serialized before the first write: a bad one fails the call with nothing made.
-        var writes = new List<(TKey Key, byte[]? Value)>(items.TryGetNonEnumeratedCount(out int count) ? count : 16);
-        foreach (var (key, value) in items)
-        {
-            try
-            {
-                CheckWriteKey(key);
-                writes.Add((key, Serialize(key, value)));
-            }
-            catch (ArgumentException error)
-            {
-                throw new ArgumentException($"items[{writes.Count}]: {error.Message} Nothing was written.", nameof(items), error);
-            }
-        }
-
-        return WriteManyAsync(CommandKind.Set, writes, consistency, cancellationToken);
-    }
+    public ValueTask<BulkWriteResult> SetManyAsync(IEnumerable<KeyValuePair<TKey, TValue>> items, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        WriteMany(CommandKind.Set, items, nameof(items), pair => (CheckedWriteKey(pair.Key), Serialize(pair.Key, pair.Value)), consistency, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<BulkWriteResult> DeleteManyAsync(IEnumerable<TKey> keys, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
+    public ValueTask<BulkWriteResult> DeleteManyAsync(IEnumerable<TKey> keys, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        WriteMany(CommandKind.Delete, keys, nameof(keys), key => (CheckedWriteKey(key), null), consistency, cancellationToken);
+
+    private TKey CheckedWriteKey(TKey key)
     {
-        ArgumentNullException.ThrowIfNull(keys);
+        CheckWriteKey(key);
+        return key;
+    }
+
+    /// <summary>
+    /// Checks every key and serializes every value (<paramref name="prepare"/> does both) before the first write: a bad one
+    /// fails the call, naming its index, with nothing written. Then makes the writes.
+    /// </summary>
+    private ValueTask<BulkWriteResult> WriteMany<T>(
+        CommandKind kind,
+        IEnumerable<T> source,
+        string parameter,
+        Func<T, (TKey Key, byte[]? Value)> prepare,
+        WriteConsistency consistency,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source, parameter);
         CheckConsistency(consistency);
         ThrowIfStopped();
         if (cancellationToken.IsCancellationRequested)
@@ -46,21 +40,20 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return ValueTask.FromCanceled<BulkWriteResult>(cancellationToken);
         }
 
-        var writes = new List<(TKey Key, byte[]? Value)>(keys.TryGetNonEnumeratedCount(out int count) ? count : 16);
-        foreach (var key in keys)
+        var writes = new List<(TKey Key, byte[]? Value)>(source.TryGetNonEnumeratedCount(out int count) ? count : 16);
+        foreach (var item in source)
         {
             try
             {
-                CheckWriteKey(key);
-                writes.Add((key, null));
+                writes.Add(prepare(item));
             }
             catch (ArgumentException error)
             {
-                throw new ArgumentException($"keys[{writes.Count}]: {error.Message} Nothing was deleted.", nameof(keys), error);
+                throw new ArgumentException($"{parameter}[{writes.Count}]: {error.Message} Nothing was written.", parameter, error);
             }
         }
 
-        return WriteManyAsync(CommandKind.Delete, writes, consistency, cancellationToken);
+        return WriteManyAsync(kind, writes, consistency, cancellationToken);
     }
 
     /// <summary>

@@ -112,6 +112,18 @@ internal sealed class WriteBehindContender : IContender
         var lagTasks = new List<Task>[callers];
         int sampleEvery = context.Settings.LagSampleEvery;
 
+        async Task ReadAsync(long key, WorkerStats stats, RunControl control)
+        {
+            long readStart = Stopwatch.GetTimestamp();
+            await cache.GetAsync(key).ConfigureAwait(false);
+            if (control.Measuring)
+            {
+                stats.ReadLatency.Record((long)RunControl.ToNanoseconds(Stopwatch.GetTimestamp() - readStart));
+            }
+
+            stats.Reads++;
+        }
+
         async Task BulkWorker(int worker, WorkerStats stats, RunControl control)
         {
             int size = _bulk!.Value;
@@ -133,14 +145,7 @@ internal sealed class WriteBehindContender : IContender
                     long key = stream.NextKey();
                     if (stream.NextIsRead())
                     {
-                        long readStart = Stopwatch.GetTimestamp();
-                        await cache.GetAsync(key).ConfigureAwait(false);
-                        if (control.Measuring)
-                        {
-                            stats.ReadLatency.Record((long)RunControl.ToNanoseconds(Stopwatch.GetTimestamp() - readStart));
-                        }
-
-                        stats.Reads++;
+                        await ReadAsync(key, stats, control).ConfigureAwait(false);
                         continue;
                     }
 
@@ -188,14 +193,7 @@ internal sealed class WriteBehindContender : IContender
                 long key = stream.NextKey();
                 if (stream.NextIsRead())
                 {
-                    long readStart = Stopwatch.GetTimestamp();
-                    await cache.GetAsync(key).ConfigureAwait(false);
-                    if (control.Measuring)
-                    {
-                        stats.ReadLatency.Record((long)RunControl.ToNanoseconds(Stopwatch.GetTimestamp() - readStart));
-                    }
-
-                    stats.Reads++;
+                    await ReadAsync(key, stats, control).ConfigureAwait(false);
                     continue;
                 }
 
