@@ -97,4 +97,173 @@ public sealed class RandomizedModelTests
         Assert.All(store.CommittedBatches, b => Assert.Equal(b.Count, b.Select(r => r.Key).Distinct().Count()));
         Assert.DoesNotContain(store.CommittedBatches.SelectMany(b => b), r => r.Operation == WriteOperation.Upsert && r.Value.IsEmpty);
     }
+
+    /// <summary>
+    /// The same model with more of the cache in play at once: a small <c>MaxCachedEntries</c> (evictions) with
+    /// read-through (loads racing writes, commits and evictions), poison keys (batches split, records dead-lettered),
+    /// transient write and load faults, writer loops crashed at random (batches handed back), Committed-level writes,
+    /// and an optional write delay. Reads must never see anything older than the task's latest write (a poison key
+    /// may read as missing once its failed entry is evicted, as the store never held it).
+    /// </summary>
+    [Theory]
+    [InlineData(11, false)]
+    [InlineData(12, false)]
+    [InlineData(13, true)]
+    [InlineData(14, true)]
+    [InlineData(15, false)]
+    public async Task RandomOperations_WithEvictionsLoadsPoisonAndCrashes_NoReadOrRowOlderThanLatestWrite(int seed, bool writeDelay)
+    {
+        var store = new InMemoryStore<string>();
+        var options = new WriteBehindOptions
+        {
+            ShardCount = 4,
+            Parallelism = 2,
+            MaxBatchSize = 8,
+            MaxBatchDelay = TimeSpan.FromMilliseconds(1),
+            WriteDelay = writeDelay ? TimeSpan.FromMilliseconds(2) : TimeSpan.Zero,
+            PipelineBufferSize = 4,
+            MailboxCapacity = 8,
+            MaxPendingEntries = 48,
+            MaxCachedEntries = 16,
+            ReadThrough = true,
+            Restart = new RestartSettings { MinBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(2) },
+        };
+        const int Tasks = 4;
+        const int KeysPerTask = 30;
+        for (int t = 0; t < Tasks; t++)
+        {
+            store.PoisonKeys[$"t{t}-k0"] = true;
+            store.PoisonKeys[$"t{t}-k1"] = true;
+        }
+
+        await using var cache = new WriteBehindCache<string, string>(store, options);
+        var models = new Dictionary<string, string?>[Tasks];
+        var workers = Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            var random = new Random((seed * 100) + t);
+            var model = models[t] = [];
+            for (int op = 0; op < 1_500; op++)
+            {
+                string key = $"t{t}-k{random.Next(KeysPerTask)}";
+                bool poison = store.PoisonKeys.ContainsKey(key);
+                switch (random.Next(20))
+                {
+                    case < 8:
+                        string value = $"{op}-{random.Next()}";
+                        switch (random.Next(4))
+                        {
+                            case 0:
+                                while (!cache.TrySet(key, value))
+                                {
+                                    await Task.Yield();
+                                }
+
+                                break;
+                            case 1:
+                                var committed = cache.SetAsync(key, value, WriteConsistency.Committed).AsTask();
+                                if (poison)
+                                {
+                                    await Assert.ThrowsAsync<WriteFailedException>(() => committed).WaitAsync(TimeSpan.FromMinutes(1));
+                                }
+                                else
+                                {
+                                    await committed.WaitAsync(TimeSpan.FromMinutes(1));
+                                }
+
+                                break;
+                            default:
+                                await cache.SetAsync(key, value);
+                                break;
+                        }
+
+                        model[key] = value;
+                        break;
+                    case < 11:
+                        await cache.DeleteAsync(key);
+                        model[key] = null;
+                        break;
+                    case < 18:
+                        CacheLookup<string> seen;
+                        try
+                        {
+                            seen = await cache.TryGetAsync(key).AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            break; // a scripted load failure
+                        }
+
+                        model.TryGetValue(key, out var expected);
+                        string? actual = seen.Found ? seen.Value : null;
+                        if (!(poison && actual is null))
+                        {
+                            Assert.True(expected == actual, $"{key}: read {actual ?? "null"}, latest write {expected ?? "null"}");
+                        }
+
+                        break;
+                    default:
+                        switch (random.Next(8))
+                        {
+                            case 0:
+                                store.FailNext(1);
+                                break;
+                            case 1:
+                                store.FailNextLoads(1);
+                                break;
+                            case 2:
+                                cache.Lanes[random.Next(cache.Lanes.Length)].CrashOnNextBatch = new InvalidOperationException("scripted crash");
+                                break;
+                            case 3:
+                                await cache.FlushAsync().WaitAsync(TimeSpan.FromMinutes(1));
+                                break;
+                        }
+
+                        break;
+                }
+            }
+        })).ToArray();
+
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromMinutes(2));
+        await cache.FlushAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        var model = models.SelectMany(m => m).ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (key, expected) in model)
+        {
+            bool poison = store.PoisonKeys.ContainsKey(key);
+            store.Rows.TryGetValue(key, out var row);
+            string? stored = row is null ? null : Harness.Text(row.Value);
+            if (poison)
+            {
+                Assert.Null(stored);
+                var letter = store.DeadLetters.Letters[key];
+                Assert.Equal(expected, letter.Operation == WriteOperation.Delete ? null : Harness.Text(letter.Value));
+            }
+            else
+            {
+                Assert.True(expected == stored, $"{key}: stored {stored ?? "null"}, latest write {expected ?? "null"}");
+            }
+
+            CacheLookup<string> seen;
+            while (true)
+            {
+                try
+                {
+                    seen = await cache.TryGetAsync(key).AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+                    break;
+                }
+                catch (InvalidOperationException)
+                {
+                    // A load failure scripted by a task and not used up by its reads.
+                }
+            }
+
+            string? read = seen.Found ? seen.Value : null;
+            Assert.True(read == (poison ? read is null ? null : expected : expected), $"{key}: read {read ?? "null"} after the flush, latest write {expected ?? "null"}");
+        }
+
+        Assert.Equal(0, cache.GetStatistics().PendingEntries);
+        Assert.All(store.CommittedBatches, b => Assert.Equal(b.Count, b.Select(r => r.Key).Distinct().Count()));
+        var report = await cache.ShutdownAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(report.Flushed);
+    }
 }
