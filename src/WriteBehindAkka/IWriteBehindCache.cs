@@ -30,7 +30,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>Tell: offers a write without waiting. Returns at once.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
-    /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound or the shard's mailbox is full (nothing was changed), or when it ran on the caller's thread and its journal record could not be appended (the write was not applied; the failure is logged). A Tell is fire-and-forget: under the journal's Always policy true is returned before the fsync, and for a Tell queued behind a busy shard before its record is appended.</returns>
+    /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound, writers wait for room (a Tell does not go in ahead of them), or the shard's mailbox is full (nothing was changed), or when it ran on the caller's thread and its journal record could not be appended (the write was not applied; the failure is logged). A Tell is fire-and-forget: under the journal's Always policy true is returned before the fsync, and for a Tell queued behind a busy shard before its record is appended.</returns>
     bool TrySet(TKey key, TValue value);
 
     /// <summary>Ask: deletes a key (from the cache at once, from the store behind).</summary>

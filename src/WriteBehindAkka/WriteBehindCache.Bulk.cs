@@ -86,7 +86,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 cancellationToken.ThrowIfCancellationRequested();
                 ThrowIfStopped();
                 var shard = _shards[ShardOf(key)];
-                bool overBound = _ctx.IsOverBound();
+                // Writers waiting for room go first, as for an Ask (see WaitForRoomAndPostAsync).
+                bool overBound = _ctx.Gate.HasWaiters || _ctx.IsOverBound();
                 if (!overBound && consistency != WriteConsistency.Committed
                     && shard.TryWriteInline(kind, key, payload, consistency, reply: null, out long version, out long position))
                 {

@@ -101,7 +101,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         try
         {
             ThrowIfStopped();
-            if (!_ctx.IsOverBound())
+            // While writers wait for room a Tell is refused, as past the bound: going in ahead of them, it could
+            // overtake the same caller's earlier write of the key (see WaitForRoomAndPostAsync).
+            if (!_ctx.Gate.HasWaiters && !_ctx.IsOverBound())
             {
                 try
                 {
@@ -147,7 +149,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         var shard = _shards[ShardOf(key)];
         var journal = _ctx.Journal;
-        bool overBound = _ctx.IsOverBound();
+        // Writers waiting for room go first: a write that went in ahead of them could overtake the same caller's
+        // earlier write of the key, still waiting (see WaitForRoomAndPostAsync).
+        bool overBound = _ctx.Gate.HasWaiters || _ctx.IsOverBound();
         bool answeredOnReturn = consistency == WriteConsistency.Accepted && (journal is null || journal.AcknowledgesOnWrite);
         if (!overBound && answeredOnReturn)
         {
@@ -194,6 +198,41 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// Waits at the capacity gate, first come first served, and posts the write to its shard as it is let in (the
+    /// gate posts it, under its lock), so that it is in the mailbox before any write that comes after its admission. A
+    /// caller that fires two writes of a key without awaiting the first, which waits here, then has them applied in
+    /// that order: posted later, on this task's continuation, the older one could land after the newer one, which went
+    /// straight in once a batch freed several slots, and win.
+    /// </summary>
+    private async Task WaitForRoomAndPostAsync(Shard<TKey> shard, ShardCommand<TKey> command, CancellationToken cancellationToken)
+    {
+        int bytes = command.Value?.Length ?? 0;
+        var admitted = command with { Admitted = true };
+        var posted = await _ctx.Gate.WaitAsync(_overBoundForWaiters, bytes, () => PostAdmitted(shard, admitted, cancellationToken), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await posted.ConfigureAwait(false); // the shard ends the admission once it has counted the write
+        }
+        catch (Exception error)
+        {
+            _ctx.Gate.Release(bytes);
+            if (error is System.Threading.Channels.ChannelClosedException)
+            {
+                ThrowIfStopped();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Hands a write the gate let in to its shard (called by the gate, under its lock: it neither blocks nor calls back into the gate).</summary>
+    private Task PostAdmitted(Shard<TKey> shard, ShardCommand<TKey> command, CancellationToken cancellationToken)
+    {
+        ThrowIfStopped();
+        return shard.PostAsync(command, cancellationToken).AsTask();
+    }
+
     /// <summary>The slow path: wait below the pending bound (or fail), then for room in the mailbox; then for the answer.</summary>
     private async Task<WriteResult> SendSlowAsync(
         Shard<TKey> shard,
@@ -210,34 +249,23 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Waits below the pending bound (or fails, with <see cref="OverflowStrategy.Fail"/>), then for room in the shard's mailbox, and posts the command: once this completes, the write stands.</summary>
+    /// <summary>
+    /// Waits below the pending bound (or fails, with <see cref="OverflowStrategy.Fail"/>), behind the writers already
+    /// waiting, then for room in the shard's mailbox, and posts the command: once this completes, the write stands.
+    /// </summary>
     private async Task PostWhenRoomAsync(Shard<TKey> shard, ShardCommand<TKey> command, CancellationToken cancellationToken)
     {
-        if (_ctx.IsOverBound())
+        bool overBound = _ctx.IsOverBound();
+        if (overBound && _overflow == OverflowStrategy.Fail)
         {
-            if (_overflow == OverflowStrategy.Fail)
-            {
-                WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);
-                throw new CacheOverflowException(
-                    $"The write-behind cache '{Name}' {_ctx.DescribeBound()}. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.");
-            }
+            WriteBehindMetrics.WritesRejected.AddSafely(1, _ctx.Tags);
+            throw new CacheOverflowException(
+                $"The write-behind cache '{Name}' {_ctx.DescribeBound()}. Retry later, raise the bound, or use OverflowStrategy.Backpressure to wait.");
+        }
 
-            int bytes = command.Value?.Length ?? 0;
-            await _ctx.Gate.WaitAsync(_overBoundForWaiters, bytes, cancellationToken).ConfigureAwait(false);
-            bool posted = false;
-            try
-            {
-                ThrowIfStopped();
-                await PostAsync(shard, command with { Admitted = true }, cancellationToken).ConfigureAwait(false);
-                posted = true; // the shard ends the admission once it has counted the write
-            }
-            finally
-            {
-                if (!posted)
-                {
-                    _ctx.Gate.Release(bytes);
-                }
-            }
+        if (overBound || _ctx.Gate.HasWaiters)
+        {
+            await WaitForRoomAndPostAsync(shard, command, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -39,7 +39,24 @@ internal sealed class CapacityGate
     /// once its shard has handled it, or when it failed to reach the shard. A cancellation that comes after the
     /// admission is too late: the write is admitted.
     /// </summary>
-    public async ValueTask WaitAsync(Func<long, long, bool> isOverBound, int bytes, CancellationToken cancellationToken)
+    public async ValueTask WaitAsync(Func<long, long, bool> isOverBound, int bytes, CancellationToken cancellationToken) =>
+        await WaitAsync(isOverBound, bytes, post: null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Waits as <see cref="WaitAsync(Func{long, long, bool}, int, CancellationToken)"/> does, and, as the write is
+    /// admitted, calls <paramref name="post"/> (under the gate's lock) to hand it to its shard; returns the post's task.
+    /// The writes let in thus reach their mailboxes in the order they came, and ahead of any write made after they were
+    /// let in: posted later, on the waiter's thread, a write of a caller who did not await it could be overtaken by the
+    /// same caller's next write of the key, which found room and went straight in, and the older value would win.
+    /// </summary>
+    /// <param name="isOverBound">The bound, given the writes already admitted (entries, bytes).</param>
+    /// <param name="bytes">The write's payload bytes.</param>
+    /// <param name="post">
+    /// Hands the write to its shard's mailbox: it must not block or call back into the gate (a post that waits for room
+    /// in a full mailbox returns a pending task). <see langword="null"/> for none (the task returned is then completed).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait for admission.</param>
+    public async ValueTask<Task> WaitAsync(Func<long, long, bool> isOverBound, int bytes, Func<Task>? post, CancellationToken cancellationToken)
     {
         Waiter waiter;
         lock (_admission)
@@ -47,10 +64,10 @@ internal sealed class CapacityGate
             if (_queue.Count == 0 && !isOverBound(_admittedEntries, _admittedBytes))
             {
                 Admit(bytes);
-                return;
+                return Post(post);
             }
 
-            waiter = new Waiter(isOverBound, bytes);
+            waiter = new Waiter(isOverBound, bytes, post);
             waiter.Node = _queue.AddLast(waiter);
             Volatile.Write(ref _waiters, _queue.Count);
         }
@@ -68,7 +85,7 @@ internal sealed class CapacityGate
             {
                 if (waiter.Node.List is null)
                 {
-                    return; // admitted meanwhile: the write goes on
+                    return waiter.Posted!; // admitted meanwhile: the write goes on
                 }
 
                 _queue.Remove(waiter.Node);
@@ -78,6 +95,26 @@ internal sealed class CapacityGate
             // It may have been the front one, holding back a smaller write that fits.
             Open();
             throw;
+        }
+
+        return waiter.Posted!;
+    }
+
+    /// <summary>Runs a waiter's post (under the gate's lock); a post that throws gives a faulted task.</summary>
+    private static Task Post(Func<Task>? post)
+    {
+        if (post is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        try
+        {
+            return post();
+        }
+        catch (Exception error)
+        {
+            return Task.FromException(error);
         }
     }
 
@@ -110,6 +147,7 @@ internal sealed class CapacityGate
             {
                 _queue.RemoveFirst();
                 Admit(first.Value.Bytes);
+                first.Value.Posted = Post(first.Value.PostWrite);
                 (admitted ??= []).Add(first.Value);
             }
 
@@ -131,12 +169,18 @@ internal sealed class CapacityGate
         _admittedBytes += bytes;
     }
 
-    /// <summary>A writer in the queue: its bound check, its payload's bytes, and the task its admission completes.</summary>
-    private sealed class Waiter(Func<long, long, bool> isOverBound, int bytes)
+    /// <summary>A writer in the queue: its bound check, its payload's bytes, its post, and the task its admission completes.</summary>
+    private sealed class Waiter(Func<long, long, bool> isOverBound, int bytes, Func<Task>? post)
     {
         public Func<long, long, bool> IsOverBound { get; } = isOverBound;
 
         public int Bytes { get; } = bytes;
+
+        /// <summary>Hands the write to its shard, called as it is admitted (see <see cref="WaitAsync(Func{long, long, bool}, int, Func{Task}?, CancellationToken)"/>).</summary>
+        public Func<Task>? PostWrite { get; } = post;
+
+        /// <summary>The task of <see cref="PostWrite"/>, set (under the gate's lock) when the waiter is admitted.</summary>
+        public Task? Posted { get; set; }
 
         public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -204,6 +204,40 @@ public sealed class BackpressureTests
         Assert.Equal("v", Harness.Text(store.Rows["k"].Value));
         Assert.Equal("v", await cache.GetAsync("k"));
     }
+
+    [Fact]
+    public async Task SetAsync_SameKeyAgainWhileAnEarlierWriteWaitsForRoom_TheLaterWriteWins()
+    {
+        // A caller fires two writes of one key without awaiting the first, which waits for room. When a batch frees
+        // several slots at once, the first is admitted and its post to the shard runs later on the thread pool, while
+        // the second went through the fast path into the room left: the older value was applied last and won.
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxPendingEntries = 4, MaxBatchSize = 4 }));
+        for (int round = 0; round < 20; round++)
+        {
+            store.Pause();
+            for (int i = 0; i < 4; i++)
+            {
+                await cache.SetAsync($"fill{i}", $"{round}");
+            }
+
+            var older = cache.SetAsync("k", $"older{round}").AsTask();
+            Assert.False(older.IsCompleted);
+            store.Resume(); // the four commit in one batch: four slots free at once
+            var spin = default(SpinWait);
+            while (cache.GateAdmitted == 0 && !older.IsCompleted)
+            {
+                spin.SpinOnce(sleep1Threshold: -1); // the newer write goes the instant the older one is let in
+            }
+
+            var newer = cache.SetAsync("k", $"newer{round}").AsTask();
+            await Task.WhenAll(older, newer).Within();
+
+            Assert.Equal($"newer{round}", await cache.GetAsync("k"));
+            await cache.FlushAsync().Within();
+            Assert.Equal($"newer{round}", Harness.Text(store.Rows["k"].Value));
+        }
+    }
 }
 
 /// <summary>Tells queued behind a busy shard: the bounds count them before their shard does.</summary>
@@ -310,5 +344,88 @@ public sealed class QueuedWriteCancelledTests
         Assert.True(await holder.Within());
         await cache.FlushAsync().Within();
         Assert.Equal(["hold", "k1", "k3", "k4"], store.Rows.Keys.Select(k => k.Name).Order());
+    }
+}
+
+/// <summary>A write waiting at the capacity gate is not overtaken by the same caller's later write of the key.</summary>
+public sealed class WaitingWriteOvertakenTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NextWrite_WhileAnEarlierWriteOfTheKeyWaitsForRoom_NeverAppliedAheadOfIt(bool tell)
+    {
+        // The shard's loop frees room as it handles a queued write that coalesces, but tells the gate only after its
+        // batch of messages. In between, the caller's next write of the key saw room and went into the mailbox, ahead
+        // of its earlier write still waiting at the gate: acknowledged, then overwritten by that older value once the
+        // gate let it in.
+        var store = new InMemoryStore<GatedKey>();
+        store.Pause();
+        var options = Harness.Options(o => o with { OverflowStrategy = OverflowStrategy.Backpressure, MaxPendingEntries = 4 });
+        await using var cache = new WriteBehindCache<GatedKey, string>(store, options, keyHasher: new OneShard(), jitter: () => 0.0);
+        GatedKey.Open(1);
+        GatedKey.Open(2);
+        await cache.SetAsync(new GatedKey("x"), "1");
+        await cache.SetAsync(new GatedKey("hold1"), "1"); // x and hold1 pending: 2 of 4
+        GatedKey.Close(1);
+        GatedKey.Close(2);
+
+        var holder = Task.Run(() => cache.TrySet(new GatedKey("hold1"), "2")); // inline, held under the shard's lock
+        Assert.True(GatedKey.Holding(1).Wait(Harness.Within), "the inline write holds the shard");
+        Assert.True(cache.TrySet(new GatedKey("x"), "2")); // queued: 3 of 4
+        Assert.True(cache.TrySet(new GatedKey("hold2"), "1")); // queued: 4 of 4
+        var older = cache.SetAsync(new GatedKey("k"), "older").AsTask(); // over the bound: waits at the gate
+        Assert.False(older.IsCompleted);
+
+        GatedKey.Open(1); // the loop takes its mailbox: x coalesces (3 of 4), then hold2 holds it
+        Assert.True(await holder.Within());
+        Assert.True(GatedKey.Holding(2).Wait(Harness.Within), "the loop holds the shard");
+        var newer = tell ? null : cache.SetAsync(new GatedKey("k"), "newer").AsTask();
+        bool told = tell ? cache.TrySet(new GatedKey("k"), "newer") : true;
+        GatedKey.Open(2);
+        store.Resume();
+        await older.Within();
+        await (newer ?? Task.CompletedTask).Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(told ? "newer" : "older", await cache.GetAsync(new GatedKey("k")));
+        Assert.Equal(told ? "newer" : "older", Harness.Text(store.Rows[new GatedKey("k")].Value));
+    }
+
+    /// <summary>A key whose hash code, taken inside the shard, waits while its gate is closed: "hold1" and "hold2" have one each.</summary>
+    private sealed record GatedKey(string Name)
+    {
+        private static readonly ManualResetEventSlim[] Gates = [new(true), new(true), new(true)];
+
+        private static readonly ManualResetEventSlim[] Held = [new(false), new(false), new(false)];
+
+        public static void Open(int gate) => Gates[gate].Set();
+
+        public static void Close(int gate)
+        {
+            Held[gate].Reset();
+            Gates[gate].Reset();
+        }
+
+        public static ManualResetEventSlim Holding(int gate) => Held[gate];
+
+        public override int GetHashCode()
+        {
+            int gate = Name switch { "hold1" => 1, "hold2" => 2, _ => 0 };
+            if (!Gates[gate].IsSet)
+            {
+                Held[gate].Set();
+                Gates[gate].Wait(Harness.Within);
+            }
+
+            return Name.GetHashCode(StringComparison.Ordinal);
+        }
+
+        public bool Equals(GatedKey? other) => other is not null && other.Name == Name;
+    }
+
+    private sealed class OneShard : WriteBehindAkka.Keys.IKeyHasher<GatedKey>
+    {
+        public ulong Hash(GatedKey key) => 0;
     }
 }
