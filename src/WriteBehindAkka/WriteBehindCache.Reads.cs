@@ -154,18 +154,30 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
         }
 
+        var sources = new TaskCompletionSource<long>[_shards.Length];
         try
         {
             var replies = new Task<long>[_shards.Length];
             for (int i = 0; i < _shards.Length; i++)
             {
-                var reply = new TaskCompletionSource<long>(kind, TaskCreationOptions.RunContinuationsAsynchronously);
+                var reply = sources[i] = new TaskCompletionSource<long>(kind, TaskCreationOptions.RunContinuationsAsynchronously);
                 replies[i] = reply.Task;
                 await _shards[i].PostAsync(new ShardCommand<TKey>(CommandKind.Flush, default!, null, reply, default), cancellationToken).ConfigureAwait(false);
             }
 
             long[] failed = await Task.WhenAll(replies).WaitAsync(cancellationToken).ConfigureAwait(false);
             return new FlushResult(failed.Sum());
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller gave up and sees no count: a shard that has not answered yet leaves the failures it would have
+            // reported to the next flush (see EpochCounter.Release), rather than reporting them to nobody.
+            foreach (var source in sources)
+            {
+                source?.TrySetCanceled(cancellationToken);
+            }
+
+            throw;
         }
         finally
         {

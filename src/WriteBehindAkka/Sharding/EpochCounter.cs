@@ -109,31 +109,52 @@ internal sealed class EpochCounter
             }
 
             _waiters.Dequeue();
-            reply.TrySetResult(sequence == 0 ? 0 : ReportFailures(epoch, sequence));
+            if (sequence == 0)
+            {
+                reply.TrySetResult(0);
+                continue;
+            }
+
+            // Counted first, and taken only if the flush's caller still waits: a flush whose caller gave up (its reply
+            // cancelled) reported nothing, so the failures no flush reported yet stay for the next one.
+            long failed = CountFailures(epoch);
+            SettleFailures(epoch, sequence, reported: reply.TrySetResult(failed));
         }
     }
 
+    /// <summary>Sums the failures of epochs up to <paramref name="epoch"/>.</summary>
+    private long CountFailures(int epoch)
+    {
+        long failed = 0;
+        foreach (var (failedEpoch, (count, _)) in _failures)
+        {
+            failed += failedEpoch <= epoch ? count : 0;
+        }
+
+        return failed;
+    }
+
     /// <summary>
-    /// Sums the failures of epochs up to <paramref name="epoch"/> for the flush numbered <paramref name="sequence"/>.
-    /// A failure first reported now is also owed to every flush queued already; it goes once the newest of them has it.
+    /// Settles the failures of epochs up to <paramref name="epoch"/> once the flush numbered <paramref name="sequence"/>
+    /// is answered. A failure first reported now (<paramref name="reported"/>) is also owed to every flush queued
+    /// already; it goes once the newest of them has it. A flush that reported nothing (its caller gave up) takes only
+    /// what an earlier flush reported and was owed no further than it.
     /// </summary>
-    private long ReportFailures(int epoch, long sequence)
+    private void SettleFailures(int epoch, long sequence, bool reported)
     {
         if (_failures.Count == 0)
         {
-            return 0;
+            return;
         }
 
-        long failed = 0;
         foreach (var (failedEpoch, (count, reportedUpTo)) in _failures.ToList())
         {
-            if (failedEpoch > epoch)
+            if (failedEpoch > epoch || (!reported && reportedUpTo == 0))
             {
                 continue;
             }
 
             long owedUpTo = reportedUpTo == 0 ? _lastSequence : reportedUpTo;
-            failed += count;
             if (sequence >= owedUpTo)
             {
                 _failures.Remove(failedEpoch);
@@ -143,8 +164,6 @@ internal sealed class EpochCounter
                 _failures[failedEpoch] = (count, owedUpTo);
             }
         }
-
-        return failed;
     }
 
     /// <summary>Fails every waiter (the shard stopped).</summary>

@@ -291,4 +291,54 @@ public sealed class RetryTests
         Assert.Equal((1L, 1L), ((await first.Within()).FailedWrites, (await second.Within()).FailedWrites));
         Assert.Equal(0L, (await cache.FlushAsync().Within()).FailedWrites);
     }
+
+    [Fact]
+    public async Task FlushAsync_CancelledBeforeAFailureLands_TheNextFlushReportsIt()
+    {
+        // The cancelled flush's caller never sees a count; its shard used to report the failure to it all the same,
+        // and the next flush, asked for after the write failed, then said AllCommitted.
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+        await cache.SetAsync("bad", "v");
+        using var giveUp = new CancellationTokenSource();
+        var cancelled = cache.FlushAsync(giveUp.Token);
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        store.Resume();
+        await WaitUntilFailedAsync(cache, "bad");
+
+        Assert.Equal(1L, (await cache.FlushAsync().Within()).FailedWrites);
+        Assert.Equal(0L, (await cache.FlushAsync().Within()).FailedWrites);
+    }
+
+    [Fact]
+    public async Task FlushAsync_CancelledWhileAnEarlierFlushReportsAFailure_TheNextFlushDoesNotReportItAgain()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+        await cache.SetAsync("bad", "v");
+        var first = cache.FlushAsync();
+        using var giveUp = new CancellationTokenSource();
+        var cancelled = cache.FlushAsync(giveUp.Token);
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        store.Resume();
+
+        Assert.Equal(1L, (await first.Within()).FailedWrites);
+        Assert.Equal(0L, (await cache.FlushAsync().Within()).FailedWrites);
+    }
+
+    private static async Task WaitUntilFailedAsync(WriteBehindCache<string, string> cache, string key)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((await cache.GetStatusAsync(key)).State != WriteState.Failed)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, $"{key} never failed");
+            await Task.Delay(5);
+        }
+    }
 }
