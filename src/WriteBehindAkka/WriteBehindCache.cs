@@ -72,7 +72,7 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
     /// <param name="loggerFactory">Logging; <see langword="null"/> for none.</param>
     /// <param name="keyHasher">Stable key hash; <see langword="null"/> for the built-in one of <typeparamref name="TKey"/>.</param>
     /// <param name="name">The cache's name in logs and metrics.</param>
-    /// <param name="jitter">A thread-safe source of numbers in [0, 1) for backoff jitter; <see langword="null"/> for <see cref="Random.Shared"/>.</param>
+    /// <param name="jitter">A thread-safe source of numbers in [0, 1) for backoff jitter (a value outside it is clamped, an exception taken as 0); <see langword="null"/> for <see cref="Random.Shared"/>.</param>
     /// <param name="deadLetters">
     /// Where writes the store refused for good are recorded; <see langword="null"/> for the store's own
     /// (<see cref="IWriteBehindStore{TKey}.DeadLetters"/>: the PostgreSQL store's dead-letter table), if it has one.

@@ -18,7 +18,19 @@ internal sealed class CacheContext<TKey>
         Store = store;
         Time = time;
         Logger = logger as GuardedLogger ?? new GuardedLogger(logger);
-        Jitter = jitter;
+        Jitter = () =>
+        {
+            // The user's: one that throws must not take down the writer loop that asks it for its next wait (nor its
+            // restart, which asks it again): no jitter then. Values outside [0, 1) are clamped by Backoff.
+            try
+            {
+                return jitter();
+            }
+            catch (Exception)
+            {
+                return 0;
+            }
+        };
         Tags = WriteBehindMetrics.Tags(name);
         Loads = new Pipeline.RecentOutcomes(time);
     }
@@ -40,7 +52,7 @@ internal sealed class CacheContext<TKey>
     /// <summary>The cache's logger, behind the guard every loop relies on: a provider that throws loses the line, and no log call needs a try of its own.</summary>
     public ILogger Logger { get; }
 
-    /// <summary>Returns a number in [0, 1) for backoff jitter; thread-safe.</summary>
+    /// <summary>Returns a number in [0, 1) for backoff jitter (0 when the user's source throws); thread-safe.</summary>
     public Func<double> Jitter { get; }
 
     public TagList Tags { get; }

@@ -100,6 +100,25 @@ public sealed class SupervisionTests
         Assert.Equal(new FlushResult(1), flush);
     }
 
+    [Fact]
+    public async Task JitterSourceThrows_RetriesWithoutJitter_WriterKeepsWritingAndShutdownReports()
+    {
+        // The jitter source is the user's. One that threw killed the writer loop in its retry (and again in the
+        // restart meant to recover from that): the batch stayed in flight for ever, FlushAsync never completed, and
+        // ShutdownAsync threw the jitter's exception without stopping the shards or closing the journal.
+        var store = new InMemoryStore<string>();
+        store.FailNext(2);
+        var options = Harness.Options(o => o with { Restart = o.Restart with { MinBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(2) } });
+        var cache = new WriteBehindCache<string, string>(store, options, jitter: () => throw new InvalidOperationException("no entropy"));
+
+        await cache.SetAsync("k", "v");
+        var flush = await cache.FlushAsync().Within();
+        var report = await cache.ShutdownAsync().Within();
+
+        Assert.Equal((true, true), (flush.AllCommitted, report.Flushed));
+        Assert.Equal("v", Harness.Text(store.Rows["k"].Value));
+    }
+
     private sealed class ThrowingClassifierStore : IWriteBehindStore<string>
     {
         public ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<string>> batch, CancellationToken cancellationToken) =>
