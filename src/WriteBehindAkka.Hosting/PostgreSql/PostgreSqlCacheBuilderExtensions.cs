@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using WriteBehindAkka.PostgreSql;
 
@@ -16,6 +17,7 @@ public static class PostgreSqlCacheBuilderExtensions
     /// <param name="ensureTable">Whether to create the default table (if missing) when the host starts; the start fails if the database cannot be reached.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentException"><paramref name="ensureTable"/> is set with a mapping.</exception>
+    /// <remarks>Each cache needs a table of its own: a second cache of the host on the same table of the same database fails the start (<see cref="InvalidOperationException"/>).</remarks>
     public static WriteBehindCacheBuilder<TKey, TValue> UsePostgreSql<TKey, TValue>(
         this WriteBehindCacheBuilder<TKey, TValue> builder,
         string connectionString,
@@ -37,6 +39,7 @@ public static class PostgreSqlCacheBuilderExtensions
     /// <param name="ensureTable">Whether to create the default table (if missing) when the host starts; the start fails if the database cannot be reached.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentException"><paramref name="ensureTable"/> is set with a mapping.</exception>
+    /// <remarks>Each cache needs a table of its own: a second cache of the host on the same table of the same database fails the start (<see cref="InvalidOperationException"/>).</remarks>
     public static WriteBehindCacheBuilder<TKey, TValue> UsePostgreSql<TKey, TValue>(
         this WriteBehindCacheBuilder<TKey, TValue> builder,
         Action<PostgreSqlStoreOptions> configure,
@@ -55,9 +58,25 @@ public static class PostgreSqlCacheBuilderExtensions
 
         string name = builder.Name;
         builder.Services.Configure(name, configure);
+        builder.Services.TryAddSingleton<PostgreSqlTableClaims>();
         return builder.UseStore(
-            (services, serializer) => new PostgreSqlStore<TKey, TValue>(
-                services.GetRequiredService<IOptionsMonitor<PostgreSqlStoreOptions>>().Get(name), serializer, mapping),
+            (services, serializer) =>
+            {
+                var options = services.GetRequiredService<IOptionsMonitor<PostgreSqlStoreOptions>>().Get(name);
+                var store = new PostgreSqlStore<TKey, TValue>(options, serializer, mapping);
+                try
+                {
+                    services.GetRequiredService<PostgreSqlTableClaims>().Claim(name, options, store.TableName);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Nothing was opened yet: disposing only releases the data source it made.
+                    store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    throw;
+                }
+
+                return store;
+            },
             ownsStore: true,
             ensureTable ? (store, cancellationToken) => ((PostgreSqlStore<TKey, TValue>)store).EnsureTableAsync(cancellationToken) : null);
     }
