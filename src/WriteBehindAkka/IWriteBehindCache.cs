@@ -145,12 +145,14 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The letters.</returns>
     /// <exception cref="InvalidOperationException">The cache's dead-letter sink cannot be read (none, or a callback).</exception>
+    /// <exception cref="ObjectDisposedException">The cache is shut down and its dead-letter store disposed (a hosted cache's, once the host stopped).</exception>
     ValueTask<IReadOnlyList<Storage.DeadLetter<TKey>>> ListDeadLettersAsync(int offset = 0, int limit = 100, CancellationToken cancellationToken = default);
 
     /// <summary>Counts the dead letters.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The count.</returns>
     /// <exception cref="InvalidOperationException">The cache's dead-letter sink cannot be read (none, or a callback).</exception>
+    /// <exception cref="ObjectDisposedException">The cache is shut down and its dead-letter store disposed (a hosted cache's, once the host stopped).</exception>
     ValueTask<long> CountDeadLettersAsync(CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -28,12 +28,35 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             throw new ArgumentOutOfRangeException(nameof(limit), limit, $"The limit of a dead-letter page must be between 1 and {MaxDeadLetterPage}; page through more with offset.");
         }
 
-        return ReadableDeadLetters().ListAsync(offset, limit, cancellationToken);
+        var letters = ReadableDeadLetters();
+        return ReadAfterShutdownAsync(() => letters.ListAsync(offset, limit, cancellationToken));
     }
 
     /// <inheritdoc />
-    public ValueTask<long> CountDeadLettersAsync(CancellationToken cancellationToken = default) =>
-        ReadableDeadLetters().CountAsync(cancellationToken);
+    public ValueTask<long> CountDeadLettersAsync(CancellationToken cancellationToken = default)
+    {
+        var letters = ReadableDeadLetters();
+        return ReadAfterShutdownAsync(() => letters.CountAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// Reads the dead-letter store. Listing and counting do not need the shards, so they go on after a shutdown
+    /// while the store is alive; once the store is disposed too (a hosted cache's goes when the host stops), its
+    /// bare <see cref="ObjectDisposedException"/> (naming a data source) is turned into one that names the cache.
+    /// </summary>
+    private async ValueTask<T> ReadAfterShutdownAsync<T>(Func<ValueTask<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException disposed) when (Volatile.Read(ref _state) != Running)
+        {
+            throw new ObjectDisposedException(
+                $"The write-behind cache '{Name}' is shut down and its dead-letter store is disposed (a hosted cache's store goes when the host stops): list and count dead letters while the cache runs, or read them from the dead-letter table.",
+                disposed);
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<DeadLetterRetryResult> RetryDeadLetterAsync(TKey key, CancellationToken cancellationToken = default)

@@ -145,6 +145,37 @@ public sealed class DeadLetterTests
         Assert.Equal("w", Harness.Text(store.Rows["bad"].Value));
     }
 
+    [Theory]
+    [InlineData("ListDeadLettersAsync")]
+    [InlineData("CountDeadLettersAsync")]
+    public async Task DeadLetterRead_AfterShutdownWithItsStoreDisposed_ThrowsNamingTheCache(string read)
+    {
+        // As a hosted cache after the host stopped: the store, and its dead-letter table's data source, are disposed.
+        var letters = new DisposableDeadLetters();
+        var cache = new WriteBehindCache<string, string>(new InMemoryStore<string>(), Harness.Options(), deadLetters: letters);
+        await cache.ShutdownAsync().Within();
+        long whileTheStoreLives = await cache.CountDeadLettersAsync();
+        letters.Disposed = true;
+
+        var error = await Assert.ThrowsAsync<ObjectDisposedException>(async () =>
+        {
+            if (read == "ListDeadLettersAsync")
+            {
+                await cache.ListDeadLettersAsync();
+            }
+            else
+            {
+                await cache.CountDeadLettersAsync();
+            }
+        });
+
+        Assert.Equal(0, whileTheStoreLives);
+        Assert.Equal(
+            "The write-behind cache 'default' is shut down and its dead-letter store is disposed (a hosted cache's store goes when the host stops): list and count dead letters while the cache runs, or read them from the dead-letter table.",
+            error.Message);
+        Assert.Equal("Npgsql.PoolingDataSource", Assert.IsType<ObjectDisposedException>(error.InnerException).ObjectName);
+    }
+
     [Fact]
     public async Task RetryDeadLetterAsync_KeyNotWrittenSince_ResubmittedAtItsVersionAndLetterDeleted()
     {
@@ -583,5 +614,25 @@ public sealed class DeadLetterTests
             Assert.True(i < 1_000, $"Key '{key}' was never evicted.");
             await cache.SetAsync($"filler{i}", "v", WriteConsistency.Committed).AsTask().Within();
         }
+    }
+
+    /// <summary>A dead-letter store that, once disposed, fails as the PostgreSQL store's does (its data source is gone).</summary>
+    private sealed class DisposableDeadLetters : IDeadLetterStore<string>
+    {
+        private readonly InMemoryDeadLetterStore<string> _inner = new();
+
+        public bool Disposed { get; set; }
+
+        public ValueTask WriteAsync(IReadOnlyList<DeadLetter<string>> letters, CancellationToken cancellationToken) => Check() ? default : _inner.WriteAsync(letters, cancellationToken);
+
+        public ValueTask<IReadOnlyList<DeadLetter<string>>> ListAsync(int offset, int limit, CancellationToken cancellationToken) => Check() ? default : _inner.ListAsync(offset, limit, cancellationToken);
+
+        public ValueTask<long> CountAsync(CancellationToken cancellationToken) => Check() ? default : _inner.CountAsync(cancellationToken);
+
+        public ValueTask<DeadLetter<string>?> GetAsync(string key, CancellationToken cancellationToken) => Check() ? default : _inner.GetAsync(key, cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(DeadLetter<string> letter, CancellationToken cancellationToken) => Check() ? default : _inner.DeleteAsync(letter, cancellationToken);
+
+        private bool Check() => Disposed ? throw new ObjectDisposedException("Npgsql.PoolingDataSource") : false;
     }
 }
