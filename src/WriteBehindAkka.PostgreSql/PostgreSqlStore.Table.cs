@@ -19,7 +19,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
     /// <exception cref="InvalidOperationException">The store writes a custom table, or the table exists with other column types.</exception>
     public async Task EnsureTableAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ThrowIfDisposed();
         if (!_plan.IsDefaultTable)
         {
             throw new InvalidOperationException(

@@ -110,7 +110,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<TKey>> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ThrowIfDisposed();
         if (batch.Count == 0)
         {
             return;
@@ -160,7 +160,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     public async ValueTask<StoredEntry?> LoadAsync(TKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ThrowIfDisposed();
         if (!_plan.IsDefaultTable && _plan.RowReader is null)
         {
             throw new InvalidOperationException(
@@ -185,7 +185,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     public async ValueTask<long?> LoadVersionAsync(TKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ThrowIfDisposed();
         await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
         return await ReadRowAsync<long?>(
             _plan.Sql.LoadVersion,
@@ -269,6 +269,20 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         }
 
         _ensureGate.Dispose();
+    }
+
+    /// <summary>
+    /// Refuses use after <see cref="DisposeAsync"/> with a message that names the table and the usual cause: a store
+    /// disposed before the cache that writes through it (the cache's pending writes then fail against it).
+    /// </summary>
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(
+                "PostgreSqlStore",
+                $"The PostgreSqlStore of {_plan.DisplayName} is disposed. Dispose (or shut down) the caches that write through it first and the store after them: with 'await using', declare the store before the cache.");
+        }
     }
 
     /// <summary>Builds a stored entry from a custom table's row.</summary>
