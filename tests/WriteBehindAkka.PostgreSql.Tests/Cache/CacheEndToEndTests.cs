@@ -103,6 +103,11 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
         Assert.Equal(message + " (Parameter 'key')", set.Message);
         Assert.Throws<ArgumentException>(() => cache.TrySet(badKey, new Profile("x", 1)));
         await Assert.ThrowsAsync<ArgumentException>(async () => await cache.DeleteAsync(badKey, WriteConsistency.Committed));
+
+        // A read of such a key (a client's id, say) finds no value, as the store could hold none, rather than failing
+        // at the server as a read-through error.
+        Assert.Null(await cache.GetAsync(badKey));
+        Assert.False((await cache.TryGetAsync(badKey)).Found);
     }
 
     private async Task AssertOtherKeysStoredAsync(WriteBehindCache<string, Profile> cache, string table)

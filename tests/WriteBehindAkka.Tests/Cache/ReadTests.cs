@@ -54,6 +54,27 @@ public sealed class ReadTests
         Assert.Equal("mine", await cache.GetAsync("k"));
     }
 
+    [Theory]
+    [InlineData("NUL")]
+    [InlineData("lone surrogate")]
+    public async Task GetAsync_KeyTheStoreCannotHold_MissWithoutLoadingAndHealthy(string problem)
+    {
+        string key = problem == "NUL" ? "a\0b" : "a\ud800"; // built here: xunit's theory data would mend a lone surrogate
+        // As a web endpoint reading a client's id: such a key can have no value, so the answer is "none", not a
+        // server error (PostgreSQL: 22021) that counts as a failed load.
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+
+        var value = await cache.GetAsync(key).AsTask().Within();
+        var lookup = await cache.TryGetAsync(key).AsTask().Within();
+        await cache.GetAsync(key).AsTask().Within();
+
+        Assert.Null(value);
+        Assert.Equal(default, lookup);
+        Assert.Equal(0, store.LoadsOf(key));
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+    }
+
     [Fact]
     public async Task GetAsync_DeletedKey_MissWithoutLoading()
     {
