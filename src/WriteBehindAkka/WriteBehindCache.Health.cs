@@ -48,7 +48,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             var failingFor = _ctx.Time.GetElapsedTime(store.Since);
             string description = store.Kind == StoreErrorKind.Configuration
                 ? $"The store refuses every write because of how it is set up, not because of the data ({Describe(store)}); {backlog} and retried with backoff until it is fixed: check the table, its columns, the privileges and the credentials."
-                : $"The store has been failing for {Seconds(failingFor)}, since its last commit ({Describe(store)}); {backlog} and retried with backoff, and a record whose restart budget is spent is dead-lettered.";
+                : $"The store has been failing for {Seconds(failingFor)}, since its last commit ({Describe(store)}); {backlog} and retried with backoff, "
+                  + (_ctx.Options.Restart.MaxRestarts < 0
+                      ? "until the store is back (Restart.MaxRestarts is unlimited: none is given up on)."
+                      : "and a record whose restart budget is spent is dead-lettered.");
             return new CacheHealthReport(CacheHealth.Degraded, description, store.Kind, store.Message, store.ErrorCode, failingFor, entries, bytes);
         }
 

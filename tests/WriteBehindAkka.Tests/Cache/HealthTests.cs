@@ -18,6 +18,26 @@ public sealed class HealthTests
             cache.GetHealth());
     }
 
+    [Theory]
+    [InlineData(-1, "until the store is back (Restart.MaxRestarts is unlimited: none is given up on).")]
+    [InlineData(1000, "and a record whose restart budget is spent is dead-lettered.")]
+    public async Task GetHealth_StoreFailingTransiently_SaysWhetherRecordsAreGivenUpOn(int maxRestarts, string ending)
+    {
+        // With the default unlimited budget an outage is waited out: nothing is dead-lettered, and health says so.
+        var store = new InMemoryStore<string>();
+        store.FailNext(1000);
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { Restart = o.Restart with { MaxRestarts = maxRestarts } }), clock);
+        await cache.SetAsync("k", "v");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(100), Harness.Within);
+
+        var health = cache.GetHealth();
+
+        Assert.Equal(
+            (CacheHealth.Degraded, "The store has been failing for 0.0 s, since its last commit (Simulated transient store error.; 1 failed attempts); 1 pending writes (3 bytes) are kept and retried with backoff, " + ending),
+            (health.Status, health.Description));
+    }
+
     [Fact]
     public async Task GetHealth_BacklogAtBound_DegradedWithTheBound()
     {
