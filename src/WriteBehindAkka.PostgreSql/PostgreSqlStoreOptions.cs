@@ -56,6 +56,36 @@ public sealed class PostgreSqlStoreOptions
     /// <value>The default value is <c>writebehind_dead_letters</c>.</value>
     public string? DeadLetterTable { get; set; } = PostgreSqlStoreDefaults.DeadLetterTable;
 
+    /// <summary>
+    /// Says what is wrong with a connection string Npgsql would refuse when the store makes its data source, in the
+    /// settings' one message (Npgsql alone says "Value cannot be null. (Parameter 'Host')" and stops there). The
+    /// message names keywords only, never a value: a connection string holds a password.
+    /// </summary>
+    /// <param name="connectionString">The connection string, not blank.</param>
+    /// <returns>The problem, or <see langword="null"/> when Npgsql takes it.</returns>
+    private static string? ConnectionStringProblem(string connectionString)
+    {
+        const string Form = "write key=value pairs separated by ';' with Npgsql's keywords, for example Host=127.0.0.1;Port=5432;Database=game;Username=app;Password=...";
+        if (connectionString.Contains("://", StringComparison.Ordinal))
+        {
+            return "ConnectionString is a URL (postgres://...), which Npgsql does not take: " + Form + ".";
+        }
+
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException error)
+        {
+            return $"ConnectionString is not one Npgsql takes ({error.Message}): {Form}.";
+        }
+
+        return string.IsNullOrWhiteSpace(builder.Host)
+            ? "ConnectionString names no Host: add Host=<server or socket folder>, for example Host=127.0.0.1."
+            : null;
+    }
+
     /// <summary>Validates the options and returns a copy that later changes cannot reach.</summary>
     /// <param name="hasMapping">Whether the store writes a custom table through a mapping.</param>
     /// <param name="mappingProblems">Problems already found in the mapping, listed in the same message.</param>
@@ -69,6 +99,10 @@ public sealed class PostgreSqlStoreOptions
             problems.Add(DataSource is null
                 ? "Neither ConnectionString nor DataSource is set: set one of them."
                 : "Both ConnectionString and DataSource are set: set only one of them.");
+        }
+        else if (DataSource is null && ConnectionStringProblem(ConnectionString!) is { } connection)
+        {
+            problems.Add(connection);
         }
 
         if (hasMapping)

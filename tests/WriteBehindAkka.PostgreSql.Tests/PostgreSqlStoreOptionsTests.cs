@@ -28,6 +28,27 @@ public sealed class PostgreSqlStoreOptionsTests
             error.Message);
     }
 
+    [Theory]
+    [InlineData("Database=game;Username=app", "ConnectionString names no Host: add Host=<server or socket folder>, for example Host=127.0.0.1.")]
+    [InlineData("Host=127.0.0.1;Port=abc", "ConnectionString is not one Npgsql takes (Couldn't set port (Parameter 'port')): write key=value pairs separated by ';' with Npgsql's keywords, for example Host=127.0.0.1;Port=5432;Database=game;Username=app;Password=....")]
+    [InlineData("Hots=127.0.0.1;Password=secret", "ConnectionString is not one Npgsql takes (Couldn't set hots (Parameter 'hots')): write key=value pairs separated by ';' with Npgsql's keywords, for example Host=127.0.0.1;Port=5432;Database=game;Username=app;Password=....")]
+    [InlineData("postgres://app:secret@127.0.0.1:5432/game", "ConnectionString is a URL (postgres://...), which Npgsql does not take: write key=value pairs separated by ';' with Npgsql's keywords, for example Host=127.0.0.1;Port=5432;Database=game;Username=app;Password=....")]
+    public void Constructor_ConnectionStringNpgsqlRefuses_ListedWithTheOtherProblemsWithoutItsValues(string connectionString, string problem)
+    {
+        var options = new PostgreSqlStoreOptions { ConnectionString = connectionString, CommandTimeout = TimeSpan.Zero };
+
+        var error = Assert.Throws<ArgumentException>(() => new PostgreSqlStore<long, byte[]>(options, ByteArraySerializer.Instance));
+
+        Assert.Equal(
+            string.Join(
+                Environment.NewLine,
+                "The PostgreSqlStore settings are invalid:",
+                "- " + problem,
+                "- CommandTimeout is 00:00:00: use at least 1 second (the default is 30 seconds)."),
+            error.Message);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Constructor_CommandTimeoutWithAFractionOfASecond_IsRefusedNotCutDown()
     {
