@@ -63,7 +63,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         CheckKey(key);
         ThrowIfStopped();
-        return RetryDeadLetterCoreAsync(ReadableDeadLetters(), key, cancellationToken);
+        var letters = ReadableDeadLetters();
+        return HasNoLetter(key)
+            ? new ValueTask<DeadLetterRetryResult>(new DeadLetterRetryResult(DeadLetterRetryOutcome.NotFound, 0))
+            : RetryDeadLetterCoreAsync(letters, key, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -71,8 +74,15 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         CheckKey(key);
         ThrowIfStopped();
-        return DiscardDeadLetterCoreAsync(ReadableDeadLetters(), key, cancellationToken);
+        var letters = ReadableDeadLetters();
+        return HasNoLetter(key) ? new ValueTask<bool>(false) : DiscardDeadLetterCoreAsync(letters, key, cancellationToken);
     }
+
+    /// <summary>
+    /// Whether the key is one the store can never hold (a NUL character for PostgreSQL text): its writes are refused
+    /// before they are taken, so it has no letter, and asking the dead-letter table would fail at the server (22021).
+    /// </summary>
+    private bool HasNoLetter(TKey key) => _ctx.Store.GetKeyError(key) is not null;
 
     private async ValueTask<DeadLetterRetryResult> RetryDeadLetterCoreAsync(IDeadLetterStore<TKey> letters, TKey key, CancellationToken cancellationToken)
     {

@@ -108,6 +108,10 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
         // at the server as a read-through error.
         Assert.Null(await cache.GetAsync(badKey));
         Assert.False((await cache.TryGetAsync(badKey)).Found);
+
+        // Nor has it a dead letter: an operator's retry or discard of it finds none rather than failing at the server.
+        Assert.Equal(new DeadLetterRetryResult(DeadLetterRetryOutcome.NotFound, 0), await cache.RetryDeadLetterAsync(badKey));
+        Assert.False(await cache.DiscardDeadLetterAsync(badKey));
     }
 
     private async Task AssertOtherKeysStoredAsync(WriteBehindCache<string, Profile> cache, string table)
