@@ -229,7 +229,14 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
             throw new ArgumentNullException(nameof(value), $"The value of key '{key}' is null. To remove a key, call DeleteAsync or TryDelete.");
         }
 
-        byte[] payload = _serializer.Serialize(value);
+        byte[]? payload = _serializer.Serialize(value);
+        if (payload is null)
+        {
+            // A custom serializer's slip: without this the write failed with a bare NullReferenceException.
+            throw new InvalidOperationException(
+                $"The serializer ({_serializer.GetType().Name}) returned null for the value of key '{key}'; IValueSerializer<{typeof(TValue).Name}>.Serialize must return the value's bytes. Nothing was written.");
+        }
+
         if (payload.Length > _maxValueBytes)
         {
             throw new ArgumentException(

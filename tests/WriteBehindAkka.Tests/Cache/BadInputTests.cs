@@ -38,6 +38,29 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task SetAndTrySet_SerializerReturnsNull_ThrowsNamingTheSerializerAndWritesNothing()
+    {
+        await using var cache = new WriteBehindCache<string, string>(new InMemoryStore<string>(), Harness.Options(), new NullBytesSerializer());
+        const string Message = "The serializer (NullBytesSerializer) returned null for the value of key 'k'; IValueSerializer<String>.Serialize must return the value's bytes. Nothing was written.";
+
+        var set = await Assert.ThrowsAsync<InvalidOperationException>(async () => await cache.SetAsync("k", "v"));
+        var tell = Assert.Throws<InvalidOperationException>(() => cache.TrySet("k", "v"));
+
+        Assert.Equal((Message, Message), (set.Message, tell.Message));
+        Assert.Equal(0, cache.GetStatistics().PendingEntries);
+    }
+
+    /// <summary>A custom serializer with a bug: it returns null instead of bytes.</summary>
+    private sealed class NullBytesSerializer : WriteBehindAkka.Serialization.IValueSerializer<string>
+    {
+        public WriteBehindAkka.Serialization.SerializedFormat Format => WriteBehindAkka.Serialization.SerializedFormat.Binary;
+
+        public byte[] Serialize(string value) => null!;
+
+        public string Deserialize(ReadOnlySpan<byte> data) => string.Empty;
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_OneMessageListsEveryProblem()
     {
         var options = new WriteBehindOptions
