@@ -56,7 +56,14 @@ internal static class CacheConfigurationBinder
             Journal = cache.Journal is null ? null : cache.Journal with { },
         };
         var bindable = Bindable(section);
+        bool shardCountSet = cache.ShardCountIsSet;
         bindable.Bind(cache);
+        if (!shardCountSet && !bindable.GetChildren().Any(child => Is(child, nameof(WriteBehindOptions.ShardCount))))
+        {
+            // The binder set it to its default (it sets every property to its getter's value): let it follow Parallelism.
+            cache = cache.WithShardCountUnset();
+        }
+
         options.Cache = cache;
 
         var health = options.Health?.Copy() ?? new WriteBehindHealthCheckOptions();

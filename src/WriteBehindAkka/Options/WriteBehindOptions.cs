@@ -10,8 +10,28 @@ public sealed record WriteBehindOptions
     /// How many shard actors own the key space. Each is one loop reading one mailbox and owns a contiguous
     /// range of the 64-bit key hash.
     /// </summary>
-    /// <value>The default value is the processor count, at least 2.</value>
-    public int ShardCount { get; init; } = WriteBehindDefaults.ShardCount;
+    /// <value>
+    /// The default value is the processor count, at least 2, and at least <see cref="Parallelism"/> (each writer owns
+    /// at least one shard): a <see cref="Parallelism"/> chosen on a many-core machine still starts in a 2-core container.
+    /// </value>
+    public int ShardCount
+    {
+        get => _shardCount ?? Math.Max(WriteBehindDefaults.ShardCount, Parallelism);
+        init => _shardCount = value;
+    }
+
+    /// <summary>The <see cref="ShardCount"/> set, or null for the default (which follows <see cref="Parallelism"/>).</summary>
+    private int? _shardCount;
+
+    /// <summary>Gets whether <see cref="ShardCount"/> was set (rather than left to follow the processor count and <see cref="Parallelism"/>).</summary>
+    internal bool ShardCountIsSet => _shardCount is not null;
+
+    /// <summary>
+    /// A copy whose <see cref="ShardCount"/> follows its default again: .NET's configuration binder sets every
+    /// property it can to its getter's value, even one the configuration does not name, which would freeze the
+    /// default before a <see cref="Parallelism"/> bound after it.
+    /// </summary>
+    internal WriteBehindOptions WithShardCountUnset() => this with { _shardCount = null };
 
     /// <summary>How many commands one shard's mailbox holds before writers wait (Ask) or are refused (Tell).</summary>
     /// <value>The default value is 4096.</value>

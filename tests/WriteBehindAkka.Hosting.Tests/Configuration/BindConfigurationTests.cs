@@ -105,6 +105,20 @@ public sealed class BindConfigurationTests
         Assert.Equal(new RestartSettings { MaxBackoff = TimeSpan.FromSeconds(7) }, restart);
     }
 
+    [Fact]
+    public void BindConfiguration_ParallelismAboveTheProcessorCountWithoutShardCount_ShardCountFollowsIt()
+    {
+        // A Parallelism set for a many-core machine failed validation in a 2-core container against a ShardCount the
+        // configuration never named: the binder froze ShardCount at its default before it bound Parallelism.
+        int parallelism = Math.Max(2, Environment.ProcessorCount) + 6;
+        var bound = Bind(builder => builder.AddHoconString($"WriteBehind.Caches.scores {{ Parallelism = {parallelism} }}"));
+        var named = Bind(builder => builder.AddHoconString($"WriteBehind.Caches.scores {{ Parallelism = {parallelism}, ShardCount = {parallelism + 2} }}"));
+
+        Assert.Equal(parallelism, bound.Cache.Cache!.ShardCount);
+        Assert.Empty(OptionsValidator.Validate(bound.Cache.Cache));
+        Assert.Equal(parallelism + 2, named.Cache.Cache!.ShardCount);
+    }
+
     private static (WriteBehindCacheOptions Cache, PostgreSqlStoreOptions Store) Bind(
         Action<IConfigurationBuilder> configure,
         Action<WriteBehindCacheBuilder<string, string>>? cache = null)

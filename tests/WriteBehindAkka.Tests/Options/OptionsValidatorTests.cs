@@ -11,6 +11,24 @@ public sealed class OptionsValidatorTests
     }
 
     [Fact]
+    public void ShardCount_LeftAtItsDefault_FollowsAParallelismAboveTheProcessorCount()
+    {
+        // A Parallelism chosen on a 16-core laptop failed validation in a 2-core container, against a ShardCount
+        // the user never set (its default is the processor count).
+        int parallelism = Math.Max(2, Environment.ProcessorCount) + 6;
+        var options = new WriteBehindOptions { Parallelism = parallelism };
+
+        Assert.Equal(parallelism, options.ShardCount);
+        Assert.Empty(OptionsValidator.Validate(options));
+        Assert.Equal(parallelism + 1, (options with { Parallelism = parallelism + 1 }).ShardCount);
+        Assert.Equal(Math.Max(2, Environment.ProcessorCount), new WriteBehindOptions().ShardCount);
+
+        var set = new WriteBehindOptions { ShardCount = 2, Parallelism = 4 }; // set by the user: still checked
+        Assert.Equal(2, set.ShardCount);
+        Assert.Contains("Parallelism is 4 but ShardCount is 2; each writer owns at least one shard, so set Parallelism to at most ShardCount.", OptionsValidator.Validate(set));
+    }
+
+    [Fact]
     public void Validate_EveryBadValue_OneProblemEach()
     {
         var options = new WriteBehindOptions
