@@ -6,13 +6,14 @@ namespace WriteBehindAkka.Soak;
 internal sealed record SoakOptions
 {
     public const string Usage =
-        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N]\n" +
+        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N]\n" +
         "  --minutes N       how long to run (default 5; fractions allowed)\n" +
         "  --seconds N       the same in seconds\n" +
         "  --keys N          distinct keys written (default 20000)\n" +
         "  --producers N     concurrent writers (default 4)\n" +
         "  --poison-every N  one write in N is refused by a CHECK constraint (default 500; 0 for none)\n" +
         "  --seed N          random seed of the writes and the fault schedule (default 1)\n" +
+        "  --bulk N          each producer makes its writes up to N at a time with SetManyAsync (default 0: one SetAsync each)\n" +
         "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
@@ -24,6 +25,9 @@ internal sealed record SoakOptions
     public int PoisonEvery { get; init; } = 500;
 
     public int Seed { get; init; } = 1;
+
+    /// <summary>The most writes a producer makes per SetManyAsync call; 0 for one SetAsync per write.</summary>
+    public int Bulk { get; init; }
 
     /// <summary>Parses the arguments; returns the options, or the problem to print (empty for --help).</summary>
     public static (SoakOptions? Options, string? Problem) Parse(string[] args)
@@ -37,7 +41,7 @@ internal sealed record SoakOptions
                 return (null, string.Empty);
             }
 
-            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed"))
+            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk"))
             {
                 return (null, $"Unknown option '{name}'.");
             }
@@ -59,6 +63,7 @@ internal sealed record SoakOptions
                 "--keys" => options with { Keys = (int)value },
                 "--producers" => options with { Producers = (int)value },
                 "--poison-every" => options with { PoisonEvery = (int)value },
+                "--bulk" => options with { Bulk = (int)value },
                 _ => options with { Seed = (int)value },
             };
         }

@@ -30,7 +30,7 @@ internal sealed class SoakRun(SoakOptions options)
             Console.WriteLine($"Note: {LocalPostgresCluster.ExternalConnectionVariable} is set, but the soak run stops and kills its server, so it starts a throwaway cluster anyway.");
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}. Starting a throwaway PostgreSQL cluster..."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}. Starting a throwaway PostgreSQL cluster..."));
         await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: interrupt);
         await using var admin = NpgsqlDataSource.Create(cluster.ConnectionString + ";Pooling=false");
         await CreateSchemaAsync(admin);
@@ -142,6 +142,12 @@ internal sealed class SoakRun(SoakOptions options)
     {
         var random = new Random(options.Seed * 7919 + producer);
         int perProducer = options.Keys / options.Producers;
+        if (options.Bulk > 0)
+        {
+            await ProduceInBulkAsync(cache, ledger, producer, random, perProducer, stop);
+            return;
+        }
+
         while (!stop.IsCancellationRequested)
         {
             long key = producer + ((long)options.Producers * random.Next(perProducer));
@@ -151,6 +157,31 @@ internal sealed class SoakRun(SoakOptions options)
             // No cancellation token: a write is either refused before it is accepted, or its version is known.
             var result = await cache.SetAsync(key, new Score(seq, poison ? -1 : (int)(seq % 1_000)), WriteConsistency.Accepted);
             ledger.Acknowledge(key, seq, result.Version, poison);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="ProduceAsync"/>, 1 to <c>--bulk</c> writes at a time with one SetManyAsync (a key may come twice
+    /// in one call: the later write wins, and the ledger takes them in order).
+    /// </summary>
+    private async Task ProduceInBulkAsync(WriteBehindCache<long, Score> cache, Ledger ledger, int producer, Random random, int perProducer, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var writes = new (long Key, long Seq, bool Poison)[random.Next(1, options.Bulk + 1)];
+            for (int i = 0; i < writes.Length; i++)
+            {
+                writes[i] = (producer + ((long)options.Producers * random.Next(perProducer)), ledger.NextSequence(), options.PoisonEvery > 0 && random.Next(options.PoisonEvery) == 0);
+            }
+
+            // No cancellation token, as for one write: every write is made, and its version is known.
+            var result = await cache.SetManyAsync(
+                writes.Select(w => new KeyValuePair<long, Score>(w.Key, new Score(w.Seq, w.Poison ? -1 : (int)(w.Seq % 1_000)))),
+                WriteConsistency.Accepted);
+            for (int i = 0; i < writes.Length; i++)
+            {
+                ledger.Acknowledge(writes[i].Key, writes[i].Seq, result.Versions[i], writes[i].Poison);
+            }
         }
     }
 
