@@ -26,6 +26,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         ArgumentNullException.ThrowIfNull(keys);
         var distinct = new HashSet<TKey>();
+        int index = 0;
         foreach (var key in keys)
         {
             try
@@ -34,10 +35,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
             catch (ArgumentException error)
             {
-                throw new ArgumentException($"keys[{distinct.Count}]: {error.Message}", nameof(keys), error);
+                // Its index in the list the caller gave, repeated keys included.
+                throw new ArgumentException($"keys[{index}]: {error.Message}", nameof(keys), error);
             }
 
             distinct.Add(key);
+            index++;
         }
 
         ThrowIfStopped();

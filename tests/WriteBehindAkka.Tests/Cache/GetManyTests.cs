@@ -65,4 +65,14 @@ public sealed class GetManyTests
         var bad = await Assert.ThrowsAsync<ArgumentException>(() => cache.GetManyAsync(["a", null!]).AsTask());
         Assert.StartsWith("keys[1]: A cache key cannot be null.", bad.Message);
     }
+
+    [Fact]
+    public async Task GetMany_ANullKeyAfterARepeatedKey_IsNamedByItsIndexInTheList()
+    {
+        await using var cache = Harness.Cache(new InMemoryStore<string>());
+
+        var bad = await Assert.ThrowsAsync<ArgumentException>(() => cache.GetManyAsync(["a", "a", "b", null!]).AsTask());
+
+        Assert.StartsWith("keys[3]: A cache key cannot be null.", bad.Message);
+    }
 }
