@@ -107,8 +107,17 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 }
 
                 var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                long committedPosition = 0;
                 bool inline = !overBound && consistency == WriteConsistency.Committed
-                    && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out _);
+                    && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out committedPosition);
+                if (committedPosition != 0 && journal!.ErrorAt(committedPosition) is not null)
+                {
+                    // Its record could not be appended, so it was not applied: refused at once on this thread, it
+                    // ends the list as an Accepted write's does above (else a later write of the key would stand
+                    // while this one, retried, would overwrite it). The reply holds that error: throw it.
+                    await reply.Task.ConfigureAwait(false);
+                }
+
                 if (!inline)
                 {
                     var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);

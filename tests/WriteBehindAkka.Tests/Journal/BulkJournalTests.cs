@@ -86,6 +86,32 @@ public sealed class BulkJournalTests : JournalTestBase
     }
 
     [Fact]
+    public async Task Committed_ARecordTheJournalRefusesOnTheCallersThread_EndsTheList()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Options(Folder("committed-append-failed")));
+        await cache.SetAsync("warm", "v");
+        await cache.FlushAsync().Within();
+        int appends = 0;
+        cache.Journal!.FaultInjector = () => Interlocked.Increment(ref appends) == 2 ? new IOException("No space left on device") : null;
+
+        // The second record is refused while the shard is idle: the write ran on this thread, was not applied,
+        // and the list ends there. It went on, and the third write stood while the error named only the second, so
+        // retrying the failed write (as BulkWriteException suggests) put the older value back over it.
+        store.Pause(); // no outcome comes back to the shard while the list is made: it stays idle
+        var write = cache.SetManyAsync([new("k", "1"), new("k", "2"), new("k", "3")], WriteConsistency.Committed).AsTask();
+        store.Resume();
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => write.Within());
+
+        cache.Journal.FaultInjector = null;
+        var failure = Assert.Single(error.Failures);
+        Assert.Contains("was not applied", failure.Error.Message);
+        Assert.Equal(1, failure.Index);
+        Assert.Equal(1, error.Taken);
+        Assert.Equal("1", await cache.GetAsync("k"));
+    }
+
+    [Fact]
     public async Task EverySecond_JournaledWaitsForAnFsync_AcceptedDoesNot()
     {
         var time = new ManualTimeProvider(); // the once-a-second fsync never comes on its own
