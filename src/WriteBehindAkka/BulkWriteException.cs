@@ -8,8 +8,9 @@ namespace WriteBehindAkka;
 /// lists every write that failed, each with the error its own <c>SetAsync</c> or <c>DeleteAsync</c> would have
 /// given, which says whether it was applied (a <see cref="Journal.JournalWriteException"/> says "was not applied"
 /// for a refused record, "applied in memory" for a failed fsync; a <see cref="WriteFailedException"/>: applied,
-/// refused by the store). Writing a key again replaces the earlier write, so retrying the whole list, or the
-/// failed writes and those from <see cref="Taken"/> on, is safe.
+/// refused by the store). Writing a key again replaces the earlier write, so retrying the whole list, or the part
+/// of it from its first failed write on, is safe (retrying only the failed writes is not when a key comes twice in
+/// the list: a later write of it may have succeeded).
 /// </summary>
 public sealed class BulkWriteException : Exception
 {
