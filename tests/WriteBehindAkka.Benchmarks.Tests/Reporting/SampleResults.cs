@@ -43,7 +43,9 @@ internal static class SampleResults
             wide.Runs.Add(Run(1, writes: 320_000, rows: 60_000, lag: 300, backlog: 20_000) with { Callers = 256, FsyncsPerSecond = 1_000, WritesPerFsync = 320, FsyncP50Us = 250, FsyncP99Us = 1_800, FsyncMaxUs = 12_500, JournalBytesAtStop = 80L << 20 });
             var everySecond = new ContenderResult { Name = Targets.JournalEverySecond, Kind = ContenderKind.WriteBehind, Description = "journal EverySecond" };
             everySecond.Runs.Add(Run(1, writes: 380_000, rows: 60_000, lag: 300, backlog: 20_000) with { Callers = 16, FsyncsPerSecond = 1, WritesPerFsync = 380_000, JournalBytesAtStop = 90L << 20 });
-            workload.Contenders.AddRange([always, wide, everySecond]);
+            var bulk = new ContenderResult { Name = Targets.JournalAlways + ", bulk 64", Kind = ContenderKind.WriteBehind, Description = "journal Always, bulk 64" };
+            bulk.Runs.Add(Run(1, writes: 200_000, rows: 60_000, lag: 300, backlog: 20_000) with { Callers = 16, FsyncsPerSecond = 600, WritesPerFsync = 333, JournalBytesAtStop = 80L << 20 });
+            workload.Contenders.AddRange([always, wide, bulk, everySecond]);
         }
 
         result.Memory = new MemoryResult(1000, 8, 100, 300, 192, 28, "test");
