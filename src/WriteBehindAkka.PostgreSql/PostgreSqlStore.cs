@@ -178,6 +178,46 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
 
     /// <inheritdoc />
     /// <remarks>
+    /// One query for all the keys (<c>unnest</c> of a key array joined to the table), read as <see cref="LoadAsync"/>
+    /// reads one row.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A custom table has no <c>FromRow</c> reader.</exception>
+    /// <exception cref="PostgreSqlMappingException">The row reader or the serializer threw.</exception>
+    public async ValueTask<IReadOnlyList<StoredEntry?>> LoadManyAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ThrowIfDisposed();
+        if (!_plan.IsDefaultTable && _plan.RowReader is null)
+        {
+            // The same error as one key's load.
+            return [await LoadAsync(keys[0], cancellationToken).ConfigureAwait(false)];
+        }
+
+        await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
+        var rows = new StoredEntry?[keys.Count];
+        var command = _dataSource.CreateCommand(_plan.IsDefaultTable ? _plan.Sql.LoadManySerialized : _plan.Sql.LoadManyRows);
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandTimeout = _timeoutSeconds;
+            command.Parameters.Add(new NpgsqlParameter<TKey[]> { TypedValue = [.. keys], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | _plan.Key.DbType });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    int index = (int)reader.GetInt64(reader.FieldCount - 1) - 1;
+                    rows[index] ??= _plan.IsDefaultTable
+                        ? new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1))
+                        : ReadMappedRow(keys[index], reader);
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
     /// Reads the guard column alone (the version, or the updated-at column's time as a version; 0 for a NULL or
     /// without a guard), so it needs no <c>FromRow</c> reader: dead letters of a custom table without read-through
     /// can be retried.

@@ -44,6 +44,12 @@ internal sealed class TableSql
         MergeUpserts = $"INSERT INTO {qualifiedTable} AS t ({names}) SELECT {names} FROM {stage} AS s WHERE NOT s.{flag}{upsertTail}";
         LoadSerialized = guard is null ? string.Empty : $"SELECT {columns[1].Quoted}, {guard.Quoted} FROM {qualifiedTable} WHERE {key} = $1";
         LoadRow = $"SELECT * FROM {qualifiedTable} WHERE {key} = $1";
+
+        // Many keys in one query: each row comes with the place of its key in the array (last, so that a custom
+        // table's columns keep their ordinals), compared as the one-key load compares it.
+        string fromKeys = $"FROM unnest($1) WITH ORDINALITY AS {LoadManyKeys}(k, i) JOIN {qualifiedTable} AS t ON t.{key} = {LoadManyKeys}.k";
+        LoadManySerialized = guard is null ? string.Empty : $"SELECT t.{columns[1].Quoted}, t.{guard.Quoted}, {LoadManyKeys}.i {fromKeys}";
+        LoadManyRows = $"SELECT t.*, {LoadManyKeys}.i {fromKeys}";
         LoadVersion = $"SELECT {(guard is null ? "NULL::bigint" : guard.Quoted)} FROM {qualifiedTable} WHERE {key} = $1";
     }
 
@@ -64,6 +70,15 @@ internal sealed class TableSql
 
     /// <summary>Gets the default table's load: value (its second column) and version (its guard) of the key <c>$1</c>. Unused for custom tables.</summary>
     public string LoadSerialized { get; }
+
+    /// <summary>The alias of the key array in the many-key loads.</summary>
+    internal const string LoadManyKeys = "wb_keys";
+
+    /// <summary>Gets the default table's load of the keys in the array <c>$1</c>: value, version and the key's 1-based place in the array.</summary>
+    public string LoadManySerialized { get; }
+
+    /// <summary>Gets a custom table's load of the keys in the array <c>$1</c>: each whole row, then the key's 1-based place in the array.</summary>
+    public string LoadManyRows { get; }
 
     /// <summary>Gets a custom table's load: the whole row of the key <c>$1</c>.</summary>
     public string LoadRow { get; }

@@ -26,6 +26,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     private readonly Queue<Exception> _loadFailures = new();
     private TaskCompletionSource? _paused;
     private int _attemptCount;
+    private int _loadManyCalls;
 
     /// <summary>Keys whose presence in a batch makes the store refuse it with a permanent error.</summary>
     public ConcurrentDictionary<TKey, bool> PoisonKeys { get; } = new();
@@ -66,6 +67,9 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
 
     /// <summary>How many times <see cref="WriteBatchAsync"/> was called.</summary>
     public int Attempts => Volatile.Read(ref _attemptCount);
+
+    /// <summary>How many times <see cref="LoadManyAsync"/> was called (one call loads a shard's misses of a <c>GetManyAsync</c>).</summary>
+    public int LoadManyCalls => Volatile.Read(ref _loadManyCalls);
 
     /// <summary>The rows as the store holds them now.</summary>
     public IReadOnlyDictionary<TKey, StoredRow> Rows => _rows;
@@ -215,6 +219,29 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
         lock (_apply)
         {
             return _rows.TryGetValue(key, out var row) ? new StoredEntry(row.Value, row.Version) : null;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One call: each key counts as loaded (<see cref="LoadsOf"/>), <see cref="Pause"/> holds the call once, and a scripted load failure fails it whole.</remarks>
+    public async ValueTask<IReadOnlyList<StoredEntry?>> LoadManyAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        Interlocked.Increment(ref _loadManyCalls);
+        foreach (var key in keys)
+        {
+            _loads.AddOrUpdate(key, 1, (_, n) => n + 1);
+        }
+
+        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        if ((NextScripted(_loadFailures) ?? keys.Select(key => LoadFailWhen?.Invoke(key)).FirstOrDefault(error => error is not null)) is { } failure)
+        {
+            throw failure;
+        }
+
+        lock (_apply)
+        {
+            return [.. keys.Select(key => _rows.TryGetValue(key, out var row) ? new StoredEntry(row.Value, row.Version) : null)];
         }
     }
 

@@ -89,7 +89,8 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
 
     /// <summary>
     /// Reads many keys: for each, what <see cref="TryGetAsync"/> would answer (your latest write, or on a miss the
-    /// stored row by read-through), the misses loaded concurrently. A key given twice is read once.
+    /// stored row by read-through), each shard's misses loaded in one store call
+    /// (<see cref="Storage.IWriteBehindStore{TKey}.LoadManyAsync"/>). A key given twice is read once.
     /// </summary>
     /// <param name="keys">The keys; none may be null.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>

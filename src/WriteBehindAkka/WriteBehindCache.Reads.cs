@@ -45,36 +45,55 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         ThrowIfStopped();
         var found = new Dictionary<TKey, TValue>(distinct.Count);
-        List<(TKey Key, Task<CacheLookup<TValue>> Lookup)>? pending = null;
+        Dictionary<int, GetManyRequest<TKey>>? byShard = null;
         foreach (var key in distinct)
         {
-            var lookup = TryGetCoreAsync(key, cancellationToken);
-            if (!lookup.IsCompletedSuccessfully)
+            int shard = ShardOf(key);
+            if (_shards[shard].TryGetInline(key, out byte[]? cached))
             {
-                (pending ??= []).Add((key, lookup.AsTask()));
-            }
-            else if (lookup.Result is { Found: true, Value: var value })
-            {
-                found[key] = value!;
-            }
-        }
-
-        return pending is null ? new ValueTask<IReadOnlyDictionary<TKey, TValue>>(found) : AwaitLookupsAsync(found, pending);
-
-        static async ValueTask<IReadOnlyDictionary<TKey, TValue>> AwaitLookupsAsync(Dictionary<TKey, TValue> found, List<(TKey Key, Task<CacheLookup<TValue>> Lookup)> pending)
-        {
-            // Every read is awaited (none is left unobserved) before the first error is thrown.
-            await Task.WhenAll(pending.Select(p => p.Lookup)).ConfigureAwait(false);
-            foreach (var (key, lookup) in pending)
-            {
-                if (lookup.Result is { Found: true, Value: var value })
+                if (cached is not null)
                 {
-                    found[key] = value!;
+                    found[key] = _serializer.Deserialize(cached)!;
                 }
             }
+            else if (_ctx.Store.GetKeyError(key) is null)
+            {
+                // A miss (or a busy shard): the shard answers, loading its misses in one store call.
+                byShard ??= [];
+                if (!byShard.TryGetValue(shard, out var request))
+                {
+                    byShard[shard] = request = new GetManyRequest<TKey>([]);
+                }
 
-            return found;
+                request.Reads.Add((key, new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously)));
+            }
+
+            // Else a key the store can never hold: it has no value (as GetAsync answers it).
         }
+
+        return byShard is null ? new ValueTask<IReadOnlyDictionary<TKey, TValue>>(found) : AskManyAsync(found, byShard, cancellationToken);
+    }
+
+    /// <summary>Posts each shard its reads and collects the values; every read is awaited (none left unobserved) before the first error is thrown.</summary>
+    private async ValueTask<IReadOnlyDictionary<TKey, TValue>> AskManyAsync(Dictionary<TKey, TValue> found, Dictionary<int, GetManyRequest<TKey>> byShard, CancellationToken cancellationToken)
+    {
+        foreach (var (shard, request) in byShard)
+        {
+            var command = new ShardCommand<TKey>(CommandKind.GetMany, default!, null, request, default);
+            await PostCommandAsync(_shards[shard], command, cancellationToken).ConfigureAwait(false);
+        }
+
+        var reads = byShard.Values.SelectMany(request => request.Reads).ToList();
+        await Task.WhenAll(reads.Select(read => read.Reply.Task)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (key, reply) in reads)
+        {
+            if (reply.Task.Result is { } payload)
+            {
+                found[key] = _serializer.Deserialize(payload)!;
+            }
+        }
+
+        return found;
     }
 
     /// <inheritdoc />
@@ -202,10 +221,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
     }
 
-    private async ValueTask AskAsync(TKey key, CommandKind kind, object reply, CancellationToken cancellationToken)
+    private ValueTask AskAsync(TKey key, CommandKind kind, object reply, CancellationToken cancellationToken) =>
+        PostCommandAsync(_shards[ShardOf(key)], new ShardCommand<TKey>(kind, key, null, reply, default), cancellationToken);
+
+    /// <summary>Posts a read's command to its shard, waiting for room in the mailbox when it is full.</summary>
+    private async ValueTask PostCommandAsync(Shard<TKey> shard, ShardCommand<TKey> command, CancellationToken cancellationToken)
     {
-        var shard = _shards[ShardOf(key)];
-        var command = new ShardCommand<TKey>(kind, key, null, reply, default);
         if (!shard.TryPost(command))
         {
             try

@@ -74,6 +74,12 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
         Assert.Equal(new PlayerScore(1, 11), _serializer.Deserialize(loaded.Value));
         Assert.Equal(V2, loaded.Version);
         Assert.Null(await store.LoadAsync(2L, CancellationToken.None));
+
+        // Many keys in one query: the same rows, through the same FromRow and guard.
+        var many = await store.LoadManyAsync([3L, 2L, 1L], CancellationToken.None);
+        Assert.Equal(new PlayerScore(3, 30), _serializer.Deserialize(many[0]!.Value));
+        Assert.Null(many[1]);
+        Assert.Equal((new PlayerScore(1, 11), V2), (_serializer.Deserialize(many[2]!.Value), many[2]!.Version));
     }
 
     [Theory]

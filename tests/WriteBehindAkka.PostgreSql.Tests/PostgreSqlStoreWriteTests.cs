@@ -211,6 +211,36 @@ public sealed class PostgreSqlStoreWriteTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task LoadManyAsync_ReadsEveryKeyInOneQuery_RowsInTheOrderOfTheKeys_NullForAMiss()
+    {
+        await using var store = await BinaryStoreAsync<long>(PostgreSqlBatchForm.Unnest);
+        await store.WriteBatchAsync([Records.Upsert(1L, [1], V1), Records.Upsert(2L, [2, 2], V2), Records.Upsert(3L, [3], V3)], CancellationToken.None);
+
+        var rows = await store.LoadManyAsync([3L, 404L, 1L], CancellationToken.None);
+
+        Assert.Equal(3, rows.Count);
+        Assert.Equal((Hex(3), V3), (Hex(rows[0]!.Value), rows[0]!.Version));
+        Assert.Null(rows[1]);
+        Assert.Equal((Hex(1), V1), (Hex(rows[2]!.Value), rows[2]!.Version));
+    }
+
+    [Fact]
+    public async Task LoadManyAsync_TextAndGuidKeys_MatchAsTheOneKeyLoadDoes()
+    {
+        await using var text = await BinaryStoreAsync<string>(PostgreSqlBatchForm.Unnest);
+        await text.WriteBatchAsync([Records.Upsert("a", [1], V1), Records.Upsert("Ä b", [2], V1)], CancellationToken.None);
+        var byText = await text.LoadManyAsync(["Ä b", "A", "a"], CancellationToken.None);
+        Assert.Equal([Hex(2), null, Hex(1)], byText.Select(row => row is null ? null : Hex(row.Value)));
+
+        await using var guids = await BinaryStoreAsync<Guid>(PostgreSqlBatchForm.Unnest);
+        var id = Guid.NewGuid();
+        await guids.WriteBatchAsync([Records.Upsert(id, [9], V1)], CancellationToken.None);
+        var byGuid = await guids.LoadManyAsync([Guid.NewGuid(), id], CancellationToken.None);
+        Assert.Null(byGuid[0]);
+        Assert.Equal(Hex(9), Hex(byGuid[1]!.Value));
+    }
+
+    [Fact]
     public async Task LoadAsync_Miss_ReturnsNull()
     {
         await using var store = await BinaryStoreAsync<long>(PostgreSqlBatchForm.Unnest);

@@ -6,6 +6,9 @@ internal enum CommandKind : byte
     Set,
     Delete,
     Get,
+
+    /// <summary>Reads several keys; the misses are loaded in one store call (the reply is a <see cref="GetManyRequest{TKey}"/>).</summary>
+    GetMany,
     Status,
     Flush,
 

@@ -183,26 +183,56 @@ internal sealed partial class Shard<TKey>
 
     private void Get(TKey key, TaskCompletionSource<byte[]?> reply)
     {
+        if (StartRead(key, reply))
+        {
+            _ = LoadAsync(key);
+        }
+    }
+
+    /// <summary>Reads several keys: the cached ones at once, the misses no load is running for in one store call.</summary>
+    private void GetMany(GetManyRequest<TKey> request)
+    {
+        List<TKey>? misses = null;
+        foreach (var (key, reply) in request.Reads)
+        {
+            if (StartRead(key, reply))
+            {
+                (misses ??= []).Add(key);
+            }
+        }
+
+        if (misses is not null)
+        {
+            _ = LoadManyAsync(misses);
+        }
+    }
+
+    /// <summary>
+    /// Answers a read from the cache (or with nothing, without read-through), or joins the load running for its key.
+    /// True when a load must start: the key is registered as loading with this reader, and the caller starts it.
+    /// </summary>
+    private bool StartRead(TKey key, TaskCompletionSource<byte[]?> reply)
+    {
         if (_entries.TryGetValue(key, out var entry))
         {
             reply.TrySetResult(ShareValue(entry));
-            return;
+            return false;
         }
 
         if (!_ctx.Options.ReadThrough)
         {
             reply.TrySetResult(null);
-            return;
+            return false;
         }
 
         if (_loading.TryGetValue(key, out var readers))
         {
             readers.Add(reply);
-            return;
+            return false;
         }
 
         _loading.Add(key, [reply]);
-        _ = LoadAsync(key);
+        return true;
     }
 
     /// <summary>Loads one key off the shard loop and posts the row back.</summary>
@@ -218,15 +248,50 @@ internal sealed partial class Shard<TKey>
         {
             if (!_ctx.Stop.IsCancellationRequested)
             {
-                RecordLoadFailure(error);
+                RecordLoadFailure(error, 1);
             }
 
             Post(new LoadCompletedSignal<TKey>(key, null, error));
         }
     }
 
-    /// <summary>Counts a failed load for health, as the store classifies it (a store whose classifier throws: transient).</summary>
-    private void RecordLoadFailure(Exception error)
+    /// <summary>Loads several keys off the shard loop in one store call and posts each row back, as <see cref="LoadAsync"/> does one.</summary>
+    private async Task LoadManyAsync(List<TKey> keys)
+    {
+        IReadOnlyList<StoredEntry?> rows;
+        try
+        {
+            rows = await _ctx.Store.LoadManyAsync(keys, _ctx.Stop.Token).ConfigureAwait(false);
+            if (rows.Count != keys.Count)
+            {
+                throw new InvalidOperationException($"The store answered a load of {keys.Count} keys with {rows.Count} rows; IWriteBehindStore.LoadManyAsync returns one per key, in order (null where there is none).");
+            }
+
+            _ctx.Loads.Committed(keys.Count);
+        }
+        catch (Exception error)
+        {
+            if (!_ctx.Stop.IsCancellationRequested)
+            {
+                RecordLoadFailure(error, keys.Count);
+            }
+
+            foreach (var key in keys)
+            {
+                Post(new LoadCompletedSignal<TKey>(key, null, error));
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < keys.Count; i++)
+        {
+            Post(new LoadCompletedSignal<TKey>(keys[i], rows[i], null));
+        }
+    }
+
+    /// <summary>Counts <paramref name="count"/> failed loads for health, as the store classifies the error (a store whose classifier throws: transient).</summary>
+    private void RecordLoadFailure(Exception error, int count)
     {
         StoreErrorKind kind;
         string? code;
@@ -240,7 +305,7 @@ internal sealed partial class Shard<TKey>
             (kind, code) = (StoreErrorKind.Transient, null);
         }
 
-        _ctx.Loads.Failed(1, kind, error, code);
+        _ctx.Loads.Failed(count, kind, error, code);
     }
 
     /// <summary>

@@ -418,6 +418,9 @@ internal sealed partial class Shard<TKey>
                 case CommandKind.Get:
                     Get(command.Key, (TaskCompletionSource<byte[]?>)command.Reply!);
                     break;
+                case CommandKind.GetMany:
+                    GetMany((GetManyRequest<TKey>)command.Reply!);
+                    break;
                 case CommandKind.Status:
                     ((TaskCompletionSource<KeyStatus>)command.Reply!).TrySetResult(
                         _entries.TryGetValue(command.Key, out var entry) ? entry.ToStatus() : KeyStatus.NotCached);

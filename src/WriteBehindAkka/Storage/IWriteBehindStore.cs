@@ -28,6 +28,26 @@ public interface IWriteBehindStore<TKey>
     ValueTask<StoredEntry?> LoadAsync(TKey key, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Loads several keys for read-through at once (<see cref="IWriteBehindCache{TKey, TValue}.GetManyAsync"/>
+    /// misses). By default it calls <see cref="LoadAsync"/> for each key in turn; a store that can read many rows in
+    /// one round trip (the PostgreSQL store: one query) overrides it.
+    /// </summary>
+    /// <param name="keys">The keys; never empty, distinct.</param>
+    /// <param name="cancellationToken">Cancelled when the cache shuts down.</param>
+    /// <returns>The stored row of each key, in the order of <paramref name="keys"/>; <see langword="null"/> where there is none.</returns>
+    async ValueTask<IReadOnlyList<StoredEntry?>> LoadManyAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var rows = new StoredEntry?[keys.Count];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = await LoadAsync(keys[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        return rows;
+    }
+
+    /// <summary>
     /// Reads only the stored version of a key, for deciding whether a dead letter's write is superseded
     /// (<see cref="IWriteBehindCache{TKey, TValue}.RetryDeadLetterAsync"/>), which needs no value. By default it
     /// calls <see cref="LoadAsync"/>; a store that can read the version without building a value (one that cannot

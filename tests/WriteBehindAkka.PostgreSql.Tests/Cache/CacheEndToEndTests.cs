@@ -49,6 +49,30 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task GetMany_AfterARestart_ReadsTheStoredRowsThrough_AndYourWritesOverThem()
+    {
+        var table = PostgresFixture.NewTableName("wb_getmany");
+        var serializer = new JsonValueSerializer<Profile>();
+        await using var store = new PostgreSqlStore<string, Profile>(
+            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table, CreateTableIfMissing = true }, serializer);
+        await store.EnsureTableAsync();
+        await using (var first = new WriteBehindCache<string, Profile>(store, Options, serializer))
+        {
+            await first.SetManyAsync(Enumerable.Range(0, 300).Select(i => new KeyValuePair<string, Profile>($"user-{i}", new Profile($"name-{i}", 1))), WriteConsistency.Committed).AsTask().WaitAsync(Within);
+        }
+
+        await using var cache = new WriteBehindCache<string, Profile>(store, Options, serializer); // nothing cached
+        await cache.SetAsync("user-7", new Profile("mine", 2));
+
+        var found = await cache.GetManyAsync(Enumerable.Range(0, 310).Select(i => $"user-{i}")).AsTask().WaitAsync(Within);
+
+        Assert.Equal(300, found.Count);
+        Assert.Equal(new Profile("name-299", 1), found["user-299"]);
+        Assert.Equal(new Profile("mine", 2), found["user-7"]);
+        Assert.False(found.ContainsKey("user-305"));
+    }
+
+    [Fact]
     public async Task DefaultTable_KeyWithNul_RefusedAtTheWriteWhileOtherKeysAreStored()
     {
         var (table, store, cache) = await BadKeyCacheAsync();

@@ -28,26 +28,53 @@ public sealed class GetManyTests
     }
 
     [Fact]
-    public async Task GetMany_MissesAreLoadedConcurrently()
+    public async Task GetMany_EachShardLoadsItsMissesInOneStoreCall()
     {
         var store = new InMemoryStore<string>();
-        for (int i = 0; i < 10; i++)
+        for (int i = 0; i < 40; i++)
         {
             store.Seed($"k{i}", Json($"v{i}"), 1);
         }
 
-        store.Pause(); // every load waits: a GetMany that loaded one key after another would hold at the first
         await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 4 }));
-        var read = cache.GetManyAsync(Enumerable.Range(0, 10).Select(i => $"k{i}")).AsTask();
+        await cache.SetAsync("k3", "mine"); // cached: not loaded
+
+        var found = await cache.GetManyAsync(Enumerable.Range(0, 50).Select(i => $"k{i}")).AsTask().Within();
+
+        Assert.Equal(40, found.Count);
+        Assert.Equal("mine", found["k3"]);
+        Assert.Equal("v39", found["k39"]);
+        Assert.InRange(store.LoadManyCalls, 1, 4); // one per shard with misses, not one per key
+        Assert.Equal(0, store.LoadsOf("k3"));
+        Assert.All(Enumerable.Range(0, 50).Where(i => i != 3), i => Assert.Equal(1, store.LoadsOf($"k{i}")));
+        Assert.Equal("v7", await cache.GetAsync("k7")); // cached by the batch load: no second load
+        Assert.Equal(1, store.LoadsOf("k7"));
+    }
+
+    [Fact]
+    public async Task GetMany_AKeyWrittenWhileItsBatchLoads_AnswersTheWrite()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("a", Json("stored"), 1);
+        store.Seed("b", Json("stored"), 1);
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+
+        var read = cache.GetManyAsync(["a", "b"]).AsTask();
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (Enumerable.Range(0, 10).Sum(i => store.LoadsOf($"k{i}")) < 10)
+        while (store.LoadManyCalls == 0)
         {
-            Assert.True(waited.Elapsed < Harness.Within, "the loads did not all start while the store was held");
+            Assert.True(waited.Elapsed < Harness.Within, "the batch load never started");
             await Task.Delay(5);
         }
 
+        await cache.SetAsync("a", "mine"); // while the batch that loads "a" is held
         store.Resume();
-        Assert.Equal(10, (await read.Within()).Count);
+
+        var found = await read.Within();
+        Assert.Equal("mine", found["a"]); // read-your-writes wins over the stored row, as for one key's load
+        Assert.Equal("stored", found["b"]);
+        Assert.Equal("mine", await cache.GetAsync("a"));
     }
 
     [Fact]
