@@ -7,6 +7,14 @@ if (args.Length > 0 && args[0] == "micro")
     return MicroBenchmarks.Run(args[1..]);
 }
 
+if (args.Length == 1 && args[0] == "reads")
+{
+    // Cold reads: GetManyAsync against concurrent GetAsync (see ColdReads); Ctrl+C stops it and its PostgreSQL.
+    using var stopReads = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopReads.Cancel(); };
+    return await WriteBehindAkka.Benchmarks.Reads.ColdReads.RunAsync(stopReads.Token);
+}
+
 SuiteCommandLine command;
 try
 {
