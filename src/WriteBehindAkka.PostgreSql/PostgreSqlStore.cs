@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using WriteBehindAkka.Serialization;
@@ -203,12 +204,26 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                if (_plan.IsDefaultTable)
                 {
-                    int index = (int)reader.GetInt64(reader.FieldCount - 1) - 1;
-                    rows[index] ??= _plan.IsDefaultTable
-                        ? new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1))
-                        : ReadMappedRow(keys[index], reader);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        int index = (int)reader.GetInt64(2) - 1;
+                        rows[index] ??= new StoredEntry(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1));
+                    }
+                }
+                else
+                {
+                    // One row per key, in order, exactly as SELECT * shows it to FromRow; a NULL key column is a miss.
+                    int keyOrdinal = reader.GetOrdinal(_plan.Key.Name);
+                    for (int index = 0; await reader.ReadAsync(cancellationToken).ConfigureAwait(false); index++)
+                    {
+                        Debug.Assert(index < keys.Count, "DISTINCT ON the key's place answers at most one row per key.");
+                        if (!reader.IsDBNull(keyOrdinal))
+                        {
+                            rows[index] = ReadMappedRow(keys[index], reader);
+                        }
+                    }
                 }
             }
         }

@@ -45,11 +45,15 @@ internal sealed class TableSql
         LoadSerialized = guard is null ? string.Empty : $"SELECT {columns[1].Quoted}, {guard.Quoted} FROM {qualifiedTable} WHERE {key} = $1";
         LoadRow = $"SELECT * FROM {qualifiedTable} WHERE {key} = $1";
 
-        // Many keys in one query: each row comes with the place of its key in the array (last, so that a custom
-        // table's columns keep their ordinals), compared as the one-key load compares it.
-        string fromKeys = $"FROM unnest($1) WITH ORDINALITY AS {LoadManyKeys}(k, i) JOIN {qualifiedTable} AS t ON t.{key} = {LoadManyKeys}.k";
-        LoadManySerialized = guard is null ? string.Empty : $"SELECT t.{columns[1].Quoted}, t.{guard.Quoted}, {LoadManyKeys}.i {fromKeys}";
-        LoadManyRows = $"SELECT t.*, {LoadManyKeys}.i {fromKeys}";
+        // Many keys in one query, each compared as the one-key load compares it. The default table's rows come with
+        // the place of their key in the array. A custom table's rows go to FromRow, which must see the row as the
+        // one-key load's SELECT * shows it (no added column: a reader of every column, or of a name that differs from
+        // the added one only in case, would read it): one row per key instead, in the order of the keys, the key
+        // column NULL for a key without a row (a stored key is never NULL, since NULL equals nothing).
+        string keyArray = $"unnest($1) WITH ORDINALITY AS {LoadManyKeys}(k, i)";
+        LoadManySerialized = guard is null ? string.Empty
+            : $"SELECT t.{columns[1].Quoted}, t.{guard.Quoted}, {LoadManyKeys}.i FROM {keyArray} JOIN {qualifiedTable} AS t ON t.{key} = {LoadManyKeys}.k";
+        LoadManyRows = $"SELECT DISTINCT ON ({LoadManyKeys}.i) t.* FROM {keyArray} LEFT JOIN {qualifiedTable} AS t ON t.{key} = {LoadManyKeys}.k ORDER BY {LoadManyKeys}.i";
         LoadVersion = $"SELECT {(guard is null ? "NULL::bigint" : guard.Quoted)} FROM {qualifiedTable} WHERE {key} = $1";
     }
 
@@ -77,7 +81,7 @@ internal sealed class TableSql
     /// <summary>Gets the default table's load of the keys in the array <c>$1</c>: value, version and the key's 1-based place in the array.</summary>
     public string LoadManySerialized { get; }
 
-    /// <summary>Gets a custom table's load of the keys in the array <c>$1</c>: each whole row, then the key's 1-based place in the array.</summary>
+    /// <summary>Gets a custom table's load of the keys in the array <c>$1</c>: one whole row per key, in the array's order, its key column NULL where the key has no row.</summary>
     public string LoadManyRows { get; }
 
     /// <summary>Gets a custom table's load: the whole row of the key <c>$1</c>.</summary>
