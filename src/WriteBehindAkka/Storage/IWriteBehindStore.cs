@@ -29,7 +29,8 @@ public interface IWriteBehindStore<TKey>
 
     /// <summary>
     /// Loads several keys for read-through at once (<see cref="IWriteBehindCache{TKey, TValue}.GetManyAsync"/>
-    /// misses). By default it calls <see cref="LoadAsync"/> for each key in turn; a store that can read many rows in
+    /// misses). By default it calls <see cref="LoadAsync"/> for every key at once (concurrently, as the cache calls it
+    /// for concurrent reads of different keys) and fails when any of them fails; a store that can read many rows in
     /// one round trip (the PostgreSQL store: one query) overrides it.
     /// </summary>
     /// <param name="keys">The keys; never empty, distinct.</param>
@@ -38,14 +39,21 @@ public interface IWriteBehindStore<TKey>
     async ValueTask<IReadOnlyList<StoredEntry?>> LoadManyAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var rows = new StoredEntry?[keys.Count];
-        for (int i = 0; i < rows.Length; i++)
+
+        // One after another, a call of many misses would take their summed latency. Each load is awaited (none is
+        // left unobserved, even one that throws before it returns a task) before the first error is thrown.
+        var loads = new Task<StoredEntry?>[keys.Count];
+        for (int i = 0; i < loads.Length; i++)
         {
-            rows[i] = await LoadAsync(keys[i], cancellationToken).ConfigureAwait(false);
+            loads[i] = LoadOneAsync(keys[i], cancellationToken);
         }
 
-        return rows;
+        return await Task.WhenAll(loads).ConfigureAwait(false);
     }
+
+    /// <summary>Runs <see cref="LoadAsync"/> as a task that carries any error it throws.</summary>
+    private async Task<StoredEntry?> LoadOneAsync(TKey key, CancellationToken cancellationToken) =>
+        await LoadAsync(key, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Reads only the stored version of a key, for deciding whether a dead letter's write is superseded

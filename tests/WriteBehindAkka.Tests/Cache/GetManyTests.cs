@@ -102,4 +102,28 @@ public sealed class GetManyTests
 
         Assert.StartsWith("keys[3]: A cache key cannot be null.", bad.Message);
     }
+
+    [Fact]
+    public async Task GetMany_AStoreWithoutItsOwnLoadMany_LoadsTheMissesConcurrently()
+    {
+        var inner = new InMemoryStore<string>();
+        for (int i = 0; i < 10; i++)
+        {
+            inner.Seed($"k{i}", Json($"v{i}"), 1);
+        }
+
+        inner.Pause(); // every load waits: a default LoadManyAsync that loaded one key after another would hold at the first
+        await using var cache = new WriteBehindCache<string, string>(
+            new NoDeadLetterStore(inner), Harness.Options(o => o with { ShardCount = 1 }), timeProvider: null, jitter: () => 0.0);
+        var read = cache.GetManyAsync(Enumerable.Range(0, 10).Select(i => $"k{i}")).AsTask();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Enumerable.Range(0, 10).Sum(i => inner.LoadsOf($"k{i}")) < 10)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the loads did not all start while the store was held");
+            await Task.Delay(5);
+        }
+
+        inner.Resume();
+        Assert.Equal(10, (await read.Within()).Count);
+    }
 }
