@@ -126,4 +126,50 @@ public sealed class GetManyTests
         inner.Resume();
         Assert.Equal(10, (await read.Within()).Count);
     }
+
+    [Fact]
+    public async Task GetMany_CacheStoppedWhileItsBatchLoads_FailsWithObjectDisposed()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("a", Json("stored"), 1);
+        store.Seed("b", Json("stored"), 1);
+        store.Pause(); // held until the shutdown cancels it
+        var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+        var read = cache.GetManyAsync(["a", "b"]).AsTask();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (store.LoadManyCalls == 0)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the batch load never started");
+            await Task.Delay(5);
+        }
+
+        await cache.DisposeAsync().AsTask().WaitAsync(Harness.Within);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => read.Within());
+    }
+
+    [Fact]
+    public async Task GetMany_CancelledWhileItsBatchLoads_ThrowsAndTheLoadStillCachesTheRows()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("a", Json("stored"), 1);
+        store.Seed("b", Json("stored"), 1);
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+        using var cancel = new CancellationTokenSource();
+        var read = cache.GetManyAsync(["a", "b"], cancel.Token).AsTask();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (store.LoadManyCalls == 0)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the batch load never started");
+            await Task.Delay(5);
+        }
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.Within());
+        store.Resume();
+
+        Assert.Equal(2, (await cache.GetManyAsync(["a", "b"]).AsTask().Within()).Count);
+        Assert.Equal(1, store.LoadManyCalls); // the second call found both cached, or joined the running load
+    }
 }
