@@ -7,18 +7,11 @@ if (args.Length > 0 && args[0] == "micro")
     return MicroBenchmarks.Run(args[1..]);
 }
 
-if (args.Length == 1 && args[0] == "reads")
-{
-    // Cold reads: GetManyAsync against concurrent GetAsync (see ColdReads); Ctrl+C stops it and its PostgreSQL.
-    using var stopReads = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopReads.Cancel(); };
-    return await WriteBehindAkka.Benchmarks.Reads.ColdReads.RunAsync(stopReads.Token);
-}
-
+bool reads = args is ["reads"]; // cold reads: GetManyAsync against concurrent GetAsync (see ColdReads)
 SuiteCommandLine command;
 try
 {
-    command = SuiteCommandLine.Parse(args, DateTimeOffset.Now);
+    command = SuiteCommandLine.Parse(reads ? [] : args, DateTimeOffset.Now);
 }
 catch (ArgumentException error)
 {
@@ -39,7 +32,9 @@ using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Cre
 using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
 try
 {
-    return await StandardSuite.RunAsync(command, cancel.Token);
+    return reads
+        ? await WriteBehindAkka.Benchmarks.Reads.ColdReads.RunAsync(cancel.Token)
+        : await StandardSuite.RunAsync(command, cancel.Token);
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {

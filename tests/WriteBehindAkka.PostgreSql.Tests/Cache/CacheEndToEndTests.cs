@@ -13,14 +13,21 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
 
     private static WriteBehindOptions Options => new() { ShardCount = 4, Parallelism = 2, MaxBatchSize = 500, MaxBatchDelay = TimeSpan.FromMilliseconds(5) };
 
+    /// <summary>A store of the default key/value table, created.</summary>
+    private async Task<PostgreSqlStore<string, Profile>> DefaultTableStoreAsync(string table, JsonValueSerializer<Profile> serializer)
+    {
+        var store = new PostgreSqlStore<string, Profile>(
+            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table, CreateTableIfMissing = true }, serializer);
+        await store.EnsureTableAsync();
+        return store;
+    }
+
     [Fact]
     public async Task DefaultTable_SetsDeletesAndRewrites_TableHoldsLatestValuesAtCommittedVersions()
     {
         var table = PostgresFixture.NewTableName("wb_default");
         var serializer = new JsonValueSerializer<Profile>();
-        await using var store = new PostgreSqlStore<string, Profile>(
-            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table, CreateTableIfMissing = true }, serializer);
-        await store.EnsureTableAsync();
+        await using var store = await DefaultTableStoreAsync(table, serializer);
         await using var cache = new WriteBehindCache<string, Profile>(store, Options, serializer);
 
         for (int round = 0; round < 3; round++)
@@ -51,11 +58,8 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
     [Fact]
     public async Task GetMany_AfterARestart_ReadsTheStoredRowsThrough_AndYourWritesOverThem()
     {
-        var table = PostgresFixture.NewTableName("wb_getmany");
         var serializer = new JsonValueSerializer<Profile>();
-        await using var store = new PostgreSqlStore<string, Profile>(
-            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = table, CreateTableIfMissing = true }, serializer);
-        await store.EnsureTableAsync();
+        await using var store = await DefaultTableStoreAsync(PostgresFixture.NewTableName("wb_getmany"), serializer);
         await using (var first = new WriteBehindCache<string, Profile>(store, Options, serializer))
         {
             await first.SetManyAsync(Enumerable.Range(0, 300).Select(i => new KeyValuePair<string, Profile>($"user-{i}", new Profile($"name-{i}", 1))), WriteConsistency.Committed).AsTask().WaitAsync(Within);
