@@ -42,6 +42,17 @@ internal sealed class HeldUntilReadyStore<TKey>(IWriteBehindStore<TKey> inner, T
     }
 
     /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<StoredEntry?>> LoadManyAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken)
+    {
+        if (!ready.IsCompleted)
+        {
+            await HoldAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await inner.LoadManyAsync(keys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<long?> LoadVersionAsync(TKey key, CancellationToken cancellationToken)
     {
         if (!ready.IsCompleted)
