@@ -248,7 +248,7 @@ internal sealed partial class Shard<TKey>
         {
             if (!_ctx.Stop.IsCancellationRequested)
             {
-                RecordLoadFailure(error, 1);
+                RecordLoadFailure(error);
             }
 
             Post(new LoadCompletedSignal<TKey>(key, null, error));
@@ -271,9 +271,23 @@ internal sealed partial class Shard<TKey>
         }
         catch (Exception error)
         {
+            var (kind, code) = ClassifyLoadError(error);
+            if (keys.Count > 1 && kind == StoreErrorKind.Permanent && !_ctx.Stop.IsCancellationRequested)
+            {
+                // Refused for its data, so perhaps for one row (a FromRow that throws on it): each key loads alone
+                // (they stay registered as loading), and only the reads of a key at fault fail, not every read that
+                // shared the batch. A transient or configuration error would fail them all alike: those fail at once.
+                foreach (var key in keys)
+                {
+                    _ = LoadAsync(key);
+                }
+
+                return;
+            }
+
             if (!_ctx.Stop.IsCancellationRequested)
             {
-                RecordLoadFailure(error, keys.Count);
+                _ctx.Loads.Failed(keys.Count, kind, error, code);
             }
 
             foreach (var key in keys)
@@ -290,22 +304,24 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Counts <paramref name="count"/> failed loads for health, as the store classifies the error (a store whose classifier throws: transient).</summary>
-    private void RecordLoadFailure(Exception error, int count)
+    /// <summary>Counts a failed load for health, as the store classifies the error.</summary>
+    private void RecordLoadFailure(Exception error)
     {
-        StoreErrorKind kind;
-        string? code;
+        var (kind, code) = ClassifyLoadError(error);
+        _ctx.Loads.Failed(1, kind, error, code);
+    }
+
+    /// <summary>How the store classifies a load's error, and its code (a store whose classifier throws: transient).</summary>
+    private (StoreErrorKind Kind, string? Code) ClassifyLoadError(Exception error)
+    {
         try
         {
-            kind = _ctx.Store.Classify(error);
-            code = _ctx.Store.GetErrorCode(error);
+            return (_ctx.Store.Classify(error), _ctx.Store.GetErrorCode(error));
         }
         catch (Exception)
         {
-            (kind, code) = (StoreErrorKind.Transient, null);
+            return (StoreErrorKind.Transient, null);
         }
-
-        _ctx.Loads.Failed(count, kind, error, code);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using WriteBehindAkka.Storage;
 using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Cache;
@@ -49,6 +50,52 @@ public sealed class GetManyTests
         Assert.All(Enumerable.Range(0, 50).Where(i => i != 3), i => Assert.Equal(1, store.LoadsOf($"k{i}")));
         Assert.Equal("v7", await cache.GetAsync("k7")); // cached by the batch load: no second load
         Assert.Equal(1, store.LoadsOf("k7"));
+    }
+
+    [Fact]
+    public async Task GetMany_ABatchRefusedForOneRow_OnlyThatKeysReadsFail_TheOthersAreLoadedAlone()
+    {
+        // One row the store cannot read (a FromRow that throws on it) failed the batch, and with it every read that
+        // shared it: a plain GetAsync of a good key among them too.
+        var store = new InMemoryStore<string>();
+        foreach (var key in new[] { "a", "bad", "c" })
+        {
+            store.Seed(key, Json(key), 1);
+        }
+
+        store.LoadFailWhen = key => key == "bad" ? new SimulatedStoreException(StoreErrorKind.Permanent, "the row cannot be read") : null;
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+        var many = cache.GetManyAsync(["a", "bad", "c"]).AsTask();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (store.LoadManyCalls == 0)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "the batch load never started");
+            await Task.Delay(5);
+        }
+
+        var one = cache.GetAsync("a").AsTask(); // joins the batch's load of "a"
+        store.Resume();
+
+        Assert.Equal("a", await one.Within());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => many.Within());
+        Assert.Contains("'bad'", error.Message);
+        Assert.Equal("c", await cache.GetAsync("c")); // loaded alone and cached
+        Assert.Equal(2, store.LoadsOf("c"));
+    }
+
+    [Fact]
+    public async Task GetMany_ABatchThatFailsTransiently_FailsItsReadsAtOnce_WithoutALoadPerKey()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("a", Json("a"), 1);
+        store.Seed("b", Json("b"), 1);
+        store.FailNextLoads(1); // transient by default
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetManyAsync(["a", "b"]).AsTask().Within());
+
+        Assert.Equal((1, 1), (store.LoadsOf("a"), store.LoadsOf("b"))); // the batch alone: no load of each key after it
     }
 
     [Fact]
