@@ -58,7 +58,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// writes made on the caller's thread, so a bulk write costs far less per write than as many Asks. Not a
     /// transaction: each write is taken on its own, and readers can see the first before the last is made.
     /// </summary>
-    /// <param name="items">The keys and values; every key is checked and every value serialized before the first write, so a bad one fails the call (<see cref="ArgumentException"/> naming its index) with nothing written.</param>
+    /// <param name="items">The keys and values; the cache checks every key and serializes every value before the first write, so a bad one fails the call (<see cref="ArgumentException"/> naming its index) with nothing written. (This interface's own body, for an implementation without one, makes one <c>SetAsync</c> after another: a bad item fails there, after the items before it were written.)</param>
     /// <param name="consistency">The level each write must reach: Accepted, Journaled or Committed.</param>
     /// <param name="cancellationToken">Stops the writes not yet made (and a wait for room); the taken ones stand. For Journaled or Committed it also cancels the wait for that level.</param>
     /// <returns>The level the writes reached, and the version of each.</returns>
