@@ -162,13 +162,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     {
         ArgumentNullException.ThrowIfNull(key);
         ThrowIfDisposed();
-        if (!_plan.IsDefaultTable && _plan.RowReader is null)
-        {
-            throw new InvalidOperationException(
-                $"Read-through from {_plan.DisplayName} needs to know how to build a {typeof(TValue).Name} from a row: " +
-                "call mapping.FromRow(row => new ...(row.GetInt32(row.GetOrdinal(\"column\")), ...)) when you build the mapping, or turn read-through off.");
-        }
-
+        ThrowIfNoRowReader();
         await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
         return await ReadRowAsync(
             _plan.IsDefaultTable ? _plan.Sql.LoadSerialized : _plan.Sql.LoadRow,
@@ -188,12 +182,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
     {
         ArgumentNullException.ThrowIfNull(keys);
         ThrowIfDisposed();
-        if (!_plan.IsDefaultTable && _plan.RowReader is null)
-        {
-            // The same error as one key's load.
-            return [await LoadAsync(keys[0], cancellationToken).ConfigureAwait(false)];
-        }
-
+        ThrowIfNoRowReader();
         await EnsureReadyAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
         var rows = new StoredEntry?[keys.Count];
         var command = _dataSource.CreateCommand(_plan.IsDefaultTable ? _plan.Sql.LoadManySerialized : _plan.Sql.LoadManyRows);
@@ -249,6 +238,17 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
                 : _plan.Guard == VersionGuard.UpdatedAt ? Versioning.FromTimestamp(reader.GetFieldValue<DateTimeOffset>(0))
                 : reader.GetInt64(0),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses a read-through of a custom table whose mapping has no <c>FromRow</c>: nothing could build its values.</summary>
+    private void ThrowIfNoRowReader()
+    {
+        if (!_plan.IsDefaultTable && _plan.RowReader is null)
+        {
+            throw new InvalidOperationException(
+                $"Read-through from {_plan.DisplayName} needs to know how to build a {typeof(TValue).Name} from a row: " +
+                "call mapping.FromRow(row => new ...(row.GetInt32(row.GetOrdinal(\"column\")), ...)) when you build the mapping, or turn read-through off.");
+        }
     }
 
     /// <summary>Runs a one-row query of <paramref name="key"/> and reads its row; the default (null) when there is none.</summary>

@@ -86,8 +86,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 cancellationToken.ThrowIfCancellationRequested();
                 ThrowIfStopped();
                 var shard = _shards[ShardOf(key)];
-                // Writers waiting for room go first, as for an Ask (see WaitForRoomAndPostAsync).
-                bool overBound = _ctx.Gate.HasWaiters || _ctx.IsOverBound();
+                bool overBound = _ctx.MustWaitForRoom();
                 if (!overBound && consistency != WriteConsistency.Committed
                     && shard.TryWriteInline(kind, key, payload, consistency, reply: null, out long version, out long position))
                 {

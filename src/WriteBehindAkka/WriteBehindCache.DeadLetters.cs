@@ -64,7 +64,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         CheckKey(key);
         ThrowIfStopped();
         var letters = ReadableDeadLetters();
-        return HasNoLetter(key)
+        return StoreCannotHold(key)
             ? new ValueTask<DeadLetterRetryResult>(new DeadLetterRetryResult(DeadLetterRetryOutcome.NotFound, 0))
             : RetryDeadLetterCoreAsync(letters, key, cancellationToken);
     }
@@ -75,14 +75,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         CheckKey(key);
         ThrowIfStopped();
         var letters = ReadableDeadLetters();
-        return HasNoLetter(key) ? new ValueTask<bool>(false) : DiscardDeadLetterCoreAsync(letters, key, cancellationToken);
+        return StoreCannotHold(key) ? new ValueTask<bool>(false) : DiscardDeadLetterCoreAsync(letters, key, cancellationToken);
     }
-
-    /// <summary>
-    /// Whether the key is one the store can never hold (a NUL character for PostgreSQL text): its writes are refused
-    /// before they are taken, so it has no letter, and asking the dead-letter table would fail at the server (22021).
-    /// </summary>
-    private bool HasNoLetter(TKey key) => _ctx.Store.GetKeyError(key) is not null;
 
     private async ValueTask<DeadLetterRetryResult> RetryDeadLetterCoreAsync(IDeadLetterStore<TKey> letters, TKey key, CancellationToken cancellationToken)
     {

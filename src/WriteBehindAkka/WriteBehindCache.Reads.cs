@@ -56,7 +56,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                     found[key] = _serializer.Deserialize(cached)!;
                 }
             }
-            else if (_ctx.Store.GetKeyError(key) is null)
+            else if (!StoreCannotHold(key))
             {
                 // A miss (or a busy shard): the shard answers, loading its misses in one store call.
                 byShard ??= [];
@@ -120,11 +120,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return new ValueTask<CacheLookup<TValue>>(cached is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(cached)));
         }
 
-        if (_ctx.Store.GetKeyError(key) is not null)
+        if (StoreCannotHold(key))
         {
-            // A key the store can never hold (a NUL character for PostgreSQL text) has no value: its writes are
-            // refused, so it is not cached, and a read-through load would fail at the server (22021) as a store
-            // error, counted against the store's health, for a key that a client merely asked for.
             return default;
         }
 

@@ -101,9 +101,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         try
         {
             ThrowIfStopped();
-            // While writers wait for room a Tell is refused, as past the bound: going in ahead of them, it could
-            // overtake the same caller's earlier write of the key (see WaitForRoomAndPostAsync).
-            if (!_ctx.Gate.HasWaiters && !_ctx.IsOverBound())
+            // Refused past the bound, and while writers wait for room (it would go in ahead of them).
+            if (!_ctx.MustWaitForRoom())
             {
                 try
                 {
@@ -149,9 +148,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         var shard = _shards[ShardOf(key)];
         var journal = _ctx.Journal;
-        // Writers waiting for room go first: a write that went in ahead of them could overtake the same caller's
-        // earlier write of the key, still waiting (see WaitForRoomAndPostAsync).
-        bool overBound = _ctx.Gate.HasWaiters || _ctx.IsOverBound();
+        bool overBound = _ctx.MustWaitForRoom();
         bool answeredOnReturn = consistency == WriteConsistency.Accepted && (journal is null || journal.AcknowledgesOnWrite);
         if (!overBound && answeredOnReturn)
         {

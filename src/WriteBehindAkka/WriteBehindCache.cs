@@ -214,6 +214,13 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
         }
     }
 
+    /// <summary>
+    /// Whether the key is one the store can never hold (a NUL character for PostgreSQL text): its writes are refused
+    /// before they are taken, so it has no value to read and no dead letter, and asking the store about it would fail
+    /// at the server (22021) as a store error, counted against the store's health, for a key a client merely named.
+    /// </summary>
+    private bool StoreCannotHold(TKey key) => _ctx.Store.GetKeyError(key) is not null;
+
     private static void CheckKey(TKey key)
     {
         if (key is null)

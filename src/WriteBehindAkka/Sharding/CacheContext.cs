@@ -196,6 +196,13 @@ internal sealed class CacheContext<TKey>
     public bool IsOverBound() => IsOverBound(Gate.AdmittedEntries, Gate.AdmittedBytes);
 
     /// <summary>
+    /// Whether a write must go through the capacity gate rather than straight in: the cache is over its bounds, or
+    /// writers already wait for room (a write that went in ahead of them could overtake the same caller's earlier
+    /// write of the key, still waiting; see <c>WaitForRoomAndPostAsync</c>).
+    /// </summary>
+    public bool MustWaitForRoom() => Gate.HasWaiters || IsOverBound();
+
+    /// <summary>
     /// Whether the cache is over its bounds, counting the writes in the mailboxes, once <paramref name="extraEntries"/>
     /// more writes of <paramref name="extraBytes"/> are counted (the capacity gate passes its admissions, read under its lock).
     /// </summary>
