@@ -3,10 +3,10 @@ namespace WriteBehindAkka;
 /// <summary>
 /// A bulk write did not make every write it was given at the level asked for. The writes are made in the order
 /// given: the first <see cref="Taken"/> were handed to the cache, and those after them were not made (a write was
-/// refused at once: the bound with <c>OverflowStrategy.Fail</c>, shutdown, cancellation while waiting for room, or a
-/// journal record that could not be appended while the write ran on the caller's thread). <see cref="Failures"/>
-/// lists every write that failed, each with the error its own <c>SetAsync</c> or <c>DeleteAsync</c> would have
-/// given, which says whether it was applied (a <see cref="Journal.JournalWriteException"/> says "was not applied"
+/// refused at once: the bound with <c>OverflowStrategy.Fail</c>, shutdown, cancellation, or a journal record that
+/// could not be appended while the write ran on the caller's thread). <see cref="Failures"/> lists every write that
+/// failed (among them, one still waiting for room when the cache stopped or the token was cancelled), each with the
+/// error its own <c>SetAsync</c> or <c>DeleteAsync</c> would have given, which says whether it was applied (a <see cref="Journal.JournalWriteException"/> says "was not applied"
 /// for a refused record, "applied in memory" for a failed fsync; a <see cref="WriteFailedException"/>: applied,
 /// refused by the store). Writing a key again replaces the earlier write, so retrying the whole list, or the part
 /// of it from its first failed write on, is safe (retrying only the failed writes is not when a key comes twice in

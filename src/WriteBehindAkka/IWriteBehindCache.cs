@@ -60,7 +60,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// </summary>
     /// <param name="items">The keys and values; the cache checks every key and serializes every value before the first write, so a bad one fails the call (<see cref="ArgumentException"/> naming its index) with nothing written. (This interface's own body, for an implementation without one, makes one <c>SetAsync</c> after another: a bad item fails there, after the items before it were written.)</param>
     /// <param name="consistency">The level each write must reach: Accepted, Journaled or Committed.</param>
-    /// <param name="cancellationToken">Stops the writes not yet made (and a wait for room); the taken ones stand. For Journaled or Committed it also cancels the wait for that level.</param>
+    /// <param name="cancellationToken">Stops the writes not yet made and those still waiting for room (each then fails); the ones let in stand. For Journaled or Committed it also cancels the wait for that level.</param>
     /// <returns>The level the writes reached, and the version of each.</returns>
     /// <exception cref="BulkWriteException">A write was refused (the writes after it were not made) or did not reach its level: it says which, and how many were taken.</exception>
     ValueTask<BulkWriteResult> SetManyAsync(IEnumerable<KeyValuePair<TKey, TValue>> items, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>

@@ -61,10 +61,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// shard is idle runs on the caller's thread without an answer of its own (no task, no continuation): when its
     /// level needs an fsync (the Always policy, or Journaled), one wait for the journal's fsync of the last such
     /// record covers them all, since records are fsynced in the order they were appended. A write whose shard is
-    /// busy, over the bound, or awaited at Committed goes the Ask's way, with its own answer; one that has to wait
-    /// for room is posted before the next write is made, so that no write of the list overtakes an earlier one.
-    /// The first write refused ends the list (those after it are not made); the taken writes are still awaited, so
-    /// that the error says which of them reached their level.
+    /// busy, over the bound, or awaited at Committed goes the Ask's way, with its own answer. One that has to wait
+    /// for room (at the capacity gate, or for a full mailbox) takes its place in line at once and the list goes on:
+    /// every write of the list is in line before the call first returns to its caller, so no write of the list
+    /// overtakes an earlier one, and none made later by the same caller, even one that does not await the list,
+    /// overtakes the list's. The first write refused at once ends the list (those after it are not made); the taken
+    /// writes are still awaited, so that the error says which of them reached their level.
     /// </summary>
     private async ValueTask<BulkWriteResult> WriteManyAsync(CommandKind kind, List<(TKey Key, byte[]? Value)> writes, WriteConsistency consistency, CancellationToken cancellationToken)
     {
@@ -75,7 +77,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         long lastPosition = 0;
         var versions = new long[writes.Count];
         List<int>? synced = null;
-        List<(int Index, Task<WriteResult> Answer)>? answers = null;
+        List<(int Index, Task? Posted, TaskCompletionSource<WriteResult> Reply)>? answers = null;
         List<BulkWriteFailure>? failures = null;
         int taken = 0;
         for (; taken < writes.Count; taken++)
@@ -117,16 +119,25 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                     await reply.Task.ConfigureAwait(false);
                 }
 
+                Task? posted = null;
                 if (!inline)
                 {
                     var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
                     if (overBound || !shard.TryPost(command))
                     {
-                        await PostWhenRoomAsync(shard, command, cancellationToken).ConfigureAwait(false);
+                        // Not awaited here: the write takes its place in line (at the gate, or in the mailbox's
+                        // queue of writers) before this returns, and the list goes on behind it. One refused at
+                        // once (the bound with OverflowStrategy.Fail, a stop) ends the list.
+                        posted = PostWhenRoomAsync(shard, command, cancellationToken);
+                        if (posted.IsCompleted)
+                        {
+                            await posted.ConfigureAwait(false);
+                            posted = null;
+                        }
                     }
                 }
 
-                (answers ??= []).Add((taken, consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken)));
+                (answers ??= []).Add((taken, posted, reply));
             }
             catch (Exception error)
             {
@@ -160,10 +171,16 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         if (answers is not null)
         {
-            foreach (var (index, answer) in answers)
+            foreach (var (index, posted, reply) in answers)
             {
                 try
                 {
+                    if (posted is not null)
+                    {
+                        await posted.ConfigureAwait(false); // a write that never reached its shard has no answer
+                    }
+
+                    var answer = consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken);
                     versions[index] = (await answer.ConfigureAwait(false)).Version;
                 }
                 catch (Exception error)

@@ -31,6 +31,40 @@ public sealed class BulkWriteEdgeTests
         Assert.Equal(0, cache.GateAdmitted);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SetMany_NotAwaited_WhileAWriteOfItWaitsForRoom_IsNotOvertakenByTheCallersNextWrite(bool bigBound)
+    {
+        // "c" waits for room, and the call returns its task; the caller writes "k" again without awaiting the list.
+        // The list's "k" must be in line before that write, or the older value lands last and wins. With the small
+        // bound the two writes are let in one commit at a time, with the big one both at once.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxPendingEntries = bigBound ? 3 : 2 }));
+        await cache.SetAsync("a", "v");
+        await cache.SetAsync("b", "v");
+        if (bigBound)
+        {
+            await cache.SetAsync("e", "v");
+        }
+
+        var bulk = cache.SetManyAsync([Pair("c", "v"), Pair("k", "older")]).AsTask();
+        var newer = cache.SetAsync("k", "newer", WriteConsistency.Accepted).AsTask();
+        Assert.False(bulk.IsCompleted);
+        Assert.False(newer.IsCompleted);
+
+        store.Resume();
+        Harness.AssertBulk(2, WriteConsistency.Accepted, await bulk.Within());
+        var version = await newer.Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal("newer", await cache.GetAsync("k"));
+        Assert.Equal("newer", Harness.Text(store.Rows["k"].Value!));
+        Assert.Equal(version.Version, (await cache.GetStatusAsync("k")).Version);
+        Assert.Equal(0, cache.GateAdmitted);
+    }
+
     [Fact]
     public async Task SetMany_ShutDownWhileAWriteWaitsForRoom_FailsNamingIt_AndLeavesNoAdmission()
     {
@@ -43,10 +77,10 @@ public sealed class BulkWriteEdgeTests
         var shutdown = cache.ShutdownAsync();
         var error = await Assert.ThrowsAsync<BulkWriteException>(() => bulk.Within());
 
-        Assert.Equal(2, error.Taken);
-        var failure = Assert.Single(error.Failures);
-        Assert.Equal(2, failure.Index);
-        Assert.IsType<ObjectDisposedException>(failure.Error);
+        // c waited for room and d in line behind it: both were taken, and both failed with the stop.
+        Assert.Equal(4, error.Taken);
+        Assert.Equal([2, 3], error.Failures.Select(f => f.Index));
+        Assert.All(error.Failures, f => Assert.IsType<ObjectDisposedException>(f.Error));
         await shutdown.Within();
         Assert.Equal(0, cache.GateAdmitted);
         store.Resume();
@@ -139,5 +173,47 @@ public sealed class BackpressureStressTests
         }
 
         Assert.True(cache.TrySet("after", "v"), "a Tell goes in once the writers are done");
+    }
+}
+
+/// <summary>A bulk write one of whose writes waits for room in a full mailbox is not overtaken by the caller's next write.</summary>
+public sealed class BulkWriteFullMailboxTests
+{
+    [Fact]
+    public async Task SetMany_NotAwaited_WhileAWriteOfItWaitsForMailboxRoom_IsNotOvertakenByTheCallersNextWrite()
+    {
+        // "c" finds the shard's one-slot mailbox full and waits for room; the call returns its task, and the caller
+        // writes "k" again without awaiting the list. The list's "k" must be in line before that write.
+        HeldKey<BulkWriteFullMailboxTests>.Held.Reset();
+        HeldKey<BulkWriteFullMailboxTests>.Holding.Reset();
+        var store = new InMemoryStore<HeldKey<BulkWriteFullMailboxTests>>();
+        var options = Harness.Options(o => o with { MailboxCapacity = 1 });
+        await using var cache = new WriteBehindCache<HeldKey<BulkWriteFullMailboxTests>, string>(
+            store, options, keyHasher: new OneShard<BulkWriteFullMailboxTests>(), jitter: () => 0.0);
+        static HeldKey<BulkWriteFullMailboxTests> Key(string name) => new(name);
+        var holder = Task.Run(() => cache.TrySet(Key("hold"), "v"));
+        Assert.True(HeldKey<BulkWriteFullMailboxTests>.Holding.Wait(Harness.Within), "the inline write holds the shard");
+        Task<BulkWriteResult> bulk;
+        Task<WriteResult> newer;
+        try
+        {
+            Assert.True(cache.TrySet(Key("x"), "v")); // the mailbox's one slot
+            bulk = cache.SetManyAsync([new(Key("c"), "v"), new(Key("k"), "older")]).AsTask();
+            newer = cache.SetAsync(Key("k"), "newer", WriteConsistency.Accepted).AsTask();
+            Assert.False(bulk.IsCompleted);
+            Assert.False(newer.IsCompleted);
+        }
+        finally
+        {
+            HeldKey<BulkWriteFullMailboxTests>.Held.Set();
+        }
+
+        Assert.True(await holder.Within());
+        Harness.AssertBulk(2, WriteConsistency.Accepted, await bulk.Within());
+        await newer.Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal("newer", await cache.GetAsync(Key("k")));
+        Assert.Equal("newer", Harness.Text(store.Rows[Key("k")].Value!));
     }
 }

@@ -124,10 +124,13 @@ public sealed class BulkWriteTests
         cancel.Cancel();
         var error = await Assert.ThrowsAsync<BulkWriteException>(() => write.Within());
 
-        Assert.Equal(1, error.Taken);
-        Assert.IsAssignableFrom<OperationCanceledException>(Assert.Single(error.Failures).Error);
-        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+        // b waited for room and c in line behind it: both were taken, and the token cancelled both.
         store.Resume();
+        Assert.Equal(3, error.Taken);
+        Assert.Equal([1, 2], error.Failures.Select(f => f.Index));
+        Assert.All(error.Failures, f => Assert.IsAssignableFrom<OperationCanceledException>(f.Error));
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("c"));
     }
 
     [Fact]
