@@ -78,6 +78,11 @@ public static class OptionsValidator
             problems.Add($"MaxCachedEntries is {options.MaxCachedEntries}; use 0 for no bound or a positive count.");
         }
 
+        if (options.TimeToLive < TimeSpan.Zero)
+        {
+            problems.Add($"TimeToLive is {options.TimeToLive}; use 0 for no expiry or a positive duration.");
+        }
+
         if (options.ShutdownTimeout < TimeSpan.Zero)
         {
             problems.Add($"ShutdownTimeout is {options.ShutdownTimeout}; it must be zero or more.");
@@ -85,6 +90,7 @@ public static class OptionsValidator
 
         CheckTimerDuration("MaxBatchDelay", options.MaxBatchDelay, problems);
         CheckTimerDuration("WriteDelay", options.WriteDelay, problems);
+        CheckTimerDuration("TimeToLive", options.TimeToLive, problems);
         CheckTimerDuration("ShutdownTimeout", options.ShutdownTimeout, problems);
 
         if (!Enum.IsDefined(options.OverflowStrategy))

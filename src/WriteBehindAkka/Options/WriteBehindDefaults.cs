@@ -16,5 +16,6 @@ internal static class WriteBehindDefaults
     public const int MaxValueBytes = 1024 * 1024;
     public const int MaxCachedEntries = 0;
     public const bool ReadThrough = true;
+    public static readonly TimeSpan TimeToLive = TimeSpan.Zero;
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
 }

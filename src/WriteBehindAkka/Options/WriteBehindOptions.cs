@@ -91,6 +91,17 @@ public sealed record WriteBehindOptions
     /// <value>The default value is 0 (no bound).</value>
     public long MaxCachedEntries { get; init; } = WriteBehindDefaults.MaxCachedEntries;
 
+    /// <summary>
+    /// How long a clean entry stays in memory after it last became clean (its latest write committed, or its row
+    /// loaded by read-through): after that a read no longer answers from it but loads the stored row again, so that
+    /// a change another process made to the store shows within this time, and the entry is dropped from memory. A
+    /// key with a write not yet committed never expires; its time starts once that write is committed. Zero keeps
+    /// entries until <see cref="MaxCachedEntries"/> evicts them. (Hazelcast's <c>time-to-live-seconds</c>, NCache's
+    /// absolute expiration.)
+    /// </summary>
+    /// <value>The default value is zero (no expiry).</value>
+    public TimeSpan TimeToLive { get; init; } = WriteBehindDefaults.TimeToLive;
+
     /// <summary>Whether a read that misses the cache loads the key from the store (one load per key at a time).</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool ReadThrough { get; init; } = WriteBehindDefaults.ReadThrough;

@@ -42,7 +42,10 @@ internal sealed class CacheEntry<TKey>
     /// </summary>
     public int CommittedAfterMs = NeverCommitted;
 
-    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading when the entry last went from clean to dirty (write delay, lag).</summary>
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> reading when the entry last went from clean to dirty (write delay,
+    /// lag); while it is clean, with <c>TimeToLive</c> set, when it last became clean (its expiry counts from there).
+    /// </summary>
     public long DirtySince;
 
     /// <summary>The flush epoch of the oldest write not yet handed to the pipeline.</summary>

@@ -215,8 +215,13 @@ internal sealed partial class Shard<TKey>
     {
         if (_entries.TryGetValue(key, out var entry))
         {
-            reply.TrySetResult(ShareValue(entry));
-            return false;
+            if (!IsExpired(entry))
+            {
+                reply.TrySetResult(ShareValue(entry));
+                return false;
+            }
+
+            DropClean(entry); // outlived its time to live: read as a miss
         }
 
         if (!_ctx.Options.ReadThrough)

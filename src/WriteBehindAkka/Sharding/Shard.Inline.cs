@@ -67,8 +67,13 @@ internal sealed partial class Shard<TKey>
         {
             if (_entries.TryGetValue(key, out var entry))
             {
-                value = ShareValue(entry);
-                return true;
+                if (!IsExpired(entry))
+                {
+                    value = ShareValue(entry);
+                    return true;
+                }
+
+                DropClean(entry); // outlived its time to live: read as a miss
             }
 
             return !_ctx.Options.ReadThrough;

@@ -98,10 +98,18 @@ internal sealed partial class Shard<TKey>
         {
             Enqueue(entry);
         }
-        else if (_maxEntries > 0 && !entry.Has(EntryFlags.InEvictionQueue))
+        else
         {
-            entry.Flags |= EntryFlags.InEvictionQueue;
-            _evictable.Enqueue((entry, entry.CommittedVersion));
+            if (_ttlTicks != 0)
+            {
+                entry.DirtySince = _ctx.Time.GetTimestamp(); // clean since: its time to live starts now
+            }
+
+            if ((_maxEntries > 0 || _ttlTicks != 0) && !entry.Has(EntryFlags.InEvictionQueue))
+            {
+                entry.Flags |= EntryFlags.InEvictionQueue;
+                _evictable.Enqueue((entry, entry.CommittedVersion));
+            }
         }
 
         Account(entry, before);
@@ -239,11 +247,67 @@ internal sealed partial class Shard<TKey>
                 && _entries.TryGetValue(entry.Key, out var current)
                 && ReferenceEquals(current, entry))
             {
-                DropEntry(entry.Key);
-                if (entry.Has(EntryFlags.Failed))
-                {
-                    _failedCount--;
-                }
+                DropClean(entry);
+            }
+        }
+    }
+
+    /// <summary>Drops a clean entry (evicted, or expired).</summary>
+    private void DropClean(CacheEntry<TKey> entry)
+    {
+        DropEntry(entry.Key);
+        if (entry.Has(EntryFlags.Failed))
+        {
+            _failedCount--;
+        }
+    }
+
+    /// <summary>
+    /// Whether a clean entry outlived <see cref="Options.WriteBehindOptions.TimeToLive"/>: a read must not answer from
+    /// it. An entry with a write not committed yet, or a Committed-level writer waiting, never expires.
+    /// </summary>
+    private bool IsExpired(CacheEntry<TKey> entry) =>
+        _ttlTicks != 0
+        && !entry.IsPending
+        && entry.Extras?.CommitWaiters is not { Count: > 0 }
+        && _ctx.Time.GetTimestamp() - entry.DirtySince >= _ttlTicks;
+
+    /// <summary>
+    /// Drops the clean entries that outlived <see cref="Options.WriteBehindOptions.TimeToLive"/>, oldest first, and sets
+    /// the timer for the next one: a read of an expired entry loads the row again even before this drops it
+    /// (<see cref="IsExpired"/>), so this only gives the memory back, within about a time to live of the expiry.
+    /// </summary>
+    private void Expire()
+    {
+        if (_ttlTicks == 0)
+        {
+            return;
+        }
+
+        long now = _ctx.Time.GetTimestamp();
+        while (_evictable.TryPeek(out var candidate))
+        {
+            var entry = candidate.Entry;
+            bool current = _entries.TryGetValue(entry.Key, out var held) && ReferenceEquals(held, entry);
+            if (current && !entry.IsPending && entry.CommittedVersion != candidate.CommittedVersion)
+            {
+                // Committed again since it was queued: its time runs from that commit.
+                _evictable.Dequeue();
+                _evictable.Enqueue((entry, entry.CommittedVersion));
+                continue;
+            }
+
+            if (current && !entry.IsPending && entry.DirtySince + _ttlTicks > now)
+            {
+                ArmTimer(entry.DirtySince + _ttlTicks, now);
+                return;
+            }
+
+            _evictable.Dequeue();
+            entry.Flags &= ~EntryFlags.InEvictionQueue;
+            if (current && !entry.IsPending && entry.Extras?.CommitWaiters is not { Count: > 0 })
+            {
+                DropClean(entry);
             }
         }
     }

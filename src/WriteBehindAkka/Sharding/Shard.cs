@@ -107,8 +107,10 @@ internal sealed partial class Shard<TKey>
     private readonly Queue<CacheEntry<TKey>> _hurried = new();
 
     /// <summary>
-    /// Eviction candidates: entries that became clean, each with the committed version it had when queued, oldest
-    /// first. An entry committed again since is moved to the back when it reaches the front (oldest-committed first).
+    /// Eviction and expiry candidates: entries that became clean, each with the committed version it had when queued,
+    /// oldest first. An entry committed again since is moved to the back when it reaches the front (oldest-committed
+    /// first). Kept only with <see cref="Options.WriteBehindOptions.MaxCachedEntries"/> or
+    /// <see cref="Options.WriteBehindOptions.TimeToLive"/> set.
     /// </summary>
     private readonly Queue<(CacheEntry<TKey> Entry, long CommittedVersion)> _evictable = new();
 
@@ -130,6 +132,9 @@ internal sealed partial class Shard<TKey>
 
     /// <summary>Write delay in <see cref="TimeProvider.GetTimestamp"/> ticks.</summary>
     private readonly long _writeDelayTicks;
+
+    /// <summary><see cref="Options.WriteBehindOptions.TimeToLive"/> in <see cref="TimeProvider.GetTimestamp"/> ticks (0: entries do not expire).</summary>
+    private readonly long _ttlTicks;
 
     private ITimer? _timer;
     private long _timerDueAt = long.MaxValue;
@@ -174,6 +179,7 @@ internal sealed partial class Shard<TKey>
         // Rounded up without (max + n - 1), which overflows for a bound near long.MaxValue ("no bound" in a config file).
         _maxEntries = max == 0 ? 0 : Math.Max(1, (max / ctx.Options.ShardCount) + (max % ctx.Options.ShardCount == 0 ? 0 : 1));
         _writeDelayTicks = (long)(ctx.Options.WriteDelay.TotalSeconds * ctx.Time.TimestampFrequency);
+        _ttlTicks = (long)(ctx.Options.TimeToLive.TotalSeconds * ctx.Time.TimestampFrequency);
     }
 
     /// <summary>Tell: queues a message if the mailbox has room.</summary>
@@ -364,6 +370,7 @@ internal sealed partial class Shard<TKey>
         {
             _epochs.Release();
             Evict();
+            Expire();
         }
     }
 

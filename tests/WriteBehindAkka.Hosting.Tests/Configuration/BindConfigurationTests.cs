@@ -18,6 +18,7 @@ public sealed class BindConfigurationTests
           MaxPendingBytes = 64MiB
           OverflowStrategy = Fail
           ReadThrough = off
+          TimeToLive = 5 minutes
           Restart { MinBackoff = 2s, MaxRestarts = 5 }
           Journal { Directory = "/var/lib/scores/journal", FsyncPolicy = EverySecond, FsyncInterval = 500ms, SegmentBytes = 16MiB, MaxJournalBytes = 256MiB }
           Health { BacklogThreshold = 10, StoreFailureThreshold = 1 minute }
@@ -32,6 +33,7 @@ public sealed class BindConfigurationTests
         ["WriteBehind:Caches:scores:MaxPendingBytes"] = "67108864",
         ["WriteBehind:Caches:scores:OverflowStrategy"] = "Fail",
         ["WriteBehind:Caches:scores:ReadThrough"] = "false",
+        ["WriteBehind:Caches:scores:TimeToLive"] = "00:05:00",
         ["WriteBehind:Caches:scores:Restart:MinBackoff"] = "00:00:02",
         ["WriteBehind:Caches:scores:Restart:MaxRestarts"] = "5",
         ["WriteBehind:Caches:scores:Journal:Directory"] = "/var/lib/scores/journal",
@@ -59,6 +61,7 @@ public sealed class BindConfigurationTests
             MaxPendingBytes = 64L * 1024 * 1024,
             OverflowStrategy = OverflowStrategy.Fail,
             ReadThrough = false,
+            TimeToLive = TimeSpan.FromMinutes(5),
             Restart = new RestartSettings { MinBackoff = TimeSpan.FromSeconds(2), MaxRestarts = 5 },
             Journal = new WriteBehindAkka.Journal.JournalOptions
             {

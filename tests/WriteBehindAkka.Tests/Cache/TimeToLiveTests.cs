@@ -1,0 +1,181 @@
+using System.Text;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+/// <summary>TimeToLive: a clean entry is read again from the store once it outlived it; a pending write never expires.</summary>
+public sealed class TimeToLiveTests
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
+
+    private static byte[] Json(string text) => Encoding.UTF8.GetBytes($"\"{text}\"");
+
+    private static WriteBehindCache<string, string> Cache(InMemoryStore<string> store, ManualTimeProvider clock, Func<WriteBehindOptions, WriteBehindOptions>? change = null) =>
+        Harness.Cache(store, Harness.Options(o => (change ?? (x => x))(o with { ShardCount = 1, TimeToLive = Ttl })), clock);
+
+    [Fact]
+    public async Task Read_AfterTheTimeToLive_LoadsTheRowAnotherProcessChanged()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        var written = await cache.SetAsync("k", "mine", WriteConsistency.Committed).AsTask().Within();
+        store.Seed("k", Json("theirs"), written.Version + 1); // another process updates the row
+
+        clock.Advance(Ttl - TimeSpan.FromSeconds(1));
+        Assert.Equal("mine", await cache.GetAsync("k"));
+        Assert.Equal(0, store.LoadsOf("k"));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("theirs", await cache.GetAsync("k"));
+        Assert.Equal(1, store.LoadsOf("k"));
+        Assert.Equal("theirs", await cache.GetAsync("k")); // cached again, for another time to live
+        Assert.Equal(1, store.LoadsOf("k"));
+    }
+
+    [Fact]
+    public async Task PendingWrite_NeverExpires_ItsTimeStartsAtItsCommit()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json("stored"), 1);
+        store.Pause();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        await cache.SetAsync("k", "mine");
+
+        clock.Advance(Ttl * 3); // the store is down: the write is the only copy
+        Assert.Equal("mine", await cache.GetAsync("k").AsTask().Within());
+        Assert.Equal(0, store.LoadsOf("k"));
+
+        store.Resume();
+        await cache.FlushAsync().Within();
+        clock.Advance(Ttl - TimeSpan.FromSeconds(1));
+        Assert.Equal("mine", await cache.GetAsync("k"));
+        Assert.Equal(0, store.LoadsOf("k"));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("mine", await cache.GetAsync("k")); // reloaded: the store has the committed write
+        Assert.Equal(1, store.LoadsOf("k"));
+    }
+
+    [Fact]
+    public async Task WrittenAgain_TheTimeRunsFromTheLatestCommit()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        await cache.SetAsync("k", "1", WriteConsistency.Committed).AsTask().Within();
+        clock.Advance(Ttl / 2);
+        await cache.SetAsync("k", "2", WriteConsistency.Committed).AsTask().Within();
+
+        clock.Advance(Ttl / 2 + TimeSpan.FromSeconds(1)); // past the first commit's time to live, not the second's
+        Assert.Equal("2", await cache.GetAsync("k"));
+        Assert.Equal(0, store.LoadsOf("k"));
+        clock.Advance(Ttl / 2);
+        Assert.Equal("2", await cache.GetAsync("k"));
+        Assert.Equal(1, store.LoadsOf("k"));
+    }
+
+    [Fact]
+    public async Task LoadedRow_ExpiresToo_AndGetManyLoadsTheExpiredKeysAgainInOneCall()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("a", Json("a1"), 1);
+        store.Seed("b", Json("b1"), 1);
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        Assert.Equal(2, (await cache.GetManyAsync(["a", "b"]).AsTask().Within()).Count);
+        Assert.Equal(1, store.LoadManyCalls);
+        store.Seed("a", Json("a2"), 2);
+        store.Seed("b", Json("b2"), 2);
+
+        clock.Advance(Ttl);
+        var values = await cache.GetManyAsync(["a", "b"]).AsTask().Within();
+
+        Assert.Equal("a2", values["a"]);
+        Assert.Equal("b2", values["b"]);
+        Assert.Equal(2, store.LoadManyCalls);
+    }
+
+    [Fact]
+    public async Task ExpiredEntries_AreDroppedFromMemory_WithoutAnyRead()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        await cache.SetAsync("a", "v", WriteConsistency.Committed).AsTask().Within();
+        await cache.SetAsync("b", "v", WriteConsistency.Committed).AsTask().Within();
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("a")).State);
+
+        await clock.WaitForTimerDueInAsync(Ttl, Harness.Within); // the cache waits on the clock for the first expiry
+        clock.Advance(Ttl);
+
+        var until = DateTime.UtcNow + Harness.Within;
+        while ((await cache.GetStatusAsync("a") != KeyStatus.NotCached || await cache.GetStatusAsync("b") != KeyStatus.NotCached) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("a"));
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+        Assert.Equal(0, cache.GetStatistics().PendingEntries);
+    }
+
+    [Fact]
+    public async Task DeadLetteredWrite_ExpiresAsACleanEntry_TheReadAnswersTheStoredRow()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json("stored"), 1);
+        store.PoisonKeys["k"] = true;
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        await cache.SetAsync("k", "refused");
+        Assert.Equal(1, (await cache.FlushAsync().Within()).FailedWrites);
+        Assert.Equal(1, cache.GetStatistics().FailedKeys);
+        Assert.Equal("refused", await cache.GetAsync("k"));
+
+        clock.Advance(Ttl);
+
+        Assert.Equal("stored", await cache.GetAsync("k"));
+        Assert.Equal(0, cache.GetStatistics().FailedKeys);
+        Assert.Single(store.DeadLetters.Letters);
+    }
+
+    [Fact]
+    public async Task WithoutReadThrough_AnExpiredKeyReadsAsAbsent()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock, o => o with { ReadThrough = false });
+        await cache.SetAsync("k", "v", WriteConsistency.Committed).AsTask().Within();
+
+        clock.Advance(Ttl);
+
+        Assert.False((await cache.TryGetAsync("k")).Found);
+        Assert.Equal(0, store.LoadsOf("k"));
+    }
+
+    [Fact]
+    public async Task Zero_KeepsEntries()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock, o => o with { TimeToLive = TimeSpan.Zero });
+        await cache.SetAsync("k", "v", WriteConsistency.Committed).AsTask().Within();
+
+        clock.Advance(TimeSpan.FromDays(30));
+
+        Assert.Equal("v", await cache.GetAsync("k"));
+        Assert.Equal(0, store.LoadsOf("k"));
+    }
+
+    [Theory]
+    [InlineData(-1.0, "TimeToLive is -00:00:01; use 0 for no expiry or a positive duration.")]
+    [InlineData(100 * 86400.0, "TimeToLive is 100.00:00:00; it must be at most")]
+    public void Invalid_IsRefusedNamingTheSetting(double seconds, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => OptionsValidator.ThrowIfInvalid(new WriteBehindOptions { TimeToLive = TimeSpan.FromSeconds(seconds) }));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+}
