@@ -29,6 +29,7 @@ public static class WriteBehindMetrics
     internal static readonly Counter<long> Restarts = Meter.CreateCounter<long>("writebehind.restarts", "{restart}", "Shard or writer loops restarted after a crash.");
     internal static readonly Histogram<double> CommitLag = Meter.CreateHistogram<double>("writebehind.commit.lag", "s", "Time from the oldest write of a batch being accepted to the batch's commit.");
     internal static readonly Counter<long> WritesFailed = Meter.CreateCounter<long>("writebehind.writes.failed", "{write}", "Records the store refused for good.");
+    internal static readonly Counter<long> EntriesRemoved = Meter.CreateCounter<long>("writebehind.entries.removed", "{entry}", "Clean entries dropped from memory (tag writebehind.reason: evicted past MaxCachedEntries, or expired after TimeToLive).");
     internal static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("writebehind.dead_letters", "{letter}", "Refused records written to the dead-letter sink.");
     internal static readonly Histogram<double> JournalSyncDuration = Meter.CreateHistogram(
         "writebehind.journal.sync.duration",
@@ -60,6 +61,9 @@ public static class WriteBehindMetrics
     internal static void Unregister(IMetricsSource source) => Sources.TryRemove(source, out _);
 
     internal static TagList Tags(string cache) => new() { { "writebehind.cache", cache } };
+
+    /// <summary>The cache's tags and a <c>writebehind.reason</c>.</summary>
+    internal static TagList Tags(string cache, string reason) => new() { { "writebehind.cache", cache }, { "writebehind.reason", reason } };
 
     /// <summary>
     /// Adds to a counter; a <see cref="MeterListener"/> callback that throws is ignored. Listener callbacks run on

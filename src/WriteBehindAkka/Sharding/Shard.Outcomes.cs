@@ -247,19 +247,21 @@ internal sealed partial class Shard<TKey>
                 && _entries.TryGetValue(entry.Key, out var current)
                 && ReferenceEquals(current, entry))
             {
-                DropClean(entry);
+                DropClean(entry, expired: false);
             }
         }
     }
 
-    /// <summary>Drops a clean entry (evicted, or expired).</summary>
-    private void DropClean(CacheEntry<TKey> entry)
+    /// <summary>Drops a clean entry, evicted or expired (<paramref name="expired"/>), and counts it.</summary>
+    private void DropClean(CacheEntry<TKey> entry, bool expired)
     {
         DropEntry(entry.Key);
         if (entry.Has(EntryFlags.Failed))
         {
             _failedCount--;
         }
+
+        WriteBehindMetrics.EntriesRemoved.AddSafely(1, expired ? _expiredTags : _evictedTags);
     }
 
     /// <summary>
@@ -307,7 +309,7 @@ internal sealed partial class Shard<TKey>
             entry.Flags &= ~EntryFlags.InEvictionQueue;
             if (current && !entry.IsPending && entry.Extras?.CommitWaiters is not { Count: > 0 })
             {
-                DropClean(entry);
+                DropClean(entry, expired: true);
             }
         }
     }

@@ -133,6 +133,9 @@ internal sealed partial class Shard<TKey>
     /// <summary>Write delay in <see cref="TimeProvider.GetTimestamp"/> ticks.</summary>
     private readonly long _writeDelayTicks;
 
+    /// <summary>The tags of <see cref="WriteBehindMetrics.EntriesRemoved"/>: evicted past MaxCachedEntries, or expired.</summary>
+    private readonly System.Diagnostics.TagList _evictedTags, _expiredTags;
+
     /// <summary><see cref="Options.WriteBehindOptions.TimeToLive"/> in <see cref="TimeProvider.GetTimestamp"/> ticks (0: entries do not expire).</summary>
     private readonly long _ttlTicks;
 
@@ -180,6 +183,8 @@ internal sealed partial class Shard<TKey>
         _maxEntries = max == 0 ? 0 : Math.Max(1, (max / ctx.Options.ShardCount) + (max % ctx.Options.ShardCount == 0 ? 0 : 1));
         _writeDelayTicks = (long)(ctx.Options.WriteDelay.TotalSeconds * ctx.Time.TimestampFrequency);
         _ttlTicks = (long)(ctx.Options.TimeToLive.TotalSeconds * ctx.Time.TimestampFrequency);
+        _evictedTags = WriteBehindMetrics.Tags(ctx.Name, "evicted");
+        _expiredTags = WriteBehindMetrics.Tags(ctx.Name, "expired");
     }
 
     /// <summary>Tell: queues a message if the mailbox has room.</summary>

@@ -179,3 +179,60 @@ public sealed class TimeToLiveTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The <c>writebehind.entries.removed</c> counter: clean entries dropped, by reason.</summary>
+public sealed class EntriesRemovedMetricTests : IDisposable
+{
+    private readonly string _name = "entries-removed-" + Guid.NewGuid().ToString("N");
+    private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string?> _reasons = new();
+
+    public EntriesRemovedMetricTests()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == WriteBehindAkka.Diagnostics.WriteBehindMetrics.MeterName && instrument.Name == "writebehind.entries.removed")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? cache = null, reason = null;
+            foreach (var tag in tags)
+            {
+                cache = tag.Key == "writebehind.cache" ? tag.Value as string : cache;
+                reason = tag.Key == "writebehind.reason" ? tag.Value as string : reason;
+            }
+
+            if (cache == _name)
+            {
+                for (long i = 0; i < value; i++)
+                {
+                    _reasons.Enqueue(reason);
+                }
+            }
+        });
+        _listener.Start();
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    [Fact]
+    public async Task EvictedAndExpiredEntries_AreCountedByReason()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        var options = Harness.Options(o => o with { ShardCount = 1, MaxCachedEntries = 2, TimeToLive = TimeSpan.FromMinutes(1), ShutdownTimeout = TimeSpan.Zero });
+        await using var cache = new WriteBehindCache<string, string>(store, options, timeProvider: clock, jitter: () => 0.0, name: _name);
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await cache.SetAsync(key, "v", WriteConsistency.Committed).AsTask().Within(); // "a" is evicted when "c" lands
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await cache.GetAsync("b").AsTask().Within(); // expired: dropped, then loaded again
+
+        Assert.Equal(["evicted", "expired"], _reasons.Take(2));
+    }
+}
