@@ -63,9 +63,11 @@ public sealed class BulkWriteException : Exception
         ArgumentNullException.ThrowIfNull(failures);
         string first = failures is [var failure, ..] ? $" The first, at index {failure.Index}: {failure.Error.Message}" : string.Empty;
         int failedOfTaken = failures.Count(f => f.Index < taken);
+        // "Handed to the cache", as Taken says, not "made": a taken write that failed while it still waited for room
+        // (the token was cancelled, the cache stopped) was never made.
         return taken < count
-            ? $"{taken} of {count} writes were made; the write at index {taken} was refused and the {count - taken - 1} after it were not made"
-                + (failedOfTaken > 0 ? $", and {failedOfTaken} of those made failed." : ".") + first
-            : $"All {count} writes were made, and {failedOfTaken} failed." + first;
+            ? $"{taken} of {count} writes were handed to the cache; the write at index {taken} was refused and the {count - taken - 1} after it were not made"
+                + (failedOfTaken > 0 ? $", and {failedOfTaken} of the {taken} handed to it failed." : ".") + first
+            : $"All {count} writes were handed to the cache, and {failedOfTaken} failed." + first;
     }
 }

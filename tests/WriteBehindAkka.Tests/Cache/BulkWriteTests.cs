@@ -64,7 +64,7 @@ public sealed class BulkWriteTests
         Assert.Equal(1, failure.Index);
         Assert.IsType<WriteFailedException>(failure.Error);
         Assert.Same(failure.Error, error.InnerException);
-        Assert.StartsWith("All 3 writes were made, and 1 failed. The first, at index 1:", error.Message);
+        Assert.StartsWith("All 3 writes were handed to the cache, and 1 failed. The first, at index 1:", error.Message);
         Assert.True(store.Rows.ContainsKey("x") && store.Rows.ContainsKey("y"));
     }
 
@@ -82,7 +82,7 @@ public sealed class BulkWriteTests
         var failure = Assert.Single(error.Failures);
         Assert.Equal(2, failure.Index);
         Assert.IsType<CacheOverflowException>(failure.Error);
-        Assert.StartsWith("2 of 4 writes were made; the write at index 2 was refused and the 1 after it were not made.", error.Message);
+        Assert.StartsWith("2 of 4 writes were handed to the cache; the write at index 2 was refused and the 1 after it were not made.", error.Message);
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("c"));
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("d"));
         store.Resume();
@@ -131,6 +131,26 @@ public sealed class BulkWriteTests
         Assert.All(error.Failures, f => Assert.IsAssignableFrom<OperationCanceledException>(f.Error));
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("c"));
+    }
+
+    [Fact]
+    public async Task SetMany_CancelledWhileWaitingForRoom_TheMessageDoesNotSayTheCancelledWritesWereMade()
+    {
+        // b and c count in Taken (they were in line) but were never made: the message must not say all were.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxPendingEntries = 1 }));
+        using var cancel = new CancellationTokenSource();
+
+        var write = cache.SetManyAsync([Pair("a", "v"), Pair("b", "v"), Pair("c", "v")], cancellationToken: cancel.Token).AsTask();
+        cancel.Cancel();
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => write.Within());
+        store.Resume();
+
+        Assert.Equal(3, error.Taken);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+        Assert.StartsWith("All 3 writes were handed to the cache, and 2 failed. The first, at index 1:", error.Message);
+        Assert.DoesNotContain("were made", error.Message);
     }
 
     [Fact]
