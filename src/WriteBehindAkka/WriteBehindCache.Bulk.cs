@@ -173,15 +173,27 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         {
             foreach (var (index, posted, reply) in answers)
             {
+                bool made = posted is null;
                 try
                 {
                     if (posted is not null)
                     {
                         await posted.ConfigureAwait(false); // a write that never reached its shard has no answer
+                        made = true;
                     }
 
                     var answer = consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken);
                     versions[index] = (await answer.ConfigureAwait(false)).Version;
+                }
+                catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Both are cancellations; the message says which, since one write stands and the other does not.
+                    (failures ??= []).Add(new BulkWriteFailure(index, new OperationCanceledException(
+                        made
+                            ? $"The wait for this write to be {consistency} was cancelled; the write was made and stands."
+                            : "This write was cancelled while it waited for room; it was not made.",
+                        cancelled,
+                        cancellationToken)));
                 }
                 catch (Exception error)
                 {

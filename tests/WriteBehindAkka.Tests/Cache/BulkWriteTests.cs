@@ -129,6 +129,7 @@ public sealed class BulkWriteTests
         Assert.Equal(3, error.Taken);
         Assert.Equal([1, 2], error.Failures.Select(f => f.Index));
         Assert.All(error.Failures, f => Assert.IsAssignableFrom<OperationCanceledException>(f.Error));
+        Assert.All(error.Failures, f => Assert.Equal("This write was cancelled while it waited for room; it was not made.", f.Error.Message));
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("c"));
     }
@@ -151,6 +152,25 @@ public sealed class BulkWriteTests
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
         Assert.StartsWith("All 3 writes were handed to the cache, and 2 failed. The first, at index 1:", error.Message);
         Assert.DoesNotContain("were made", error.Message);
+    }
+
+    [Fact]
+    public async Task SetMany_Committed_WaitCancelled_SaysTheWritesWereMadeAndStand()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store);
+        using var cancel = new CancellationTokenSource();
+
+        var write = cache.SetManyAsync([Pair("a", "v"), Pair("b", "v")], WriteConsistency.Committed, cancel.Token).AsTask();
+        cancel.Cancel();
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => write.Within());
+        store.Resume();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal([0, 1], error.Failures.Select(f => f.Index));
+        Assert.All(error.Failures, f => Assert.Equal("The wait for this write to be Committed was cancelled; the write was made and stands.", f.Error.Message));
+        Assert.Equal(["a", "b"], store.Rows.Keys.Order());
     }
 
     [Fact]
