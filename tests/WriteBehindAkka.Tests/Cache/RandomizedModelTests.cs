@@ -102,16 +102,20 @@ public sealed class RandomizedModelTests
     /// The same model with more of the cache in play at once: a small <c>MaxCachedEntries</c> (evictions) with
     /// read-through (loads racing writes, commits and evictions), poison keys (batches split, records dead-lettered),
     /// transient write and load faults, writer loops crashed at random (batches handed back), Committed-level writes,
-    /// and an optional write delay. Reads must never see anything older than the task's latest write (a poison key
-    /// may read as missing once its failed entry is evicted, as the store never held it).
+    /// an optional write delay, and optionally a TimeToLive so short that clean entries expire almost at once. Reads
+    /// must never see anything older than the task's latest write (a poison key may read as missing once its failed
+    /// entry is evicted or expired, as the store never held it).
     /// </summary>
     [Theory]
-    [InlineData(11, false)]
-    [InlineData(12, false)]
-    [InlineData(13, true)]
-    [InlineData(14, true)]
-    [InlineData(15, false)]
-    public async Task RandomOperations_WithEvictionsLoadsPoisonAndCrashes_NoReadOrRowOlderThanLatestWrite(int seed, bool writeDelay)
+    [InlineData(11, false, false)]
+    [InlineData(12, false, false)]
+    [InlineData(13, true, false)]
+    [InlineData(14, true, false)]
+    [InlineData(15, false, false)]
+    [InlineData(16, false, true)]
+    [InlineData(17, true, true)]
+    [InlineData(18, false, true)]
+    public async Task RandomOperations_WithEvictionsLoadsPoisonAndCrashes_NoReadOrRowOlderThanLatestWrite(int seed, bool writeDelay, bool expiry)
     {
         var store = new InMemoryStore<string>();
         var options = new WriteBehindOptions
@@ -126,6 +130,7 @@ public sealed class RandomizedModelTests
             MaxPendingEntries = 48,
             MaxCachedEntries = 16,
             ReadThrough = true,
+            TimeToLive = expiry ? TimeSpan.FromMilliseconds(1) : TimeSpan.Zero, // clean entries expire almost at once: reloads race everything
             Restart = new RestartSettings { MinBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(2) },
         };
         const int Tasks = 4;
