@@ -117,6 +117,18 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <returns>The status.</returns>
     ValueTask<KeyStatus> GetStatusAsync(TKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Drops a key's entry from memory, so that the next read loads the stored row (Hazelcast's <c>evict</c>): for a
+    /// row you know another process changed. Only a clean entry is dropped; a key with a write not yet committed
+    /// keeps it (that write is the newest value, and the store does not have it yet). The store is not touched.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>True when the entry was dropped; false when the key was not cached, or holds a write not committed yet.</returns>
+    /// <exception cref="NotSupportedException">This interface's own body: an implementation without one cannot evict.</exception>
+    ValueTask<bool> EvictAsync(TKey key, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement EvictAsync; a decorator passes it on to the cache it wraps.");
+
     /// <summary>Completes when every write accepted before the call is committed (or has failed, which the result counts).</summary>
     /// <param name="cancellationToken">Cancels the wait; the writes go on.</param>
     /// <returns>How the flush ended.</returns>

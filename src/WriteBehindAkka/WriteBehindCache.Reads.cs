@@ -136,6 +136,21 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         return payload is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(payload));
     }
 
+    /// <inheritdoc />
+    public ValueTask<bool> EvictAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        ThrowIfStopped();
+        return EvictCoreAsync(key, cancellationToken);
+    }
+
+    private async ValueTask<bool> EvictCoreAsync(TKey key, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await AskAsync(key, CommandKind.Evict, reply, cancellationToken).ConfigureAwait(false);
+        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async ValueTask<KeyStatus> GetStatusCoreAsync(TKey key, CancellationToken cancellationToken)
     {
         var reply = new TaskCompletionSource<KeyStatus>(TaskCreationOptions.RunContinuationsAsynchronously);

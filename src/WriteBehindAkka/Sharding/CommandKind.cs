@@ -10,6 +10,9 @@ internal enum CommandKind : byte
     /// <summary>Reads several keys; the misses are loaded in one store call (the reply is a <see cref="GetManyRequest{TKey}"/>).</summary>
     GetMany,
     Status,
+
+    /// <summary>Drops the key's clean entry from memory (the reply is a <c>TaskCompletionSource&lt;bool&gt;</c>).</summary>
+    Evict,
     Flush,
 
     /// <summary>Nothing to do: a doorbell rung when signals wait in the shard's system queue.</summary>

@@ -252,8 +252,26 @@ internal sealed partial class Shard<TKey>
         }
     }
 
+    /// <summary>
+    /// Drops a key's entry because the application asked (<c>EvictAsync</c>): only a clean one, without a Committed-level
+    /// writer waiting; true when it was dropped.
+    /// </summary>
+    private bool EvictOnRequest(TKey key)
+    {
+        if (!_entries.TryGetValue(key, out var entry) || entry.IsPending || entry.Extras?.CommitWaiters is { Count: > 0 })
+        {
+            return false;
+        }
+
+        DropClean(entry, _requestedTags);
+        return true;
+    }
+
     /// <summary>Drops a clean entry, evicted or expired (<paramref name="expired"/>), and counts it.</summary>
-    private void DropClean(CacheEntry<TKey> entry, bool expired)
+    private void DropClean(CacheEntry<TKey> entry, bool expired) => DropClean(entry, expired ? _expiredTags : _evictedTags);
+
+    /// <summary>Drops a clean entry and counts it under <paramref name="reason"/>'s tags.</summary>
+    private void DropClean(CacheEntry<TKey> entry, in System.Diagnostics.TagList reason)
     {
         DropEntry(entry.Key);
         if (entry.Has(EntryFlags.Failed))
@@ -261,7 +279,7 @@ internal sealed partial class Shard<TKey>
             _failedCount--;
         }
 
-        WriteBehindMetrics.EntriesRemoved.AddSafely(1, expired ? _expiredTags : _evictedTags);
+        WriteBehindMetrics.EntriesRemoved.AddSafely(1, reason);
     }
 
     /// <summary>

@@ -133,8 +133,8 @@ internal sealed partial class Shard<TKey>
     /// <summary>Write delay in <see cref="TimeProvider.GetTimestamp"/> ticks.</summary>
     private readonly long _writeDelayTicks;
 
-    /// <summary>The tags of <see cref="WriteBehindMetrics.EntriesRemoved"/>: evicted past MaxCachedEntries, or expired.</summary>
-    private readonly System.Diagnostics.TagList _evictedTags, _expiredTags;
+    /// <summary>The tags of <see cref="WriteBehindMetrics.EntriesRemoved"/>: evicted past MaxCachedEntries, expired, or evicted on request.</summary>
+    private readonly System.Diagnostics.TagList _evictedTags, _expiredTags, _requestedTags;
 
     /// <summary><see cref="Options.WriteBehindOptions.TimeToLive"/> in <see cref="TimeProvider.GetTimestamp"/> ticks (0: entries do not expire).</summary>
     private readonly long _ttlTicks;
@@ -185,6 +185,7 @@ internal sealed partial class Shard<TKey>
         _ttlTicks = (long)(ctx.Options.TimeToLive.TotalSeconds * ctx.Time.TimestampFrequency);
         _evictedTags = WriteBehindMetrics.Tags(ctx.Name, "evicted");
         _expiredTags = WriteBehindMetrics.Tags(ctx.Name, "expired");
+        _requestedTags = WriteBehindMetrics.Tags(ctx.Name, "requested");
     }
 
     /// <summary>Tell: queues a message if the mailbox has room.</summary>
@@ -436,6 +437,9 @@ internal sealed partial class Shard<TKey>
                 case CommandKind.Status:
                     ((TaskCompletionSource<KeyStatus>)command.Reply!).TrySetResult(
                         _entries.TryGetValue(command.Key, out var entry) ? entry.ToStatus() : KeyStatus.NotCached);
+                    break;
+                case CommandKind.Evict:
+                    ((TaskCompletionSource<bool>)command.Reply!).TrySetResult(EvictOnRequest(command.Key));
                     break;
                 case CommandKind.Flush:
                     var flushState = ((TaskCompletionSource<long>)command.Reply!).Task.AsyncState;

@@ -180,6 +180,58 @@ public sealed class TimeToLiveTests
     }
 }
 
+/// <summary>EvictAsync: the application drops a clean entry so that the next read loads the stored row.</summary>
+public sealed class EvictTests
+{
+    private static byte[] Json(string text) => Encoding.UTF8.GetBytes($"\"{text}\"");
+
+    [Fact]
+    public async Task Evict_ACleanEntry_TheNextReadLoadsTheRowAnotherProcessChanged()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+        var written = await cache.SetAsync("k", "mine", WriteConsistency.Committed).AsTask().Within();
+        store.Seed("k", Json("theirs"), written.Version + 1);
+        Assert.Equal("mine", await cache.GetAsync("k"));
+
+        Assert.True(await cache.EvictAsync("k"));
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k"));
+        Assert.Equal("theirs", await cache.GetAsync("k"));
+        Assert.Equal(1, store.LoadsOf("k"));
+        Assert.True(store.Rows.ContainsKey("k"), "the store is not touched");
+    }
+
+    [Fact]
+    public async Task Evict_AKeyWithAWriteNotCommitted_KeepsIt()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json("stored"), 1);
+        store.Pause();
+        await using var cache = Harness.Cache(store);
+        await cache.SetAsync("k", "mine");
+
+        Assert.False(await cache.EvictAsync("k"));
+        Assert.Equal("mine", await cache.GetAsync("k").AsTask().Within());
+
+        store.Resume();
+        await cache.FlushAsync().Within();
+        Assert.Equal("mine", Harness.Text(store.Rows["k"].Value));
+        Assert.True(await cache.EvictAsync("k"));
+        Assert.False(await cache.EvictAsync("k"), "not cached any more");
+        Assert.False(await cache.EvictAsync("never-written"));
+    }
+
+    [Fact]
+    public async Task Evict_AfterShutdown_IsRefused()
+    {
+        var cache = Harness.Cache(new InMemoryStore<string>());
+        await cache.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.EvictAsync("k").AsTask());
+    }
+}
+
 /// <summary>The <c>writebehind.entries.removed</c> counter: clean entries dropped, by reason.</summary>
 public sealed class EntriesRemovedMetricTests : IDisposable
 {
@@ -218,6 +270,15 @@ public sealed class EntriesRemovedMetricTests : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + Harness.Within;
+        while (!condition() && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task EvictedAndExpiredEntries_AreCountedByReason()
     {
@@ -232,7 +293,9 @@ public sealed class EntriesRemovedMetricTests : IDisposable
 
         clock.Advance(TimeSpan.FromMinutes(1));
         await cache.GetAsync("b").AsTask().Within(); // expired: dropped, then loaded again
+        Assert.True(await cache.EvictAsync("b")); // loaded again just now: dropped on request
+        await WaitUntilAsync(() => _reasons.Count(r => r == "expired") == 2); // "c", by the shard's expiry timer
 
-        Assert.Equal(["evicted", "expired"], _reasons.Take(2));
+        Assert.Equal(["evicted", "expired", "expired", "requested"], _reasons.Order());
     }
 }
