@@ -25,7 +25,7 @@ internal static class MicroBenchmarks
             .AddDiagnoser(MemoryDiagnoser.Default)
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile)
             .WithArtifactsPath(Path.Combine("artifacts", "bench", "micro"));
-        var switcher = BenchmarkSwitcher.FromTypes([typeof(KeyRoutingBenchmarks), typeof(ShardSetBenchmarks), typeof(GroupedWithinBenchmarks)]);
+        var switcher = BenchmarkSwitcher.FromTypes([typeof(KeyRoutingBenchmarks), typeof(ShardSetBenchmarks), typeof(ShardGetBenchmarks), typeof(GroupedWithinBenchmarks)]);
         var summaries = switcher.Run(args.Length == 0 ? ["--filter", "*"] : args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
