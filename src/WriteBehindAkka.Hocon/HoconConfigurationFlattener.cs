@@ -32,13 +32,23 @@ public static class HoconConfigurationFlattener
     /// <param name="root">A resolved document from <see cref="HoconParser.Parse"/>.</param>
     /// <returns>A dictionary with case-insensitive keys.</returns>
     /// <exception cref="HoconParseException">Two values map to the same case-insensitive key.</exception>
-    public static Dictionary<string, string?> Flatten(HoconObject root)
+    public static Dictionary<string, string?> Flatten(HoconObject root) => FlattenWithPositions(root, positions: null);
+
+    /// <summary>
+    /// Flattens <paramref name="root"/> as <see cref="Flatten(HoconObject)"/> does and records, in
+    /// <paramref name="positions"/>, where each key's value was written, and where each section (an object or
+    /// array with keys below it) was written.
+    /// </summary>
+    /// <param name="root">A resolved document.</param>
+    /// <param name="positions">Filled with the positions (case-insensitive keys), or <see langword="null"/>.</param>
+    /// <returns>A dictionary with case-insensitive keys.</returns>
+    internal static Dictionary<string, string?> FlattenWithPositions(HoconObject root, Dictionary<string, HoconPosition>? positions)
     {
         ArgumentNullException.ThrowIfNull(root);
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in root.Fields)
         {
-            Add(data, key, value);
+            Add(data, positions, key, value);
         }
 
         return data;
@@ -85,34 +95,36 @@ public static class HoconConfigurationFlattener
         return text;
     }
 
-    private static void Add(Dictionary<string, string?> data, string key, HoconValue value)
+    private static void Add(Dictionary<string, string?> data, Dictionary<string, HoconPosition>? positions, string key, HoconValue value)
     {
         switch (value)
         {
             case HoconObject { Fields.Count: > 0 } obj:
+                positions?.TryAdd(key, value.Position); // A section; a value at the same key (A { x = 1 }, a = 2) wins.
                 foreach (var (childKey, child) in obj.Fields)
                 {
-                    Add(data, key + ConfigurationKeyDelimiter + childKey, child);
+                    Add(data, positions, key + ConfigurationKeyDelimiter + childKey, child);
                 }
 
                 break;
             case HoconArray { Items.Count: > 0 } array:
+                positions?.TryAdd(key, value.Position);
                 for (var i = 0; i < array.Items.Count; i++)
                 {
-                    Add(data, key + ConfigurationKeyDelimiter + i.ToString(CultureInfo.InvariantCulture), array.Items[i]);
+                    Add(data, positions, key + ConfigurationKeyDelimiter + i.ToString(CultureInfo.InvariantCulture), array.Items[i]);
                 }
 
                 break;
             case HoconScalar scalar:
-                Set(data, key, ToConfigurationValue(scalar), value.Position);
+                Set(data, positions, key, ToConfigurationValue(scalar), value.Position);
                 break;
             default:
-                Set(data, key, null, value.Position); // An empty object or array.
+                Set(data, positions, key, null, value.Position); // An empty object or array.
                 break;
         }
     }
 
-    private static void Set(Dictionary<string, string?> data, string key, string? value, HoconPosition position)
+    private static void Set(Dictionary<string, string?> data, Dictionary<string, HoconPosition>? positions, string key, string? value, HoconPosition position)
     {
         if (!data.TryAdd(key, value))
         {
@@ -121,6 +133,11 @@ public static class HoconConfigurationFlattener
                 position,
                 $"configuration key '{key}' collides with '{existing}': configuration keys are case-insensitive " +
                 "(and ':' separates sections), so both would be the same setting. Rename one of them.");
+        }
+
+        if (positions is not null)
+        {
+            positions[key] = position;
         }
     }
 }

@@ -15,9 +15,10 @@ namespace WriteBehindAkka.Hocon;
 /// <see cref="FileConfigurationSource.OnLoadException"/> handler, if one is set. Only the main file is
 /// watched: a change to an included file is picked up the next time the main file changes.
 /// </remarks>
-public class HoconConfigurationProvider : FileConfigurationProvider
+public class HoconConfigurationProvider : FileConfigurationProvider, IHoconConfigurationProvider
 {
     private bool _loadedOnce;
+    private volatile HoconPositionIndex? _positions;
 
     /// <summary>Creates a provider for <paramref name="source"/>.</summary>
     /// <param name="source">The file source.</param>
@@ -33,12 +34,13 @@ public class HoconConfigurationProvider : FileConfigurationProvider
     {
         ArgumentNullException.ThrowIfNull(stream);
         Dictionary<string, string?> data;
+        HoconPositionIndex positions;
         try
         {
             using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
             var text = reader.ReadToEnd();
             var root = HoconParser.Parse(text, Source.Path ?? HoconParser.StringFileName, ReadInclude);
-            data = HoconConfigurationFlattener.Flatten(root);
+            (data, positions) = HoconPositionIndex.Flatten(root);
         }
         catch (Exception ex) when (_loadedOnce && ex is HoconParseException or IOException or UnauthorizedAccessException)
         {
@@ -47,8 +49,23 @@ public class HoconConfigurationProvider : FileConfigurationProvider
             return;
         }
 
+        _positions = positions;
         Data = data;
         _loadedOnce = true;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Positions name the source's path (or an included file's path relative to the provider), as errors do.</remarks>
+    public bool TryGetPosition(string key, out HoconPosition position)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_positions is { } positions)
+        {
+            return positions.TryGet(Data, key, out position);
+        }
+
+        position = default;
+        return false;
     }
 
     /// <summary>

@@ -2,8 +2,27 @@ using Microsoft.Extensions.Configuration;
 
 namespace WriteBehindAkka.Hocon;
 
-/// <summary>Loads HOCON text held in memory; errors are reported at <c>&lt;string&gt;(line,column)</c>.</summary>
-internal sealed class HoconStringConfigurationProvider(string text) : ConfigurationProvider
+/// <summary>Loads HOCON text held in memory; errors and positions are reported at <c>&lt;string&gt;(line,column)</c>.</summary>
+internal sealed class HoconStringConfigurationProvider(string text) : ConfigurationProvider, IHoconConfigurationProvider
 {
-    public override void Load() => Data = HoconConfigurationFlattener.Flatten(HoconParser.Parse(text));
+    private volatile HoconPositionIndex? _positions;
+
+    public override void Load()
+    {
+        var (data, positions) = HoconPositionIndex.Flatten(HoconParser.Parse(text));
+        _positions = positions;
+        Data = data;
+    }
+
+    public bool TryGetPosition(string key, out HoconPosition position)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_positions is { } positions)
+        {
+            return positions.TryGet(Data, key, out position);
+        }
+
+        position = default;
+        return false;
+    }
 }
