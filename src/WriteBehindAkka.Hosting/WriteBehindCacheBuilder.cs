@@ -164,7 +164,8 @@ public sealed class WriteBehindCacheBuilder<TKey, TValue>
     /// <see cref="WriteBehindOptions"/> (with a <c>Restart</c> child), its <c>Health</c> child to the health
     /// thresholds and its <c>PostgreSql</c> child to <see cref="PostgreSqlStoreOptions"/>. Durations are
     /// <see cref="TimeSpan"/> strings (<c>00:00:00.0500000</c>), which is what the HOCON provider makes of <c>50ms</c>.
-    /// A key that names no setting is reported at start-up.
+    /// A key that names no setting is reported at start-up, as is a value the binder would take wrongly or not at all;
+    /// for a value from a HOCON source (<c>AddHoconFile</c>, <c>AddHoconString</c>) the report names the file, line and column.
     /// </summary>
     /// <param name="sectionPath">The section, for example <c>WriteBehind:Caches:scores</c>.</param>
     /// <returns>This builder.</returns>
@@ -173,7 +174,7 @@ public sealed class WriteBehindCacheBuilder<TKey, TValue>
         ArgumentException.ThrowIfNullOrWhiteSpace(sectionPath);
         _registration.ConfigurationSection = sectionPath;
         Services.AddOptions<WriteBehindCacheOptions>(Name)
-            .Configure<IConfiguration>((options, configuration) => CacheConfigurationBinder.Bind(configuration.GetSection(sectionPath), options));
+            .Configure<IConfiguration>((options, configuration) => CacheConfigurationBinder.Bind(configuration.GetSection(sectionPath), options, configuration));
         Services.AddOptions<PostgreSqlStoreOptions>(Name)
             .Configure<IConfiguration>((options, configuration) => CacheConfigurationBinder.BindPostgreSql(configuration.GetSection(sectionPath), options));
         return this;

@@ -1,3 +1,4 @@
+using WriteBehindAkka.Hosting.Configuration;
 using WriteBehindAkka.Hosting.Health;
 using WriteBehindAkka.Options;
 
@@ -19,7 +20,7 @@ public sealed class WriteBehindCacheOptions
     public WriteBehindHealthCheckOptions Health { get; set; } = new();
 
     /// <summary>Gets the configuration keys a bound section held that name no setting (typos, kebab-case keys); reported by validation.</summary>
-    internal List<string> UnknownKeys { get; } = [];
+    internal List<ConfigurationKey> UnknownKeys { get; } = [];
 
     /// <summary>The path given to BindConfiguration when no such section exists (a typo, or nothing configured yet).</summary>
     internal string? MissingSection { get; set; }
@@ -28,5 +29,5 @@ public sealed class WriteBehindCacheOptions
     internal List<string> ValueProblems { get; } = [];
 
     /// <summary>Duration settings given as a bare number, with their values (filled by the configuration binding).</summary>
-    internal List<(string Path, string Value)> UnitlessDurations { get; } = [];
+    internal List<(ConfigurationKey Key, string Value)> UnitlessDurations { get; } = [];
 }

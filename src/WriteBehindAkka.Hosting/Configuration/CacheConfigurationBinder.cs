@@ -45,7 +45,11 @@ internal static class CacheConfigurationBinder
     /// <summary>Binds the section's root and <c>Health</c> child onto <paramref name="options"/>, and records unknown keys.</summary>
     /// <param name="section">The cache's section.</param>
     /// <param name="options">The options to fill.</param>
-    public static void Bind(IConfigurationSection section, WriteBehindCacheOptions options)
+    /// <param name="configuration">
+    /// The configuration <paramref name="section"/> is part of: the problems found name, for a value from a HOCON source,
+    /// where it was written (see <see cref="ConfigurationKey.Of"/>); <see langword="null"/> names the keys only.
+    /// </param>
+    public static void Bind(IConfigurationSection section, WriteBehindCacheOptions options, IConfiguration? configuration = null)
     {
         // Bind into copies: the records may be shared with the application's code (a RestartSettings passed to
         // WithRestart, say), and the binder sets their init-only properties through reflection.
@@ -70,9 +74,9 @@ internal static class CacheConfigurationBinder
         bindable.GetSection(HealthSection).Bind(health);
         options.Health = health;
 
-        options.UnknownKeys.AddRange(UnknownKeys(section));
-        options.UnitlessDurations.AddRange(UnitlessDurations(section));
-        options.ValueProblems.AddRange(ValueProblems(section));
+        options.UnknownKeys.AddRange(UnknownKeys(section).Select(path => ConfigurationKey.Of(path, configuration)));
+        options.UnitlessDurations.AddRange(UnitlessDurations(section).Select(d => (ConfigurationKey.Of(d.Path, configuration), d.Value)));
+        options.ValueProblems.AddRange(ValueProblems(section, configuration));
         options.MissingSection = section.Exists() ? null : section.Path;
     }
 
@@ -125,8 +129,9 @@ internal static class CacheConfigurationBinder
     /// in JSON), each with the forms it takes, which <see cref="Bind"/> leaves out.
     /// </summary>
     /// <param name="section">The cache's section.</param>
+    /// <param name="configuration">The configuration the section is part of, to name where HOCON values were written; or <see langword="null"/>.</param>
     /// <returns>One message per problem.</returns>
-    public static IEnumerable<string> ValueProblems(IConfigurationSection section)
+    public static IEnumerable<string> ValueProblems(IConfigurationSection section, IConfiguration? configuration = null)
     {
         foreach (var (name, _, _) in ChildSections)
         {
@@ -134,7 +139,7 @@ internal static class CacheConfigurationBinder
             if (child.Value is { } plain)
             {
                 string journal = name == JournalSection ? " (the journal is on only with a Journal section naming its Directory)" : string.Empty;
-                yield return $"'{child.Path}' is \"{plain}\", but {name} is a section of settings: write {name} {{ ... }} in HOCON, or an object in JSON{journal}.";
+                yield return $"{ConfigurationKey.Of(child.Path, configuration)} is \"{plain}\", but {name} is a section of settings: write {name} {{ ... }} in HOCON, or an object in JSON{journal}.";
             }
         }
 
@@ -145,7 +150,7 @@ internal static class CacheConfigurationBinder
                 && setting.Value is null
                 && !setting.GetChildren().Any())
             {
-                yield return $"'{setting.Path}' is null, which would set {property.Name} to {Activator.CreateInstance(property.PropertyType)}: leave it out to keep its default, or give it a value.";
+                yield return $"{ConfigurationKey.Of(setting.Path, configuration)} is null, which would set {property.Name} to {Activator.CreateInstance(property.PropertyType)}: leave it out to keep its default, or give it a value.";
             }
         }
 
@@ -154,7 +159,7 @@ internal static class CacheConfigurationBinder
             // A bare number for a duration ("1e4") is reported by UnitlessDurations, with its own advice.
             if (!IsUnitlessDuration(setting, property))
             {
-                yield return ConversionProblem(setting.Path, setting.Value!, property);
+                yield return ConversionProblem(ConfigurationKey.Of(setting.Path, configuration), setting.Value!, property);
             }
         }
     }
@@ -244,14 +249,14 @@ internal static class CacheConfigurationBinder
     /// of it, since the binder sees HOCON's conversions (<c>no</c> is false, <c>256m</c> is 256 minutes) and not what
     /// was written, and that units are converted only by the HOCON provider.
     /// </summary>
-    /// <param name="path">The setting's path.</param>
+    /// <param name="key">The setting's key.</param>
     /// <param name="value">Its value.</param>
     /// <param name="property">The property it binds to.</param>
     /// <returns>The message.</returns>
-    private static string ConversionProblem(string path, string value, PropertyInfo property)
+    private static string ConversionProblem(ConfigurationKey key, string value, PropertyInfo property)
     {
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        string head = $"'{path}' is \"{value}\", which";
+        string head = $"{key} is \"{value}\", which";
         if (type.IsEnum)
         {
             var names = Enum.GetNames(type);

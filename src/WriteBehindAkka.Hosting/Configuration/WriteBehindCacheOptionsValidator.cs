@@ -66,7 +66,7 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
         {
             // A bare number taken as days ("MaxBatchDelay = 50") is reported below as such, not also as "over 49 days".
             problems.AddRange(OptionsValidator.Validate(options.Cache).Where(problem => !options.UnitlessDurations.Any(
-                unitless => unitless.Path.Replace(':', '.').EndsWith("." + problem[..Math.Max(0, problem.IndexOf(" is ", StringComparison.Ordinal))], StringComparison.OrdinalIgnoreCase))));
+                unitless => unitless.Key.Path.Replace(':', '.').EndsWith("." + problem[..Math.Max(0, problem.IndexOf(" is ", StringComparison.Ordinal))], StringComparison.OrdinalIgnoreCase))));
         }
 
         if (options.Health is null)
@@ -93,14 +93,14 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
 
         foreach (var key in options.UnknownKeys)
         {
-            problems.Add($"'{key}' names no setting; check its spelling. Keys are the option names (MaxBatchSize, Restart:MinBackoff, Health:BacklogThreshold, PostgreSql:Table), in any case; Akka-style names such as max-batch-size are not recognised.");
+            problems.Add($"{key} names no setting; check its spelling. Keys are the option names (MaxBatchSize, Restart:MinBackoff, Health:BacklogThreshold, PostgreSql:Table), in any case; Akka-style names such as max-batch-size are not recognised.");
         }
 
         problems.AddRange(options.ValueProblems);
 
-        foreach (var (path, value) in options.UnitlessDurations)
+        foreach (var (key, value) in options.UnitlessDurations)
         {
-            problems.Add($"'{path}' is {value}, a duration without a unit (.NET would read it as {value} days); write it with one: {value}ms, {value}s, {value} minutes (or 00:00:30 in JSON).");
+            problems.Add($"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it with one: {value}ms, {value}s, {value} minutes (or 00:00:30 in JSON).");
         }
 
         return problems;

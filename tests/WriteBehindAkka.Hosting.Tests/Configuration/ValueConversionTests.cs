@@ -38,12 +38,12 @@ public sealed class ValueConversionTests
         Assert.Equal(
             "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
             "- MaxPendingEntries is -5; it must be greater than zero." + NL +
-            "- 'WriteBehind:Caches:scores:MaxBatchBytes' is \"-1MiB\", which is not a size (Int64): write a whole number of bytes, such as 268435456 for 256 MiB; a size cannot be negative. Units such as 256MiB are converted only by the HOCON provider (K, M, G or KiB, MiB, GiB; kB, MB, GB are powers of ten), not in JSON or environment variables." + NL +
-            "- 'WriteBehind:Caches:scores:MaxBatchSize' is \"1e4\", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit: 10000." + NL +
-            "- 'WriteBehind:Caches:scores:MaxPendingBytes' is \"04:16:00\", which is not a size (Int64) but a duration: HOCON reads the unit m as minutes, so 256m is 4 hours 16 minutes; write 256M or 256MiB for mebibytes." + NL +
-            "- 'WriteBehind:Caches:scores:OverflowStrategy' is \"Drop\", which names no OverflowStrategy: write one of Backpressure, Fail." + NL +
-            "- 'WriteBehind:Caches:scores:Journal:FsyncPolicy' is \"False\", which names no FsyncPolicy: write one of Always, EverySecond, No. HOCON reads an unquoted no or off as false: write \"No\", in quotes." + NL +
-            "- 'WriteBehind:Caches:scores:PostgreSql:BatchForm' is \"Kopy\", which names no PostgreSqlBatchForm: write one of Unnest, Copy.",
+            "- 'WriteBehind:Caches:scores:MaxBatchBytes' (<string>(5,19)) is \"-1MiB\", which is not a size (Int64): write a whole number of bytes, such as 268435456 for 256 MiB; a size cannot be negative. Units such as 256MiB are converted only by the HOCON provider (K, M, G or KiB, MiB, GiB; kB, MB, GB are powers of ten), not in JSON or environment variables." + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchSize' (<string>(3,18)) is \"1e4\", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit: 10000." + NL +
+            "- 'WriteBehind:Caches:scores:MaxPendingBytes' (<string>(6,21)) is \"04:16:00\", which is not a size (Int64) but a duration: HOCON reads the unit m as minutes, so 256m is 4 hours 16 minutes; write 256M or 256MiB for mebibytes." + NL +
+            "- 'WriteBehind:Caches:scores:OverflowStrategy' (<string>(2,22)) is \"Drop\", which names no OverflowStrategy: write one of Backpressure, Fail." + NL +
+            "- 'WriteBehind:Caches:scores:Journal:FsyncPolicy' (<string>(7,54)) is \"False\", which names no FsyncPolicy: write one of Always, EverySecond, No. HOCON reads an unquoted no or off as false: write \"No\", in quotes." + NL +
+            "- 'WriteBehind:Caches:scores:PostgreSql:BatchForm' (<string>(8,44)) is \"Kopy\", which names no PostgreSqlBatchForm: write one of Unnest, Copy.",
             error.Message);
     }
 
@@ -80,7 +80,7 @@ public sealed class ValueConversionTests
 
         Assert.Equal(
             "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
-            "- 'WriteBehind:Caches:scores:MaxBatchDelay' is 1e4, a duration without a unit (.NET would read it as 1e4 days); write it with one: 1e4ms, 1e4s, 1e4 minutes (or 00:00:30 in JSON).",
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' (<string>(1,43)) is 1e4, a duration without a unit (.NET would read it as 1e4 days); write it with one: 1e4ms, 1e4s, 1e4 minutes (or 00:00:30 in JSON).",
             error.Message);
     }
 

@@ -60,10 +60,10 @@ public sealed class WriteBehindCacheOptionsValidatorTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("- 'WriteBehind:Caches:scores:Journal' is \"True\", but Journal is a section of settings: write Journal { ... } in HOCON, or an object in JSON (the journal is on only with a Journal section naming its Directory).", error.Message, StringComparison.Ordinal);
-        Assert.Contains("- 'WriteBehind:Caches:scores:Health' is \"False\", but Health is a section of settings", error.Message, StringComparison.Ordinal);
-        Assert.Contains("- 'WriteBehind:Caches:scores:ShutdownTimeout' is null, which would set ShutdownTimeout to 00:00:00: leave it out to keep its default, or give it a value.", error.Message, StringComparison.Ordinal);
-        Assert.Contains("- 'WriteBehind:Caches:scores:Restart:MaxRestarts' is null, which would set MaxRestarts to 0: leave it out to keep its default, or give it a value.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("- 'WriteBehind:Caches:scores:Journal' (<string>(2,13)) is \"True\", but Journal is a section of settings: write Journal { ... } in HOCON, or an object in JSON (the journal is on only with a Journal section naming its Directory).", error.Message, StringComparison.Ordinal);
+        Assert.Contains("- 'WriteBehind:Caches:scores:Health' (<string>(5,12)) is \"False\", but Health is a section of settings", error.Message, StringComparison.Ordinal);
+        Assert.Contains("- 'WriteBehind:Caches:scores:ShutdownTimeout' (<string>(3,21)) is null, which would set ShutdownTimeout to 00:00:00: leave it out to keep its default, or give it a value.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("- 'WriteBehind:Caches:scores:Restart:MaxRestarts' (<string>(4,27)) is null, which would set MaxRestarts to 0: leave it out to keep its default, or give it a value.", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("DeadLetterTable", error.Message, StringComparison.Ordinal); // a string setting may be null: it clears it
     }
 
@@ -87,9 +87,9 @@ public sealed class WriteBehindCacheOptionsValidatorTests
 
         Assert.Equal(
             "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
-            "- 'WriteBehind:Caches:scores:MaxBatchDelay' is 50, a duration without a unit (.NET would read it as 50 days); write it with one: 50ms, 50s, 50 minutes (or 00:00:30 in JSON)." + NL +
-            "- 'WriteBehind:Caches:scores:Restart:MaxBackoff' is 20, a duration without a unit (.NET would read it as 20 days); write it with one: 20ms, 20s, 20 minutes (or 00:00:30 in JSON)." + NL +
-            "- 'WriteBehind:Caches:scores:Journal:FsyncInterval' is 2, a duration without a unit (.NET would read it as 2 days); write it with one: 2ms, 2s, 2 minutes (or 00:00:30 in JSON).",
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' (<string>(2,19)) is 50, a duration without a unit (.NET would read it as 50 days); write it with one: 50ms, 50s, 50 minutes (or 00:00:30 in JSON)." + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MaxBackoff' (<string>(4,26)) is 20, a duration without a unit (.NET would read it as 20 days); write it with one: 20ms, 20s, 20 minutes (or 00:00:30 in JSON)." + NL +
+            "- 'WriteBehind:Caches:scores:Journal:FsyncInterval' (<string>(5,56)) is 2, a duration without a unit (.NET would read it as 2 days); write it with one: 2ms, 2s, 2 minutes (or 00:00:30 in JSON).",
             error.Message);
     }
 

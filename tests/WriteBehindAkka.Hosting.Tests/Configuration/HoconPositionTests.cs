@@ -1,0 +1,171 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WriteBehindAkka.Hocon;
+using WriteBehindAkka.Hosting.Tests.Fixtures;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Hosting.Tests.Configuration;
+
+/// <summary>
+/// A bad setting read from HOCON names where it was written, file(line,column), after the key: with several included
+/// files the operator had only the key to search for. A value from any other source keeps the message it had.
+/// </summary>
+public sealed class HoconPositionTests
+{
+    private const string Head = "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):";
+    private const string NoSetting = " names no setting; check its spelling. Keys are the option names (MaxBatchSize, Restart:MinBackoff, Health:BacklogThreshold, PostgreSql:Table), in any case; Akka-style names such as max-batch-size are not recognised.";
+    private const string NotBoolean = ", which is not a Boolean: write true or false.";
+    private const string NotWholeNumber = ", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit.";
+    private static readonly string NL = Environment.NewLine;
+
+    [Fact]
+    public async Task StartAsync_HoconFileWithAnInclude_NamesTheFileLineAndColumnOfTheValueThatWon()
+    {
+        using var folder = new TempFolder();
+        folder.Write("hocon/app.conf", """
+            WriteBehind.Caches.scores {
+              MaxBatchSize = 100
+              max-batch-size = 10
+              ReadThrough = true
+            }
+            include "overrides.conf"
+            WriteBehind.Caches.scores.MaxBatchSize = lots
+            """);
+        folder.Write("hocon/overrides.conf", """
+            # The operator's overrides: they win over app.conf's values above the include.
+            WriteBehind.Caches.scores {
+              ReadThrough = sometimes
+              Restart { MinBackoff { ms = 5 } }
+            }
+            """);
+
+        var error = await StartFails(configuration => configuration.SetBasePath(folder.Root).AddHoconFile("hocon/app.conf"));
+
+        Assert.Equal(
+            Head + NL +
+            "- 'WriteBehind:Caches:scores:max-batch-size' (hocon/app.conf(3,20))" + NoSetting + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MinBackoff' (hocon/overrides.conf(4,24))" + NoSetting + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchSize' (hocon/app.conf(7,42)) is \"lots\"" + NotWholeNumber + NL +
+            "- 'WriteBehind:Caches:scores:ReadThrough' (hocon/overrides.conf(3,17)) is \"sometimes\"" + NotBoolean,
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_HoconString_NamesTheStringLineAndColumn()
+    {
+        var error = await StartFails(configuration => configuration.AddHoconString("""
+            WriteBehind.Caches.scores {
+              max-batch-size = 10
+              akka { loglevel = INFO }
+              Journal = on
+              ShutdownTimeout = null
+            }
+            """));
+
+        Assert.Equal(
+            Head + NL +
+            "- 'WriteBehind:Caches:scores:akka' (<string>(3,8))" + NoSetting + NL +
+            "- 'WriteBehind:Caches:scores:max-batch-size' (<string>(2,20))" + NoSetting + NL +
+            "- 'WriteBehind:Caches:scores:Journal' (<string>(4,13)) is \"True\", but Journal is a section of settings: write Journal { ... } in HOCON, or an object in JSON (the journal is on only with a Journal section naming its Directory)." + NL +
+            "- 'WriteBehind:Caches:scores:ShutdownTimeout' (<string>(5,21)) is null, which would set ShutdownTimeout to 00:00:00: leave it out to keep its default, or give it a value.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_JsonAddedAfterTheHocon_ItsValuesHaveNoPosition_TheHoconValuesItLeavesDo()
+    {
+        var error = await StartFails(configuration => configuration
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["WriteBehind:Caches:scores:MaxBatchSize"] = "7" }) // overridden by the HOCON
+            .AddHoconString("""
+                WriteBehind.Caches.scores {
+                  ReadThrough = sometimes
+                  MaxBatchSize = lots
+                  Restart = 5
+                }
+                """)
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""
+                { "WriteBehind": { "Caches": { "scores": { "ReadThrough": "maybe", "Restart": { "MaxRestarts": null } } } } }
+                """))));
+
+        Assert.Equal(
+            Head + NL +
+            "- 'WriteBehind:Caches:scores:Restart' (<string>(4,13)) is \"5\", but Restart is a section of settings: write Restart { ... } in HOCON, or an object in JSON." + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MaxRestarts' is null, which would set MaxRestarts to 0: leave it out to keep its default, or give it a value." + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchSize' (<string>(3,18)) is \"lots\"" + NotWholeNumber + NL +
+            "- 'WriteBehind:Caches:scores:ReadThrough' is \"maybe\"" + NotBoolean,
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_EnvironmentStyleKeysAddedAfterTheHocon_HaveNoPosition()
+    {
+        var error = await StartFails(configuration => configuration
+            .AddHoconString("WriteBehind.Caches.scores { ReadThrough = true, MaxBatchDelay = 50 }")
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["WriteBehind:Caches:scores:ReadThrough"] = "sometimes",
+                ["WriteBehind:Caches:scores:max-batch-size"] = "10",
+            }));
+
+        Assert.Equal(
+            Head + NL +
+            "- 'WriteBehind:Caches:scores:max-batch-size'" + NoSetting + NL +
+            "- 'WriteBehind:Caches:scores:ReadThrough' is \"sometimes\"" + NotBoolean + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' (<string>(1,65)) is 50, a duration without a unit (.NET would read it as 50 days); write it with one: 50ms, 50s, 50 minutes (or 00:00:30 in JSON).",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_HoconFileChangedAndReloaded_NamesTheNewPosition()
+    {
+        using var folder = new TempFolder();
+        folder.Write("hocon/app.conf", "WriteBehind.Caches.scores.ReadThrough = sometimes");
+
+        var error = await StartFails(configuration =>
+        {
+            configuration.SetBasePath(folder.Root).AddHoconFile("hocon/app.conf");
+            folder.Write("hocon/app.conf", "WriteBehind.Caches.scores {\n  # moved down\n  ReadThrough = often\n}");
+            ((IConfigurationRoot)configuration).Reload();
+        });
+
+        Assert.Equal(Head + NL + "- 'WriteBehind:Caches:scores:ReadThrough' (hocon/app.conf(3,17)) is \"often\"" + NotBoolean, error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_HoconInAChainedConfiguration_NamesThePosition()
+    {
+        var hocon = new ConfigurationBuilder().AddHoconString("WriteBehind.Caches.scores.ReadThrough = sometimes").Build();
+
+        var error = await StartFails(configuration => configuration.AddConfiguration(hocon));
+
+        Assert.Equal(Head + NL + "- 'WriteBehind:Caches:scores:ReadThrough' (<string>(1,41)) is \"sometimes\"" + NotBoolean, error.Message);
+    }
+
+    private static async Task<OptionsValidationException> StartFails(Action<IConfigurationBuilder> configure)
+    {
+        var builder = TestHost.Builder();
+        configure(builder.Configuration);
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration("WriteBehind:Caches:scores");
+        using var host = builder.Build();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+    }
+
+    /// <summary>A folder of configuration files, deleted after the test.</summary>
+    private sealed class TempFolder : IDisposable
+    {
+        private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("writebehind-hocon-");
+
+        public string Root => _directory.FullName;
+
+        public void Write(string path, string text)
+        {
+            var full = Path.Combine(Root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, text);
+        }
+
+        public void Dispose() => _directory.Delete(recursive: true);
+    }
+}
