@@ -216,6 +216,34 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
         Assert.Equal(new PlayerScore(first.Key, first.Value.Score), await reader2.GetAsync(first.Key));
     }
 
+    [Fact]
+    public async Task AnotherProcessUpdatesARow_EvictAsyncOrTheTimeToLive_MakesTheNextReadLoadIt()
+    {
+        var table = PostgresFixture.NewTableName("wb_ttl");
+        var serializer = new JsonValueSerializer<Profile>();
+        var clock = new WriteBehindAkka.TestKit.ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await DefaultTableStoreAsync(table, serializer);
+        await using var cache = new WriteBehindCache<string, Profile>(store, Options with { TimeToLive = TimeSpan.FromMinutes(5) }, serializer, timeProvider: clock);
+        await cache.SetManyAsync([new("a", new Profile("mine", 1)), new("b", new Profile("mine", 1))]);
+        Assert.True((await cache.FlushAsync().WaitAsync(Within)).AllCommitted); // a flush does not wait for the manual clock
+
+        // Another service changes both rows behind the cache's back (its own version, one above the cache's).
+        await db.ExecuteAsync($"UPDATE \"{table}\" SET value = '{{\"name\":\"theirs\",\"round\":2}}'::jsonb, version = version + 1");
+        Assert.Equal(new Profile("mine", 1), await cache.GetAsync("a"));
+
+        Assert.True(await cache.EvictAsync("a"));
+        Assert.Equal(new Profile("theirs", 2), await cache.GetAsync("a").AsTask().WaitAsync(Within));
+        Assert.Equal(new Profile("mine", 1), await cache.GetAsync("b")); // within its time to live
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(new Profile("theirs", 2), await cache.GetAsync("b").AsTask().WaitAsync(Within));
+
+        // A write after the reload is newer than the other service's row, and lands over it.
+        await cache.SetAsync("b", new Profile("mine again", 3));
+        Assert.True((await cache.FlushAsync().WaitAsync(Within)).AllCommitted);
+        Assert.Equal(new Profile("mine again", 3), serializer.Deserialize((await ReadDefaultTableAsync(table))["b"].Json));
+    }
+
     private async Task<Dictionary<string, (byte[] Json, long Version, DateTimeOffset UpdatedAt)>> ReadDefaultTableAsync(string table)
     {
         var rows = new Dictionary<string, (byte[], long, DateTimeOffset)>();
