@@ -41,4 +41,11 @@ internal enum EntryFlags : ushort
     /// shard's pending bytes until its flight ends (it is memory the pending bound covers, though no longer the entry's).
     /// </summary>
     ReplacedInFlight = 256,
+
+    /// <summary>
+    /// With <see cref="InEvictionQueue"/> and a time to live: the entry became clean again since it was queued
+    /// without a newer commit (a write of it refused again), so its time to live restarted after the entries queued
+    /// behind it: the expiry sweep moves it to the back rather than stop at it.
+    /// </summary>
+    CleanAgain = 512,
 }

@@ -110,6 +110,11 @@ internal sealed partial class Shard<TKey>
                 entry.Flags |= EntryFlags.InEvictionQueue;
                 _evictable.Enqueue((entry, entry.CommittedVersion));
             }
+            else if (_ttlTicks != 0)
+            {
+                // Queued already, at a place older than its time to live now (see EntryFlags.CleanAgain).
+                entry.Flags |= EntryFlags.CleanAgain;
+            }
         }
 
         Account(entry, before);
@@ -237,11 +242,12 @@ internal sealed partial class Shard<TKey>
             if (entry.CommittedVersion != candidate.CommittedVersion && !entry.IsPending)
             {
                 // Committed again since it was queued: it is not the oldest-committed any more.
+                entry.Flags &= ~EntryFlags.CleanAgain;
                 _evictable.Enqueue((entry, entry.CommittedVersion));
                 continue;
             }
 
-            entry.Flags &= ~EntryFlags.InEvictionQueue;
+            entry.Flags &= ~(EntryFlags.InEvictionQueue | EntryFlags.CleanAgain);
             if (!entry.IsPending
                 && entry.Extras?.CommitWaiters is not { Count: > 0 }
                 && _entries.TryGetValue(entry.Key, out var current)
@@ -309,9 +315,10 @@ internal sealed partial class Shard<TKey>
         {
             var entry = candidate.Entry;
             bool current = _entries.TryGetValue(entry.Key, out var held) && ReferenceEquals(held, entry);
-            if (current && !entry.IsPending && entry.CommittedVersion != candidate.CommittedVersion)
+            if (current && !entry.IsPending && (entry.CommittedVersion != candidate.CommittedVersion || entry.Has(EntryFlags.CleanAgain)))
             {
-                // Committed again since it was queued: its time runs from that commit.
+                // Clean again since it was queued (committed again, or refused again): its time runs from then.
+                entry.Flags &= ~EntryFlags.CleanAgain;
                 _evictable.Dequeue();
                 _evictable.Enqueue((entry, entry.CommittedVersion));
                 continue;
@@ -324,7 +331,7 @@ internal sealed partial class Shard<TKey>
             }
 
             _evictable.Dequeue();
-            entry.Flags &= ~EntryFlags.InEvictionQueue;
+            entry.Flags &= ~(EntryFlags.InEvictionQueue | EntryFlags.CleanAgain);
             if (current && !entry.IsPending && entry.Extras?.CommitWaiters is not { Count: > 0 })
             {
                 DropClean(entry, expired: true);

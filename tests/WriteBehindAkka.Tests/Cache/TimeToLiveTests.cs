@@ -142,6 +142,39 @@ public sealed class TimeToLiveTests
     }
 
     [Fact]
+    public async Task AKeyRefusedAgainAndAgain_DoesNotKeepTheOtherExpiredEntriesInMemory()
+    {
+        // "p" is refused (dead-lettered) first, so it heads the expiry queue; refused again before it expires, its
+        // time restarts without a new commit. "b" expires 5 minutes in and must be dropped then, not held for as
+        // long as "p" keeps being refused.
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["p"] = true;
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        await cache.SetAsync("p", "refused");
+        Assert.Equal(1, (await cache.FlushAsync().Within()).FailedWrites);
+        await cache.SetAsync("b", "v", WriteConsistency.Committed).AsTask().Within();
+        await clock.WaitForTimerDueInAsync(Ttl, Harness.Within);
+
+        var untilRefused = TimeSpan.FromMinutes(4);
+        for (int round = 1; round <= 3; round++)
+        {
+            clock.Advance(untilRefused);
+            await cache.SetAsync("p", $"refused again {round}");
+            Assert.Equal(1, (await cache.FlushAsync().Within()).FailedWrites);
+            clock.Advance(TimeSpan.FromMinutes(1)); // to the timer, set for "p"'s previous expiry
+            await clock.WaitForTimerDueInAsync(TimeSpan.FromMinutes(4), Harness.Within); // swept; set for "p" again
+            untilRefused = TimeSpan.FromMinutes(3);
+        }
+
+        // 13 minutes in: "b" outlived its time to live 8 minutes ago.
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+        Assert.Equal(WriteState.Failed, (await cache.GetStatusAsync("p")).State);
+        Assert.Equal("v", await cache.GetAsync("b")); // loaded again
+        Assert.Equal(1, store.LoadsOf("b"));
+    }
+
+    [Fact]
     public async Task WithoutReadThrough_AnExpiredKeyReadsAsAbsent()
     {
         var store = new InMemoryStore<string>();
