@@ -30,6 +30,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>Gets how many keys dead-letter retries watch now, over every shard (tests).</summary>
     internal int DropWatches => _shards.Sum(shard => shard.DropWatchCount);
 
+    /// <summary>Gets the room of the shards' entry tables and eviction queues, in slots, summed over every shard (tests).</summary>
+    internal (long Table, long EvictionQueue) ShardCapacity =>
+        (_shards.Sum(shard => (long)shard.Capacity.Table), _shards.Sum(shard => (long)shard.Capacity.EvictionQueue));
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 

@@ -14,6 +14,12 @@ internal sealed class EntryTable<TKey>
 
     public int Count => _set.Count;
 
+    /// <summary>Gets how many entries the table has room for before it grows.</summary>
+    public int Capacity => _set.Capacity;
+
+    /// <summary>Gives back the room the table does not use (after many of its entries were dropped).</summary>
+    public void TrimExcess() => _set.TrimExcess();
+
     public bool TryGetValue(TKey key, out CacheEntry<TKey> entry)
     {
         _probe.Key = key;

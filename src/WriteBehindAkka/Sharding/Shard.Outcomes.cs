@@ -327,7 +327,7 @@ internal sealed partial class Shard<TKey>
             if (current && !entry.IsPending && entry.DirtySince + _ttlTicks > now)
             {
                 ArmTimer(entry.DirtySince + _ttlTicks, now);
-                return;
+                break;
             }
 
             _evictable.Dequeue();
@@ -336,6 +336,26 @@ internal sealed partial class Shard<TKey>
             {
                 DropClean(entry, expired: true);
             }
+        }
+
+        TrimIfSparse();
+    }
+
+    /// <summary>
+    /// Gives back the room of the entry table and of the expiry queue once they use a quarter of it or less: after a
+    /// burst of keys expired, an idle shard would otherwise keep the table and queue sized for the burst. A quarter,
+    /// so that the rebuild (a pass over what is left) is paid for by the drops since the last one.
+    /// </summary>
+    private void TrimIfSparse()
+    {
+        if (_entries.Capacity > MinTrimmedCapacity && _entries.Count <= _entries.Capacity / 4)
+        {
+            _entries.TrimExcess();
+        }
+
+        if (_evictable.Capacity > MinTrimmedCapacity && _evictable.Count <= _evictable.Capacity / 4)
+        {
+            _evictable.TrimExcess();
         }
     }
 }

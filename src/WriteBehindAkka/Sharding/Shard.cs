@@ -25,6 +25,9 @@ internal sealed partial class Shard<TKey>
 {
     private const int SignalCheckInterval = 256;
 
+    /// <summary>Below this many slots the entry table and the expiry queue keep their room (see <c>TrimIfSparse</c>).</summary>
+    private const int MinTrimmedCapacity = 1024;
+
     private readonly int _id;
     private readonly CacheContext<TKey> _ctx;
     private readonly Channel<ShardCommand<TKey>> _mailbox;
@@ -71,6 +74,18 @@ internal sealed partial class Shard<TKey>
             lock (_lock)
             {
                 return _dropWatch.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets the room of the entry table and of the eviction queue, in slots (tests).</summary>
+    internal (int Table, int EvictionQueue) Capacity
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_entries.Capacity, _evictable.Capacity);
             }
         }
     }

@@ -122,6 +122,31 @@ public sealed class TimeToLiveTests
     }
 
     [Fact]
+    public async Task AfterABurstOfKeysExpired_AnIdleShardGivesBackTheRoomItHeldThem()
+    {
+        const int Keys = 20_000;
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock, o => o with { MaxBatchSize = 1_000 });
+        await cache.SetManyAsync(Enumerable.Range(0, Keys).Select(i => KeyValuePair.Create($"k{i}", "v"))).AsTask().Within();
+        Assert.True((await cache.FlushAsync().Within()).AllCommitted);
+        Assert.True(cache.ShardCapacity.Table >= Keys);
+        Assert.True(cache.ShardCapacity.EvictionQueue >= Keys);
+
+        await clock.WaitForTimerDueInAsync(Ttl, Harness.Within);
+        clock.Advance(Ttl);
+        var until = DateTime.UtcNow + Harness.Within;
+        while (await cache.GetStatusAsync($"k{Keys - 1}") != KeyStatus.NotCached && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10); // the sweep runs on the shard's loop once the timer fired
+        }
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k0"));
+        Assert.True(cache.ShardCapacity.Table < 1_000, $"the entry table kept room for {cache.ShardCapacity.Table} entries");
+        Assert.True(cache.ShardCapacity.EvictionQueue < 1_000, $"the expiry queue kept room for {cache.ShardCapacity.EvictionQueue} entries");
+    }
+
+    [Fact]
     public async Task DeadLetteredWrite_ExpiresAsACleanEntry_TheReadAnswersTheStoredRow()
     {
         var store = new InMemoryStore<string>();
