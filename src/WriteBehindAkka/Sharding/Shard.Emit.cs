@@ -93,6 +93,11 @@ internal sealed partial class Shard<TKey>
 
     private void ArmTimer(long dueAt, long now)
     {
+        // Timers count whole milliseconds (the system's truncates a due time to them): one due in less fires at once,
+        // and the shard would tick, find nothing due yet, set it again, and so on until the time came (a spin, each
+        // time an expiry or a write delay ends under a millisecond after the one before). A millisecond at least.
+        long soonest = now + Math.Max(1, _ctx.Time.TimestampFrequency / 1000);
+        dueAt = Math.Max(dueAt, soonest);
         if (dueAt >= _timerDueAt)
         {
             return;

@@ -147,6 +147,36 @@ public sealed class TimeToLiveTests
     }
 
     [Fact]
+    public async Task NextExpiryUnderAMillisecondAway_TheShardWaitsForIt_RatherThanTickingOnTheSpot()
+    {
+        // The system's timers count whole milliseconds: one set to fire in 0.5 ms fires at once. A shard that set
+        // its timer for the next expiry 0.5 ms away would tick, find nothing due, set it again, and so on until the
+        // time came (here, with the clock standing still, for ever).
+        var store = new InMemoryStore<string>();
+        var manual = new ManualTimeProvider();
+        var clock = new MillisecondTimers(manual);
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, TimeToLive = Ttl, ShutdownTimeout = TimeSpan.Zero }), clock);
+        await cache.SetAsync("a", "v", WriteConsistency.Committed).AsTask().Within();
+        manual.Advance(TimeSpan.FromMilliseconds(0.5));
+        await cache.SetAsync("b", "v", WriteConsistency.Committed).AsTask().Within();
+        await manual.WaitForTimerDueInAsync(Ttl - TimeSpan.FromMilliseconds(0.5), Harness.Within);
+
+        manual.Advance(Ttl - TimeSpan.FromMilliseconds(0.5)); // to "a"'s expiry; "b"'s is 0.5 ms on
+
+        await manual.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(1), Harness.Within);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("a"));
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("b")).State);
+        manual.Advance(TimeSpan.FromMilliseconds(1));
+        var until = DateTime.UtcNow + Harness.Within;
+        while (await cache.GetStatusAsync("b") != KeyStatus.NotCached && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+    }
+
+    [Fact]
     public async Task DeadLetteredWrite_ExpiresAsACleanEntry_TheReadAnswersTheStoredRow()
     {
         var store = new InMemoryStore<string>();
@@ -235,6 +265,31 @@ public sealed class TimeToLiveTests
         var error = Assert.Throws<ArgumentException>(() => OptionsValidator.ThrowIfInvalid(new WriteBehindOptions { TimeToLive = TimeSpan.FromSeconds(seconds) }));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The manual clock, with timers that take whole milliseconds as the system's do (a due time is truncated to them).</summary>
+    private sealed class MillisecondTimers(ManualTimeProvider inner) : TimeProvider
+    {
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            new Timer(inner.CreateTimer(callback, state, Whole(dueTime), Whole(period)));
+
+        private static TimeSpan Whole(TimeSpan time) =>
+            time == Timeout.InfiniteTimeSpan ? time : TimeSpan.FromMilliseconds(Math.Floor(time.TotalMilliseconds));
+
+        private sealed class Timer(ITimer inner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(Whole(dueTime), Whole(period));
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
     }
 }
 
