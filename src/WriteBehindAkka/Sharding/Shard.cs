@@ -197,7 +197,8 @@ internal sealed partial class Shard<TKey>
         // Rounded up without (max + n - 1), which overflows for a bound near long.MaxValue ("no bound" in a config file).
         _maxEntries = max == 0 ? 0 : Math.Max(1, (max / ctx.Options.ShardCount) + (max % ctx.Options.ShardCount == 0 ? 0 : 1));
         _writeDelayTicks = (long)(ctx.Options.WriteDelay.TotalSeconds * ctx.Time.TimestampFrequency);
-        _ttlTicks = (long)(ctx.Options.TimeToLive.TotalSeconds * ctx.Time.TimestampFrequency);
+        // A positive time to live shorter than the clock's tick is one tick, not 0 (which would mean "never expire").
+        _ttlTicks = ctx.Options.TimeToLive > TimeSpan.Zero ? Math.Max(1, (long)(ctx.Options.TimeToLive.TotalSeconds * ctx.Time.TimestampFrequency)) : 0;
         _evictedTags = WriteBehindMetrics.Tags(ctx.Name, "evicted");
         _expiredTags = WriteBehindMetrics.Tags(ctx.Name, "expired");
         _requestedTags = WriteBehindMetrics.Tags(ctx.Name, "requested");

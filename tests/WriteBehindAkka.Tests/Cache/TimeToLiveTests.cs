@@ -267,6 +267,33 @@ public sealed class TimeToLiveTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ShorterThanTheClocksTick_ExpiresAfterOneTick_RatherThanNever()
+    {
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, TimeToLive = TimeSpan.FromMilliseconds(100) }), new SecondTicks(clock));
+        await cache.SetAsync("k", "v", WriteConsistency.Committed).AsTask().Within();
+
+        clock.Advance(TimeSpan.FromSeconds(1)); // one tick of a clock that counts whole seconds
+
+        Assert.Equal("v", await cache.GetAsync("k").AsTask().Within());
+        Assert.Equal(1, store.LoadsOf("k"));
+    }
+
+    /// <summary>The manual clock read through timestamps of whole seconds (a provider with a coarse tick).</summary>
+    private sealed class SecondTicks(ManualTimeProvider inner) : TimeProvider
+    {
+        public override long TimestampFrequency => 1;
+
+        public override long GetTimestamp() => inner.GetTimestamp() / inner.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime, period);
+    }
+
     /// <summary>The manual clock, with timers that take whole milliseconds as the system's do (a due time is truncated to them).</summary>
     private sealed class MillisecondTimers(ManualTimeProvider inner) : TimeProvider
     {
