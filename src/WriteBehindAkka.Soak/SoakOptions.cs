@@ -6,7 +6,7 @@ namespace WriteBehindAkka.Soak;
 internal sealed record SoakOptions
 {
     public const string Usage =
-        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N]\n" +
+        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N]\n" +
         "  --minutes N       how long to run (default 5; fractions allowed)\n" +
         "  --seconds N       the same in seconds\n" +
         "  --keys N          distinct keys written (default 20000)\n" +
@@ -14,6 +14,9 @@ internal sealed record SoakOptions
         "  --poison-every N  one write in N is refused by a CHECK constraint (default 500; 0 for none)\n" +
         "  --seed N          random seed of the writes and the fault schedule (default 1)\n" +
         "  --bulk N          each producer makes its writes up to N at a time with SetManyAsync (default 0: one SetAsync each)\n" +
+        "  --read-every N    after one write (or bulk call) in N, read one of the producer's keys back and check it is the\n" +
+        "                    latest write acknowledged for it (default 0: no reads)\n" +
+        "  --ttl-ms N        the cache's TimeToLive in milliseconds: clean entries expire and reads load them again (default 0: none)\n" +
         "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
@@ -29,6 +32,12 @@ internal sealed record SoakOptions
     /// <summary>The most writes a producer makes per SetManyAsync call; 0 for one SetAsync per write.</summary>
     public int Bulk { get; init; }
 
+    /// <summary>One write (or bulk call) in this many is followed by a checked read of one of the producer's keys; 0 for none.</summary>
+    public int ReadEvery { get; init; }
+
+    /// <summary>The cache's TimeToLive in milliseconds; 0 for none.</summary>
+    public int TimeToLiveMs { get; init; }
+
     /// <summary>Parses the arguments; returns the options, or the problem to print (empty for --help).</summary>
     public static (SoakOptions? Options, string? Problem) Parse(string[] args)
     {
@@ -41,7 +50,7 @@ internal sealed record SoakOptions
                 return (null, string.Empty);
             }
 
-            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk"))
+            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms"))
             {
                 return (null, $"Unknown option '{name}'.");
             }
@@ -64,6 +73,8 @@ internal sealed record SoakOptions
                 "--producers" => options with { Producers = (int)value },
                 "--poison-every" => options with { PoisonEvery = (int)value },
                 "--bulk" => options with { Bulk = (int)value },
+                "--read-every" => options with { ReadEvery = (int)value },
+                "--ttl-ms" => options with { TimeToLiveMs = (int)value },
                 _ => options with { Seed = (int)value },
             };
         }

@@ -23,6 +23,12 @@ internal sealed class SoakRun(SoakOptions options)
 
     private readonly JsonValueSerializer<Score> _serializer = new();
 
+    /// <summary>Reads checked (<c>--read-every</c>), reads whose load failed (the server was down), and stale reads.</summary>
+    private long _readsChecked, _readsUnavailable, _readsStale;
+
+    /// <summary>The first stale read, described.</summary>
+    private string? _firstStale;
+
     public async Task<bool> RunAsync(CancellationToken interrupt)
     {
         if (LocalPostgresCluster.ExternalConnectionString() is not null)
@@ -30,7 +36,7 @@ internal sealed class SoakRun(SoakOptions options)
             Console.WriteLine($"Note: {LocalPostgresCluster.ExternalConnectionVariable} is set, but the soak run stops and kills its server, so it starts a throwaway cluster anyway.");
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}. Starting a throwaway PostgreSQL cluster..."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}. Starting a throwaway PostgreSQL cluster..."));
         await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: interrupt);
         await using var admin = NpgsqlDataSource.Create(cluster.ConnectionString + ";Pooling=false");
         await CreateSchemaAsync(admin);
@@ -61,6 +67,7 @@ internal sealed class SoakRun(SoakOptions options)
             MaxBatchDelay = TimeSpan.FromMilliseconds(10),
             MaxPendingEntries = 10_000,
             MaxCachedEntries = Math.Max(1, options.Keys / 2),
+            TimeToLive = TimeSpan.FromMilliseconds(options.TimeToLiveMs),
             Restart = new RestartSettings { MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromSeconds(1) },
         };
         // The bound counts the writes queued in the mailboxes too: only writes that passed the check at the same
@@ -132,8 +139,14 @@ internal sealed class SoakRun(SoakOptions options)
         bool bounded = maxPending <= boundWithSlack;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Backlog: at most {maxPending:N0} pending entries (bound {cacheOptions.MaxPendingEntries:N0} + {boundWithSlack - cacheOptions.MaxPendingEntries:N0}, one write per producer checking the bound at the same instant): {(bounded ? "within" : "OVER")} the bound. GC heap at most {maxHeap / (1024 * 1024):N0} MiB."));
         Console.WriteLine(verdict.Summary);
-        bool passed = verdict.Passed && bounded;
-        Console.WriteLine(passed ? "PASSED: nothing accepted was lost, nothing was written at a stale version." : "FAILED: see above.");
+        bool readsFresh = Volatile.Read(ref _readsStale) == 0;
+        if (options.ReadEvery > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Reads: {_readsChecked:N0} checked against the latest acknowledged write, {_readsUnavailable:N0} unavailable (a read-through load failed while the server was down), {_readsStale:N0} stale{(_firstStale is null ? "." : $"; the first: {_firstStale}")}"));
+        }
+
+        bool passed = verdict.Passed && bounded && readsFresh;
+        Console.WriteLine(passed ? $"PASSED: nothing accepted was lost, nothing was written at a stale version{(options.ReadEvery > 0 ? ", no read was older than its key's latest write" : string.Empty)}." : "FAILED: see above.");
         return passed;
     }
 
@@ -157,6 +170,47 @@ internal sealed class SoakRun(SoakOptions options)
             // No cancellation token: a write is either refused before it is accepted, or its version is known.
             var result = await cache.SetAsync(key, new Score(seq, poison ? -1 : (int)(seq % 1_000)), WriteConsistency.Accepted);
             ledger.Acknowledge(key, seq, result.Version, poison);
+            await MaybeReadBackAsync(cache, ledger, producer, random, perProducer);
+        }
+    }
+
+    /// <summary>
+    /// After one write in <c>--read-every</c>, reads one of this producer's keys (only it writes them, and it awaited
+    /// each write) and checks the value is the latest write acknowledged for the key: from memory, or loaded again
+    /// after an eviction or its TimeToLive. A key whose latest write was refused (poison) may read as that write or as
+    /// the row before it, so it is not checked; a load that fails while the server is down counts as unavailable.
+    /// </summary>
+    private async Task MaybeReadBackAsync(WriteBehindCache<long, Score> cache, Ledger ledger, int producer, Random random, int perProducer)
+    {
+        if (options.ReadEvery == 0 || random.Next(options.ReadEvery) != 0)
+        {
+            return;
+        }
+
+        long key = producer + ((long)options.Producers * random.Next(perProducer));
+        var (seq, _, poison) = ledger.Latest(key);
+        CacheLookup<Score> seen;
+        try
+        {
+            seen = await cache.TryGetAsync(key);
+        }
+        catch (InvalidOperationException)
+        {
+            Interlocked.Increment(ref _readsUnavailable);
+            return;
+        }
+
+        if (poison)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _readsChecked);
+        long? read = seen.Found ? seen.Value!.Seq : null;
+        if (read != (seq == 0 ? null : seq))
+        {
+            Interlocked.Increment(ref _readsStale);
+            Interlocked.CompareExchange(ref _firstStale, string.Create(CultureInfo.InvariantCulture, $"key {key} read {(read is null ? "nothing" : $"write {read}")}, latest acknowledged write {seq}"), null);
         }
     }
 
@@ -182,6 +236,8 @@ internal sealed class SoakRun(SoakOptions options)
             {
                 ledger.Acknowledge(writes[i].Key, writes[i].Seq, result.Versions[i], writes[i].Poison);
             }
+
+            await MaybeReadBackAsync(cache, ledger, producer, random, perProducer);
         }
     }
 
