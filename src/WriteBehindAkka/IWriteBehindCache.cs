@@ -129,6 +129,16 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     ValueTask<bool> EvictAsync(TKey key, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"{GetType().Name} does not implement EvictAsync; a decorator passes it on to the cache it wraps.");
 
+    /// <summary>
+    /// Drops every clean entry from memory, as <see cref="EvictAsync"/> does one (Hazelcast's <c>evictAll</c>): after a
+    /// job changed many rows behind the cache. Keys with a write not yet committed keep theirs. The store is not touched.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait (shards that got the request still drop their entries).</param>
+    /// <returns>How many entries were dropped.</returns>
+    /// <exception cref="NotSupportedException">This interface's own body: an implementation without one cannot evict.</exception>
+    ValueTask<long> EvictAllAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement EvictAllAsync; a decorator passes it on to the cache it wraps.");
+
     /// <summary>Completes when every write accepted before the call is committed (or has failed, which the result counts).</summary>
     /// <param name="cancellationToken">Cancels the wait; the writes go on.</param>
     /// <returns>How the flush ended.</returns>

@@ -144,6 +144,26 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         return EvictCoreAsync(key, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<long> EvictAllAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfStopped();
+        var replies = new TaskCompletionSource<long>[_shards.Length];
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            replies[i] = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await PostCommandAsync(_shards[i], new ShardCommand<TKey>(CommandKind.EvictAll, default!, null, replies[i], default), cancellationToken).ConfigureAwait(false);
+        }
+
+        long dropped = 0;
+        foreach (var reply in replies)
+        {
+            dropped += await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return dropped;
+    }
+
     private async ValueTask<bool> EvictCoreAsync(TKey key, CancellationToken cancellationToken)
     {
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

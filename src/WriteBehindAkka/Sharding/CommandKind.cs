@@ -13,6 +13,9 @@ internal enum CommandKind : byte
 
     /// <summary>Drops the key's clean entry from memory (the reply is a <c>TaskCompletionSource&lt;bool&gt;</c>).</summary>
     Evict,
+
+    /// <summary>Drops every clean entry of the shard from memory (the reply is a <c>TaskCompletionSource&lt;long&gt;</c>: how many).</summary>
+    EvictAll,
     Flush,
 
     /// <summary>Nothing to do: a doorbell rung when signals wait in the shard's system queue.</summary>

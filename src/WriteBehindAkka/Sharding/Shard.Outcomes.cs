@@ -273,6 +273,32 @@ internal sealed partial class Shard<TKey>
         return true;
     }
 
+    /// <summary>Drops every clean entry of the shard because the application asked (<c>EvictAllAsync</c>); returns how many.</summary>
+    private long EvictAllOnRequest()
+    {
+        List<CacheEntry<TKey>>? clean = null;
+        foreach (var entry in _entries)
+        {
+            if (!entry.IsPending && entry.Extras?.CommitWaiters is not { Count: > 0 })
+            {
+                (clean ??= []).Add(entry);
+            }
+        }
+
+        if (clean is null)
+        {
+            return 0;
+        }
+
+        foreach (var entry in clean)
+        {
+            DropClean(entry, _requestedTags);
+        }
+
+        TrimIfSparse();
+        return clean.Count;
+    }
+
     /// <summary>Drops a clean entry, evicted or expired (<paramref name="expired"/>), and counts it.</summary>
     private void DropClean(CacheEntry<TKey> entry, bool expired) => DropClean(entry, expired ? _expiredTags : _evictedTags);
 

@@ -457,6 +457,9 @@ internal sealed partial class Shard<TKey>
                 case CommandKind.Evict:
                     ((TaskCompletionSource<bool>)command.Reply!).TrySetResult(EvictOnRequest(command.Key));
                     break;
+                case CommandKind.EvictAll:
+                    ((TaskCompletionSource<long>)command.Reply!).TrySetResult(EvictAllOnRequest());
+                    break;
                 case CommandKind.Flush:
                     var flushState = ((TaskCompletionSource<long>)command.Reply!).Task.AsyncState;
                     _sealed |= flushState == EpochCounter.FinalFlush;

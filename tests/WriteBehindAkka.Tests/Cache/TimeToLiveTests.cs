@@ -363,12 +363,40 @@ public sealed class EvictTests
     }
 
     [Fact]
+    public async Task EvictAll_DropsEveryCleanEntry_AndKeepsThePendingOnes()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 4, Parallelism = 2 }));
+        for (int i = 0; i < 20; i++)
+        {
+            await cache.SetAsync($"k{i}", "v1");
+        }
+
+        await cache.FlushAsync().Within();
+        store.Pause();
+        await cache.SetAsync("k0", "v2"); // pending: kept
+        await cache.SetAsync("new", "v"); // pending: kept
+
+        Assert.Equal(19, await cache.EvictAllAsync().AsTask().Within());
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k1"));
+        Assert.Equal("v2", await cache.GetAsync("k0").AsTask().Within());
+        Assert.Equal("v", await cache.GetAsync("new").AsTask().Within());
+        store.Resume();
+        Assert.Equal("v1", await cache.GetAsync("k19").AsTask().Within()); // loaded again
+        Assert.Equal(1, store.LoadsOf("k19"));
+        await cache.FlushAsync().Within();
+        Assert.Equal("v2", Harness.Text(store.Rows["k0"].Value));
+    }
+
+    [Fact]
     public async Task Evict_AfterShutdown_IsRefused()
     {
         var cache = Harness.Cache(new InMemoryStore<string>());
         await cache.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.EvictAsync("k").AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.EvictAllAsync().AsTask());
     }
 }
 
