@@ -221,7 +221,7 @@ internal sealed partial class Shard<TKey>
                 return false;
             }
 
-            DropClean(entry, expired: true); // outlived its time to live: read as a miss
+            DropClean(entry, _expiredTags); // outlived its time to live: read as a miss
         }
 
         if (!_ctx.Options.ReadThrough)

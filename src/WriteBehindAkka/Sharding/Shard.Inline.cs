@@ -73,7 +73,7 @@ internal sealed partial class Shard<TKey>
                     return true;
                 }
 
-                DropClean(entry, expired: true); // outlived its time to live: read as a miss
+                DropClean(entry, _expiredTags); // outlived its time to live: read as a miss
             }
 
             return !_ctx.Options.ReadThrough;

@@ -248,12 +248,9 @@ internal sealed partial class Shard<TKey>
             }
 
             entry.Flags &= ~(EntryFlags.InEvictionQueue | EntryFlags.CleanAgain);
-            if (!entry.IsPending
-                && entry.Extras?.CommitWaiters is not { Count: > 0 }
-                && _entries.TryGetValue(entry.Key, out var current)
-                && ReferenceEquals(current, entry))
+            if (MayDrop(entry) && _entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry))
             {
-                DropClean(entry, expired: false);
+                DropClean(entry, _evictedTags);
             }
         }
     }
@@ -264,7 +261,7 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private bool EvictOnRequest(TKey key)
     {
-        if (!_entries.TryGetValue(key, out var entry) || entry.IsPending || entry.Extras?.CommitWaiters is { Count: > 0 })
+        if (!_entries.TryGetValue(key, out var entry) || !MayDrop(entry))
         {
             return false;
         }
@@ -279,7 +276,7 @@ internal sealed partial class Shard<TKey>
         List<CacheEntry<TKey>>? clean = null;
         foreach (var entry in _entries)
         {
-            if (!entry.IsPending && entry.Extras?.CommitWaiters is not { Count: > 0 })
+            if (MayDrop(entry))
             {
                 (clean ??= []).Add(entry);
             }
@@ -299,10 +296,13 @@ internal sealed partial class Shard<TKey>
         return clean.Count;
     }
 
-    /// <summary>Drops a clean entry, evicted or expired (<paramref name="expired"/>), and counts it.</summary>
-    private void DropClean(CacheEntry<TKey> entry, bool expired) => DropClean(entry, expired ? _expiredTags : _evictedTags);
+    /// <summary>
+    /// Whether an entry may leave memory (evicted, expired, or on request): it is clean (no write waiting for the store,
+    /// none in flight, no failure only memory holds) and no Committed-level writer waits on it.
+    /// </summary>
+    private static bool MayDrop(CacheEntry<TKey> entry) => !entry.IsPending && entry.Extras?.CommitWaiters is not { Count: > 0 };
 
-    /// <summary>Drops a clean entry and counts it under <paramref name="reason"/>'s tags.</summary>
+    /// <summary>Drops a clean entry and counts it under <paramref name="reason"/>'s tags (evicted, expired or requested).</summary>
     private void DropClean(CacheEntry<TKey> entry, in System.Diagnostics.TagList reason)
     {
         DropEntry(entry.Key);
@@ -319,10 +319,7 @@ internal sealed partial class Shard<TKey>
     /// it. An entry with a write not committed yet, or a Committed-level writer waiting, never expires.
     /// </summary>
     private bool IsExpired(CacheEntry<TKey> entry) =>
-        _ttlTicks != 0
-        && !entry.IsPending
-        && entry.Extras?.CommitWaiters is not { Count: > 0 }
-        && _ctx.Time.GetTimestamp() - entry.DirtySince >= _ttlTicks;
+        _ttlTicks != 0 && MayDrop(entry) && _ctx.Time.GetTimestamp() - entry.DirtySince >= _ttlTicks;
 
     /// <summary>
     /// Drops the clean entries that outlived <see cref="Options.WriteBehindOptions.TimeToLive"/>, oldest first, and sets
@@ -358,9 +355,9 @@ internal sealed partial class Shard<TKey>
 
             _evictable.Dequeue();
             entry.Flags &= ~(EntryFlags.InEvictionQueue | EntryFlags.CleanAgain);
-            if (current && !entry.IsPending && entry.Extras?.CommitWaiters is not { Count: > 0 })
+            if (current && MayDrop(entry))
             {
-                DropClean(entry, expired: true);
+                DropClean(entry, _expiredTags);
             }
         }
 
