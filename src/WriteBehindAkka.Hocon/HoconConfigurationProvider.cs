@@ -56,17 +56,7 @@ public class HoconConfigurationProvider : FileConfigurationProvider, IHoconConfi
 
     /// <inheritdoc />
     /// <remarks>Positions name the source's path (or an included file's path relative to the provider), as errors do.</remarks>
-    public bool TryGetPosition(string key, out HoconPosition position)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (_positions is { } positions)
-        {
-            return positions.TryGet(Data, key, out position);
-        }
-
-        position = default;
-        return false;
-    }
+    public bool TryGetPosition(string key, out HoconPosition position) => HoconPositionIndex.Find(_positions, Data, key, out position);
 
     /// <summary>
     /// Reads an included file: through the source's file provider when it has the file; otherwise an absolute

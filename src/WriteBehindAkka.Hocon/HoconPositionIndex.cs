@@ -29,6 +29,19 @@ internal sealed class HoconPositionIndex
         return (data, new HoconPositionIndex(data, positions));
     }
 
+    /// <summary>A provider's <c>TryGetPosition</c>: the position of <paramref name="key"/> in <paramref name="positions"/>, if the provider has loaded any.</summary>
+    /// <param name="positions">The provider's positions (<see langword="null"/> before its first load).</param>
+    /// <param name="data">The provider's current data.</param>
+    /// <param name="key">The key or section path.</param>
+    /// <param name="position">The position.</param>
+    /// <returns>Whether it was found.</returns>
+    public static bool Find(HoconPositionIndex? positions, IDictionary<string, string?> data, string key, out HoconPosition position)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        position = default;
+        return positions is not null && positions.TryGet(data, key, out position);
+    }
+
     /// <summary>Finds a key's position, if <paramref name="data"/> is still the data it was taken with and the key's value is unchanged.</summary>
     /// <param name="data">The provider's current data.</param>
     /// <param name="key">The key or section path.</param>

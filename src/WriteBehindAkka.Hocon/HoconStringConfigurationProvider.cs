@@ -14,15 +14,5 @@ internal sealed class HoconStringConfigurationProvider(string text) : Configurat
         Data = data;
     }
 
-    public bool TryGetPosition(string key, out HoconPosition position)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (_positions is { } positions)
-        {
-            return positions.TryGet(Data, key, out position);
-        }
-
-        position = default;
-        return false;
-    }
+    public bool TryGetPosition(string key, out HoconPosition position) => HoconPositionIndex.Find(_positions, Data, key, out position);
 }
