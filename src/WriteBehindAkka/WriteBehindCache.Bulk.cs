@@ -164,7 +164,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 failures ??= [];
                 foreach (int index in synced)
                 {
-                    failures.Add(new BulkWriteFailure(index, error));
+                    failures.Add(new BulkWriteFailure(index, error is OperationCanceledException cancelled && cancellationToken.IsCancellationRequested ? Cancelled(cancelled, made: true) : error));
                 }
             }
         }
@@ -187,13 +187,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 }
                 catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
                 {
-                    // Both are cancellations; the message says which, since one write stands and the other does not.
-                    (failures ??= []).Add(new BulkWriteFailure(index, new OperationCanceledException(
-                        made
-                            ? $"The wait for this write to be {consistency} was cancelled; the write was made and stands."
-                            : "This write was cancelled while it waited for room; it was not made.",
-                        cancelled,
-                        cancellationToken)));
+                    (failures ??= []).Add(new BulkWriteFailure(index, Cancelled(cancelled, made)));
                 }
                 catch (Exception error)
                 {
@@ -209,5 +203,14 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         return new BulkWriteResult(reached, versions);
+
+        // A write cancelled while it waited for room and one whose wait for its level was cancelled are both
+        // cancellations; the message says which, since one write stands and the other does not.
+        OperationCanceledException Cancelled(OperationCanceledException cancelled, bool made) => new(
+            made
+                ? $"The wait for this write to be {reached} was cancelled; the write was made and stands."
+                : "This write was cancelled while it waited for room; it was not made.",
+            cancelled,
+            cancellationToken);
     }
 }

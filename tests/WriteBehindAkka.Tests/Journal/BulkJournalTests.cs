@@ -60,6 +60,31 @@ public sealed class BulkJournalTests : JournalTestBase
     }
 
     [Fact]
+    public async Task Journaled_WaitForTheFsyncCancelled_SaysEachWriteWasMadeAndStands()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Options(Folder("journaled-cancelled")));
+        await cache.SetAsync("warm", "v");
+        using var fsyncHeld = new ManualResetEventSlim(false);
+        cache.Journal!.SyncFaultInjector = () =>
+        {
+            fsyncHeld.Wait(Harness.Within); // the journal's thread: the fsync does not end until released
+            return null;
+        };
+        using var cancel = new CancellationTokenSource();
+
+        var write = cache.SetManyAsync(Items(3), WriteConsistency.Journaled, cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => write.Within());
+        fsyncHeld.Set();
+        cache.Journal.SyncFaultInjector = null;
+
+        Assert.Equal([0, 1, 2], error.Failures.Select(f => f.Index));
+        Assert.All(error.Failures, f => Assert.Equal("The wait for this write to be Journaled was cancelled; the write was made and stands.", f.Error.Message));
+        Assert.Equal("v2", await cache.GetAsync("k2").AsTask().Within());
+    }
+
+    [Fact]
     public async Task ARecordTheJournalRefuses_FailsAsNotApplied_AndOnTheCallersThreadEndsTheList()
     {
         var store = new InMemoryStore<string>();
