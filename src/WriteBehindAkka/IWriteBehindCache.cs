@@ -120,7 +120,9 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>
     /// Drops a key's entry from memory, so that the next read loads the stored row (Hazelcast's <c>evict</c>): for a
     /// row you know another process changed. Only a clean entry is dropped; a key with a write not yet committed
-    /// keeps it (that write is the newest value, and the store does not have it yet). The store is not touched.
+    /// keeps it (that write is the newest value, and the store does not have it yet). A read-through load of the key
+    /// already under way is made again when it returns, since it may have read the row before the change. The store is
+    /// not touched.
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -131,7 +133,8 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
 
     /// <summary>
     /// Drops every clean entry from memory, as <see cref="EvictAsync"/> does one (Hazelcast's <c>evictAll</c>): after a
-    /// job changed many rows behind the cache. Keys with a write not yet committed keep theirs. The store is not touched.
+    /// job changed many rows behind the cache. Keys with a write not yet committed keep theirs; loads under way are made
+    /// again, as for <see cref="EvictAsync"/>. The store is not touched.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait (shards that got the request still drop their entries).</param>
     /// <returns>How many entries were dropped.</returns>

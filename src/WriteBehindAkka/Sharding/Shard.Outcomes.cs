@@ -213,6 +213,15 @@ internal sealed partial class Shard<TKey>
         }
     }
 
+    /// <summary>Marks a load of the key under way, if there is one, as stale (see <see cref="_staleLoads"/>): it loads again when it returns.</summary>
+    private void MarkLoadStale(TKey key)
+    {
+        if (_loading.Count > 0 && _loading.ContainsKey(key))
+        {
+            _staleLoads.Add(key);
+        }
+    }
+
     /// <summary>Removes a key's entry; a load of the key under way is marked stale (see <see cref="_staleLoads"/>).</summary>
     private void DropEntry(TKey key)
     {
@@ -223,10 +232,7 @@ internal sealed partial class Shard<TKey>
         }
 
         _entries.Remove(key);
-        if (_loading.Count > 0 && _loading.ContainsKey(key))
-        {
-            _staleLoads.Add(key);
-        }
+        MarkLoadStale(key);
     }
 
     /// <summary>
@@ -257,11 +263,18 @@ internal sealed partial class Shard<TKey>
 
     /// <summary>
     /// Drops a key's entry because the application asked (<c>EvictAsync</c>): only a clean one, without a Committed-level
-    /// writer waiting; true when it was dropped.
+    /// writer waiting; true when it was dropped. A load of the key under way is made again when it returns (it may have
+    /// read the row before the change the application was told of), so neither its readers nor the cache keep that row.
     /// </summary>
     private bool EvictOnRequest(TKey key)
     {
-        if (!_entries.TryGetValue(key, out var entry) || !MayDrop(entry))
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            MarkLoadStale(key);
+            return false;
+        }
+
+        if (!MayDrop(entry))
         {
             return false;
         }
@@ -270,9 +283,17 @@ internal sealed partial class Shard<TKey>
         return true;
     }
 
-    /// <summary>Drops every clean entry of the shard because the application asked (<c>EvictAllAsync</c>); returns how many.</summary>
+    /// <summary>
+    /// Drops every clean entry of the shard because the application asked (<c>EvictAllAsync</c>); returns how many. The
+    /// loads under way are made again when they return, as for <see cref="EvictOnRequest"/>.
+    /// </summary>
     private long EvictAllOnRequest()
     {
+        foreach (var key in _loading.Keys)
+        {
+            _staleLoads.Add(key);
+        }
+
         List<CacheEntry<TKey>>? clean = null;
         foreach (var entry in _entries)
         {

@@ -137,8 +137,9 @@ internal sealed partial class Shard<TKey>
     private readonly Dictionary<TKey, List<TaskCompletionSource<byte[]?>>> _loading = [];
 
     /// <summary>
-    /// Keys whose entry was dropped while a load of them was under way: the row the load read may predate a write
-    /// the entry held (committed since), so it is loaded again rather than cached.
+    /// Keys whose entry was dropped while a load of them was under way, or that the application evicted then: the row
+    /// the load read may predate a write the entry held (committed since), or the change the application was told of,
+    /// so it is loaded again rather than cached.
     /// </summary>
     private readonly HashSet<TKey> _staleLoads = [];
 

@@ -390,6 +390,66 @@ public sealed class EvictTests
     }
 
     [Fact]
+    public async Task Evict_WhileALoadOfTheKeyRuns_TheLoadedRowIsNotCached_TheNextReadLoadsAgain()
+    {
+        var store = new LoadThenWaitStore();
+        store.Inner.Seed("k", Json("old"), 1);
+        await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
+        var read = reading.GetAsync("k").AsTask();
+        await store.Loaded.Task.Within(); // the load has read "old"
+        store.Inner.Seed("k", Json("new"), 2); // another process changes the row, then says so
+
+        Assert.False(await reading.EvictAsync("k").AsTask().Within(), "nothing cached to drop yet");
+        store.Release.TrySetResult();
+
+        Assert.Equal("new", await read.Within()); // the load that ran across the eviction is made again
+        Assert.Equal("new", await reading.GetAsync("k").AsTask().Within());
+    }
+
+    [Fact]
+    public async Task EvictAll_WhileALoadRuns_TheLoadedRowIsNotCached_TheNextReadLoadsAgain()
+    {
+        var store = new LoadThenWaitStore();
+        store.Inner.Seed("k", Json("old"), 1);
+        await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
+        var read = reading.GetAsync("k").AsTask();
+        await store.Loaded.Task.Within();
+        store.Inner.Seed("k", Json("new"), 2);
+
+        Assert.Equal(0, await reading.EvictAllAsync().AsTask().Within());
+        store.Release.TrySetResult();
+
+        Assert.Equal("new", await read.Within());
+        Assert.Equal("new", await reading.GetAsync("k").AsTask().Within());
+    }
+
+    /// <summary>A store whose first load reads the row, then waits for <see cref="Release"/> before it answers.</summary>
+    private sealed class LoadThenWaitStore : WriteBehindAkka.Storage.IWriteBehindStore<string>
+    {
+        public InMemoryStore<string> Inner { get; } = new();
+
+        public TaskCompletionSource Loaded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<string>> batch, CancellationToken cancellationToken) =>
+            Inner.WriteBatchAsync(batch, cancellationToken);
+
+        public async ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
+        {
+            var row = await Inner.LoadAsync(key, cancellationToken);
+            if (Loaded.TrySetResult())
+            {
+                await Release.Task.WaitAsync(cancellationToken); // only the first load is slow
+            }
+
+            return row;
+        }
+
+        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => Inner.Classify(error);
+    }
+
+    [Fact]
     public async Task Evict_AfterShutdown_IsRefused()
     {
         var cache = Harness.Cache(new InMemoryStore<string>());
