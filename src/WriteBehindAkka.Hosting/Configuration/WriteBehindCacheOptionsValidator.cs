@@ -100,9 +100,19 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
 
         foreach (var (key, value) in options.UnitlessDurations)
         {
-            problems.Add($"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it with one: {value}ms, {value}s, {value} minutes (or 00:00:30 in JSON).");
+            // Units are HOCON's: a value from JSON, an environment variable or code's in-memory source is told the
+            // TimeSpan form, since "300ms" there would be refused in turn as not a duration.
+            problems.Add(key.Position is null
+                ? $"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it as [d.]hh:mm:ss[.fffffff]{TimeSpanExamples(value)} (units such as {value}ms are converted only by the HOCON provider, not in JSON or environment variables)."
+                : $"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it with one: {value}ms, {value}s, {value} minutes (or 00:00:30 in JSON).");
         }
 
         return problems;
     }
+
+    /// <summary>The TimeSpan forms of a bare number read as milliseconds and as seconds, or a generic example.</summary>
+    private static string TimeSpanExamples(string value) =>
+        double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number) && Math.Abs(number) <= 1e9
+            ? $": \"{TimeSpan.FromMilliseconds(number).ToString("c", System.Globalization.CultureInfo.InvariantCulture)}\" for {value} ms, \"{TimeSpan.FromSeconds(number).ToString("c", System.Globalization.CultureInfo.InvariantCulture)}\" for {value} s"
+            : ", such as \"00:00:30\" for 30 s";
 }

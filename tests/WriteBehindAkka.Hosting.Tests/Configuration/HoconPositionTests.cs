@@ -118,6 +118,23 @@ public sealed class HoconPositionTests
     }
 
     [Fact]
+    public async Task StartAsync_UnitlessDurationNotFromHocon_AdvisesTheTimeSpanForm_NotUnitsJsonWouldRefuse()
+    {
+        var error = await StartFails(configuration => configuration
+            .AddHoconString("WriteBehind.Caches.scores { MaxBatchDelay = 50 }")
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""
+                { "WriteBehind": { "Caches": { "scores": { "TimeToLive": 300, "Restart": { "MaxBackoff": "1e4" } } } } }
+                """))));
+
+        Assert.Equal(
+            Head + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' (<string>(1,45)) is 50, a duration without a unit (.NET would read it as 50 days); write it with one: 50ms, 50s, 50 minutes (or 00:00:30 in JSON)." + NL +
+            "- 'WriteBehind:Caches:scores:TimeToLive' is 300, a duration without a unit (.NET would read it as 300 days); write it as [d.]hh:mm:ss[.fffffff]: \"00:00:00.3000000\" for 300 ms, \"00:05:00\" for 300 s (units such as 300ms are converted only by the HOCON provider, not in JSON or environment variables)." + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MaxBackoff' is 1e4, a duration without a unit (.NET would read it as 1e4 days); write it as [d.]hh:mm:ss[.fffffff]: \"00:00:10\" for 1e4 ms, \"02:46:40\" for 1e4 s (units such as 1e4ms are converted only by the HOCON provider, not in JSON or environment variables).",
+            error.Message);
+    }
+
+    [Fact]
     public async Task StartAsync_HoconFileChangedAndReloaded_NamesTheNewPosition()
     {
         using var folder = new TempFolder();
