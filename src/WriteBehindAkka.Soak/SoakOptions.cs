@@ -16,7 +16,7 @@ internal sealed record SoakOptions
         "  --bulk N          each producer makes its writes up to N at a time with SetManyAsync (default 0: one SetAsync each)\n" +
         "  --read-every N    after one write (or bulk call) in N, read one of the producer's keys back and check it is the\n" +
         "                    latest write acknowledged for it (default 0: no reads)\n" +
-        "  --ttl-ms N        the cache's TimeToLive in milliseconds: clean entries expire and reads load them again (default 0: none)\n" +
+        "  --ttl-ms N        the cache's TimeToLive in milliseconds (fractions allowed): clean entries expire and reads load them again (default 0: none)\n" +
         "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
@@ -35,8 +35,8 @@ internal sealed record SoakOptions
     /// <summary>One write (or bulk call) in this many is followed by a checked read of one of the producer's keys; 0 for none.</summary>
     public int ReadEvery { get; init; }
 
-    /// <summary>The cache's TimeToLive in milliseconds; 0 for none.</summary>
-    public int TimeToLiveMs { get; init; }
+    /// <summary>The cache's TimeToLive in milliseconds (fractions allowed); 0 for none.</summary>
+    public double TimeToLiveMs { get; init; }
 
     /// <summary>Parses the arguments; returns the options, or the problem to print (empty for --help).</summary>
     public static (SoakOptions? Options, string? Problem) Parse(string[] args)
@@ -74,7 +74,7 @@ internal sealed record SoakOptions
                 "--poison-every" => options with { PoisonEvery = (int)value },
                 "--bulk" => options with { Bulk = (int)value },
                 "--read-every" => options with { ReadEvery = (int)value },
-                "--ttl-ms" => options with { TimeToLiveMs = (int)value },
+                "--ttl-ms" => options with { TimeToLiveMs = value },
                 _ => options with { Seed = (int)value },
             };
         }
