@@ -141,13 +141,16 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         CheckKey(key);
         ThrowIfStopped();
-        return EvictCoreAsync(key, cancellationToken);
+
+        // A token already cancelled drops nothing (else the entry would go and the caller see only a cancellation).
+        return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : EvictCoreAsync(key, cancellationToken);
     }
 
     /// <inheritdoc />
     public async ValueTask<long> EvictAllAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfStopped();
+        cancellationToken.ThrowIfCancellationRequested(); // drops nothing
         var replies = new TaskCompletionSource<long>[_shards.Length];
         for (int i = 0; i < _shards.Length; i++)
         {

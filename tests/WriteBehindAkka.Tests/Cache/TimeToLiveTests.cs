@@ -450,6 +450,21 @@ public sealed class EvictTests
     }
 
     [Fact]
+    public async Task Evict_WithATokenAlreadyCancelled_DropsNothing()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+        await cache.SetAsync("k", "v", WriteConsistency.Committed).AsTask().Within();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cache.EvictAsync("k", cancelled.Token).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cache.EvictAllAsync(cancelled.Token).AsTask());
+
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("k")).State);
+    }
+
+    [Fact]
     public async Task Evict_AfterShutdown_IsRefused()
     {
         var cache = Harness.Cache(new InMemoryStore<string>());
