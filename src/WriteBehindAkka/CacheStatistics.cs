@@ -13,4 +13,8 @@ namespace WriteBehindAkka;
 /// writes sitting in a writer's input buffer are not looked at (they are younger than the batch being gathered).
 /// Zero when nothing is pending.
 /// </param>
-public sealed record CacheStatistics(long PendingEntries, long PendingBytes, long FailedKeys, long ShardRestarts, long WriterRestarts, bool IsRunning, TimeSpan OldestPendingAge);
+/// <param name="CachedEntries">
+/// Entries held in memory, pending and clean (what <c>MaxCachedEntries</c> bounds, and what <c>TimeToLive</c> and
+/// evictions take away); read without stopping the shards, so a moment's writes may be missing from it.
+/// </param>
+public sealed record CacheStatistics(long PendingEntries, long PendingBytes, long FailedKeys, long ShardRestarts, long WriterRestarts, bool IsRunning, TimeSpan OldestPendingAge, long CachedEntries = 0);

@@ -149,6 +149,8 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
 
     long IMetricsSource.PendingBytes => _ctx.PendingBytes;
 
+    long IMetricsSource.CachedEntries => _shards.Sum(shard => shard.CachedEntries);
+
     TimeSpan IMetricsSource.OldestPendingAge => OldestPendingAge();
 
     long? IMetricsSource.JournalBytes => _ctx.Journal?.TotalBytes;
@@ -167,11 +169,12 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
     /// <inheritdoc />
     public CacheStatistics GetStatistics()
     {
-        long failed = 0, shardRestarts = 0, writerRestarts = 0;
+        long failed = 0, shardRestarts = 0, writerRestarts = 0, cached = 0;
         foreach (var shard in _shards)
         {
             failed += shard.FailedCount;
             shardRestarts += shard.Restarts;
+            cached += shard.CachedEntries;
         }
 
         foreach (var lane in _lanes)
@@ -179,7 +182,7 @@ public sealed partial class WriteBehindCache<TKey, TValue> : IWriteBehindCache<T
             writerRestarts += lane.Restarts;
         }
 
-        return new CacheStatistics(_ctx.PendingEntries, _ctx.PendingBytes, failed, shardRestarts, writerRestarts, Volatile.Read(ref _state) == Running, OldestPendingAge());
+        return new CacheStatistics(_ctx.PendingEntries, _ctx.PendingBytes, failed, shardRestarts, writerRestarts, Volatile.Read(ref _state) == Running, OldestPendingAge(), cached);
     }
 
     private TimeSpan OldestPendingAge()

@@ -9,6 +9,9 @@ internal interface IMetricsSource
 
     long PendingBytes { get; }
 
+    /// <summary>Entries held in memory, pending and clean.</summary>
+    long CachedEntries { get; }
+
     TimeSpan OldestPendingAge { get; }
 
     /// <summary>The journal's records in bytes (what MaxJournalBytes bounds); null without a journal.</summary>

@@ -52,6 +52,7 @@ public static class WriteBehindMetrics
     {
         Meter.CreateObservableUpDownCounter("writebehind.pending.entries", () => Observe(s => s.PendingEntries), "{entry}", "Entries written but not yet committed.");
         Meter.CreateObservableUpDownCounter("writebehind.pending.bytes", () => Observe(s => s.PendingBytes), "By", "Value bytes of entries written but not yet committed.");
+        Meter.CreateObservableUpDownCounter("writebehind.entries.cached", () => Observe(s => s.CachedEntries), "{entry}", "Entries held in memory, pending and clean (what MaxCachedEntries bounds).");
         Meter.CreateObservableUpDownCounter("writebehind.journal.bytes", ObserveJournalBytes, "By", "The journal's records, in bytes: sealed segments not yet deleted and what the current segment holds (what MaxJournalBytes bounds; the current and the spare segment each occupy SegmentBytes on disk).");
         Meter.CreateObservableGauge("writebehind.lag", () => ObserveDouble(s => s.OldestPendingAge.TotalSeconds), "s", "Age of the oldest write not yet committed (database lag).");
     }

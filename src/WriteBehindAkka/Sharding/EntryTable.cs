@@ -12,7 +12,11 @@ internal sealed class EntryTable<TKey>
     private readonly HashSet<CacheEntry<TKey>> _set = new(KeyComparer.Instance);
     private readonly CacheEntry<TKey> _probe = new(default!);
 
-    public int Count => _set.Count;
+    /// <summary>How many entries the table holds, kept apart so that statistics can read it from any thread (the set's own count is two fields).</summary>
+    private int _count;
+
+    /// <summary>Gets how many entries the table holds; safe to read from any thread (a moment old).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Gets how many entries the table has room for before it grows.</summary>
     public int Capacity => _set.Capacity;
@@ -39,6 +43,7 @@ internal sealed class EntryTable<TKey>
     {
         bool added = _set.Add(entry);
         System.Diagnostics.Debug.Assert(added, "the key was not in the table");
+        Volatile.Write(ref _count, _set.Count);
     }
 
     public bool Remove(TKey key)
@@ -46,6 +51,7 @@ internal sealed class EntryTable<TKey>
         _probe.Key = key;
         bool removed = _set.Remove(_probe);
         _probe.Key = default!;
+        Volatile.Write(ref _count, _set.Count);
         return removed;
     }
 

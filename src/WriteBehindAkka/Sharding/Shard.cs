@@ -285,6 +285,9 @@ internal sealed partial class Shard<TKey>
 
     public long FailedCount => Volatile.Read(ref _failedCount);
 
+    /// <summary>Entries in memory (read from other threads: see <see cref="EntryTable{TKey}.Count"/>).</summary>
+    public long CachedEntries => _entries.Count;
+
     public long Restarts => Volatile.Read(ref _restarts);
 
     /// <summary>When the oldest write waiting in this shard became dirty (a timestamp; 0 when none waits).</summary>

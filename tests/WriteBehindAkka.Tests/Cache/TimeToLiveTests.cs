@@ -106,6 +106,7 @@ public sealed class TimeToLiveTests
         await cache.SetAsync("a", "v", WriteConsistency.Committed).AsTask().Within();
         await cache.SetAsync("b", "v", WriteConsistency.Committed).AsTask().Within();
         Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("a")).State);
+        Assert.Equal(2, cache.GetStatistics().CachedEntries);
 
         await clock.WaitForTimerDueInAsync(Ttl, Harness.Within); // the cache waits on the clock for the first expiry
         clock.Advance(Ttl);
@@ -119,6 +120,7 @@ public sealed class TimeToLiveTests
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("a"));
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
         Assert.Equal(0, cache.GetStatistics().PendingEntries);
+        Assert.Equal(0, cache.GetStatistics().CachedEntries);
     }
 
     [Fact]
@@ -377,7 +379,9 @@ public sealed class EvictTests
         await cache.SetAsync("k0", "v2"); // pending: kept
         await cache.SetAsync("new", "v"); // pending: kept
 
+        Assert.Equal(21, cache.GetStatistics().CachedEntries);
         Assert.Equal(19, await cache.EvictAllAsync().AsTask().Within());
+        Assert.Equal(2, cache.GetStatistics().CachedEntries); // the two pending ones
 
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k1"));
         Assert.Equal("v2", await cache.GetAsync("k0").AsTask().Within());
@@ -540,5 +544,51 @@ public sealed class EntriesRemovedMetricTests : IDisposable
         await WaitUntilAsync(() => _reasons.Count(r => r == "expired") == 2); // "c", by the shard's expiry timer
 
         Assert.Equal(["evicted", "expired", "expired", "requested"], _reasons.Order());
+    }
+}
+
+/// <summary>The <c>writebehind.entries.cached</c> gauge: entries held in memory, pending and clean.</summary>
+public sealed class EntriesCachedMetricTests
+{
+    [Fact]
+    public async Task TheGauge_CountsPendingAndCleanEntries_AndDropsWithEvictions()
+    {
+        string name = "entries-cached-" + Guid.NewGuid().ToString("N");
+        var store = new InMemoryStore<string>();
+        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(), name: name, jitter: () => 0.0);
+        await cache.SetAsync("a", "v", WriteConsistency.Committed).AsTask().Within();
+        store.Pause();
+        await cache.SetAsync("b", "v");
+
+        Assert.Equal(2, Read(name));
+        Assert.True(await cache.EvictAsync("a"));
+        Assert.Equal(1, Read(name));
+        store.Resume();
+    }
+
+    private static long Read(string cache)
+    {
+        long? seen = null;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == WriteBehindAkka.Diagnostics.WriteBehindMetrics.MeterName && instrument.Name == "writebehind.entries.cached")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "writebehind.cache" && (string?)tag.Value == cache)
+                {
+                    seen = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return seen ?? throw new InvalidOperationException("the gauge did not report the cache");
     }
 }
