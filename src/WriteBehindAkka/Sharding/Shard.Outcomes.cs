@@ -160,6 +160,7 @@ internal sealed partial class Shard<TKey>
         }
 
         bool stale = _staleLoads.Remove(load.Key);
+        int carried = _reloadedReaders.Count > 0 && _reloadedReaders.Remove(load.Key, out int count) ? count : 0;
         if (_entries.TryGetValue(load.Key, out var entry))
         {
             // Written while loading: read-your-writes wins over the stored row.
@@ -173,10 +174,24 @@ internal sealed partial class Shard<TKey>
 
         if (stale)
         {
-            // Written, committed and evicted while the load ran: the store has the newer row now.
-            _loading.Add(load.Key, readers);
-            _ = LoadAsync(load.Key);
-            return;
+            // Written, committed and evicted (or evicted on request) while the load ran: the store may have a newer
+            // row now. The readers that came since this load's predecessor was found stale wait for a load begun after
+            // this eviction. Those carried over from it began before this eviction and this load began after the
+            // one they waited through: this load's answer is theirs (else evictions as frequent as loads would keep
+            // them waiting for ever), but it is not cached.
+            if (carried < readers.Count)
+            {
+                var again = carried == 0 ? readers : readers.GetRange(carried, readers.Count - carried);
+                _loading.Add(load.Key, again);
+                _reloadedReaders[load.Key] = again.Count;
+                _ = LoadAsync(load.Key);
+                if (carried == 0)
+                {
+                    return;
+                }
+
+                readers.RemoveRange(carried, readers.Count - carried);
+            }
         }
 
         if (load.Error is not null)
@@ -193,7 +208,7 @@ internal sealed partial class Shard<TKey>
             return;
         }
 
-        if (load.Row is { } row)
+        if (!stale && load.Row is { } row)
         {
             _clock.Observe(row.Version);
             entry = new CacheEntry<TKey>(load.Key)

@@ -143,6 +143,13 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private readonly HashSet<TKey> _staleLoads = [];
 
+    /// <summary>
+    /// Keys loaded again because their previous load was stale, with how many readers (at the head of the key's list
+    /// in <see cref="_loading"/>) waited through that previous load: the reload answers them even if it is stale in
+    /// turn, so that evictions as frequent as loads cannot keep a reader waiting for ever.
+    /// </summary>
+    private readonly Dictionary<TKey, int> _reloadedReaders = [];
+
     /// <summary>The most entries this shard keeps (0: no bound).</summary>
     private readonly long _maxEntries;
 
@@ -373,6 +380,7 @@ internal sealed partial class Shard<TKey>
 
         _loading.Clear();
         _staleLoads.Clear();
+        _reloadedReaders.Clear();
     }
 
     private void DrainSignals()

@@ -427,6 +427,89 @@ public sealed class EvictTests
         Assert.Equal("new", await reading.GetAsync("k").AsTask().Within());
     }
 
+    [Fact]
+    public async Task EvictAll_DuringEveryLoad_AReaderIsStillAnswered_ByTheFirstLoadThatBeganAfterItsEviction()
+    {
+        // A job that evicts all now and then, with loads as slow as its period: before, each load the eviction ran
+        // across was made again, and again, and the reader waited for ever.
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("v1"), 1);
+        await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
+        var read = reading.GetAsync("k").AsTask();
+
+        var first = await store.Started.Reader.ReadAsync().AsTask().Within();
+        await reading.EvictAllAsync().AsTask().Within(); // across the first load: it is made again
+        store.Inner.Seed("k", Json("v2"), 2);
+        first.TrySetResult();
+
+        var second = await store.Started.Reader.ReadAsync().AsTask().Within(); // began after the eviction
+        await reading.EvictAllAsync().AsTask().Within(); // and another one across it
+        second.TrySetResult();
+
+        Assert.Equal("v2", await read.Within()); // the reader took the row of the load begun after its eviction
+        Assert.Equal(KeyStatus.NotCached, await reading.GetStatusAsync("k")); // not cached: an eviction ran across it
+
+        store.Inner.Seed("k", Json("v3"), 3);
+        var next = reading.GetAsync("k").AsTask();
+        var third = await store.Started.Reader.ReadAsync().AsTask().Within(); // the next read loads again
+        third.TrySetResult();
+        Assert.Equal("v3", await next.Within());
+    }
+
+    [Fact]
+    public async Task Evict_DuringAReload_AReaderWhoJoinedAfterTheFirstEviction_WaitsForALoadBegunAfterTheSecond()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("v1"), 1);
+        await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
+        var early = reading.GetAsync("k").AsTask();
+
+        var first = await store.Started.Reader.ReadAsync().AsTask().Within();
+        Assert.False(await reading.EvictAsync("k").AsTask().Within());
+        first.TrySetResult();
+
+        var second = await store.Started.Reader.ReadAsync().AsTask().Within();
+        var late = reading.GetAsync("k").AsTask(); // joins the reload
+        store.Inner.Seed("k", Json("v2"), 2);
+        Assert.False(await reading.EvictAsync("k").AsTask().Within()); // told of v2 after the reload read v1
+        second.TrySetResult();
+
+        Assert.Equal("v1", await early.Within()); // its read ran across the second eviction: either row is right
+        var third = await store.Started.Reader.ReadAsync().AsTask().Within();
+        Assert.False(late.IsCompleted, "the late reader joined before the eviction of v1: it waits for a load begun after it");
+        third.TrySetResult();
+        Assert.Equal("v2", await late.Within());
+        Assert.Equal("v2", await reading.GetAsync("k").AsTask().Within()); // cached now
+        Assert.Equal(3, store.Loads);
+    }
+
+    /// <summary>A store whose every load reads the row, says so on <see cref="Started"/>, then waits to be released.</summary>
+    private sealed class GatedLoadStore : WriteBehindAkka.Storage.IWriteBehindStore<string>
+    {
+        private int _loads;
+
+        public InMemoryStore<string> Inner { get; } = new();
+
+        public System.Threading.Channels.Channel<TaskCompletionSource> Started { get; } = System.Threading.Channels.Channel.CreateUnbounded<TaskCompletionSource>();
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<string>> batch, CancellationToken cancellationToken) =>
+            Inner.WriteBatchAsync(batch, cancellationToken);
+
+        public async ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _loads);
+            var row = await Inner.LoadAsync(key, cancellationToken);
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Started.Writer.TryWrite(release);
+            await release.Task.WaitAsync(cancellationToken);
+            return row;
+        }
+
+        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => Inner.Classify(error);
+    }
+
     /// <summary>A store whose first load reads the row, then waits for <see cref="Release"/> before it answers.</summary>
     private sealed class LoadThenWaitStore : WriteBehindAkka.Storage.IWriteBehindStore<string>
     {
