@@ -187,30 +187,4 @@ public sealed class ReadTests
 
         Assert.Equal("new", await slow.GetAsync("k").AsTask().Within());
     }
-
-    /// <summary>A store whose loads read the row at once but answer only when released, like a slow replica.</summary>
-    private sealed class SlowLoadStore : WriteBehindAkka.Storage.IWriteBehindStore<string>
-    {
-        public InMemoryStore<string> Inner { get; } = new();
-
-        public TaskCompletionSource Loaded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<string>> batch, CancellationToken cancellationToken) =>
-            Inner.WriteBatchAsync(batch, cancellationToken);
-
-        public async ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
-        {
-            var row = await Inner.LoadAsync(key, cancellationToken);
-            if (Loaded.TrySetResult())
-            {
-                await Release.Task.WaitAsync(cancellationToken); // only the first load is slow
-            }
-
-            return row;
-        }
-
-        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => Inner.Classify(error);
-    }
 }

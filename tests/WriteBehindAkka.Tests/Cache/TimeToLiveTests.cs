@@ -396,7 +396,7 @@ public sealed class EvictTests
     [Fact]
     public async Task Evict_WhileALoadOfTheKeyRuns_TheLoadedRowIsNotCached_TheNextReadLoadsAgain()
     {
-        var store = new LoadThenWaitStore();
+        var store = new SlowLoadStore();
         store.Inner.Seed("k", Json("old"), 1);
         await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
         var read = reading.GetAsync("k").AsTask();
@@ -413,7 +413,7 @@ public sealed class EvictTests
     [Fact]
     public async Task EvictAll_WhileALoadRuns_TheLoadedRowIsNotCached_TheNextReadLoadsAgain()
     {
-        var store = new LoadThenWaitStore();
+        var store = new SlowLoadStore();
         store.Inner.Seed("k", Json("old"), 1);
         await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
         var read = reading.GetAsync("k").AsTask();
@@ -504,32 +504,6 @@ public sealed class EvictTests
             var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Started.Writer.TryWrite(release);
             await release.Task.WaitAsync(cancellationToken);
-            return row;
-        }
-
-        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => Inner.Classify(error);
-    }
-
-    /// <summary>A store whose first load reads the row, then waits for <see cref="Release"/> before it answers.</summary>
-    private sealed class LoadThenWaitStore : WriteBehindAkka.Storage.IWriteBehindStore<string>
-    {
-        public InMemoryStore<string> Inner { get; } = new();
-
-        public TaskCompletionSource Loaded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<string>> batch, CancellationToken cancellationToken) =>
-            Inner.WriteBatchAsync(batch, cancellationToken);
-
-        public async ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
-        {
-            var row = await Inner.LoadAsync(key, cancellationToken);
-            if (Loaded.TrySetResult())
-            {
-                await Release.Task.WaitAsync(cancellationToken); // only the first load is slow
-            }
-
             return row;
         }
 
