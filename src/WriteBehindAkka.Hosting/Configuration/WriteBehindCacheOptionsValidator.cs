@@ -110,9 +110,13 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
         return problems;
     }
 
-    /// <summary>The TimeSpan forms of a bare number read as milliseconds and as seconds, or a generic example.</summary>
+    /// <summary>
+    /// The TimeSpan forms of a bare number read as milliseconds and as seconds, or a generic example when those would
+    /// not help (not a number, negative, too large, or under a tick as milliseconds, which would read "00:00:00").
+    /// </summary>
     private static string TimeSpanExamples(string value) =>
-        double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number) && Math.Abs(number) <= 1e9
+        double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number)
+            && number > 0 && number <= 1e9 && TimeSpan.FromMilliseconds(number) > TimeSpan.Zero
             ? $": \"{TimeSpan.FromMilliseconds(number).ToString("c", System.Globalization.CultureInfo.InvariantCulture)}\" for {value} ms, \"{TimeSpan.FromSeconds(number).ToString("c", System.Globalization.CultureInfo.InvariantCulture)}\" for {value} s"
             : ", such as \"00:00:30\" for 30 s";
 }

@@ -134,6 +134,18 @@ public sealed class HoconPositionTests
             error.Message);
     }
 
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("1e-9")]
+    public async Task StartAsync_UnitlessDurationNotFromHocon_ThatNoTimeSpanFormWouldFit_GetsTheGenericExample(string value)
+    {
+        var error = await StartFails(configuration => configuration
+            .AddHoconString("WriteBehind.Caches.scores { MaxBatchSize = 10 }")
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["WriteBehind:Caches:scores:TimeToLive"] = value }));
+
+        Assert.Contains($"'WriteBehind:Caches:scores:TimeToLive' is {value}, a duration without a unit (.NET would read it as {value} days); write it as [d.]hh:mm:ss[.fffffff], such as \"00:00:30\" for 30 s (units", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task StartAsync_HoconFileChangedAndReloaded_NamesTheNewPosition()
     {
