@@ -41,7 +41,7 @@ public sealed class HoconPositionTests
             }
             """);
 
-        var error = await StartFails(configuration => configuration.SetBasePath(folder.Root).AddHoconFile("hocon/app.conf"));
+        var error = await TestHost.StartFailsAsync(configuration => configuration.SetBasePath(folder.Root).AddHoconFile("hocon/app.conf"));
 
         Assert.Equal(
             Head + NL +
@@ -55,7 +55,7 @@ public sealed class HoconPositionTests
     [Fact]
     public async Task StartAsync_HoconString_NamesTheStringLineAndColumn()
     {
-        var error = await StartFails(configuration => configuration.AddHoconString("""
+        var error = await TestHost.StartFailsAsync(configuration => configuration.AddHoconString("""
             WriteBehind.Caches.scores {
               max-batch-size = 10
               akka { loglevel = INFO }
@@ -76,7 +76,7 @@ public sealed class HoconPositionTests
     [Fact]
     public async Task StartAsync_JsonAddedAfterTheHocon_ItsValuesHaveNoPosition_TheHoconValuesItLeavesDo()
     {
-        var error = await StartFails(configuration => configuration
+        var error = await TestHost.StartFailsAsync(configuration => configuration
             .AddInMemoryCollection(new Dictionary<string, string?> { ["WriteBehind:Caches:scores:MaxBatchSize"] = "7" }) // overridden by the HOCON
             .AddHoconString("""
                 WriteBehind.Caches.scores {
@@ -101,7 +101,7 @@ public sealed class HoconPositionTests
     [Fact]
     public async Task StartAsync_EnvironmentStyleKeysAddedAfterTheHocon_HaveNoPosition()
     {
-        var error = await StartFails(configuration => configuration
+        var error = await TestHost.StartFailsAsync(configuration => configuration
             .AddHoconString("WriteBehind.Caches.scores { ReadThrough = true, MaxBatchDelay = 50 }")
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
@@ -120,7 +120,7 @@ public sealed class HoconPositionTests
     [Fact]
     public async Task StartAsync_UnitlessDurationNotFromHocon_AdvisesTheTimeSpanForm_NotUnitsJsonWouldRefuse()
     {
-        var error = await StartFails(configuration => configuration
+        var error = await TestHost.StartFailsAsync(configuration => configuration
             .AddHoconString("WriteBehind.Caches.scores { MaxBatchDelay = 50 }")
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""
                 { "WriteBehind": { "Caches": { "scores": { "TimeToLive": 300, "Restart": { "MaxBackoff": "1e4" } } } } }
@@ -139,7 +139,7 @@ public sealed class HoconPositionTests
     [InlineData("1e-9")]
     public async Task StartAsync_UnitlessDurationNotFromHocon_ThatNoTimeSpanFormWouldFit_GetsTheGenericExample(string value)
     {
-        var error = await StartFails(configuration => configuration
+        var error = await TestHost.StartFailsAsync(configuration => configuration
             .AddHoconString("WriteBehind.Caches.scores { MaxBatchSize = 10 }")
             .AddInMemoryCollection(new Dictionary<string, string?> { ["WriteBehind:Caches:scores:TimeToLive"] = value }));
 
@@ -152,7 +152,7 @@ public sealed class HoconPositionTests
         using var folder = new TempFolder();
         folder.Write("hocon/app.conf", "WriteBehind.Caches.scores.ReadThrough = sometimes");
 
-        var error = await StartFails(configuration =>
+        var error = await TestHost.StartFailsAsync(configuration =>
         {
             configuration.SetBasePath(folder.Root).AddHoconFile("hocon/app.conf");
             folder.Write("hocon/app.conf", "WriteBehind.Caches.scores {\n  # moved down\n  ReadThrough = often\n}");
@@ -167,18 +167,9 @@ public sealed class HoconPositionTests
     {
         var hocon = new ConfigurationBuilder().AddHoconString("WriteBehind.Caches.scores.ReadThrough = sometimes").Build();
 
-        var error = await StartFails(configuration => configuration.AddConfiguration(hocon));
+        var error = await TestHost.StartFailsAsync(configuration => configuration.AddConfiguration(hocon));
 
         Assert.Equal(Head + NL + "- 'WriteBehind:Caches:scores:ReadThrough' (<string>(1,41)) is \"sometimes\"" + NotBoolean, error.Message);
-    }
-
-    private static async Task<OptionsValidationException> StartFails(Action<IConfigurationBuilder> configure)
-    {
-        var builder = TestHost.Builder();
-        configure(builder.Configuration);
-        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration("WriteBehind:Caches:scores");
-        using var host = builder.Build();
-        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
     }
 
     /// <summary>A folder of configuration files, deleted after the test.</summary>

@@ -23,7 +23,7 @@ public sealed class ValueConversionTests
     [Fact]
     public async Task StartAsync_HoconValuesThatDoNotConvert_AreListedWithTheOtherProblemsInOneMessage()
     {
-        var error = await StartFails(builder => builder.AddHoconString("""
+        var error = await TestHost.StartFailsAsync(builder => builder.AddHoconString("""
             WriteBehind.Caches.scores {
               OverflowStrategy = Drop
               MaxBatchSize = 1e4
@@ -50,7 +50,7 @@ public sealed class ValueConversionTests
     [Fact]
     public async Task StartAsync_JsonDurationAndSizeWithUnits_AreListedWithTheFormsJsonTakes()
     {
-        var error = await StartFails(builder => builder.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""
+        var error = await TestHost.StartFailsAsync(builder => builder.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""
             { "WriteBehind": { "Caches": { "scores": {
               "MaxBatchDelay": "50ms",
               "MaxPendingBytes": "256MiB",
@@ -76,7 +76,7 @@ public sealed class ValueConversionTests
     [Fact]
     public async Task StartAsync_ADurationThatIsABareNumberAndDoesNotConvert_IsReportedOnceAsWithoutAUnit()
     {
-        var error = await StartFails(builder => builder.AddHoconString("WriteBehind.Caches.scores.MaxBatchDelay = 1e4"));
+        var error = await TestHost.StartFailsAsync(builder => builder.AddHoconString("WriteBehind.Caches.scores.MaxBatchDelay = 1e4"));
 
         Assert.Equal(
             "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
@@ -113,14 +113,5 @@ public sealed class ValueConversionTests
         Assert.Equal((10L, new WriteBehindHealthCheckOptions().LagThreshold), (options.Health.BacklogThreshold, options.Health.LagThreshold));
         Assert.Equal(("scores", new PostgreSqlStoreOptions().BatchForm), (store.Table, store.BatchForm));
         Assert.Equal(6, options.ValueProblems.Count);
-    }
-
-    private static async Task<OptionsValidationException> StartFails(Action<IConfigurationBuilder> configure)
-    {
-        var builder = TestHost.Builder();
-        configure(builder.Configuration);
-        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration("WriteBehind:Caches:scores");
-        using var host = builder.Build();
-        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
     }
 }

@@ -1,8 +1,11 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using WriteBehindAkka.Options;
+using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Hosting.Tests.Fixtures;
 
@@ -26,6 +29,19 @@ public static class TestHost
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Starts a host whose cache "scores" binds the section WriteBehind:Caches:scores of the configuration
+    /// <paramref name="configure"/> builds, and returns the validation error the start fails with.
+    /// </summary>
+    public static async Task<OptionsValidationException> StartFailsAsync(Action<IConfigurationBuilder> configure)
+    {
+        var builder = Builder();
+        configure(builder.Configuration);
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>()).BindConfiguration("WriteBehind:Caches:scores");
+        using var host = builder.Build();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
     }
 
     /// <summary>Small, deterministic settings: two shards, one writer, batches of one, no jitter.</summary>
