@@ -6,7 +6,10 @@ using WriteBehindAkka.PostgreSql;
 using WriteBehindAkka.Serialization;
 
 // Usage: CrashWriter <write|write-bulk|recover> <connection string> <table> <journal folder> <Always|EverySecond|No|None> <first sequence> <keys>
-// (None: no journal at all, the control that shows what a crash loses without it.)
+// (None: no journal at all, the control that shows what a crash loses without it: its writes wait an hour before
+// they are written, so every acknowledged write is still in memory when the kill comes. Without that wait the
+// control could see no loss: when the parent reads the acks slowly the pipe fills, this process blocks printing
+// an ack, and the cache drains everything meanwhile.)
 // write:   writes key = seq % keys, value = seq (8 bytes) for seq = first, first+1, ... and prints "ack <key> <seq>" after
 //          each acknowledged write, until it is killed. It recovers the journal first, like any start.
 // write-bulk: the same, 1 to 64 writes at a time with one SetManyAsync, printing each write's ack once the call completed.
@@ -32,6 +35,7 @@ var options = new WriteBehindOptions
     Parallelism = 1,
     MaxBatchSize = 500,
     MaxBatchDelay = TimeSpan.FromMilliseconds(5),
+    WriteDelay = journaled ? TimeSpan.Zero : TimeSpan.FromHours(1),
     Journal = !journaled ? null : new JournalOptions { Directory = args[3], FsyncPolicy = policy, SegmentBytes = 256 * 1024, MaxJournalBytes = 64L * 1024 * 1024 },
 };
 var cache = new WriteBehindCache<long, byte[]>(store, options, ByteArraySerializer.Instance);
