@@ -22,6 +22,8 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --duration SECONDS     measured window of each run (default 5)
           --concurrency N        concurrent callers of the cache = connections of write-through (default 16)
           --ceiling-batch N      rows per batch of the ceiling contenders (default 10000; fewer for big values, at most 8 MiB of values)
+          --ceiling-writers N    concurrent writers of the ceiling contenders, each on its own keys (default 4, the best of 2-8 measured on 2 cores)
+          --parallelism N        the write-behind contenders' WriteBehindOptions.Parallelism (default: the cache's default, 4)
           --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
@@ -38,7 +40,8 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         var problems = new List<string>();
         bool quick = args.Contains("--quick");
         double warmup = quick ? 0.5 : 2, duration = quick ? 2 : 5;
-        int reps = quick ? 1 : 3, concurrency = 16, batch = 10_000, lagEvery = 100, memory = quick ? 100_000 : 500_000;
+        int reps = quick ? 1 : 3, concurrency = 16, batch = 10_000, ceilingWriters = 4, lagEvery = 100, memory = quick ? 100_000 : 500_000;
+        int? parallelism = null;
         string output = Path.Combine("artifacts", "bench", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
         bool help = false;
@@ -79,6 +82,12 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     break;
                 case "--ceiling-batch":
                     batch = Int(arg, Value(), 1, 1_000_000, batch, problems);
+                    break;
+                case "--ceiling-writers":
+                    ceilingWriters = Int(arg, Value(), 1, 64, ceilingWriters, problems);
+                    break;
+                case "--parallelism":
+                    parallelism = Int(arg, Value(), 1, 256, 0, problems);
                     break;
                 case "--lag-sample":
                     lagEvery = Int(arg, Value(), 1, 1_000_000, lagEvery, problems);
@@ -154,7 +163,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
             throw new ArgumentException("The benchmark's command line is invalid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems));
         }
 
-        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, CeilingWriters: 2, lagEvery, memory, allocationProfile, journalCallers, journalAll);
+        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, ceilingWriters, lagEvery, memory, allocationProfile, journalCallers, journalAll, parallelism);
         return new SuiteCommandLine(settings, output, workloads, contenders, help);
     }
 

@@ -81,6 +81,11 @@ internal sealed class WriteBehindContender : IContender
             var options = journalDirectory is null
                 ? new WriteBehindOptions()
                 : new WriteBehindOptions { Journal = new JournalOptions { Directory = journalDirectory, FsyncPolicy = ToPolicy(Journal!.Value) } };
+            if (context.Settings.Parallelism is { } lanes)
+            {
+                options = options with { Parallelism = lanes };
+            }
+
             return await RunCacheAsync(context, store, options, name).ConfigureAwait(false);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using WriteBehindAkka.Benchmarks.Suite;
+using WriteBehindAkka.Options;
 
 namespace WriteBehindAkka.Benchmarks.Reporting;
 
@@ -25,7 +26,7 @@ internal static class TableWriter
         var text = new StringBuilder();
         var s = result.Settings;
         text.AppendLine(CultureInfo.InvariantCulture, $"WriteBehindAkka standard suite, {result.StartedAt:yyyy-MM-dd HH:mm zzz}: {result.Machine["processors"]} cores, {result.Machine["runtime"]}, PostgreSQL {result.Database.GetValueOrDefault("server_version")} ({result.Database.GetValueOrDefault("origin")}, fsync={result.Database.GetValueOrDefault("fsync")}, synchronous_commit={result.Database.GetValueOrDefault("synchronous_commit")}, shared_buffers={result.Database.GetValueOrDefault("shared_buffers")})");
-        text.AppendLine(CultureInfo.InvariantCulture, $"{s.Repetitions} repetitions x ({s.Warmup.TotalSeconds:0.#} s warm-up + {s.Duration.TotalSeconds:0.#} s measured), {s.Concurrency} concurrent callers (write-through: {s.Concurrency} connections), ceilings: {s.CeilingWriters} writers x {s.CeilingBatch:N0}-row batches. Medians over the repetitions.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{s.Repetitions} repetitions x ({s.Warmup.TotalSeconds:0.#} s warm-up + {s.Duration.TotalSeconds:0.#} s measured), {s.Concurrency} concurrent callers (write-through: {s.Concurrency} connections), ceilings: {s.CeilingWriters} writers x {s.CeilingBatch:N0}-row batches, write-behind: Parallelism {s.Parallelism ?? new WriteBehindOptions().Parallelism}{(s.Parallelism is null ? " (the default)" : string.Empty)}. Medians over the repetitions.");
         text.AppendLine();
         foreach (var w in result.Workloads)
         {

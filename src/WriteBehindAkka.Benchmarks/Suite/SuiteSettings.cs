@@ -12,6 +12,7 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 /// <param name="AllocationProfile">Whether to sample allocations by type inside each window (costs a little).</param>
 /// <param name="JournalCallers">Concurrent callers of the extra high-concurrency journal contenders (journal: Always, N callers), one contender each; null: 256 and 512.</param>
 /// <param name="JournalOnAllWorkloads">Whether the journal contenders run on every workload, not only uniform-1M-100B.</param>
+/// <param name="Parallelism">The write-behind contenders' <c>WriteBehindOptions.Parallelism</c>; null: the cache's default.</param>
 internal sealed record SuiteSettings(
     TimeSpan Warmup,
     TimeSpan Duration,
@@ -23,4 +24,5 @@ internal sealed record SuiteSettings(
     int MemoryEntries,
     bool AllocationProfile = false,
     IReadOnlyList<int>? JournalCallers = null,
-    bool JournalOnAllWorkloads = false);
+    bool JournalOnAllWorkloads = false,
+    int? Parallelism = null);

@@ -8,7 +8,7 @@ internal static class WriteBehindDefaults
     public const int MaxBatchSize = 10000;
     public const long MaxBatchBytes = 8L * 1024 * 1024;
     public static readonly TimeSpan MaxBatchDelay = TimeSpan.FromMilliseconds(50);
-    public const int Parallelism = 2;
+    public const int Parallelism = 4;
     public const int PipelineBufferSize = 4096;
     public static readonly TimeSpan WriteDelay = TimeSpan.Zero;
     public const long MaxPendingEntries = 1_000_000;

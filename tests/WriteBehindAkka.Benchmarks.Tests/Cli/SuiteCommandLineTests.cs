@@ -68,6 +68,21 @@ public class SuiteCommandLineTests
     }
 
     [Fact]
+    public void Parse_CeilingWritersAndParallelism_AreKept()
+    {
+        var defaults = SuiteCommandLine.Parse([], Now);
+        var command = SuiteCommandLine.Parse(["--ceiling-writers", "2", "--parallelism", "8"], Now);
+
+        Assert.Equal(4, defaults.Settings.CeilingWriters);
+        Assert.Null(defaults.Settings.Parallelism);
+        Assert.Equal(2, command.Settings.CeilingWriters);
+        Assert.Equal(8, command.Settings.Parallelism);
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--parallelism", "0", "--ceiling-writers", "x"], Now));
+        Assert.Contains("--parallelism is '0': use a whole number from 1 to 256.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--ceiling-writers is 'x'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_SeveralProblems_ListsEveryOne()
     {
         var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--reps", "0", "--duration", "abc", "--bogus", "--workloads", "nope"], Now));

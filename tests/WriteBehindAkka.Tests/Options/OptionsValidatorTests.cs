@@ -21,7 +21,7 @@ public sealed class OptionsValidatorTests
         Assert.Equal(parallelism, options.ShardCount);
         Assert.Empty(OptionsValidator.Validate(options));
         Assert.Equal(parallelism + 1, (options with { Parallelism = parallelism + 1 }).ShardCount);
-        Assert.Equal(Math.Max(2, Environment.ProcessorCount), new WriteBehindOptions().ShardCount);
+        Assert.Equal(Math.Max(Math.Max(2, Environment.ProcessorCount), 4), new WriteBehindOptions().ShardCount); // the default Parallelism is 4
 
         var set = new WriteBehindOptions { ShardCount = 2, Parallelism = 4 }; // set by the user: still checked
         Assert.Equal(2, set.ShardCount);
