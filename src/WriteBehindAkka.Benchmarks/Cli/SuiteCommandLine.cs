@@ -23,7 +23,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --concurrency N        concurrent callers of the cache = connections of write-through (default 16)
           --ceiling-batch N      rows per batch of the ceiling contenders (default 10000; fewer for big values, at most 8 MiB of values)
           --ceiling-writers N    concurrent writers of the ceiling contenders, each on its own keys (default 4, the best of 2-8 measured on 2 cores)
-          --parallelism N        the write-behind contenders' WriteBehindOptions.Parallelism (default: the cache's default, 4)
+          --parallelism N        WriteBehindOptions.Parallelism of the write-behind contenders and the memory probe (default: the cache's default, 4)
           --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed

@@ -73,7 +73,7 @@ internal static class TableWriter
 
         if (result.Memory is { } m)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"Memory: {m.Entries:N0} pending entries ({m.KeyBytes}-byte keys, {m.ValueBytes}-byte values) over a never-committing store: {m.HeapBytesPerEntry:0} bytes per entry on the managed heap, {m.OverheadBytesPerEntry:0} bytes beyond key and value (of which {m.ValueArrayHeaderBytes} are the value's own byte[] header and padding).");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Memory: {m.Entries:N0} pending entries ({m.KeyBytes}-byte keys, {m.ValueBytes}-byte values) over a never-committing store: {m.HeapBytesPerEntry:0} bytes per entry on the managed heap, {m.OverheadBytesPerEntry:0} bytes beyond key and value (of which {m.ValueArrayHeaderBytes} are the value's own byte[] header and padding){(m.MarginalOverheadBytesPerEntry is { } marginal ? string.Create(CultureInfo.InvariantCulture, $"; each entry past the first half added {marginal:0} bytes beyond key and value, the rest of the average is {m.FixedBytes / (1024 * 1024):0.0} MiB that does not grow with the entries (the lanes' bounded buffers and in-flight batches)") : string.Empty)}.");
             if (m.EntryObjectBytes is { } entry && m.DictionaryBytesPerEntry is { } dictionary)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"Per entry: value byte[] {m.ValueArrayHeaderBytes + m.ValueBytes} B, CacheEntry object {entry:0} B (its key included), shard entry table {dictionary:0} B (a hash set of entries keyed by the entry's own key, with slack from doubling), the rest (ready queue, pipeline buffers, in-flight batches) {m.OtherBytesPerEntry:0} B.");

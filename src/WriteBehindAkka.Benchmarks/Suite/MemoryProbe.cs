@@ -5,21 +5,27 @@ using WriteBehindAkka.Serialization;
 namespace WriteBehindAkka.Benchmarks.Suite;
 
 /// <summary>
-/// Bytes per pending entry: fills a cache (default options) over a store that never commits with N entries of
+/// Bytes per pending entry: fills a cache (default options, or the suite's Parallelism) over a store that never commits with N entries of
 /// 100-byte values, forces full compacting collections, and compares the managed heap with that of the same cache
-/// empty. The difference per entry, less the key and value bytes, is what the cache adds.
+/// empty. The difference per entry, less the key and value bytes, is what the cache adds; the growth over the second
+/// half of the entries alone is what one more entry adds (the lanes' bounded buffers and batches are full by then).
 /// </summary>
 internal static class MemoryProbe
 {
     public const int KeyBytes = sizeof(long);
     public const int ValueBytes = 100;
 
-    public static async Task<MemoryResult> MeasureAsync(int entries, CancellationToken cancellationToken)
+    /// <param name="entries">The pending entries to hold.</param>
+    /// <param name="parallelism">The cache's <see cref="WriteBehindOptions.Parallelism"/>; null for the default.</param>
+    /// <param name="cancellationToken">Stops the measurement.</param>
+    public static async Task<MemoryResult> MeasureAsync(int entries, int? parallelism, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(entries);
+        var options = new WriteBehindOptions { ShutdownTimeout = TimeSpan.FromSeconds(1) };
+        options = parallelism is { } lanes ? options with { Parallelism = lanes } : options;
         var cache = new WriteBehindCache<long, byte[]>(
             new NeverCommittingStore(),
-            new WriteBehindOptions { ShutdownTimeout = TimeSpan.FromSeconds(1) },
+            options,
             ByteArraySerializer.Instance,
             name: "bench-memory");
         try
@@ -30,28 +36,23 @@ internal static class MemoryProbe
             await WaitForPendingAsync(cache, 1, cancellationToken).ConfigureAwait(false);
             long before = HeapAfterFullCollection();
 
-            const int Writers = 2;
-            var tasks = Enumerable.Range(0, Writers).Select(w => Task.Run(
-                async () =>
-                {
-                    var buffer = new byte[ValueBytes];
-                    for (long key = w; key < entries; key += Writers)
-                    {
-                        buffer[0] = (byte)key;
-                        await cache.SetAsync(key, buffer, cancellationToken).ConfigureAwait(false);
-                    }
-                },
-                cancellationToken)).ToArray();
-            await Task.WhenAll(tasks).ConfigureAwait(false);
+            // Two steps: by the first half the lanes' buffers and in-flight batches are full (they are bounded, a
+            // fixed cost however many entries wait), so the second half's growth is what one more entry costs.
+            int half = entries / 2;
+            await FillAsync(cache, 0, half, cancellationToken).ConfigureAwait(false);
+            await WaitForPendingAsync(cache, half + 1, cancellationToken).ConfigureAwait(false);
+            long middle = HeapAfterFullCollection();
+            await FillAsync(cache, half, entries, cancellationToken).ConfigureAwait(false);
             await WaitForPendingAsync(cache, entries + 1, cancellationToken).ConfigureAwait(false);
             long after = HeapAfterFullCollection();
             GC.KeepAlive(cache);
 
             double perEntry = (after - before) / (double)entries;
+            double marginal = half > 0 && entries - half > 0 ? (after - middle) / (double)(entries - half) : perEntry;
             int arrayHeader = ArrayHeapSize(ValueBytes) - ValueBytes;
             await cache.DisposeAsync().ConfigureAwait(false);
             double entryObject = EntryObjectBytes();
-            double dictionary = EntryTableBytesPerEntry(entries);
+            double dictionary = EntryTableBytesPerEntry(entries, options.ShardCount);
             return new MemoryResult(
                 entries,
                 KeyBytes,
@@ -63,12 +64,32 @@ internal static class MemoryProbe
             {
                 EntryObjectBytes = entryObject,
                 DictionaryBytesPerEntry = dictionary,
+                MarginalOverheadBytesPerEntry = marginal - KeyBytes - ValueBytes,
+                FixedBytes = (perEntry - marginal) * entries,
             };
         }
         finally
         {
             await cache.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Writes the keys from <paramref name="from"/> to <paramref name="to"/> (excluded) from two callers.</summary>
+    private static async Task FillAsync(WriteBehindCache<long, byte[]> cache, long from, long to, CancellationToken cancellationToken)
+    {
+        const int Writers = 2;
+        var tasks = Enumerable.Range(0, Writers).Select(w => Task.Run(
+            async () =>
+            {
+                var buffer = new byte[ValueBytes];
+                for (long key = from + w; key < to; key += Writers)
+                {
+                    buffer[0] = (byte)key;
+                    await cache.SetAsync(key, buffer, cancellationToken).ConfigureAwait(false);
+                }
+            },
+            cancellationToken)).ToArray();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
     /// <summary>Bytes allocated per <c>CacheEntry&lt;long&gt;</c>.</summary>
@@ -87,8 +108,8 @@ internal static class MemoryProbe
         return allocated / (double)Count;
     }
 
-    /// <summary>Heap growth per entry of the entry tables of the default number of shards holding <paramref name="entries"/> keys between them.</summary>
-    private static double EntryTableBytesPerEntry(int entries)
+    /// <summary>Heap growth per entry of the entry tables of <paramref name="shardCount"/> shards holding <paramref name="entries"/> keys between them.</summary>
+    private static double EntryTableBytesPerEntry(int entries, int shardCount)
     {
         long before = HeapAfterFullCollection();
         var entryObjects = new Sharding.CacheEntry<long>[entries];
@@ -98,7 +119,7 @@ internal static class MemoryProbe
         }
 
         long withEntries = HeapAfterFullCollection();
-        var shards = Enumerable.Range(0, WriteBehindDefaults.ShardCount).Select(_ => new Sharding.EntryTable<long>()).ToArray();
+        var shards = Enumerable.Range(0, shardCount).Select(_ => new Sharding.EntryTable<long>()).ToArray();
         foreach (var entry in entryObjects)
         {
             shards[(int)(entry.Key % shards.Length)].Add(entry);

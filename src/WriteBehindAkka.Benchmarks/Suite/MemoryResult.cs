@@ -16,6 +16,15 @@ internal sealed record MemoryResult(int Entries, int KeyBytes, int ValueBytes, d
     /// <summary>The shard's <c>Dictionary&lt;long, CacheEntry&gt;</c> per entry, grown the way a shard grows it.</summary>
     public double? DictionaryBytesPerEntry { get; init; }
 
+    /// <summary>
+    /// What one more pending entry adds beyond its key and value: the heap growth over the second half of the entries,
+    /// when the pipeline's bounded buffers and in-flight batches were already full. The figure the target is checked on.
+    /// </summary>
+    public double? MarginalOverheadBytesPerEntry { get; init; }
+
+    /// <summary>The part of the heap growth that does not grow with the entries (the lanes' buffers and in-flight batches): the average's excess over the marginal cost, times the entries.</summary>
+    public double? FixedBytes { get; init; }
+
     /// <summary>What is left: the ready queue, the pipeline's buffers and in-flight batches, and rounding.</summary>
     public double? OtherBytesPerEntry => EntryObjectBytes is { } e && DictionaryBytesPerEntry is { } d
         ? HeapBytesPerEntry - (ValueArrayHeaderBytes + ValueBytes) - e - d

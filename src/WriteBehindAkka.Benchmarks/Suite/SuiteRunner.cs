@@ -45,10 +45,10 @@ internal sealed class SuiteRunner
         // probe measures, which moves its baseline.
         if (_settings.MemoryEntries > 0)
         {
-            result.Memory = await MemoryProbe.MeasureAsync(_settings.MemoryEntries, cancellationToken).ConfigureAwait(false);
+            result.Memory = await MemoryProbe.MeasureAsync(_settings.MemoryEntries, _settings.Parallelism, cancellationToken).ConfigureAwait(false);
             _progress.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"== memory: {result.Memory.Entries:N0} pending entries of {result.Memory.ValueBytes}-byte values: {result.Memory.HeapBytesPerEntry:0} B/entry on the heap, {result.Memory.OverheadBytesPerEntry:0} B beyond key and value"));
+                $"== memory: {result.Memory.Entries:N0} pending entries of {result.Memory.ValueBytes}-byte values: {result.Memory.HeapBytesPerEntry:0} B/entry on the heap, {result.Memory.OverheadBytesPerEntry:0} B beyond key and value; {result.Memory.MarginalOverheadBytesPerEntry:0} B for each entry past the first half"));
         }
 
         foreach (var workload in workloads)

@@ -31,6 +31,20 @@ public class TargetsTests
     }
 
     [Fact]
+    public void Evaluate_MemoryWithAMarginalCost_IsCheckedOnWhatOneMoreEntryCosts()
+    {
+        var result = SampleResults.Create();
+        // 155 B on average over 1,000 entries, of which 10,000 bytes do not grow with them: 145 B per entry.
+        var measured = new WriteBehindAkka.Benchmarks.Suite.MemoryResult(1000, 8, 100, 263, 155, 28, "test") { MarginalOverheadBytesPerEntry = 145, FixedBytes = 10_000 };
+
+        var memory = Targets.Evaluate(result.Workloads, measured).Single(c => c.Target.StartsWith("memory", StringComparison.Ordinal));
+
+        Assert.Equal(145, memory.Measured);
+        Assert.Equal(true, memory.Met);
+        Assert.Contains("155 B on average", memory.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evaluate_MemoryWhosePartsExceedTheWhole_IsNotTrustedEitherWay()
     {
         var result = SampleResults.Create();
