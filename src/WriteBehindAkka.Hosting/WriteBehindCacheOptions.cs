@@ -28,6 +28,13 @@ public sealed class WriteBehindCacheOptions
     /// <summary>Values the binder would take silently and wrongly (a plain value on a section, a null for a number), as messages; reported by validation.</summary>
     internal List<string> ValueProblems { get; } = [];
 
+    /// <summary>
+    /// The settings configuration gave, by name as problems give it (<c>Restart.MaxBackoff</c>; case-insensitive), with
+    /// their keys and the values bound: a problem with a setting whose value is still the one bound names where it was
+    /// written (a value that code set after the binding is not the configuration's).
+    /// </summary>
+    internal Dictionary<string, (ConfigurationKey Key, object? Value)> BoundSettings { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Duration settings given as a bare number, with their values (filled by the configuration binding).</summary>
     internal List<(ConfigurationKey Key, string Value)> UnitlessDurations { get; } = [];
 }

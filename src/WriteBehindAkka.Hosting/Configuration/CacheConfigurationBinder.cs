@@ -74,11 +74,44 @@ internal static class CacheConfigurationBinder
         bindable.GetSection(HealthSection).Bind(health);
         options.Health = health;
 
+        foreach (var (setting, _) in Settings(section))
+        {
+            string name = setting.Path[(section.Path.Length + 1)..].Replace(':', '.');
+            if (!name.StartsWith(PostgreSqlSection + ".", StringComparison.OrdinalIgnoreCase) && setting.Value is not null)
+            {
+                options.BoundSettings[name] = (ConfigurationKey.Of(setting.Path, configuration), SettingValue(options, name));
+            }
+        }
+
         options.UnknownKeys.AddRange(UnknownKeys(section).Select(path => ConfigurationKey.Of(path, configuration)));
         options.UnitlessDurations.AddRange(UnitlessDurations(section).Select(d => (ConfigurationKey.Of(d.Path, configuration), d.Value)));
         options.ValueProblems.AddRange(ValueProblems(section, configuration));
         options.MissingSection = section.Exists() ? null : section.Path;
     }
+
+    /// <summary>
+    /// The value a setting has in <paramref name="options"/> now, by its name as problems give it (<c>Parallelism</c>,
+    /// <c>Restart.MaxBackoff</c>, <c>Health.LagThreshold</c>); <see cref="NoSetting"/> when no setting has that name.
+    /// </summary>
+    /// <param name="options">The cache's options.</param>
+    /// <param name="name">The setting's name, its section and key separated by a dot.</param>
+    /// <returns>The value (boxed), or <see cref="NoSetting"/>.</returns>
+    public static object? SettingValue(WriteBehindCacheOptions options, string name)
+    {
+        const BindingFlags Public = BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase;
+        var parts = name.Split('.');
+        object? owner = parts.Length switch
+        {
+            1 => options.Cache,
+            2 when parts[0].Equals(HealthSection, StringComparison.OrdinalIgnoreCase) => options.Health,
+            2 when ChildSections.Any(c => c.Name.Equals(parts[0], StringComparison.OrdinalIgnoreCase)) => typeof(WriteBehindOptions).GetProperty(parts[0], Public)?.GetValue(options.Cache),
+            _ => null,
+        };
+        return owner?.GetType().GetProperty(parts[^1], Public) is { } property ? property.GetValue(owner) : NoSetting;
+    }
+
+    /// <summary>What <see cref="SettingValue"/> returns for a name that is no setting (or a section that is not there).</summary>
+    public static readonly object NoSetting = new();
 
     /// <summary>
     /// Lists the duration settings given as a bare number (<c>MaxBatchDelay = 50</c>): .NET reads <c>"50"</c> as 50

@@ -53,6 +53,27 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
     internal static List<string> Problems(WriteBehindCacheOptions options, bool hasStore)
     {
         var problems = new List<string>();
+        AddProblems(options, hasStore, problems);
+
+        // A range problem names its setting first ("Parallelism is 0; ..."): if configuration gave the value it has,
+        // say where, as the binding's own problems do.
+        return [.. problems.Select(problem => WhereSet(options, problem) is { } key ? $"{problem} Set at {key}." : problem)];
+    }
+
+    /// <summary>The key (with a position) that gave the value of the setting a problem begins with, if that value is still in force and a HOCON source wrote it.</summary>
+    private static ConfigurationKey? WhereSet(WriteBehindCacheOptions options, string problem)
+    {
+        int end = problem.IndexOfAny([' ', '(', ';']);
+        string name = end > 0 ? problem[..end] : problem;
+        return options.BoundSettings.TryGetValue(name, out var bound)
+            && bound.Key.Position is not null
+            && Equals(CacheConfigurationBinder.SettingValue(options, name), bound.Value)
+                ? bound.Key
+                : null;
+    }
+
+    private static void AddProblems(WriteBehindCacheOptions options, bool hasStore, List<string> problems)
+    {
         if (!hasStore)
         {
             problems.Add("No store is chosen: call UsePostgreSql(...) or UseStore(...) on the builder that AddWriteBehindCache returned.");
@@ -106,8 +127,6 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
                 ? $"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it as [d.]hh:mm:ss[.fffffff]{TimeSpanExamples(value)} (units such as {value}ms are converted only by the HOCON provider, not in JSON or environment variables)."
                 : $"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it with one: {value}ms, {value}s, {value} minutes (or 00:00:30 in JSON).");
         }
-
-        return problems;
     }
 
     /// <summary>

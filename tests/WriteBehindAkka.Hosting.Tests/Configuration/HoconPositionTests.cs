@@ -147,6 +147,47 @@ public sealed class HoconPositionTests
     }
 
     [Fact]
+    public async Task StartAsync_ValuesOutOfRangeFromHocon_NameWhereTheyWereSet()
+    {
+        using var folder = new TempFolder();
+        folder.Write("hocon/app.conf", "include \"caches.conf\"\nWriteBehind.Caches.scores.Restart.MaxBackoff = 10ms");
+        folder.Write("hocon/caches.conf", """
+            WriteBehind.Caches.scores {
+              Parallelism = 0
+              TimeToLive = -5s
+              Restart { MinBackoff = 50ms }
+              Health { BacklogThreshold = -1 }
+            }
+            """);
+
+        var error = await TestHost.StartFailsAsync(configuration => configuration.SetBasePath(folder.Root).AddHoconFile("hocon/app.conf"));
+
+        Assert.Equal(
+            Head + NL +
+            "- Parallelism is 0; it must be greater than zero. Set at 'WriteBehind:Caches:scores:Parallelism' (hocon/caches.conf(2,17))." + NL +
+            "- TimeToLive is -00:00:05; use 0 for no expiry or a positive duration. Set at 'WriteBehind:Caches:scores:TimeToLive' (hocon/caches.conf(3,16))." + NL +
+            "- Restart.MaxBackoff (00:00:00.0100000) is less than Restart.MinBackoff (00:00:00.0500000). Set at 'WriteBehind:Caches:scores:Restart:MaxBackoff' (hocon/app.conf(2,48))." + NL +
+            "- Health.BacklogThreshold is -1; it must be zero or more (pending entries). Set at 'WriteBehind:Caches:scores:Health:BacklogThreshold' (hocon/caches.conf(5,31)).",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_ValueOutOfRangeThatCodeSetAfterTheHocon_NamesNoPosition()
+    {
+        // The HOCON's Parallelism (0) is replaced by code after the binding: the 9 that fails is not the file's.
+        var builder = TestHost.Builder();
+        builder.Configuration.AddHoconString("WriteBehind.Caches.scores { Parallelism = 0, ShardCount = 4 }");
+        builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>())
+            .BindConfiguration("WriteBehind:Caches:scores")
+            .Configure(o => o with { Parallelism = 9 });
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(Head + NL + "- Parallelism is 9 but ShardCount is 4; each writer owns at least one shard, so set Parallelism to at most ShardCount.", error.Message);
+    }
+
+    [Fact]
     public async Task StartAsync_HoconFileChangedAndReloaded_NamesTheNewPosition()
     {
         using var folder = new TempFolder();

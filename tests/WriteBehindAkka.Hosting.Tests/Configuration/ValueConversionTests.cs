@@ -37,7 +37,7 @@ public sealed class ValueConversionTests
 
         Assert.Equal(
             "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
-            "- MaxPendingEntries is -5; it must be greater than zero." + NL +
+            "- MaxPendingEntries is -5; it must be greater than zero. Set at 'WriteBehind:Caches:scores:MaxPendingEntries' (<string>(4,23))." + NL +
             "- 'WriteBehind:Caches:scores:MaxBatchBytes' (<string>(5,19)) is \"-1MiB\", which is not a size (Int64): write a whole number of bytes, such as 268435456 for 256 MiB; a size cannot be negative. Units such as 256MiB are converted only by the HOCON provider (K, M, G or KiB, MiB, GiB; kB, MB, GB are powers of ten), not in JSON or environment variables." + NL +
             "- 'WriteBehind:Caches:scores:MaxBatchSize' (<string>(3,18)) is \"1e4\", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit: 10000." + NL +
             "- 'WriteBehind:Caches:scores:MaxPendingBytes' (<string>(6,21)) is \"04:16:00\", which is not a size (Int64) but a duration: HOCON reads the unit m as minutes, so 256m is 4 hours 16 minutes; write 256M or 256MiB for mebibytes." + NL +
