@@ -17,13 +17,15 @@ public sealed class RandomizedModelTests
     [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
-    public async Task RandomOperations_AfterFlush_StoreEqualsModelAndEveryReadSawLatestWrite(int seed)
+    [InlineData(6, 4)] // the default's topology: a lane for each shard
+    [InlineData(7, 4)]
+    public async Task RandomOperations_AfterFlush_StoreEqualsModelAndEveryReadSawLatestWrite(int seed, int parallelism = 2)
     {
         var store = new InMemoryStore<string>();
         var options = new WriteBehindOptions
         {
             ShardCount = 4,
-            Parallelism = 2,
+            Parallelism = parallelism,
             MaxBatchSize = 16,
             MaxBatchDelay = TimeSpan.FromMilliseconds(1),
             PipelineBufferSize = 8,
@@ -115,13 +117,15 @@ public sealed class RandomizedModelTests
     [InlineData(16, false, true)]
     [InlineData(17, true, true)]
     [InlineData(18, false, true)]
-    public async Task RandomOperations_WithEvictionsLoadsPoisonAndCrashes_NoReadOrRowOlderThanLatestWrite(int seed, bool writeDelay, bool expiry)
+    [InlineData(19, false, false, 4)] // the default's topology: a lane for each shard
+    [InlineData(20, true, true, 4)]
+    public async Task RandomOperations_WithEvictionsLoadsPoisonAndCrashes_NoReadOrRowOlderThanLatestWrite(int seed, bool writeDelay, bool expiry, int parallelism = 2)
     {
         var store = new InMemoryStore<string>();
         var options = new WriteBehindOptions
         {
             ShardCount = 4,
-            Parallelism = 2,
+            Parallelism = parallelism,
             MaxBatchSize = 8,
             MaxBatchDelay = TimeSpan.FromMilliseconds(1),
             WriteDelay = writeDelay ? TimeSpan.FromMilliseconds(2) : TimeSpan.Zero,
