@@ -6,7 +6,7 @@ namespace WriteBehindAkka.Soak;
 internal sealed record SoakOptions
 {
     public const string Usage =
-        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N]\n" +
+        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N] [--parallelism N]\n" +
         "  --minutes N       how long to run (default 5; fractions allowed)\n" +
         "  --seconds N       the same in seconds\n" +
         "  --keys N          distinct keys written (default 20000)\n" +
@@ -17,6 +17,7 @@ internal sealed record SoakOptions
         "  --read-every N    after one write (or bulk call) in N, read one of the producer's keys back and check it is the\n" +
         "                    latest write acknowledged for it (default 0: no reads)\n" +
         "  --ttl-ms N        the cache's TimeToLive in milliseconds (fractions allowed): clean entries expire and reads load them again (default 0: none)\n" +
+        "  --parallelism N   the cache's writer lanes, 1 to 8 (default 2; the pool has 4 connections, so 4 lanes and reads contend for it)\n" +
         "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
@@ -38,6 +39,9 @@ internal sealed record SoakOptions
     /// <summary>The cache's TimeToLive in milliseconds (fractions allowed); 0 for none.</summary>
     public double TimeToLiveMs { get; init; }
 
+    /// <summary>The cache's Parallelism (its 8 shards bound it).</summary>
+    public int Parallelism { get; init; } = 2;
+
     /// <summary>Parses the arguments; returns the options, or the problem to print (empty for --help).</summary>
     public static (SoakOptions? Options, string? Problem) Parse(string[] args)
     {
@@ -50,7 +54,7 @@ internal sealed record SoakOptions
                 return (null, string.Empty);
             }
 
-            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms"))
+            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms" or "--parallelism"))
             {
                 return (null, $"Unknown option '{name}'.");
             }
@@ -65,6 +69,11 @@ internal sealed record SoakOptions
                 return (null, $"{name} must be at least 1.");
             }
 
+            if (name is "--parallelism" && (value < 1 || value > 8 || value != Math.Floor(value)))
+            {
+                return (null, "--parallelism must be a whole number from 1 to 8 (the soak's cache has 8 shards).");
+            }
+
             options = name switch
             {
                 "--minutes" => options with { Duration = TimeSpan.FromMinutes(value) },
@@ -75,6 +84,7 @@ internal sealed record SoakOptions
                 "--bulk" => options with { Bulk = (int)value },
                 "--read-every" => options with { ReadEvery = (int)value },
                 "--ttl-ms" => options with { TimeToLiveMs = value },
+                "--parallelism" => options with { Parallelism = (int)value },
                 _ => options with { Seed = (int)value },
             };
         }

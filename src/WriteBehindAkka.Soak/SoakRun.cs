@@ -36,7 +36,7 @@ internal sealed class SoakRun(SoakOptions options)
             Console.WriteLine($"Note: {LocalPostgresCluster.ExternalConnectionVariable} is set, but the soak run stops and kills its server, so it starts a throwaway cluster anyway.");
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}. Starting a throwaway PostgreSQL cluster..."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}, {options.Parallelism} writer lanes. Starting a throwaway PostgreSQL cluster..."));
         await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: interrupt);
         await using var admin = NpgsqlDataSource.Create(cluster.ConnectionString + ";Pooling=false");
         await CreateSchemaAsync(admin);
@@ -62,7 +62,7 @@ internal sealed class SoakRun(SoakOptions options)
         var cacheOptions = new WriteBehindOptions
         {
             ShardCount = 8,
-            Parallelism = 2,
+            Parallelism = options.Parallelism,
             MaxBatchSize = 1_000,
             MaxBatchDelay = TimeSpan.FromMilliseconds(10),
             MaxPendingEntries = 10_000,
