@@ -59,8 +59,8 @@ public sealed record WriteBehindOptions
     /// </summary>
     /// <value>
     /// The default value is 4: four batches in flight keep PostgreSQL busy while the cache prepares the next ones
-    /// (on a 2-core machine shared with it, 4 writers drained a third more rows per second than 2, at a fifth of
-    /// the lag; 2 leave more of such a machine to the callers, see the README's "Choosing Parallelism").
+    /// (on a 2-core machine shared with it, 4 lanes committed more rows per second than 2 at a seventh of the lag,
+    /// and left the callers fewer acknowledged writes per second; see the README's "Choosing Parallelism").
     /// </value>
     public int Parallelism { get; init; } = WriteBehindDefaults.Parallelism;
 
