@@ -74,10 +74,12 @@ internal static class CacheConfigurationBinder
         bindable.GetSection(HealthSection).Bind(health);
         options.Health = health;
 
-        foreach (var (setting, _) in Settings(section))
+        foreach (var (setting, property) in Settings(section))
         {
+            // A value that does not convert was left out of the binding (ValueProblems reports it): the setting keeps
+            // the value it had, which this key did not give, so a range problem with it must not point here.
             string name = setting.Path[(section.Path.Length + 1)..].Replace(':', '.');
-            if (!name.StartsWith(PostgreSqlSection + ".", StringComparison.OrdinalIgnoreCase) && setting.Value is not null)
+            if (!name.StartsWith(PostgreSqlSection + ".", StringComparison.OrdinalIgnoreCase) && setting.Value is { } value && Converts(value, property.PropertyType))
             {
                 options.BoundSettings[name] = (ConfigurationKey.Of(setting.Path, configuration), SettingValue(options, name));
             }

@@ -188,6 +188,23 @@ public sealed class HoconPositionTests
     }
 
     [Fact]
+    public async Task StartAsync_ValueOutOfRangeFromCodeWhoseHoconValueDoesNotConvert_NamesNoPositionForTheRange()
+    {
+        // The HOCON's "soon" is left out of the binding, so TimeToLive keeps the -5 s that code gave it: the range
+        // problem is not the file's, and only the conversion problem names where "soon" was written.
+        var builder = TestHost.Builder();
+        builder.Configuration.AddHoconString("WriteBehind.Caches.scores { TimeToLive = soon }");
+        builder.Services.AddWriteBehindCache<string, string>("scores", configure: o => o with { TimeToLive = TimeSpan.FromSeconds(-5) })
+            .UseStore(new InMemoryStore<string>())
+            .BindConfiguration("WriteBehind:Caches:scores");
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.StartsWith(Head + NL + "- TimeToLive is -00:00:05; use 0 for no expiry or a positive duration." + NL + "- 'WriteBehind:Caches:scores:TimeToLive' (<string>(1,42)) is \"soon\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_HoconFileChangedAndReloaded_NamesTheNewPosition()
     {
         using var folder = new TempFolder();
