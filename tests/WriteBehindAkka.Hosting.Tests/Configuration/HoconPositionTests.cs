@@ -172,6 +172,21 @@ public sealed class HoconPositionTests
     }
 
     [Fact]
+    public async Task StartAsync_ValuesOutOfRangeFromHoconKeysInAnotherCase_NameWhereTheyWereSet()
+    {
+        // Keys bind in any case; the problems name the settings in theirs.
+        var error = await TestHost.StartFailsAsync(configuration => configuration.AddHoconString(
+            "WriteBehind.Caches.scores { parallelism = 0, restart { minbackoff = 50ms, maxbackoff = 10ms }, health { lagthreshold = -1s } }"));
+
+        Assert.Equal(
+            Head + NL +
+            "- Parallelism is 0; it must be greater than zero. Set at 'WriteBehind:Caches:scores:parallelism' (<string>(1,43))." + NL +
+            "- Restart.MaxBackoff (00:00:00.0100000) is less than Restart.MinBackoff (00:00:00.0500000). Set at 'WriteBehind:Caches:scores:Restart:maxbackoff' (<string>(1,88))." + NL +
+            "- Health.LagThreshold is -00:00:01; it must be zero or more. Set at 'WriteBehind:Caches:scores:Health:lagthreshold' (<string>(1,120)).",
+            error.Message);
+    }
+
+    [Fact]
     public async Task StartAsync_ValueOutOfRangeThatCodeSetAfterTheHocon_NamesNoPosition()
     {
         // The HOCON's Parallelism (0) is replaced by code after the binding: the 9 that fails is not the file's.
