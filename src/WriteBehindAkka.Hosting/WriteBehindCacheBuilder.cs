@@ -92,7 +92,10 @@ public sealed class WriteBehindCacheBuilder<TKey, TValue>
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(writers, nameof(parallelism));
         }
 
-        return Configure(o => o with { MaxBatchSize = maxBatchSize, MaxBatchDelay = maxBatchDelay, Parallelism = parallelism ?? o.Parallelism });
+        // Without a count, Parallelism keeps following its default (a ShardCount set later may lower it).
+        return Configure(o => parallelism is { } lanes
+            ? o with { MaxBatchSize = maxBatchSize, MaxBatchDelay = maxBatchDelay, Parallelism = lanes }
+            : o with { MaxBatchSize = maxBatchSize, MaxBatchDelay = maxBatchDelay });
     }
 
     /// <summary>Sets the retry backoff for transient store errors and crashed writer loops.</summary>

@@ -61,11 +61,18 @@ internal static class CacheConfigurationBinder
         };
         var bindable = Bindable(section);
         bool shardCountSet = cache.ShardCountIsSet;
+        bool parallelismSet = cache.ParallelismIsSet;
         bindable.Bind(cache);
         if (!shardCountSet && !bindable.GetChildren().Any(child => Is(child, nameof(WriteBehindOptions.ShardCount))))
         {
             // The binder set it to its default (it sets every property to its getter's value): let it follow Parallelism.
             cache = cache.WithShardCountUnset();
+        }
+
+        if (!parallelismSet && !bindable.GetChildren().Any(child => Is(child, nameof(WriteBehindOptions.Parallelism))))
+        {
+            // The same for Parallelism, whose default follows a ShardCount set below it.
+            cache = cache.WithParallelismUnset();
         }
 
         options.Cache = cache;

@@ -60,9 +60,24 @@ public sealed record WriteBehindOptions
     /// <value>
     /// The default value is 4: four batches in flight keep PostgreSQL busy while the cache prepares the next ones
     /// (on a 2-core machine shared with it, 4 lanes committed more rows per second than 2 at a seventh of the lag,
-    /// and left the callers fewer acknowledged writes per second; see the README's "Choosing Parallelism").
+    /// and left the callers fewer acknowledged writes per second; see the README's "Choosing Parallelism"). With a
+    /// <see cref="ShardCount"/> set below 4, the default is that count (each writer owns at least one shard), so a
+    /// <c>ShardCount = 2</c> set when the default was 2 still starts.
     /// </value>
-    public int Parallelism { get; init; } = WriteBehindDefaults.Parallelism;
+    public int Parallelism
+    {
+        get => _parallelism ?? (_shardCount is { } shards ? Math.Clamp(shards, 1, WriteBehindDefaults.Parallelism) : WriteBehindDefaults.Parallelism);
+        init => _parallelism = value;
+    }
+
+    /// <summary>The <see cref="Parallelism"/> set, or null for the default (which follows a <see cref="ShardCount"/> set below it).</summary>
+    private int? _parallelism;
+
+    /// <summary>Gets whether <see cref="Parallelism"/> was set (rather than left to its default).</summary>
+    internal bool ParallelismIsSet => _parallelism is not null;
+
+    /// <summary>A copy whose <see cref="Parallelism"/> follows its default again (see <see cref="WithShardCountUnset"/>).</summary>
+    internal WriteBehindOptions WithParallelismUnset() => this with { _parallelism = null };
 
     /// <summary>How many records each writer's input buffer holds before shards stop emitting and coalesce in memory.</summary>
     /// <value>The default value is 4096.</value>

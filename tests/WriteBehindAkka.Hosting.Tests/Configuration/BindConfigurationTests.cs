@@ -122,6 +122,18 @@ public sealed class BindConfigurationTests
         Assert.Equal(parallelism + 2, named.Cache.Cache!.ShardCount);
     }
 
+    [Fact]
+    public void BindConfiguration_ShardCountBelowTheDefaultParallelismWithoutParallelism_ParallelismFollowsIt()
+    {
+        // ShardCount = 2 was valid when the default Parallelism was 2; with the default at 4 it must still start.
+        var bound = Bind(builder => builder.AddHoconString("WriteBehind.Caches.scores { ShardCount = 2 }"));
+        var coded = Bind(_ => { }, cache => cache.WithBatching(100, TimeSpan.FromMilliseconds(10)).WithSharding(3));
+
+        Assert.Equal((2, 2), (bound.Cache.Cache!.ShardCount, bound.Cache.Cache.Parallelism));
+        Assert.Empty(OptionsValidator.Validate(bound.Cache.Cache));
+        Assert.Equal((3, 3), (coded.Cache.Cache!.ShardCount, coded.Cache.Cache.Parallelism));
+    }
+
     private static (WriteBehindCacheOptions Cache, PostgreSqlStoreOptions Store) Bind(
         Action<IConfigurationBuilder> configure,
         Action<WriteBehindCacheBuilder<string, string>>? cache = null)

@@ -28,6 +28,29 @@ public sealed class OptionsValidatorTests
         Assert.Contains("Parallelism is 4 but ShardCount is 2; each writer owns at least one shard, so set Parallelism to at most ShardCount.", OptionsValidator.Validate(set));
     }
 
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(4, 4)]
+    [InlineData(16, 4)]
+    public void Parallelism_LeftAtItsDefault_FollowsAShardCountSetBelowIt(int shardCount, int parallelism)
+    {
+        // ShardCount = 2, set when the default Parallelism was 2, would be refused against the default of 4.
+        var options = new WriteBehindOptions { ShardCount = shardCount };
+
+        Assert.Equal(parallelism, options.Parallelism);
+        Assert.Empty(OptionsValidator.Validate(options));
+        Assert.Equal(3, (options with { Parallelism = 3 }).Parallelism);
+    }
+
+    [Fact]
+    public void Parallelism_LeftAtItsDefault_WithAShardCountOfZero_OnlyTheShardCountIsReported()
+    {
+        var problems = OptionsValidator.Validate(new WriteBehindOptions { ShardCount = 0 });
+
+        Assert.Equal(["ShardCount is 0; it must be greater than zero."], problems);
+    }
+
     [Fact]
     public void Validate_EveryBadValue_OneProblemEach()
     {
