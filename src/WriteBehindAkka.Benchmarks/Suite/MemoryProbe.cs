@@ -48,7 +48,11 @@ internal static class MemoryProbe
             GC.KeepAlive(cache);
 
             double perEntry = (after - before) / (double)entries;
-            double marginal = half > 0 && entries - half > 0 ? (after - middle) / (double)(entries - half) : perEntry;
+            double marginal = (after - middle) / (double)Math.Max(1, entries - half);
+
+            // The premise holds only when the first half fills what the lanes can hold: each lane's input buffer,
+            // the batch it is writing and the one it is gathering. Below that (a --quick run) the average is all there is.
+            bool lanesFullByHalf = half >= (long)options.Parallelism * (options.PipelineBufferSize + (2L * options.MaxBatchSize));
             int arrayHeader = ArrayHeapSize(ValueBytes) - ValueBytes;
             await cache.DisposeAsync().ConfigureAwait(false);
             double entryObject = EntryObjectBytes();
@@ -64,8 +68,8 @@ internal static class MemoryProbe
             {
                 EntryObjectBytes = entryObject,
                 DictionaryBytesPerEntry = dictionary,
-                MarginalOverheadBytesPerEntry = marginal - KeyBytes - ValueBytes,
-                FixedBytes = (perEntry - marginal) * entries,
+                MarginalOverheadBytesPerEntry = lanesFullByHalf ? marginal - KeyBytes - ValueBytes : null,
+                FixedBytes = lanesFullByHalf ? (perEntry - marginal) * entries : null,
             };
         }
         finally

@@ -48,7 +48,7 @@ internal sealed class SuiteRunner
             result.Memory = await MemoryProbe.MeasureAsync(_settings.MemoryEntries, _settings.Parallelism, cancellationToken).ConfigureAwait(false);
             _progress.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"== memory: {result.Memory.Entries:N0} pending entries of {result.Memory.ValueBytes}-byte values: {result.Memory.HeapBytesPerEntry:0} B/entry on the heap, {result.Memory.OverheadBytesPerEntry:0} B beyond key and value; {result.Memory.MarginalOverheadBytesPerEntry:0} B for each entry past the first half"));
+                $"== memory: {result.Memory.Entries:N0} pending entries of {result.Memory.ValueBytes}-byte values: {result.Memory.HeapBytesPerEntry:0} B/entry on the heap, {result.Memory.OverheadBytesPerEntry:0} B beyond key and value{(result.Memory.MarginalOverheadBytesPerEntry is { } marginal ? $"; {marginal:0} B for each entry past the first half" : " (too few entries to tell what each one costs from what the lanes hold)")}"));
         }
 
         foreach (var workload in workloads)
