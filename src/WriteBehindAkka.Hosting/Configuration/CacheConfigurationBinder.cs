@@ -63,15 +63,17 @@ internal static class CacheConfigurationBinder
         bool shardCountSet = cache.ShardCountIsSet;
         bool parallelismSet = cache.ParallelismIsSet;
         bindable.Bind(cache);
-        if (!shardCountSet && !bindable.GetChildren().Any(child => Is(child, nameof(WriteBehindOptions.ShardCount))))
+
+        // The binder set these to their defaults (it sets every property to its getter's value): let ShardCount follow
+        // Parallelism again, and Parallelism a ShardCount set below it, unless the configuration or code named them.
+        bool Named(string key) => bindable.GetChildren().Any(child => Is(child, key));
+        if (!shardCountSet && !Named(nameof(WriteBehindOptions.ShardCount)))
         {
-            // The binder set it to its default (it sets every property to its getter's value): let it follow Parallelism.
             cache = cache.WithShardCountUnset();
         }
 
-        if (!parallelismSet && !bindable.GetChildren().Any(child => Is(child, nameof(WriteBehindOptions.Parallelism))))
+        if (!parallelismSet && !Named(nameof(WriteBehindOptions.Parallelism)))
         {
-            // The same for Parallelism, whose default follows a ShardCount set below it.
             cache = cache.WithParallelismUnset();
         }
 
