@@ -7,7 +7,7 @@ namespace WriteBehindAkka.Hosting.Configuration;
 /// Validates one cache's <see cref="WriteBehindCacheOptions"/> with the core <see cref="OptionsValidator"/> plus the
 /// hosting's own checks, and fails with one message that lists every problem.
 /// </summary>
-internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteBehindCacheOptions>
+internal sealed partial class WriteBehindCacheOptionsValidator : IValidateOptions<WriteBehindCacheOptions>
 {
     private readonly string _cacheName;
     private readonly Func<string?> _section;
@@ -53,27 +53,6 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
     internal static List<string> Problems(WriteBehindCacheOptions options, bool hasStore)
     {
         var problems = new List<string>();
-        AddProblems(options, hasStore, problems);
-
-        // A range problem names its setting first ("Parallelism is 0; ..."): if configuration gave the value it has,
-        // say where, as the binding's own problems do.
-        return [.. problems.Select(problem => WhereSet(options, problem) is { } key ? $"{problem} Set at {key}." : problem)];
-    }
-
-    /// <summary>The key (with a position) that gave the value of the setting a problem begins with, if that value is still in force and a HOCON source wrote it.</summary>
-    private static ConfigurationKey? WhereSet(WriteBehindCacheOptions options, string problem)
-    {
-        int end = problem.IndexOfAny([' ', '(', ';']);
-        string name = end > 0 ? problem[..end] : problem;
-        return options.BoundSettings.TryGetValue(name, out var bound)
-            && bound.Key.Position is not null
-            && Equals(CacheConfigurationBinder.SettingValue(options, name), bound.Value)
-                ? bound.Key
-                : null;
-    }
-
-    private static void AddProblems(WriteBehindCacheOptions options, bool hasStore, List<string> problems)
-    {
         if (!hasStore)
         {
             problems.Add("No store is chosen: call UsePostgreSql(...) or UseStore(...) on the builder that AddWriteBehindCache returned.");
@@ -87,7 +66,8 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
         {
             // A bare number taken as days ("MaxBatchDelay = 50") is reported below as such, not also as "over 49 days".
             problems.AddRange(OptionsValidator.Validate(options.Cache).Where(problem => !options.UnitlessDurations.Any(
-                unitless => unitless.Key.Path.Replace(':', '.').EndsWith("." + problem[..Math.Max(0, problem.IndexOf(" is ", StringComparison.Ordinal))], StringComparison.OrdinalIgnoreCase))));
+                unitless => unitless.Key.Path.Replace(':', '.').EndsWith("." + problem[..Math.Max(0, problem.IndexOf(" is ", StringComparison.Ordinal))], StringComparison.OrdinalIgnoreCase)))
+                .Select(problem => Located(options, problem)));
         }
 
         if (options.Health is null)
@@ -98,17 +78,17 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
         {
             if (options.Health.BacklogThreshold < 0)
             {
-                problems.Add($"Health.BacklogThreshold is {options.Health.BacklogThreshold}; it must be zero or more (pending entries).");
+                problems.Add(Located(options, $"Health.BacklogThreshold is {options.Health.BacklogThreshold}; it must be zero or more (pending entries)."));
             }
 
             if (options.Health.StoreFailureThreshold < TimeSpan.Zero)
             {
-                problems.Add($"Health.StoreFailureThreshold is {options.Health.StoreFailureThreshold}; it must be zero or more.");
+                problems.Add(Located(options, $"Health.StoreFailureThreshold is {options.Health.StoreFailureThreshold}; it must be zero or more."));
             }
 
             if (options.Health.LagThreshold < TimeSpan.Zero)
             {
-                problems.Add($"Health.LagThreshold is {options.Health.LagThreshold}; it must be zero or more.");
+                problems.Add(Located(options, $"Health.LagThreshold is {options.Health.LagThreshold}; it must be zero or more."));
             }
         }
 
@@ -127,7 +107,34 @@ internal sealed class WriteBehindCacheOptionsValidator : IValidateOptions<WriteB
                 ? $"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it as [d.]hh:mm:ss[.fffffff]{TimeSpanExamples(value)} (units such as {value}ms are converted only by the HOCON provider, not in JSON or environment variables)."
                 : $"{key} is {value}, a duration without a unit (.NET would read it as {value} days); write it with one: {value}ms, {value}s, {value} minutes (or 00:00:30 in JSON).");
         }
+
+        return problems;
     }
+
+    /// <summary>
+    /// A range problem of the validator, with where configuration set the settings it names ("Parallelism is 0; ...",
+    /// "Restart.MaxBackoff (...) is less than Restart.MinBackoff (...)") when a HOCON source gave their values and
+    /// those are still in force, as the binding's own problems say it.
+    /// </summary>
+    private static string Located(WriteBehindCacheOptions options, string problem)
+    {
+        var keys = new List<ConfigurationKey>();
+        foreach (var name in SettingName().Matches(problem).Select(match => match.Value).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (options.BoundSettings.TryGetValue(name, out var bound)
+                && bound.Key.Position is not null
+                && Equals(CacheConfigurationBinder.SettingValue(options, name), bound.Value))
+            {
+                keys.Add(bound.Key);
+            }
+        }
+
+        return keys.Count == 0 ? problem : $"{problem} Set at {string.Join(" and ", keys)}.";
+    }
+
+    /// <summary>A setting's name where a problem states its value: <c>Parallelism is</c>, <c>Restart.MaxBackoff (</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b[A-Za-z]+(?:\.[A-Za-z]+)?(?= is | \()")]
+    private static partial System.Text.RegularExpressions.Regex SettingName();
 
     /// <summary>
     /// The TimeSpan forms of a bare number read as milliseconds and as seconds, or a generic example when those would

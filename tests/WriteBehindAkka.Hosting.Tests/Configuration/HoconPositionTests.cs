@@ -166,7 +166,7 @@ public sealed class HoconPositionTests
             Head + NL +
             "- Parallelism is 0; it must be greater than zero. Set at 'WriteBehind:Caches:scores:Parallelism' (hocon/caches.conf(2,17))." + NL +
             "- TimeToLive is -00:00:05; use 0 for no expiry or a positive duration. Set at 'WriteBehind:Caches:scores:TimeToLive' (hocon/caches.conf(3,16))." + NL +
-            "- Restart.MaxBackoff (00:00:00.0100000) is less than Restart.MinBackoff (00:00:00.0500000). Set at 'WriteBehind:Caches:scores:Restart:MaxBackoff' (hocon/app.conf(2,48))." + NL +
+            "- Restart.MaxBackoff (00:00:00.0100000) is less than Restart.MinBackoff (00:00:00.0500000). Set at 'WriteBehind:Caches:scores:Restart:MaxBackoff' (hocon/app.conf(2,48)) and 'WriteBehind:Caches:scores:Restart:MinBackoff' (hocon/caches.conf(4,26))." + NL +
             "- Health.BacklogThreshold is -1; it must be zero or more (pending entries). Set at 'WriteBehind:Caches:scores:Health:BacklogThreshold' (hocon/caches.conf(5,31)).",
             error.Message);
     }
@@ -181,15 +181,16 @@ public sealed class HoconPositionTests
         Assert.Equal(
             Head + NL +
             "- Parallelism is 0; it must be greater than zero. Set at 'WriteBehind:Caches:scores:parallelism' (<string>(1,43))." + NL +
-            "- Restart.MaxBackoff (00:00:00.0100000) is less than Restart.MinBackoff (00:00:00.0500000). Set at 'WriteBehind:Caches:scores:Restart:maxbackoff' (<string>(1,88))." + NL +
+            "- Restart.MaxBackoff (00:00:00.0100000) is less than Restart.MinBackoff (00:00:00.0500000). Set at 'WriteBehind:Caches:scores:Restart:maxbackoff' (<string>(1,88)) and 'WriteBehind:Caches:scores:Restart:minbackoff' (<string>(1,69))." + NL +
             "- Health.LagThreshold is -00:00:01; it must be zero or more. Set at 'WriteBehind:Caches:scores:Health:lagthreshold' (<string>(1,120)).",
             error.Message);
     }
 
     [Fact]
-    public async Task StartAsync_ValueOutOfRangeThatCodeSetAfterTheHocon_NamesNoPosition()
+    public async Task StartAsync_ValueOutOfRangeThatCodeSetAfterTheHocon_NamesOnlyThePositionsOfValuesStillInForce()
     {
-        // The HOCON's Parallelism (0) is replaced by code after the binding: the 9 that fails is not the file's.
+        // The HOCON's Parallelism (0) is replaced by code after the binding: the 9 that fails is not the file's, the
+        // ShardCount it fails against is.
         var builder = TestHost.Builder();
         builder.Configuration.AddHoconString("WriteBehind.Caches.scores { Parallelism = 0, ShardCount = 4 }");
         builder.Services.AddWriteBehindCache<string, string>("scores").UseStore(new InMemoryStore<string>())
@@ -199,7 +200,7 @@ public sealed class HoconPositionTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Equal(Head + NL + "- Parallelism is 9 but ShardCount is 4; each writer owns at least one shard, so set Parallelism to at most ShardCount.", error.Message);
+        Assert.Equal(Head + NL + "- Parallelism is 9 but ShardCount is 4; each writer owns at least one shard, so set Parallelism to at most ShardCount. Set at 'WriteBehind:Caches:scores:ShardCount' (<string>(1,59)).", error.Message);
     }
 
     [Fact]
