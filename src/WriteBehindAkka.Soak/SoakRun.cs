@@ -75,7 +75,7 @@ internal sealed class SoakRun(SoakOptions options)
         long boundWithSlack = cacheOptions.MaxPendingEntries + options.Producers;
         var random = new Random(options.Seed);
         var faults = new FaultInjector(cluster, admin, storeSource, Application, random);
-        var ledger = new Ledger(options.Keys);
+        var ledger = new Ledger(options.Keys, options.Producers);
         long maxPending = 0;
         long maxHeap = 0;
         var clock = Stopwatch.StartNew();
@@ -129,7 +129,7 @@ internal sealed class SoakRun(SoakOptions options)
 
         var verdict = await Verifier.VerifyAsync(admin, store.DeadLetters!, ledger);
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ran {clock.Elapsed:hh\\:mm\\:ss} with {ledger.Acknowledged:N0} acknowledged writes ({ledger.PoisonWrites:N0} poison) to {options.Keys:N0} keys."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ran {clock.Elapsed:hh\\:mm\\:ss} with {ledger.Acknowledged:N0} acknowledged writes ({ledger.PoisonWrites:N0} poison; by producer {string.Join(" / ", ledger.AcknowledgedByProducer.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))}) to {options.Keys:N0} keys."));
         Console.WriteLine($"Survived: {faults.Describe()}.");
         if (faults.Skipped.Count > 0)
         {
