@@ -81,7 +81,8 @@ public sealed class BulkWriteStressTests
 
             for (int round = 0; round < Rounds; round++)
             {
-                switch (random.Next(7))
+                int choice = random.Next(7);
+                switch (choice)
                 {
                     case 0:
                     case 1:
@@ -139,26 +140,19 @@ public sealed class BulkWriteStressTests
                         break;
                     }
 
-                    case 2:
+                    case 2 or 3:
                     {
-                        // An Ask not awaited.
+                        // An Ask not awaited (2), or one cancelled at once (3): taken or not, as its task says.
                         string key = KeyOf(random.Next(Keys));
                         int value = ++sequence;
-                        var write = cache.SetAsync(key, $"{value}").AsTask();
-                        pending.Add(write.ContinueWith(static _ => { }, TaskScheduler.Default));
-                        made.Add(new Made(key, value, false, () => write.IsCompletedSuccessfully));
-                        break;
-                    }
+                        var cancel = choice == 3 ? new CancellationTokenSource() : null;
+                        if (cancel is not null)
+                        {
+                            cancellations.Add(cancel);
+                        }
 
-                    case 3:
-                    {
-                        // An Ask cancelled at once: taken or not, as its task says.
-                        string key = KeyOf(random.Next(Keys));
-                        int value = ++sequence;
-                        var cancel = new CancellationTokenSource();
-                        cancellations.Add(cancel);
-                        var write = cache.SetAsync(key, $"{value}", cancel.Token).AsTask();
-                        cancel.Cancel();
+                        var write = cache.SetAsync(key, $"{value}", cancel?.Token ?? default).AsTask();
+                        cancel?.Cancel();
                         pending.Add(write.ContinueWith(static _ => { }, TaskScheduler.Default));
                         made.Add(new Made(key, value, false, () => write.IsCompletedSuccessfully));
                         break;
