@@ -75,6 +75,51 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     ValueTask<BulkWriteResult> DeleteManyAsync(IEnumerable<TKey> keys, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
         BulkWrites.OneByOneAsync(keys, key => DeleteAsync(key, consistency, cancellationToken), consistency, cancellationToken);
 
+    /// <summary>
+    /// Ask: an atomic read-modify-write of one key (Akka's <c>Replicator.Update</c> with a modify function, Hazelcast's
+    /// entry processor, <c>ConcurrentDictionary.AddOrUpdate</c>): reads the key's value (from memory, or by read-through),
+    /// runs <paramref name="update"/> on it, and writes the result, unless the key was written, evicted or reloaded
+    /// in between: then it reads again and runs the function again. No write made by anyone else between the read
+    /// and the write is lost, so concurrent increments of a counter all count. The function runs on the caller's
+    /// thread, never inside the shard, and may run more than once: it must be free of side effects, and quick (a
+    /// slow one is overtaken by other writes of the key and runs again).
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="update">Gets whether the key has a value, and a copy of it; returns the key's new value (not null).</param>
+    /// <param name="consistency">The level the write must reach, as for <c>SetAsync</c>. A value that did not change is not written at Accepted; at Journaled or Committed it is written again.</param>
+    /// <param name="cancellationToken">Cancels the reads, the waits for room and, for Journaled or Committed, the wait for that level; a write that was taken stands.</param>
+    /// <returns>The new value, whether it changed, the write's version and level, and how many times the function ran.</returns>
+    /// <exception cref="InvalidOperationException">The function returned null, or a read-through load failed.</exception>
+    /// <exception cref="NotSupportedException">This interface's own body: an implementation without one cannot update atomically.</exception>
+    ValueTask<UpdateResult<TValue>> UpdateAsync(TKey key, Func<CacheLookup<TValue>, TValue> update, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement UpdateAsync; a decorator passes it on to the cache it wraps.");
+
+    /// <summary>
+    /// Ask: writes <paramref name="addValue"/> if the key has no value, else <paramref name="update"/> of its value,
+    /// atomically (see <see cref="UpdateAsync"/>; <paramref name="update"/> may run more than once).
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="addValue">The value of a key that has none.</param>
+    /// <param name="update">Gets a copy of the key's value; returns its new value (not null).</param>
+    /// <param name="consistency">As for <see cref="UpdateAsync"/>.</param>
+    /// <param name="cancellationToken">As for <see cref="UpdateAsync"/>.</param>
+    /// <returns>As for <see cref="UpdateAsync"/>.</returns>
+    ValueTask<UpdateResult<TValue>> AddOrUpdateAsync(TKey key, TValue addValue, Func<TValue, TValue> update, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        UpdateAsync(key, UpdateFunctions.AddOrUpdate(addValue, update), consistency, cancellationToken);
+
+    /// <summary>
+    /// Ask: writes <paramref name="value"/> if the key has no value (from memory, or by read-through), atomically (see
+    /// <see cref="UpdateAsync"/>); else leaves the key as it is. The result's <c>Value</c> is the key's value either
+    /// way, and <c>Changed</c> says whether it was added.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value of a key that has none.</param>
+    /// <param name="consistency">As for <see cref="UpdateAsync"/> (at Journaled or Committed a value already there is written again).</param>
+    /// <param name="cancellationToken">As for <see cref="UpdateAsync"/>.</param>
+    /// <returns>As for <see cref="UpdateAsync"/>.</returns>
+    ValueTask<UpdateResult<TValue>> GetOrAddAsync(TKey key, TValue value, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        UpdateAsync(key, UpdateFunctions.GetOrAdd(value), consistency, cancellationToken);
+
     /// <summary>Reads a key: your latest write, or on a miss the stored row (read-through), or the default when there is none.</summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>

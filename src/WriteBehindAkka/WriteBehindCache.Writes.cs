@@ -136,9 +136,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>
     /// Ask: runs the write on the caller's thread when its shard is idle, else queues it and returns the shard's
     /// answer. An Accepted write then completes synchronously and allocates nothing of its own, without the
-    /// journal or with EverySecond or No (its record is in the journal's mapped segment when the write returns).
+    /// journal or with EverySecond or No (its record is in the journal's mapped segment when the write returns). An
+    /// update's write passes its reply, a <see cref="ConditionalWrite{TKey}"/> that carries the write's condition, as
+    /// <paramref name="conditional"/>; a plain write passes none.
     /// </summary>
-    private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken)
+    private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken, ConditionalWrite<TKey>? conditional = null)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -149,7 +151,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var shard = _shards[ShardOf(key)];
         var journal = _ctx.Journal;
         bool overBound = _ctx.MustWaitForRoom();
-        bool answeredOnReturn = consistency == WriteConsistency.Accepted && (journal is null || journal.AcknowledgesOnWrite);
+        bool answeredOnReturn = conditional is null && consistency == WriteConsistency.Accepted && (journal is null || journal.AcknowledgesOnWrite);
         if (!overBound && answeredOnReturn)
         {
             try
@@ -170,7 +172,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
         }
 
-        var reply = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reply = conditional ?? new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var command = new ShardCommand<TKey>(kind, key, payload, reply, consistency);
         // An Accepted write answered on return was just tried inline: the shard is busy, so it queues.
         bool inline = !overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out _);

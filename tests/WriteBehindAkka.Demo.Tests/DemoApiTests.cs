@@ -40,6 +40,32 @@ public sealed class DemoApiTests(DemoPostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Scores_KeepBest_KeepsTheHigherScoreEvenWhenRequestsRace()
+    {
+        await using var demo = await RunningDemo.StartAsync(postgres);
+
+        var (first, added) = await demo.PostAsync<ScoreWritten>("/scores/9?keep=best", new { score = 100, name = "ada" });
+        var (_, lower) = await demo.PostAsync<ScoreWritten>("/scores/9?keep=best", new { score = 50, name = "bob" });
+        var racing = await Task.WhenAll(Enumerable.Range(1, 40).Select(i => demo.PostAsync<ScoreWritten>("/scores/9?keep=best", new { score = 100 + i, name = $"p{i}" })));
+        var (committed, higher) = await demo.PostAsync<ScoreWritten>("/scores/9?keep=best&consistency=committed", new { score = 30, name = "cy" });
+        var (badKeep, badKeepProblem) = await demo.PostAsync<ProblemDetails>("/scores/9?keep=highest", new { score = 1 });
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(("ada", 100L, true), (added!.Name, added.Score, added.Changed));
+        Assert.Equal(("ada", 100L, false), (lower!.Name, lower.Score, lower.Changed));
+        for (int i = 0; i < racing.Length; i++)
+        {
+            Assert.True(racing[i].Body!.Score >= 100 + i + 1, "each answer is the best score so far, at least the one sent");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, committed.StatusCode);
+        Assert.Equal(("p40", 140L, false, WriteConsistency.Committed), (higher!.Name, higher.Score, higher.Changed, higher.Consistency));
+        Assert.Equal(new PlayerView(9, "p40", 140), await demo.GetAsync<PlayerView>("/scores/9"));
+        Assert.Equal(HttpStatusCode.BadRequest, badKeep.StatusCode);
+        Assert.StartsWith("keep is 'highest': use latest", badKeepProblem!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Scores_BadRequests_AnswerWithProblemDetailsThatSayTheFix()
     {
         await using var demo = await RunningDemo.StartAsync(postgres);

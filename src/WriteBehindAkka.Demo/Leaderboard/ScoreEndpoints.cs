@@ -26,12 +26,14 @@ internal static class ScoreEndpoints
 
     /// <summary>
     /// Writes a score. Answers 202 as soon as the cache accepted it (memory speed); with <c>?consistency=committed</c>,
-    /// answers 200 once PostgreSQL has it.
+    /// answers 200 once PostgreSQL has it. With <c>?keep=best</c> the player keeps the higher of the score held and the
+    /// one sent, atomically (<c>AddOrUpdateAsync</c>: two requests racing cannot leave the lower one).
     /// </summary>
     private static async Task<Results<Accepted<ScoreWritten>, Ok<ScoreWritten>, ProblemHttpResult>> PostScoreAsync(
         long playerId,
         ScoreRequest? body,
         string? consistency,
+        string? keep,
         [FromKeyedServices(DemoHost.CacheName)] IWriteBehindCache<long, PlayerScore> cache,
         CancellationToken cancellationToken)
     {
@@ -51,6 +53,17 @@ internal static class ScoreEndpoints
             return TypedResults.Problem($"consistency is '{consistency}': use accepted (the default) or committed.", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        bool? keepBest = keep?.ToLowerInvariant() switch
+        {
+            null or "" or "latest" => false,
+            "best" => true,
+            _ => null,
+        };
+        if (keepBest is not { } best)
+        {
+            return TypedResults.Problem($"keep is '{keep}': use latest (the default: the score sent replaces the one held) or best (the higher of the two is kept).", statusCode: StatusCodes.Status400BadRequest);
+        }
+
         string name = string.IsNullOrWhiteSpace(body.Name) ? $"player-{playerId}" : body.Name.Trim();
         if (name.Length > MaxNameLength || name.Any(char.IsControl))
         {
@@ -63,8 +76,18 @@ internal static class ScoreEndpoints
         var value = new PlayerScore(name, score);
         try
         {
-            var result = await cache.SetAsync(playerId, value, wanted, cancellationToken);
-            var written = new ScoreWritten(playerId, value.Name, value.Score, result.Version, result.Consistency);
+            ScoreWritten written;
+            if (best)
+            {
+                var kept = await cache.AddOrUpdateAsync(playerId, value, held => held.Score >= value.Score ? held : value, wanted, cancellationToken);
+                written = new ScoreWritten(playerId, kept.Value.Name, kept.Value.Score, kept.Version, kept.Consistency, kept.Changed);
+            }
+            else
+            {
+                var result = await cache.SetAsync(playerId, value, wanted, cancellationToken);
+                written = new ScoreWritten(playerId, value.Name, value.Score, result.Version, result.Consistency);
+            }
+
             return wanted == WriteConsistency.Committed ? TypedResults.Ok(written) : TypedResults.Accepted($"/scores/{playerId}/status", written);
         }
         catch (CacheOverflowException error)

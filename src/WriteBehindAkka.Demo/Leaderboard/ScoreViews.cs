@@ -6,7 +6,8 @@ namespace WriteBehindAkka.Demo.Leaderboard;
 /// <param name="Score">The score written.</param>
 /// <param name="Version">The write's version (compare with the status's committedVersion).</param>
 /// <param name="Consistency">How far the write had gone when the answer was sent: Accepted (memory) or Committed (PostgreSQL).</param>
-public sealed record ScoreWritten(long PlayerId, string Name, long Score, long Version, WriteConsistency Consistency);
+/// <param name="Changed">Whether the player's score changed: false with <c>?keep=best</c> when the score sent was no better than the one kept (then <paramref name="Name"/> and <paramref name="Score"/> are the kept ones).</param>
+public sealed record ScoreWritten(long PlayerId, string Name, long Score, long Version, WriteConsistency Consistency, bool Changed = true);
 
 /// <summary>The answer to <c>GET /scores/{playerId}</c>: the player's latest score as the cache sees it.</summary>
 /// <param name="PlayerId">The player id.</param>

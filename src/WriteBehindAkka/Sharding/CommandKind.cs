@@ -9,6 +9,9 @@ internal enum CommandKind : byte
 
     /// <summary>Reads several keys; the misses are loaded in one store call (the reply is a <see cref="GetManyRequest{TKey}"/>).</summary>
     GetMany,
+
+    /// <summary>Reads a key for an atomic update (the reply is a <c>TaskCompletionSource&lt;UpdateSnapshot&gt;</c>).</summary>
+    ReadForUpdate,
     Status,
 
     /// <summary>Drops the key's clean entry from memory (the reply is a <c>TaskCompletionSource&lt;bool&gt;</c>).</summary>

@@ -48,4 +48,11 @@ internal enum EntryFlags : ushort
     /// behind it: the expiry sweep moves it to the back rather than stop at it.
     /// </summary>
     CleanAgain = 512,
+
+    /// <summary>
+    /// Added by an atomic update for a key with no value (not cached, and no row loaded), so that the update's write
+    /// has an entry to be conditional on (see <c>Shard.AddPlaceholder</c>). Clean, without a value: reads find no
+    /// value, the status is NotCached. A write clears it.
+    /// </summary>
+    Placeholder = 1024,
 }

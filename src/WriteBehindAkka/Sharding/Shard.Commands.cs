@@ -18,6 +18,13 @@ internal sealed partial class Shard<TKey>
     private long Write(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long journalPosition)
     {
         journalPosition = 0;
+        if (reply is ConditionalWrite<TKey> condition && !condition.Holds(_entries.TryGetValue(key, out var current) ? current : null))
+        {
+            // An update's write, and the key changed since the update read it: not applied; the update reads again.
+            reply.TrySetResult(ConditionalWrite<TKey>.Conflict);
+            return 0;
+        }
+
         long version = _clock.Next();
         bool journalAnswers = false;
         if (_ctx.Journal is { } journal)
@@ -59,7 +66,7 @@ internal sealed partial class Shard<TKey>
         }
         else
         {
-            entry.Flags |= EntryFlags.Dirty;
+            entry.Flags = (entry.Flags | EntryFlags.Dirty) & ~EntryFlags.Placeholder;
             entry.DirtyEpoch = _epochs.Current;
             _epochs.Add(entry.DirtyEpoch);
             entry.DirtySince = _ctx.Time.GetTimestamp();

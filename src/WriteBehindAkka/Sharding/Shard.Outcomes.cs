@@ -221,6 +221,11 @@ internal sealed partial class Shard<TKey>
             _entries.Add(entry);
             AfterLanding(entry, before: default);
         }
+        else if (!stale && load.Row is null && AnyUpdate(readers))
+        {
+            // No row: an update waiting for this load reads again and finds the key without a value, as of now.
+            AddPlaceholder(load.Key);
+        }
 
         foreach (var reader in readers)
         {

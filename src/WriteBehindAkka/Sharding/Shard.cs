@@ -459,6 +459,9 @@ internal sealed partial class Shard<TKey>
                 case CommandKind.Get:
                     Get(command.Key, (TaskCompletionSource<byte[]?>)command.Reply!);
                     break;
+                case CommandKind.ReadForUpdate:
+                    ReadForUpdate(command.Key, (TaskCompletionSource<UpdateSnapshot<TKey>>)command.Reply!);
+                    break;
                 case CommandKind.GetMany:
                     GetMany((GetManyRequest<TKey>)command.Reply!);
                     break;
@@ -547,6 +550,9 @@ internal sealed partial class Shard<TKey>
                 break;
             case TaskCompletionSource<byte[]?> get:
                 get.TrySetException(error);
+                break;
+            case TaskCompletionSource<UpdateSnapshot<TKey>> update:
+                update.TrySetException(error);
                 break;
             case TaskCompletionSource<KeyStatus> status:
                 status.TrySetException(error);

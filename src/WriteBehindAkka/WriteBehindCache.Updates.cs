@@ -1,0 +1,86 @@
+using WriteBehindAkka.Diagnostics;
+using WriteBehindAkka.Sharding;
+
+namespace WriteBehindAkka;
+
+/// <content>Atomic updates: read, compute on the caller's thread, write if the key did not change in between.</content>
+public sealed partial class WriteBehindCache<TKey, TValue>
+{
+    /// <inheritdoc />
+    public ValueTask<UpdateResult<TValue>> UpdateAsync(TKey key, Func<CacheLookup<TValue>, TValue> update, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
+    {
+        CheckWriteKey(key);
+        ArgumentNullException.ThrowIfNull(update);
+        CheckConsistency(consistency);
+        ThrowIfStopped();
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<UpdateResult<TValue>>(cancellationToken)
+            : UpdateCoreAsync(key, update, consistency, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<UpdateResult<TValue>> AddOrUpdateAsync(TKey key, TValue addValue, Func<TValue, TValue> update, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        UpdateAsync(key, UpdateFunctions.AddOrUpdate(addValue, update), consistency, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<UpdateResult<TValue>> GetOrAddAsync(TKey key, TValue value, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        UpdateAsync(key, UpdateFunctions.GetOrAdd(value), consistency, cancellationToken);
+
+    /// <summary>
+    /// Reads the key (an entry and its version), runs the function on the value, and writes the result on condition
+    /// that the entry is still the one read at the version read; when it is not (another write, an eviction, a
+    /// reload came between), reads again and runs the function again.
+    /// </summary>
+    private async ValueTask<UpdateResult<TValue>> UpdateCoreAsync(TKey key, Func<CacheLookup<TValue>, TValue> update, WriteConsistency consistency, CancellationToken cancellationToken)
+    {
+        var shard = _shards[ShardOf(key)];
+        for (int attempts = 1; ; attempts++)
+        {
+            var read = await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
+            while (read.Entry is null)
+            {
+                // Not in memory: loaded first (a failed load fails the update, as it fails a read), then read again.
+                await read.Load!.WaitAsync(cancellationToken).ConfigureAwait(false);
+                read = await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
+            }
+
+            var current = read.Value is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(read.Value));
+            TValue next = update(current);
+            if (next is null)
+            {
+                throw new InvalidOperationException(
+                    $"The update function of key '{key}' returned null; it must return the key's new value (to remove a key, call DeleteAsync). Nothing was written.");
+            }
+
+            byte[] payload = Serialize(key, next);
+            bool changed = read.Value is null || !payload.AsSpan().SequenceEqual(read.Value);
+            if (!changed && consistency == WriteConsistency.Accepted)
+            {
+                return new UpdateResult<TValue>(next, false, read.Version, WriteConsistency.Accepted, attempts);
+            }
+
+            var condition = new ConditionalWrite<TKey>(read.Entry, read.Version);
+            var written = await Send(CommandKind.Set, key, payload, consistency, cancellationToken, condition).ConfigureAwait(false);
+            if (written != ConditionalWrite<TKey>.Conflict)
+            {
+                return new UpdateResult<TValue>(next, changed, written.Version, written.Consistency, attempts);
+            }
+
+            WriteBehindMetrics.UpdateConflicts.AddSafely(1, _ctx.Tags);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>An update's read: on the caller's thread when the shard is idle and the key is in memory, else by the shard.</summary>
+    private ValueTask<UpdateSnapshot<TKey>> ReadForUpdateAsync(Shard<TKey> shard, TKey key, CancellationToken cancellationToken)
+    {
+        return shard.TryReadForUpdateInline(key, out var read) ? new ValueTask<UpdateSnapshot<TKey>>(read) : AskAsync();
+
+        async ValueTask<UpdateSnapshot<TKey>> AskAsync()
+        {
+            var reply = new TaskCompletionSource<UpdateSnapshot<TKey>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await PostCommandAsync(shard, new ShardCommand<TKey>(CommandKind.ReadForUpdate, key, null, reply, default), cancellationToken).ConfigureAwait(false);
+            return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
