@@ -24,6 +24,9 @@ public sealed partial class ReadmeSamplesTests
             string.Empty,
             "\npartial class Program { static IWriteBehindStore<long> store = null!; static WriteBehindAkka.Serialization.JsonValueSerializer<Player> serializer = new(); }\n" +
             "public sealed record Player(string Name, int Score);\n"),
+        ["// A counter: no increment is lost, however many callers."] = (
+            "IWriteBehindCache<string, long> counters = null!;\nIWriteBehindCache<long, Player> players = null!;\n",
+            "\npublic sealed record Player(string Name, int Score);\n"),
         ["var store = new InMemoryStore<string>();"] = ("using WriteBehindAkka.TestKit;\n", string.Empty),
         ["var configuration = new ConfigurationBuilder()"] = ("using WriteBehindAkka.Hocon;\n", string.Empty),
         ["var builder = WebApplication.CreateBuilder(args);"] = (string.Empty, string.Empty), // the hosting sample: a whole program

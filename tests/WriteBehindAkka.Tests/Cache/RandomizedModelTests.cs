@@ -104,7 +104,7 @@ public sealed class RandomizedModelTests
     /// The same model with more of the cache in play at once: a small <c>MaxCachedEntries</c> (evictions) with
     /// read-through (loads racing writes, commits and evictions), poison keys (batches split, records dead-lettered),
     /// transient write and load faults, writer loops crashed at random (batches handed back), Committed-level writes,
-    /// an optional write delay, and optionally a TimeToLive so short that clean entries expire almost at once. Reads
+    /// atomic updates (whose reads race all of that), an optional write delay, and optionally a TimeToLive so short that clean entries expire almost at once. Reads
     /// must never see anything older than the task's latest write (a poison key may read as missing once its failed
     /// entry is evicted or expired, as the store never held it).
     /// </summary>
@@ -191,7 +191,7 @@ public sealed class RandomizedModelTests
                         await cache.DeleteAsync(key);
                         model[key] = null;
                         break;
-                    case < 18:
+                    case < 16:
                         CacheLookup<string> seen;
                         try
                         {
@@ -209,6 +209,41 @@ public sealed class RandomizedModelTests
                             Assert.True(expected == actual, $"{key}: read {actual ?? "null"}, latest write {expected ?? "null"}");
                         }
 
+                        break;
+                    case < 18:
+                        // An atomic update, raced by evictions, expiry, reloads and load failures (the task's own keys
+                        // have no other writer): the value its function last ran on must be the latest write.
+                        CacheLookup<string> given = default;
+                        string? made = null;
+                        var level = random.Next(4) == 0 ? WriteConsistency.Committed : WriteConsistency.Accepted;
+                        try
+                        {
+                            await cache.UpdateAsync(
+                                key,
+                                current =>
+                                {
+                                    given = current;
+                                    return made = $"{(current.Found ? current.Value : "none")}+{op}";
+                                },
+                                level).AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            break; // a scripted load failure: nothing was written
+                        }
+                        catch (WriteFailedException) when (poison && level == WriteConsistency.Committed)
+                        {
+                            // Made, and refused by the store: the cache holds it (dead-lettered), as for a SetAsync.
+                        }
+
+                        model.TryGetValue(key, out var latest);
+                        string? ran = given.Found ? given.Value : null;
+                        if (!(poison && ran is null))
+                        {
+                            Assert.True(latest == ran, $"{key}: the update ran on {ran ?? "null"}, latest write {latest ?? "null"}");
+                        }
+
+                        model[key] = made;
                         break;
                     default:
                         switch (random.Next(8))

@@ -144,6 +144,26 @@ public sealed class UpdateTests
     }
 
     [Fact]
+    public async Task UpdateAsync_KeyWrittenCommittedAndEvictedWhileItsLoadRuns_LoadsAgain()
+    {
+        // The update's load read "no row", then the key was written, committed and evicted before the load answered:
+        // that answer is stale, and must not become the placeholder the update's write is conditional on.
+        var store = new SlowLoadStore();
+        await using var cache = new WriteBehindCache<string, int>(store, Harness.Options(), jitter: () => 0.0);
+
+        var update = cache.UpdateAsync("k", Increment).AsTask();
+        await store.Loaded.Task.Within();
+        await cache.SetAsync("k", 100, WriteConsistency.Committed).AsTask().Within();
+        Assert.True(await cache.EvictAsync("k"));
+        store.Release.TrySetResult();
+        var result = await update.Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal((101, 1), (result.Value, result.Attempts));
+        Assert.Equal("101", Encoding.UTF8.GetString(store.Inner.Rows["k"].Value!));
+    }
+
+    [Fact]
     public async Task UpdateAsync_ConcurrentIncrementsOfOneKey_NoneIsLost()
     {
         // Threads of their own (the pool starts with one a core, and an update that finishes inline never yields its
