@@ -153,6 +153,55 @@ public sealed class CacheEndToEndTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task AtomicUpdates_ManyCallersOverFewKeysWithEvictions_TableHoldsEveryIncrement()
+    {
+        // Counters updated from threads of their own, with a cache so small that committed entries are evicted at
+        // once: updates load rows from PostgreSQL (or find none), race other callers' writes and the evictions, and
+        // run again. Every increment must be in the table.
+        var serializer = new JsonValueSerializer<Profile>();
+        var table = PostgresFixture.NewTableName("wb_update");
+        await using var store = await DefaultTableStoreAsync(table, serializer);
+        var options = Options with { MaxCachedEntries = 8 };
+        await using var cache = new WriteBehindCache<string, Profile>(store, options, serializer);
+        const int Callers = 6, Each = 300, Keys = 20;
+        var counts = new int[Keys];
+        long attempts = 0;
+        using var start = new Barrier(Callers);
+
+        var callers = Enumerable.Range(0, Callers).Select(c => Task.Factory.StartNew(
+            () =>
+            {
+                var random = new Random(c);
+                start.SignalAndWait(Within);
+                for (int i = 0; i < Each; i++)
+                {
+                    int key = random.Next(Keys);
+                    var result = cache.UpdateAsync($"counter-{key}", current => new Profile("counter", current.Found ? current.Value!.Round + 1 : 1))
+                        .AsTask().WaitAsync(Within).GetAwaiter().GetResult();
+                    Interlocked.Increment(ref counts[key]);
+                    Interlocked.Add(ref attempts, result.Attempts);
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        await Task.WhenAll(callers).WaitAsync(Within);
+        Assert.True((await cache.FlushAsync().WaitAsync(Within)).AllCommitted);
+        var rows = await ReadDefaultTableAsync(table);
+
+        Assert.Equal(Callers * Each, counts.Sum());
+        for (int key = 0; key < Keys; key++)
+        {
+            int expected = counts[key];
+            Assert.True(
+                expected == 0 ? !rows.ContainsKey($"counter-{key}") : serializer.Deserialize(rows[$"counter-{key}"].Json).Round == expected,
+                $"counter-{key}: {expected} increments, the table has {(rows.TryGetValue($"counter-{key}", out var row) ? serializer.Deserialize(row.Json).Round : "no row")}");
+        }
+
+        Assert.True(attempts > Callers * Each, $"no update ran twice ({attempts} attempts): the callers never raced");
+    }
+
+    [Fact]
     public async Task DefaultTable_FreshCache_ReadsThroughWhatAnEarlierCacheWrote()
     {
         var table = PostgresFixture.NewTableName("wb_readthrough");
