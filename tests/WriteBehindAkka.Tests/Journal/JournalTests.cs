@@ -99,6 +99,40 @@ public sealed class JournalTests : JournalTestBase
     }
 
     [Fact]
+    public async Task Recovery_AtomicUpdatesUnderAlways_AreReplayed_AndAWriteRefusedForAConflictLeftNoRecord()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var folder = Folder("live-update");
+        var cache = Harness.Cache(store, Options(folder) with { ReadThrough = false });
+        static string Increment(CacheLookup<string> current) => current.Found ? $"{int.Parse(current.Value!, System.Globalization.CultureInfo.InvariantCulture) + 1}" : "1";
+        await cache.UpdateAsync("c", Increment).AsTask().Within();
+        await cache.UpdateAsync("c", Increment).AsTask().Within();
+        int calls = 0;
+        var raced = await cache.UpdateAsync("c", current =>
+        {
+            if (++calls == 1)
+            {
+                cache.SetAsync("c", "100").AsTask().GetAwaiter().GetResult(); // its write is refused: the key changed
+            }
+
+            return Increment(current);
+        }).AsTask().Within();
+        var snapshot = SnapshotAsCrashed(folder, "crashed-update");
+        store.Resume();
+        await cache.DisposeAsync();
+
+        var recovered = new InMemoryStore<string>();
+        await using var next = Harness.Cache(recovered, Options(snapshot));
+        await next.FlushAsync().Within();
+
+        Assert.Equal(("101", 2), (raced.Value, raced.Attempts));
+        Assert.Equal(4, next.JournalRecovery.Records); // 1, 2, 100, 101: no record of the refused write of 3
+        Assert.Equal("101", Harness.Text(recovered.Rows["c"].Value));
+        Assert.Equal(raced.Version, recovered.Rows["c"].Version);
+    }
+
+    [Fact]
     public async Task Recovery_NewWritesAfterReplay_GetHigherVersionsThanReplayed()
     {
         var crashed = await CrashedJournalAsync(3);
