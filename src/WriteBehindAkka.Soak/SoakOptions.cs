@@ -6,7 +6,7 @@ namespace WriteBehindAkka.Soak;
 internal sealed record SoakOptions
 {
     public const string Usage =
-        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N] [--parallelism N]\n" +
+        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N] [--parallelism N] [--update-every N]\n" +
         "  --minutes N       how long to run (default 5; fractions allowed)\n" +
         "  --seconds N       the same in seconds\n" +
         "  --keys N          distinct keys written (default 20000)\n" +
@@ -18,6 +18,8 @@ internal sealed record SoakOptions
         "                    latest write acknowledged for it (default 0: no reads)\n" +
         "  --ttl-ms N        the cache's TimeToLive in milliseconds (fractions allowed): clean entries expire and reads load them again (default 0: none)\n" +
         "  --parallelism N   the cache's writer lanes, 1 to 8 (default 2; the pool has 4 connections, so 4 lanes and reads contend for it)\n" +
+        "  --update-every N  one write in N is an atomic UpdateAsync, whose function must be given the key's latest acknowledged\n" +
+        "                    write (from memory, or loaded again after an eviction or its TimeToLive); not with --bulk (default 0: none)\n" +
         "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
@@ -39,6 +41,9 @@ internal sealed record SoakOptions
     /// <summary>The cache's TimeToLive in milliseconds (fractions allowed); 0 for none.</summary>
     public double TimeToLiveMs { get; init; }
 
+    /// <summary>One write in this many is an UpdateAsync whose function checks what it is given; 0 for none.</summary>
+    public int UpdateEvery { get; init; }
+
     /// <summary>The cache's Parallelism (its 8 shards bound it).</summary>
     public int Parallelism { get; init; } = 2;
 
@@ -54,7 +59,7 @@ internal sealed record SoakOptions
                 return (null, string.Empty);
             }
 
-            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms" or "--parallelism"))
+            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms" or "--parallelism" or "--update-every"))
             {
                 return (null, $"Unknown option '{name}'.");
             }
@@ -85,8 +90,14 @@ internal sealed record SoakOptions
                 "--read-every" => options with { ReadEvery = (int)value },
                 "--ttl-ms" => options with { TimeToLiveMs = value },
                 "--parallelism" => options with { Parallelism = (int)value },
+                "--update-every" => options with { UpdateEvery = (int)value },
                 _ => options with { Seed = (int)value },
             };
+        }
+
+        if (options.UpdateEvery > 0 && options.Bulk > 0)
+        {
+            return (null, "--update-every makes one write at a time an update; it does not go with --bulk.");
         }
 
         return options.Keys < options.Producers

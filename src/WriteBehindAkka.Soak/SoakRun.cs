@@ -28,6 +28,8 @@ internal sealed class SoakRun(SoakOptions options)
 
     /// <summary>The first stale read, described.</summary>
     private string? _firstStale;
+    private long _updatesChecked, _updatesUnavailable, _updatesStale, _updateRetries;
+    private string? _firstStaleUpdate;
 
     public async Task<bool> RunAsync(CancellationToken interrupt)
     {
@@ -36,7 +38,7 @@ internal sealed class SoakRun(SoakOptions options)
             Console.WriteLine($"Note: {LocalPostgresCluster.ExternalConnectionVariable} is set, but the soak run stops and kills its server, so it starts a throwaway cluster anyway.");
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}, {options.Parallelism} writer lanes. Starting a throwaway PostgreSQL cluster..."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}{(options.UpdateEvery > 0 ? $", 1 write in {options.UpdateEvery} an UpdateAsync" : string.Empty)}, {options.Parallelism} writer lanes. Starting a throwaway PostgreSQL cluster..."));
         await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: interrupt);
         await using var admin = NpgsqlDataSource.Create(cluster.ConnectionString + ";Pooling=false");
         await CreateSchemaAsync(admin);
@@ -145,8 +147,14 @@ internal sealed class SoakRun(SoakOptions options)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Reads: {_readsChecked:N0} checked against the latest acknowledged write, {_readsUnavailable:N0} unavailable (a read-through load failed while the server was down), {_readsStale:N0} stale{(_firstStale is null ? "." : $"; the first: {_firstStale}")}"));
         }
 
-        bool passed = verdict.Passed && bounded && readsFresh;
-        Console.WriteLine(passed ? $"PASSED: nothing accepted was lost, nothing was written at a stale version{(options.ReadEvery > 0 ? ", no read was older than its key's latest write" : string.Empty)}." : "FAILED: see above.");
+        bool updatesFresh = Volatile.Read(ref _updatesStale) == 0;
+        if (options.UpdateEvery > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Updates: {_updatesChecked:N0} checked against the latest acknowledged write ({_updateRetries:N0} functions run again after a conflict), {_updatesUnavailable:N0} unavailable (a read-through load failed while the server was down), {_updatesStale:N0} given a stale value{(_firstStaleUpdate is null ? "." : $"; the first: {_firstStaleUpdate}")}"));
+        }
+
+        bool passed = verdict.Passed && bounded && readsFresh && updatesFresh;
+        Console.WriteLine(passed ? $"PASSED: nothing accepted was lost, nothing was written at a stale version{(options.ReadEvery > 0 ? ", no read was older than its key's latest write" : string.Empty)}{(options.UpdateEvery > 0 ? ", no update was given an older value than its key's latest write" : string.Empty)}." : "FAILED: see above.");
         return passed;
     }
 
@@ -167,10 +175,58 @@ internal sealed class SoakRun(SoakOptions options)
             long seq = ledger.NextSequence();
             bool poison = options.PoisonEvery > 0 && random.Next(options.PoisonEvery) == 0;
 
-            // No cancellation token: a write is either refused before it is accepted, or its version is known.
-            var result = await cache.SetAsync(key, new Score(seq, poison ? -1 : (int)(seq % 1_000)), WriteConsistency.Accepted);
-            ledger.Acknowledge(key, seq, result.Version, poison);
+            if (!poison && options.UpdateEvery > 0 && random.Next(options.UpdateEvery) == 0)
+            {
+                await UpdateAsync(cache, ledger, key, seq);
+            }
+            else
+            {
+                // No cancellation token: a write is either refused before it is accepted, or its version is known.
+                var result = await cache.SetAsync(key, new Score(seq, poison ? -1 : (int)(seq % 1_000)), WriteConsistency.Accepted);
+                ledger.Acknowledge(key, seq, result.Version, poison);
+            }
+
             await MaybeReadBackAsync(cache, ledger, producer, random, perProducer);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="seq"/> to a key of this producer's by UpdateAsync, and checks that the function's last run
+    /// was given the key's latest acknowledged write (only this producer writes the key, and it awaited each write), as
+    /// a read-back is checked. A load that fails while the server is down fails the update: nothing is written.
+    /// </summary>
+    private async Task UpdateAsync(WriteBehindCache<long, Score> cache, Ledger ledger, long key, long seq)
+    {
+        var (latest, _, poison) = ledger.Latest(key);
+        CacheLookup<Score> given = default;
+        UpdateResult<Score> result;
+        try
+        {
+            result = await cache.UpdateAsync(key, current =>
+            {
+                given = current;
+                return new Score(seq, (int)(seq % 1_000));
+            });
+        }
+        catch (InvalidOperationException)
+        {
+            Interlocked.Increment(ref _updatesUnavailable);
+            return;
+        }
+
+        ledger.Acknowledge(key, seq, result.Version, poison: false);
+        Interlocked.Add(ref _updateRetries, result.Attempts - 1);
+        if (poison)
+        {
+            return; // a refused write may or may not be what the function was given, as for a read
+        }
+
+        Interlocked.Increment(ref _updatesChecked);
+        long? ran = given.Found ? given.Value!.Seq : null;
+        if (ran != (latest == 0 ? null : latest))
+        {
+            Interlocked.Increment(ref _updatesStale);
+            Interlocked.CompareExchange(ref _firstStaleUpdate, string.Create(CultureInfo.InvariantCulture, $"key {key}: the update ran on {(ran is null ? "nothing" : $"write {ran}")}, latest acknowledged write {latest}"), null);
         }
     }
 
