@@ -34,6 +34,13 @@ internal sealed partial class Shard<TKey>
                 return;
             }
 
+            if (_entries.TryGetValue(command.Key, out var held) && held.Has(EntryFlags.Placeholder))
+            {
+                // An update's stand-in for a key without a value knows no version: as for a key not cached, the store's
+                // decides. (An update whose write is conditional on it reads again.)
+                DropEntry(command.Key);
+            }
+
             if (stage == ResubmitStage.Watch && !_entries.ContainsKey(command.Key))
             {
                 // The caller reads the store next; an entry of the key committed and dropped meanwhile is remembered.

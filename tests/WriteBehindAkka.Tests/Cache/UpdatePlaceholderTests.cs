@@ -1,0 +1,51 @@
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+/// <summary>The placeholder an update leaves for a key without a value, against dead-letter retry.</summary>
+public sealed class UpdatePlaceholderTests
+{
+    [Fact]
+    public async Task RetryDeadLetterAsync_PlaceholderLeftByAnUpdate_StoreHasNewerRow_Superseded()
+    {
+        // As DeadLetterTests.RetryDeadLetterAsync_EntryEvictedAndStoreHasNewerRow_Superseded, except that an update
+        // whose function threw left a placeholder for the key: a placeholder knows no version, so the store's must decide.
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["k"] = true;
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxCachedEntries = 1 }));
+        var failed = await cache.SetAsync("k", "old", WriteConsistency.Accepted);
+        await cache.FlushAsync().Within();
+        Assert.True(await cache.EvictAsync("k"));
+        await Assert.ThrowsAsync<FormatException>(() => cache.UpdateAsync("k", _ => throw new FormatException("bad")).AsTask()).Within();
+        store.PoisonKeys.Clear();
+        store.Seed("k", System.Text.Json.JsonSerializer.SerializeToUtf8Bytes("other"), failed.Version + 1);
+
+        var retry = await cache.RetryDeadLetterAsync("k").AsTask().Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(DeadLetterRetryOutcome.Superseded, retry.Outcome);
+        Assert.Equal("other", Harness.Text(store.Rows["k"].Value));
+        Assert.Equal("other", await cache.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task RetryDeadLetterAsync_PlaceholderLeftByAnUpdate_Resubmitted_StatusShowsTheWrite()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["k"] = true;
+        await using var cache = Harness.Cache(store);
+        var failed = await cache.SetAsync("k", "v", WriteConsistency.Accepted);
+        await cache.FlushAsync().Within();
+        Assert.True(await cache.EvictAsync("k"));
+        await Assert.ThrowsAsync<FormatException>(() => cache.UpdateAsync("k", _ => throw new FormatException("bad")).AsTask()).Within();
+        store.PoisonKeys.Clear();
+
+        var retry = await cache.RetryDeadLetterAsync("k").AsTask().Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(new DeadLetterRetryResult(DeadLetterRetryOutcome.Resubmitted, failed.Version), retry);
+        Assert.Equal(failed.Version, store.Rows["k"].Version);
+        var status = await cache.GetStatusAsync("k");
+        Assert.Equal((WriteState.Completed, failed.Version), (status.State, status.CommittedVersion));
+    }
+}
