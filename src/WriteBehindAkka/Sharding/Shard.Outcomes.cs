@@ -300,7 +300,7 @@ internal sealed partial class Shard<TKey>
         }
 
         DropClean(entry, _requestedTags);
-        return true;
+        return !entry.Has(EntryFlags.Placeholder); // an update's stand-in is dropped too, but the key was not cached
     }
 
     /// <summary>
@@ -328,13 +328,15 @@ internal sealed partial class Shard<TKey>
             return 0;
         }
 
+        long cached = 0;
         foreach (var entry in clean)
         {
             DropClean(entry, _requestedTags);
+            cached += entry.Has(EntryFlags.Placeholder) ? 0 : 1; // an update's stand-in is no cached key
         }
 
         TrimIfSparse();
-        return clean.Count;
+        return cached;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Cache;
 
-/// <summary>The placeholder an update leaves for a key without a value, against dead-letter retry.</summary>
+/// <summary>The placeholder an update leaves for a key without a value, against dead-letter retry and EvictAsync.</summary>
 public sealed class UpdatePlaceholderTests
 {
     [Fact]
@@ -47,5 +47,19 @@ public sealed class UpdatePlaceholderTests
         Assert.Equal(failed.Version, store.Rows["k"].Version);
         var status = await cache.GetStatusAsync("k");
         Assert.Equal((WriteState.Completed, failed.Version), (status.State, status.CommittedVersion));
+    }
+
+    [Fact]
+    public async Task EvictAsync_PlaceholderLeftByAnUpdate_NothingCachedToEvict()
+    {
+        // The status says NotCached; EvictAsync and EvictAllAsync should agree that nothing cached was dropped.
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+        await Assert.ThrowsAsync<FormatException>(() => cache.UpdateAsync("k", _ => throw new FormatException("bad")).AsTask()).Within();
+        await Assert.ThrowsAsync<FormatException>(() => cache.UpdateAsync("j", _ => throw new FormatException("bad")).AsTask()).Within();
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k"));
+        Assert.False(await cache.EvictAsync("k"));
+        Assert.Equal(0, await cache.EvictAllAsync());
     }
 }
