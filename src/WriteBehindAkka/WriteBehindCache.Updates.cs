@@ -37,11 +37,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         for (int attempts = 1; ; attempts++)
         {
             var read = await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
-            while (read.Entry is null)
+            while (read.Load is { } load)
             {
-                // Not in memory: loaded first (a failed load fails the update, as it fails a read), then read again.
-                await read.Load!.WaitAsync(cancellationToken).ConfigureAwait(false);
-                read = await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
+                // Not in memory: loaded first (a failed load fails the update, as it fails a read). The shard hands
+                // over what the load left; a stale load leaves nothing, and the key is read again.
+                await load.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                read = load.Snapshot ?? await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
             }
 
             var current = read.Value is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(read.Value));
@@ -59,7 +60,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 return new UpdateResult<TValue>(next, false, read.Version, WriteConsistency.Accepted, attempts);
             }
 
-            var condition = new ConditionalWrite<TKey>(read.Entry, read.Version);
+            var condition = new ConditionalWrite<TKey>(read.Entry!, read.Version);
             var written = await Send(CommandKind.Set, key, payload, consistency, cancellationToken, condition).ConfigureAwait(false);
             if (written != ConditionalWrite<TKey>.Conflict)
             {

@@ -55,4 +55,10 @@ internal enum EntryFlags : ushort
     /// value, the status is NotCached. A write clears it.
     /// </summary>
     Placeholder = 1024,
+
+    /// <summary>
+    /// An atomic update read this entry since it was last written: if it is evicted or expires before the update's
+    /// write arrives, the shard remembers that it went untouched (see <c>Shard.UpdateCanWrite</c>). A write clears it.
+    /// </summary>
+    UpdateRead = 2048,
 }

@@ -18,7 +18,7 @@ internal sealed partial class Shard<TKey>
     private long Write(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long journalPosition)
     {
         journalPosition = 0;
-        if (reply is ConditionalWrite<TKey> condition && !condition.Holds(_entries.TryGetValue(key, out var current) ? current : null))
+        if (reply is ConditionalWrite<TKey> condition && !UpdateCanWrite(key, condition))
         {
             // An update's write, and the key changed since the update read it: not applied; the update reads again.
             reply.TrySetResult(ConditionalWrite<TKey>.Conflict);
@@ -56,7 +56,7 @@ internal sealed partial class Shard<TKey>
         if (!_entries.TryGetValue(key, out var entry))
         {
             entry = new CacheEntry<TKey>(key);
-            _entries.Add(entry);
+            AddEntry(entry);
         }
 
         var before = entry.Pending;
@@ -66,7 +66,7 @@ internal sealed partial class Shard<TKey>
         }
         else
         {
-            entry.Flags = (entry.Flags | EntryFlags.Dirty) & ~EntryFlags.Placeholder;
+            entry.Flags = (entry.Flags | EntryFlags.Dirty) & ~(EntryFlags.Placeholder | EntryFlags.UpdateRead);
             entry.DirtyEpoch = _epochs.Current;
             _epochs.Add(entry.DirtyEpoch);
             entry.DirtySince = _ctx.Time.GetTimestamp();
@@ -180,7 +180,7 @@ internal sealed partial class Shard<TKey>
                 DirtySince = _ctx.Time.GetTimestamp(),
             };
             _epochs.Add(entry.DirtyEpoch);
-            _entries.Add(entry);
+            AddEntry(entry);
             Account(entry, before: default);
             Enqueue(entry);
         }

@@ -137,7 +137,7 @@ internal sealed partial class Shard<TKey>
         if (entry is null)
         {
             entry = new CacheEntry<TKey>(key);
-            _entries.Add(entry);
+            AddEntry(entry);
         }
 
         Revive(entry, value, version);

@@ -166,6 +166,7 @@ internal sealed partial class Shard<TKey>
             // Written while loading: read-your-writes wins over the stored row.
             foreach (var reader in readers)
             {
+                GiveUpdateItsRead(reader, entry);
                 reader.TrySetResult(ShareValue(entry));
             }
 
@@ -218,17 +219,22 @@ internal sealed partial class Shard<TKey>
                 CommittedVersion = row.Version,
                 Flags = EntryFlags.ReaderHasValue, // the row's array also goes to the readers below
             };
-            _entries.Add(entry);
+            AddEntry(entry);
             AfterLanding(entry, before: default);
         }
         else if (!stale && load.Row is null && AnyUpdate(readers))
         {
-            // No row: an update waiting for this load reads again and finds the key without a value, as of now.
-            AddPlaceholder(load.Key);
+            // No row: an update waiting for this load reads the key without a value, as of now.
+            entry = AddPlaceholder(load.Key);
         }
 
         foreach (var reader in readers)
         {
+            if (entry is not null)
+            {
+                GiveUpdateItsRead(reader, entry);
+            }
+
             reader.TrySetResult(load.Row?.Value);
         }
     }
@@ -299,6 +305,7 @@ internal sealed partial class Shard<TKey>
             return false;
         }
 
+        entry.Flags &= ~EntryFlags.UpdateRead; // the row changed, says the application: an update that read the entry reads again
         DropClean(entry, _requestedTags);
         return !entry.Has(EntryFlags.Placeholder); // an update's stand-in is dropped too, but the key was not cached
     }
@@ -331,6 +338,7 @@ internal sealed partial class Shard<TKey>
         long cached = 0;
         foreach (var entry in clean)
         {
+            entry.Flags &= ~EntryFlags.UpdateRead; // as for EvictOnRequest
             DropClean(entry, _requestedTags);
             cached += entry.Has(EntryFlags.Placeholder) ? 0 : 1; // an update's stand-in is no cached key
         }
@@ -349,6 +357,11 @@ internal sealed partial class Shard<TKey>
     private void DropClean(CacheEntry<TKey> entry, in System.Diagnostics.TagList reason)
     {
         DropEntry(entry.Key);
+        if (entry.Has(EntryFlags.UpdateRead))
+        {
+            RememberDropUnderUpdate(entry);
+        }
+
         if (entry.Has(EntryFlags.Failed))
         {
             _failedCount--;

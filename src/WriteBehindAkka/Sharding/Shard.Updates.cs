@@ -9,11 +9,16 @@ namespace WriteBehindAkka.Sharding;
 /// </content>
 internal sealed partial class Shard<TKey>
 {
+    /// <summary>The most drops <see cref="_droppedUnderUpdate"/> remembers; past it, it starts again empty (an update whose drop it forgot reads again).</summary>
+    private const int MaxDropsUnderUpdate = 4096;
+
     /// <summary>
-    /// The state of an update's read-through reader: when its load finds no row the shard leaves a placeholder entry
-    /// (see <see cref="EntryFlags.Placeholder"/>), so that the update has an entry to make its write conditional on.
+    /// Keys whose entry an update had read and that was then evicted or expired untouched, with the version it had:
+    /// the update's write is still taken (see <see cref="UpdateCanWrite"/>), so that a shard that evicts each entry as
+    /// soon as it lands (over <c>MaxCachedEntries</c> with only pending entries besides, a very short
+    /// <c>TimeToLive</c>) cannot make its updates read again for ever. A key leaves it when an entry of it is added.
     /// </summary>
-    internal static readonly object UpdateLoad = new();
+    private readonly Dictionary<TKey, long> _droppedUnderUpdate = [];
 
     /// <summary>Reads a key for an update on the caller's thread if the shard is idle and the key needs no load.</summary>
     /// <returns>False when the shard is busy or stopped, or the key must be loaded: queue the read instead.</returns>
@@ -35,7 +40,7 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Reads a key for an update on the loop: from memory, or else it starts (or joins) the key's load and answers with it.</summary>
+    /// <summary>Reads a key for an update on the loop: from memory, or else it starts (or joins) the key's load, which brings what the update reads.</summary>
     private void ReadForUpdate(TKey key, TaskCompletionSource<UpdateSnapshot<TKey>> reply)
     {
         if (TryReadForUpdate(key, out var snapshot))
@@ -44,13 +49,13 @@ internal sealed partial class Shard<TKey>
             return;
         }
 
-        var load = new TaskCompletionSource<byte[]?>(UpdateLoad, TaskCreationOptions.RunContinuationsAsynchronously);
+        var load = new UpdateLoadReader<TKey>();
         if (StartRead(key, load))
         {
             _ = LoadAsync(key);
         }
 
-        reply.TrySetResult(new UpdateSnapshot<TKey>(null, 0, null, load.Task));
+        reply.TrySetResult(new UpdateSnapshot<TKey>(null, 0, null, load));
     }
 
     /// <summary>
@@ -64,7 +69,7 @@ internal sealed partial class Shard<TKey>
         {
             if (!IsExpired(entry))
             {
-                snapshot = new UpdateSnapshot<TKey>(entry, entry.Version, ShareValue(entry), null);
+                snapshot = ReadEntryForUpdate(entry);
                 return true;
             }
 
@@ -77,30 +82,79 @@ internal sealed partial class Shard<TKey>
             return false;
         }
 
-        entry = AddPlaceholder(key);
-        snapshot = new UpdateSnapshot<TKey>(entry, entry.Version, null, null);
+        snapshot = ReadEntryForUpdate(AddPlaceholder(key));
         return true;
+    }
+
+    /// <summary>What an update reads of an entry; the entry is marked as read by one (see <see cref="EntryFlags.UpdateRead"/>).</summary>
+    private static UpdateSnapshot<TKey> ReadEntryForUpdate(CacheEntry<TKey> entry)
+    {
+        entry.Flags |= EntryFlags.UpdateRead;
+        return new UpdateSnapshot<TKey>(entry, entry.Version, ShareValue(entry), null);
+    }
+
+    /// <summary>Hands an update waiting for a load what it reads: the entry the load left (or found).</summary>
+    private static void GiveUpdateItsRead(TaskCompletionSource<byte[]?> reader, CacheEntry<TKey> entry)
+    {
+        if (reader is UpdateLoadReader<TKey> update)
+        {
+            update.Snapshot = ReadEntryForUpdate(entry);
+        }
     }
 
     /// <summary>
     /// Adds a clean entry without a value for a key that has none, for an update to make its write conditional on:
-    /// a write of the key, or its eviction, between the update's read and its write replaces or removes this entry,
-    /// and the update reads again. Evicted and expired as a loaded entry is.
+    /// a write of the key, or its eviction on request, between the update's read and its write replaces or removes
+    /// this entry, and the update reads again. Evicted and expired as a loaded entry is.
     /// </summary>
     private CacheEntry<TKey> AddPlaceholder(TKey key)
     {
         var entry = new CacheEntry<TKey>(key) { Flags = EntryFlags.Placeholder };
-        _entries.Add(entry);
+        AddEntry(entry);
         AfterLanding(entry, before: default);
         return entry;
     }
 
-    /// <summary>Whether an update waits among a load's readers (see <see cref="UpdateLoad"/>).</summary>
+    /// <summary>Adds an entry to the table; a drop remembered for the key (<see cref="_droppedUnderUpdate"/>) no longer holds.</summary>
+    private void AddEntry(CacheEntry<TKey> entry)
+    {
+        _entries.Add(entry);
+        if (_droppedUnderUpdate.Count > 0)
+        {
+            _droppedUnderUpdate.Remove(entry.Key);
+        }
+    }
+
+    /// <summary>Remembers that an entry an update read was evicted or expired untouched (see <see cref="_droppedUnderUpdate"/>).</summary>
+    private void RememberDropUnderUpdate(CacheEntry<TKey> entry)
+    {
+        if (_droppedUnderUpdate.Count >= MaxDropsUnderUpdate)
+        {
+            _droppedUnderUpdate.Clear();
+        }
+
+        _droppedUnderUpdate[entry.Key] = entry.Version;
+    }
+
+    /// <summary>
+    /// Whether an update's write may be applied: the key's entry is the one the update read, at the version it read;
+    /// or the key has no entry, and the last one it had was evicted or expired untouched at that version, with none
+    /// added since. Then the store still holds what the update read (an evicted or expired entry is clean, and only
+    /// this cache writes the key), so no write is lost by taking it. A drop on request (<c>EvictAsync</c>: the
+    /// application says the row changed), a discarded dead letter or a dead-letter retry is not remembered: the
+    /// update reads again.
+    /// </summary>
+    private bool UpdateCanWrite(TKey key, ConditionalWrite<TKey> condition) =>
+        _entries.TryGetValue(key, out var current)
+            ? condition.Holds(current)
+            : _droppedUnderUpdate.Count > 0 && _droppedUnderUpdate.TryGetValue(key, out long dropped) && dropped == condition.ExpectedVersion;
+
+    /// <summary>Whether an update waits among a load's readers (see <see cref="UpdateLoadReader{TKey}"/>).</summary>
     private static bool AnyUpdate(List<TaskCompletionSource<byte[]?>> readers)
     {
         foreach (var reader in readers)
         {
-            if (reader.Task.AsyncState == UpdateLoad)
+            if (reader is UpdateLoadReader<TKey>)
             {
                 return true;
             }

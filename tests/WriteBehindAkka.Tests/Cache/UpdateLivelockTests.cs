@@ -32,7 +32,7 @@ public sealed class UpdateLivelockTests
             Assert.Equal(stored ? 41 : 0, await cache.GetAsync("b").AsTask().Within());
 
             var update = cache.UpdateAsync("b", Increment).AsTask();
-            var first = await Task.WhenAny(update, Task.Delay(TimeSpan.FromSeconds(3)));
+            var first = await Task.WhenAny(update, Task.Delay(Harness.Within));
 
             Assert.True(first == update, $"the update never completed: {store.LoadsOf("b")} loads of 'b' so far");
             Assert.Equal(stored ? 42 : 1, (await update).Value);
@@ -57,7 +57,7 @@ public sealed class UpdateLivelockTests
             Assert.Equal(41, await cache.GetAsync("k").AsTask().Within());
 
             var update = cache.UpdateAsync("k", Increment).AsTask();
-            var first = await Task.WhenAny(update, Task.Delay(TimeSpan.FromSeconds(3)));
+            var first = await Task.WhenAny(update, Task.Delay(Harness.Within));
 
             Assert.True(first == update, $"the update never completed: {store.LoadsOf("k")} loads of 'k' so far");
             Assert.Equal(42, (await update).Value);

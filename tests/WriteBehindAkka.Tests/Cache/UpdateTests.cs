@@ -144,6 +144,59 @@ public sealed class UpdateTests
     }
 
     [Fact]
+    public async Task UpdateAsync_EntryEvictedForRoomBetweenReadAndWrite_WriteTakenWithoutRunningAgain()
+    {
+        // One shard, one entry: the read of "other" inside the function evicts "k", clean and untouched since the
+        // update read it. The store still has what the update read, so its write is taken.
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json(5), 1);
+        store.Seed("other", Json(0), 1);
+        await using var cache = Counters(store, o => o with { ShardCount = 1, MaxCachedEntries = 1 });
+        int calls = 0;
+
+        var result = await cache.UpdateAsync("k", current =>
+        {
+            if (++calls == 1)
+            {
+                Assert.Equal(0, cache.GetAsync("other").AsTask().GetAwaiter().GetResult());
+                Assert.Equal(KeyStatus.NotCached, cache.GetStatusAsync("k").AsTask().GetAwaiter().GetResult());
+            }
+
+            return Increment(current);
+        }).AsTask().Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal((6, 1), (result.Value, result.Attempts));
+        Assert.Equal(6, Stored(store, "k"));
+        Assert.Equal(1, store.LoadsOf("k"));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_RowChangedElsewhereAndEvictedOnRequestBetweenReadAndWrite_RunsAgainOnTheNewRow()
+    {
+        // EvictAsync says another process changed the row: an update that read the entry before must not write over it.
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json(5), 1);
+        await using var cache = Counters(store);
+        var seen = new List<int>();
+
+        var result = await cache.UpdateAsync("k", current =>
+        {
+            seen.Add(current.Value);
+            if (seen.Count == 1)
+            {
+                store.Seed("k", Json(50), 2); // another process
+                Assert.True(cache.EvictAsync("k").AsTask().GetAwaiter().GetResult());
+            }
+
+            return Increment(current);
+        }).AsTask().Within();
+
+        Assert.Equal([5, 50], seen);
+        Assert.Equal(51, result.Value);
+    }
+
+    [Fact]
     public async Task UpdateAsync_KeyWrittenCommittedAndEvictedWhileItsLoadRuns_LoadsAgain()
     {
         // The update's load read "no row", then the key was written, committed and evicted before the load answered:
