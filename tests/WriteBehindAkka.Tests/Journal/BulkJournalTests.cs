@@ -101,8 +101,9 @@ public sealed class BulkJournalTests : JournalTestBase
         string key = $"a{failure.Index}";
         Assert.Null(await cache.GetAsync(key));
         // The third record appended: a write that ran on this thread ends the list there; one its busy shard ran
-        // (the shards may still be busy with their start) is answered like its own Ask, and the list goes on.
-        Assert.True(error.Taken == 5 || (error.Taken == 2 && failure.Index == 2), error.Message);
+        // (the shards may still be busy with their start) is answered like its own Ask, and the list goes on. A write
+        // queued behind a busy shard is appended later, so the third record appended can be that of index 2, 3 or 4.
+        Assert.True(error.Taken == 5 || error.Taken == failure.Index, error.Message);
         for (int i = 0; i < 5; i++)
         {
             bool made = i != failure.Index && i < error.Taken;
