@@ -60,9 +60,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 return new UpdateResult<TValue>(next, false, read.Version, WriteConsistency.Accepted, attempts);
             }
 
-            var condition = new ConditionalWrite<TKey>(read.Entry!, read.Version);
+            var condition = new ConditionalWrite(read.ReadAt, read.Version);
             var written = await Send(CommandKind.Set, key, payload, consistency, cancellationToken, condition).ConfigureAwait(false);
-            if (written != ConditionalWrite<TKey>.Conflict)
+            if (written != ConditionalWrite.Conflict)
             {
                 return new UpdateResult<TValue>(next, changed, written.Version, written.Consistency, attempts);
             }

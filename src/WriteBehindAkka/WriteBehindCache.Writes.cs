@@ -137,10 +137,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// Ask: runs the write on the caller's thread when its shard is idle, else queues it and returns the shard's
     /// answer. An Accepted write then completes synchronously and allocates nothing of its own, without the
     /// journal or with EverySecond or No (its record is in the journal's mapped segment when the write returns). An
-    /// update's write passes its reply, a <see cref="ConditionalWrite{TKey}"/> that carries the write's condition, as
+    /// update's write passes its reply, a <see cref="ConditionalWrite"/> that carries the write's condition, as
     /// <paramref name="conditional"/>; a plain write passes none.
     /// </summary>
-    private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken, ConditionalWrite<TKey>? conditional = null)
+    private ValueTask<WriteResult> Send(CommandKind kind, TKey key, byte[]? payload, WriteConsistency consistency, CancellationToken cancellationToken, ConditionalWrite? conditional = null)
     {
         if (cancellationToken.IsCancellationRequested)
         {

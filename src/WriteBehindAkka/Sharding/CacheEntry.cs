@@ -93,11 +93,6 @@ internal sealed class CacheEntry<TKey>
     /// <summary>The status a caller sees.</summary>
     public KeyStatus ToStatus()
     {
-        if (Has(EntryFlags.Placeholder))
-        {
-            return KeyStatus.NotCached; // an update's stand-in for a key without a value, not a cached key
-        }
-
         // The latest write's state: a newer write waiting behind an in-flight one is Pending.
         WriteState state = Has(EntryFlags.Dirty) ? WriteState.Pending
             : InFlight ? WriteState.Writing

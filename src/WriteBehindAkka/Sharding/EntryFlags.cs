@@ -48,17 +48,4 @@ internal enum EntryFlags : ushort
     /// behind it: the expiry sweep moves it to the back rather than stop at it.
     /// </summary>
     CleanAgain = 512,
-
-    /// <summary>
-    /// Added by an atomic update for a key with no value (not cached, and no row loaded), so that the update's write
-    /// has an entry to be conditional on (see <c>Shard.AddPlaceholder</c>). Clean, without a value: reads find no
-    /// value, the status is NotCached. A write clears it.
-    /// </summary>
-    Placeholder = 1024,
-
-    /// <summary>
-    /// An atomic update read this entry since it was last written: if it is evicted or expires before the update's
-    /// write arrives, the shard remembers that it went untouched (see <c>Shard.UpdateCanWrite</c>). A write clears it.
-    /// </summary>
-    UpdateRead = 2048,
 }

@@ -18,10 +18,10 @@ internal sealed partial class Shard<TKey>
     private long Write(CommandKind kind, TKey key, byte[]? value, WriteConsistency consistency, TaskCompletionSource<WriteResult>? reply, out long journalPosition)
     {
         journalPosition = 0;
-        if (reply is ConditionalWrite<TKey> condition && !UpdateCanWrite(key, condition))
+        if (reply is ConditionalWrite condition && !UpdateCanWrite(key, condition))
         {
             // An update's write, and the key changed since the update read it: not applied; the update reads again.
-            reply.TrySetResult(ConditionalWrite<TKey>.Conflict);
+            reply.TrySetResult(ConditionalWrite.Conflict);
             return 0;
         }
 
@@ -56,9 +56,10 @@ internal sealed partial class Shard<TKey>
         if (!_entries.TryGetValue(key, out var entry))
         {
             entry = new CacheEntry<TKey>(key);
-            AddEntry(entry);
+            _entries.Add(entry);
         }
 
+        MarkChanged(key);
         var before = entry.Pending;
         if (entry.Has(EntryFlags.Dirty))
         {
@@ -66,7 +67,7 @@ internal sealed partial class Shard<TKey>
         }
         else
         {
-            entry.Flags = (entry.Flags | EntryFlags.Dirty) & ~(EntryFlags.Placeholder | EntryFlags.UpdateRead);
+            entry.Flags |= EntryFlags.Dirty;
             entry.DirtyEpoch = _epochs.Current;
             _epochs.Add(entry.DirtyEpoch);
             entry.DirtySince = _ctx.Time.GetTimestamp();
@@ -180,7 +181,7 @@ internal sealed partial class Shard<TKey>
                 DirtySince = _ctx.Time.GetTimestamp(),
             };
             _epochs.Add(entry.DirtyEpoch);
-            AddEntry(entry);
+            _entries.Add(entry);
             Account(entry, before: default);
             Enqueue(entry);
         }

@@ -34,13 +34,6 @@ internal sealed partial class Shard<TKey>
                 return;
             }
 
-            if (_entries.TryGetValue(command.Key, out var held) && held.Has(EntryFlags.Placeholder))
-            {
-                // An update's stand-in for a key without a value knows no version: as for a key not cached, the store's
-                // decides. (An update whose write is conditional on it reads again.)
-                DropEntry(command.Key);
-            }
-
             if (stage == ResubmitStage.Watch && !_entries.ContainsKey(command.Key))
             {
                 // The caller reads the store next; an entry of the key committed and dropped meanwhile is remembered.
@@ -137,7 +130,7 @@ internal sealed partial class Shard<TKey>
         if (entry is null)
         {
             entry = new CacheEntry<TKey>(key);
-            AddEntry(entry);
+            _entries.Add(entry);
         }
 
         Revive(entry, value, version);
@@ -147,6 +140,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>Makes an entry dirty again with a dead letter's value at the letter's version.</summary>
     private void Revive(CacheEntry<TKey> entry, byte[]? value, long version)
     {
+        MarkChanged(entry.Key);
         var before = entry.Pending;
         if (entry.Has(EntryFlags.Failed))
         {
@@ -221,6 +215,7 @@ internal sealed partial class Shard<TKey>
                 _failedCount--;
                 Account(entry, before);
                 DropEntry(command.Key);
+                MarkChanged(command.Key); // reads answer the stored row now, not the refused write
             }
 
             request.TrySetResult(forget);

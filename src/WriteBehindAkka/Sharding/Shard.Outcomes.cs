@@ -166,7 +166,7 @@ internal sealed partial class Shard<TKey>
             // Written while loading: read-your-writes wins over the stored row.
             foreach (var reader in readers)
             {
-                GiveUpdateItsRead(reader, entry);
+                GiveUpdateItsRead(reader, ReadEntryForUpdate(entry));
                 reader.TrySetResult(ShareValue(entry));
             }
 
@@ -209,6 +209,13 @@ internal sealed partial class Shard<TKey>
             return;
         }
 
+        UpdateSnapshot<TKey>? read = null;
+        if (!stale)
+        {
+            NoteLoaded(load.Key, load.Row?.Version ?? 0);
+            read = ReadLoadedForUpdate(load.Row);
+        }
+
         if (!stale && load.Row is { } row)
         {
             _clock.Observe(row.Version);
@@ -219,20 +226,15 @@ internal sealed partial class Shard<TKey>
                 CommittedVersion = row.Version,
                 Flags = EntryFlags.ReaderHasValue, // the row's array also goes to the readers below
             };
-            AddEntry(entry);
+            _entries.Add(entry);
             AfterLanding(entry, before: default);
-        }
-        else if (!stale && load.Row is null && AnyUpdate(readers))
-        {
-            // No row: an update waiting for this load reads the key without a value, as of now.
-            entry = AddPlaceholder(load.Key);
         }
 
         foreach (var reader in readers)
         {
-            if (entry is not null)
+            if (read is { } snapshot)
             {
-                GiveUpdateItsRead(reader, entry);
+                GiveUpdateItsRead(reader, snapshot);
             }
 
             reader.TrySetResult(load.Row?.Value);
@@ -294,6 +296,7 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private bool EvictOnRequest(TKey key)
     {
+        MarkChanged(key); // the row changed elsewhere: an update that read the key reads it again
         if (!_entries.TryGetValue(key, out var entry))
         {
             MarkLoadStale(key);
@@ -305,9 +308,8 @@ internal sealed partial class Shard<TKey>
             return false;
         }
 
-        entry.Flags &= ~EntryFlags.UpdateRead; // the row changed, says the application: an update that read the entry reads again
         DropClean(entry, _requestedTags);
-        return !entry.Has(EntryFlags.Placeholder); // an update's stand-in is dropped too, but the key was not cached
+        return true;
     }
 
     /// <summary>
@@ -316,6 +318,7 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private long EvictAllOnRequest()
     {
+        MarkAllChanged(); // as for EvictOnRequest, every key
         foreach (var key in _loading.Keys)
         {
             _staleLoads.Add(key);
@@ -335,16 +338,13 @@ internal sealed partial class Shard<TKey>
             return 0;
         }
 
-        long cached = 0;
         foreach (var entry in clean)
         {
-            entry.Flags &= ~EntryFlags.UpdateRead; // as for EvictOnRequest
             DropClean(entry, _requestedTags);
-            cached += entry.Has(EntryFlags.Placeholder) ? 0 : 1; // an update's stand-in is no cached key
         }
 
         TrimIfSparse();
-        return cached;
+        return clean.Count;
     }
 
     /// <summary>
@@ -357,10 +357,7 @@ internal sealed partial class Shard<TKey>
     private void DropClean(CacheEntry<TKey> entry, in System.Diagnostics.TagList reason)
     {
         DropEntry(entry.Key);
-        if (entry.Has(EntryFlags.UpdateRead))
-        {
-            RememberDropUnderUpdate(entry);
-        }
+        NoteDropped(entry);
 
         if (entry.Has(EntryFlags.Failed))
         {

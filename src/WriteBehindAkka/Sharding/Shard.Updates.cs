@@ -2,23 +2,37 @@ namespace WriteBehindAkka.Sharding;
 
 /// <content>
 /// Atomic updates, the shard's side: an update reads the key (<see cref="CommandKind.ReadForUpdate"/>), computes the
-/// new value on the caller's thread, and writes it with a <see cref="ConditionalWrite{TKey}"/> that the shard applies
-/// only if the entry it read is still there at the version it read. The caller's function never runs under the
-/// shard's lock, so a slow or re-entrant function cannot stall or deadlock the shard; the price is that it may run
-/// again after a conflict (as <c>ConcurrentDictionary.AddOrUpdate</c>'s does).
+/// new value on the caller's thread, and writes it with a <see cref="ConditionalWrite"/> that the shard applies only
+/// if nothing changed the key's value since the read. The caller's function never runs under the shard's lock, so a
+/// slow or re-entrant function cannot stall or deadlock the shard; the price is that it may run again after a
+/// conflict (as <c>ConcurrentDictionary.AddOrUpdate</c>'s does).
 /// </content>
+/// <remarks>
+/// What "changed" means: a write applied to the key, a dead letter of it revived or discarded, a failed (dead-lettered)
+/// entry of it dropped, an eviction on request (the application says the row changed elsewhere), or a load that finds
+/// a row other than the last entry of the key dropped had. An entry evicted for room or expired is no change: it was
+/// clean, so the store holds its value, and a reload brings that value back. The shard keeps, for each of
+/// <see cref="ChangeBuckets"/> buckets of the key hash, the value of a change counter at the bucket's last change; an
+/// update's read takes the counter, and its write is applied if its key's bucket has not changed since. Two keys that
+/// share a bucket make a false conflict (the update runs again), never a lost write; the tables take 64 KiB a shard,
+/// allocated at the shard's first update, and no entry carries anything for it.
+/// </remarks>
 internal sealed partial class Shard<TKey>
 {
-    /// <summary>The most drops <see cref="_droppedUnderUpdate"/> remembers; past it, it starts again empty (an update whose drop it forgot reads again).</summary>
-    private const int MaxDropsUnderUpdate = 4096;
+    /// <summary>The buckets of <see cref="_changedAt"/> (a power of two).</summary>
+    private const int ChangeBuckets = 4096;
 
-    /// <summary>
-    /// Keys whose entry an update had read and that was then evicted or expired untouched, with the version it had:
-    /// the update's write is still taken (see <see cref="UpdateCanWrite"/>), so that a shard that evicts each entry as
-    /// soon as it lands (over <c>MaxCachedEntries</c> with only pending entries besides, a very short
-    /// <c>TimeToLive</c>) cannot make its updates read again for ever. A key leaves it when an entry of it is added.
-    /// </summary>
-    private readonly Dictionary<TKey, long> _droppedUnderUpdate = [];
+    /// <summary>For each bucket of the key hash, <see cref="_changes"/> at its last change; null until the shard's first update.</summary>
+    private long[]? _changedAt;
+
+    /// <summary>For each bucket, the version of the last entry of its keys that was dropped (to tell a reload of it from a row changed elsewhere).</summary>
+    private long[]? _droppedVersion;
+
+    /// <summary>The change counter: incremented at every change while updates are in use.</summary>
+    private long _changes;
+
+    /// <summary><see cref="_changes"/> at the last change of every key (<c>EvictAllAsync</c>).</summary>
+    private long _allChangedAt;
 
     /// <summary>Reads a key for an update on the caller's thread if the shard is idle and the key needs no load.</summary>
     /// <returns>False when the shard is busy or stopped, or the key must be loaded: queue the read instead.</returns>
@@ -55,13 +69,13 @@ internal sealed partial class Shard<TKey>
             _ = LoadAsync(key);
         }
 
-        reply.TrySetResult(new UpdateSnapshot<TKey>(null, 0, null, load));
+        reply.TrySetResult(new UpdateSnapshot<TKey>(0, 0, null, load));
     }
 
     /// <summary>
-    /// Answers an update's read from memory: the entry and its version and value. A key without an entry gets a
-    /// placeholder when read-through is off (no value is all the cache knows of it); with read-through it must be
-    /// loaded first (false).
+    /// Answers an update's read from memory: the entry's version and value, or no value for a key not cached when
+    /// read-through is off (no value is all the cache knows of it); with read-through a key not cached must be loaded
+    /// first (false).
     /// </summary>
     private bool TryReadForUpdate(TKey key, out UpdateSnapshot<TKey> snapshot)
     {
@@ -82,84 +96,94 @@ internal sealed partial class Shard<TKey>
             return false;
         }
 
-        snapshot = ReadEntryForUpdate(AddPlaceholder(key));
+        snapshot = ReadLoadedForUpdate(null);
         return true;
     }
 
-    /// <summary>What an update reads of an entry; the entry is marked as read by one (see <see cref="EntryFlags.UpdateRead"/>).</summary>
-    private static UpdateSnapshot<TKey> ReadEntryForUpdate(CacheEntry<TKey> entry)
+    /// <summary>What an update reads of an entry.</summary>
+    private UpdateSnapshot<TKey> ReadEntryForUpdate(CacheEntry<TKey> entry)
     {
-        entry.Flags |= EntryFlags.UpdateRead;
-        return new UpdateSnapshot<TKey>(entry, entry.Version, ShareValue(entry), null);
+        long readAt = StartTrackingChanges();
+        return new UpdateSnapshot<TKey>(readAt, entry.Version, ShareValue(entry), null);
     }
 
-    /// <summary>Hands an update waiting for a load what it reads: the entry the load left (or found).</summary>
-    private static void GiveUpdateItsRead(TaskCompletionSource<byte[]?> reader, CacheEntry<TKey> entry)
+    /// <summary>What an update reads of a key not cached: the row a load found (null: none).</summary>
+    private UpdateSnapshot<TKey> ReadLoadedForUpdate(Storage.StoredEntry? row)
+    {
+        long readAt = StartTrackingChanges();
+        return new UpdateSnapshot<TKey>(readAt, row?.Version ?? 0, row?.Value, null);
+    }
+
+    /// <summary>Hands an update waiting for a load what it reads, before the load's task completes.</summary>
+    private static void GiveUpdateItsRead(TaskCompletionSource<byte[]?> reader, UpdateSnapshot<TKey> read)
     {
         if (reader is UpdateLoadReader<TKey> update)
         {
-            update.Snapshot = ReadEntryForUpdate(entry);
+            update.Snapshot = read;
         }
     }
 
-    /// <summary>
-    /// Adds a clean entry without a value for a key that has none, for an update to make its write conditional on:
-    /// a write of the key, or its eviction on request, between the update's read and its write replaces or removes
-    /// this entry, and the update reads again. Evicted and expired as a loaded entry is.
-    /// </summary>
-    private CacheEntry<TKey> AddPlaceholder(TKey key)
+    /// <summary>Allocates the change tables at the shard's first update; returns the change counter, which an update's write is checked against.</summary>
+    private long StartTrackingChanges()
     {
-        var entry = new CacheEntry<TKey>(key) { Flags = EntryFlags.Placeholder };
-        AddEntry(entry);
-        AfterLanding(entry, before: default);
-        return entry;
+        if (_changedAt is null)
+        {
+            _changedAt = new long[ChangeBuckets];
+            _droppedVersion = new long[ChangeBuckets];
+        }
+
+        return _changes;
     }
 
-    /// <summary>Adds an entry to the table; a drop remembered for the key (<see cref="_droppedUnderUpdate"/>) no longer holds.</summary>
-    private void AddEntry(CacheEntry<TKey> entry)
+    private static int Bucket(TKey key) => EqualityComparer<TKey>.Default.GetHashCode(key) & (ChangeBuckets - 1);
+
+    /// <summary>Records a change of the key's value (see the remarks above); nothing before the shard's first update.</summary>
+    private void MarkChanged(TKey key)
     {
-        _entries.Add(entry);
-        if (_droppedUnderUpdate.Count > 0)
+        if (_changedAt is { } changedAt)
         {
-            _droppedUnderUpdate.Remove(entry.Key);
+            changedAt[Bucket(key)] = ++_changes;
         }
     }
 
-    /// <summary>Remembers that an entry an update read was evicted or expired untouched (see <see cref="_droppedUnderUpdate"/>).</summary>
-    private void RememberDropUnderUpdate(CacheEntry<TKey> entry)
+    /// <summary>Records a change of every key's value.</summary>
+    private void MarkAllChanged()
     {
-        if (_droppedUnderUpdate.Count >= MaxDropsUnderUpdate)
+        if (_changedAt is not null)
         {
-            _droppedUnderUpdate.Clear();
+            _allChangedAt = ++_changes;
         }
-
-        _droppedUnderUpdate[entry.Key] = entry.Version;
     }
 
-    /// <summary>
-    /// Whether an update's write may be applied: the key's entry is the one the update read, at the version it read;
-    /// or the key has no entry, and the last one it had was evicted or expired untouched at that version, with none
-    /// added since. Then the store still holds what the update read (an evicted or expired entry is clean, and only
-    /// this cache writes the key), so no write is lost by taking it. A drop on request (<c>EvictAsync</c>: the
-    /// application says the row changed), a discarded dead letter or a dead-letter retry is not remembered: the
-    /// update reads again.
-    /// </summary>
-    private bool UpdateCanWrite(TKey key, ConditionalWrite<TKey> condition) =>
-        _entries.TryGetValue(key, out var current)
-            ? condition.Holds(current)
-            : _droppedUnderUpdate.Count > 0 && _droppedUnderUpdate.TryGetValue(key, out long dropped) && dropped == condition.ExpectedVersion;
-
-    /// <summary>Whether an update waits among a load's readers (see <see cref="UpdateLoadReader{TKey}"/>).</summary>
-    private static bool AnyUpdate(List<TaskCompletionSource<byte[]?>> readers)
+    /// <summary>Notes an entry dropped from memory: its version, for <see cref="NoteLoaded"/>; a failed one's value was never the store's, so that is a change.</summary>
+    private void NoteDropped(CacheEntry<TKey> entry)
     {
-        foreach (var reader in readers)
+        if (_droppedVersion is { } dropped)
         {
-            if (reader is UpdateLoadReader<TKey>)
+            dropped[Bucket(entry.Key)] = entry.Version;
+            if (entry.Has(EntryFlags.Failed))
             {
-                return true;
+                MarkChanged(entry.Key);
             }
         }
-
-        return false;
     }
+
+    /// <summary>Notes a load's row (version 0: none): one other than the last dropped entry of the bucket had is a change made elsewhere.</summary>
+    private void NoteLoaded(TKey key, long version)
+    {
+        if (_droppedVersion is { } dropped && dropped[Bucket(key)] != version)
+        {
+            MarkChanged(key);
+        }
+    }
+
+    /// <summary>
+    /// Whether an update's write may be applied: nothing changed the key since the update read it, and the key's entry,
+    /// if it has one, is at the version read.
+    /// </summary>
+    private bool UpdateCanWrite(TKey key, ConditionalWrite condition) =>
+        _changedAt is { } changedAt
+        && _allChangedAt <= condition.ReadAt
+        && changedAt[Bucket(key)] <= condition.ReadAt
+        && (!_entries.TryGetValue(key, out var current) || current.Version == condition.ExpectedVersion);
 }

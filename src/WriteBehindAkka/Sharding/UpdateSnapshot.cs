@@ -1,14 +1,14 @@
 namespace WriteBehindAkka.Sharding;
 
 /// <summary>
-/// What an update read of a key: the entry it saw and that entry's version, which its write must still find
-/// (see <see cref="ConditionalWrite{TKey}"/>), and the value. Without an entry the key had to be loaded first:
-/// <see cref="Load"/> completes when the load has, with what the update reads.
+/// What an update read of a key: the shard's change counter at the read (its write is applied only if the key has not
+/// changed since, see <see cref="ConditionalWrite"/>), the version and the value. When the key had to be loaded first,
+/// only <see cref="Load"/> is set: it completes when the load has, with what the update reads.
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
-/// <param name="Entry">The entry read (a placeholder when the key has no value), or null when a load was needed.</param>
-/// <param name="Version">The entry's version when read.</param>
-/// <param name="Value">The entry's value when read (null: the key has no value).</param>
-/// <param name="Load">The load to wait for when <paramref name="Entry"/> is null; it brings what the update reads.</param>
-internal readonly record struct UpdateSnapshot<TKey>(CacheEntry<TKey>? Entry, long Version, byte[]? Value, UpdateLoadReader<TKey>? Load)
+/// <param name="ReadAt">The shard's change counter when the key was read.</param>
+/// <param name="Version">The version read (0: the key had no value).</param>
+/// <param name="Value">The value read (null: the key had no value).</param>
+/// <param name="Load">The load to wait for, when the key was not in memory.</param>
+internal readonly record struct UpdateSnapshot<TKey>(long ReadAt, long Version, byte[]? Value, UpdateLoadReader<TKey>? Load)
     where TKey : notnull;

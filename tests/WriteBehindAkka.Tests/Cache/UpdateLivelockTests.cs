@@ -16,7 +16,7 @@ public sealed class UpdateLivelockTests
     public async Task UpdateAsync_UncachedKey_ShardOverItsBoundWithPendingWrites_Completes(bool stored)
     {
         // "a" stays pending (its write keeps failing transiently), so the shard is over MaxCachedEntries with nothing
-        // else to evict: the entry (or placeholder) the update's load leaves is evicted as soon as it lands. A read
+        // else to evict: the entry the update's load leaves (if the row exists) is evicted as soon as it lands. A read
         // answers from the load itself; the update must not load the key for ever.
         var store = new InMemoryStore<string>();
         if (stored)

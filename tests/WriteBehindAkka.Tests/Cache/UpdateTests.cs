@@ -200,7 +200,7 @@ public sealed class UpdateTests
     public async Task UpdateAsync_KeyWrittenCommittedAndEvictedWhileItsLoadRuns_LoadsAgain()
     {
         // The update's load read "no row", then the key was written, committed and evicted before the load answered:
-        // that answer is stale, and must not become the placeholder the update's write is conditional on.
+        // that answer is stale, and must not be what the update reads.
         var store = new SlowLoadStore();
         await using var cache = new WriteBehindCache<string, int>(store, Harness.Options(), jitter: () => 0.0);
 

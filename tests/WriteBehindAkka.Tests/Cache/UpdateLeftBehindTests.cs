@@ -2,14 +2,17 @@ using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Cache;
 
-/// <summary>The placeholder an update leaves for a key without a value, against dead-letter retry and EvictAsync.</summary>
-public sealed class UpdatePlaceholderTests
+/// <summary>
+/// An update whose function threw, of a key without a value, leaves nothing behind that dead-letter retry or EvictAsync
+/// would take for a cached key (an earlier design left a placeholder entry, which they did).
+/// </summary>
+public sealed class UpdateLeftBehindTests
 {
     [Fact]
-    public async Task RetryDeadLetterAsync_PlaceholderLeftByAnUpdate_StoreHasNewerRow_Superseded()
+    public async Task RetryDeadLetterAsync_AfterAnUpdateWhoseFunctionThrew_StoreHasNewerRow_Superseded()
     {
-        // As DeadLetterTests.RetryDeadLetterAsync_EntryEvictedAndStoreHasNewerRow_Superseded, except that an update
-        // whose function threw left a placeholder for the key: a placeholder knows no version, so the store's must decide.
+        // As DeadLetterTests.RetryDeadLetterAsync_EntryEvictedAndStoreHasNewerRow_Superseded, except that an update of
+        // the key ran first and its function threw: the store's version must still decide.
         var store = new InMemoryStore<string>();
         store.PoisonKeys["k"] = true;
         await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxCachedEntries = 1 }));
@@ -29,7 +32,7 @@ public sealed class UpdatePlaceholderTests
     }
 
     [Fact]
-    public async Task RetryDeadLetterAsync_PlaceholderLeftByAnUpdate_Resubmitted_StatusShowsTheWrite()
+    public async Task RetryDeadLetterAsync_AfterAnUpdateWhoseFunctionThrew_Resubmitted_StatusShowsTheWrite()
     {
         var store = new InMemoryStore<string>();
         store.PoisonKeys["k"] = true;
@@ -50,7 +53,7 @@ public sealed class UpdatePlaceholderTests
     }
 
     [Fact]
-    public async Task EvictAsync_PlaceholderLeftByAnUpdate_NothingCachedToEvict()
+    public async Task EvictAsync_AfterAnUpdateWhoseFunctionThrew_NothingCachedToEvict()
     {
         // The status says NotCached; EvictAsync and EvictAllAsync should agree that nothing cached was dropped.
         var store = new InMemoryStore<string>();
