@@ -25,16 +25,28 @@ internal sealed class WriteBehindContender : IContender
     /// <summary>The only workload the journal contenders run on unless <c>--journal-workloads all</c>.</summary>
     public const string JournalDefaultWorkload = "uniform-1M-100B";
 
+    /// <summary>The only workload the UpdateAsync contender runs on: hot keys, what counters and leaderboards are.</summary>
+    public const string UpdateWorkload = "zipf0.99-100k-100B";
+
     private const string Table = "bench_writebehind";
 
     private readonly int? _callers;
     private readonly int? _bulk;
 
-    public WriteBehindContender(JournalMode? journal = null, int? callers = null, bool journalOnAllWorkloads = false, int? bulk = null)
+    /// <summary>Each write is an atomic <c>UpdateAsync</c> (read, stamp the value, write on condition) instead of a <c>SetAsync</c>.</summary>
+    private readonly bool _update;
+
+    public WriteBehindContender(JournalMode? journal = null, int? callers = null, bool journalOnAllWorkloads = false, int? bulk = null, bool update = false)
     {
+        if (update && (journal is not null || bulk is not null))
+        {
+            throw new ArgumentException("The UpdateAsync contender runs without the journal, one update at a time.", nameof(update));
+        }
+
         Journal = journal;
         _callers = callers;
         _bulk = bulk;
+        _update = update;
         JournalOnAllWorkloads = journalOnAllWorkloads;
     }
 
@@ -45,13 +57,15 @@ internal sealed class WriteBehindContender : IContender
 
     public string Name => Journal is { } mode
         ? $"write-behind, journal: {mode}" + (_callers is { } c ? $", {c} callers" : string.Empty) + (_bulk is { } b ? $", bulk {b}" : string.Empty)
-        : "write-behind (default)";
+        : _update ? "write-behind, UpdateAsync" : "write-behind (default)";
 
     public ContenderKind Kind => ContenderKind.WriteBehind;
 
     public string Description => Journal is { } mode
         ? $"WriteBehindAkka, default WriteBehindOptions + journal (FsyncPolicy.{mode}, fresh temp folder per run), PostgreSqlStore (unnest){(_callers is { } c ? $", {c} concurrent callers" : string.Empty)}{(_bulk is { } b ? $", each writing {b} at a time with SetManyAsync" : string.Empty)}"
-        : "WriteBehindAkka, default WriteBehindOptions, PostgreSqlStore (unnest), no journal";
+        : _update
+            ? "WriteBehindAkka, default WriteBehindOptions, PostgreSqlStore (unnest), no journal; each write an atomic UpdateAsync whose function stamps the value it is given"
+            : "WriteBehindAkka, default WriteBehindOptions, PostgreSqlStore (unnest), no journal";
 
     public string? Unavailable => null;
 
@@ -59,7 +73,9 @@ internal sealed class WriteBehindContender : IContender
     public string? SkipOn(WorkloadSpec workload) =>
         Journal is not null && !JournalOnAllWorkloads && workload.Name != JournalDefaultWorkload
             ? $"not run: the journal contenders run on {JournalDefaultWorkload} only (--journal-workloads all runs them on every workload)"
-            : null;
+            : _update && workload.Name != UpdateWorkload
+                ? $"not run: the UpdateAsync contender runs on {UpdateWorkload} only (hot keys: counters, leaderboards)"
+                : null;
 
     /// <summary>The callers of a run: the override, or the suite's concurrency.</summary>
     public int CallersFor(SuiteSettings settings) => _callers ?? settings.Concurrency;
@@ -205,7 +221,11 @@ internal sealed class WriteBehindContender : IContender
                 long stamp = ValueStamp.Make(worker, ++sequence);
                 ValueStamp.Write(buffer, stamp);
                 long started = Stopwatch.GetTimestamp();
-                if (sequence % sampleEvery == 0)
+                if (_update)
+                {
+                    await UpdateAsync(key, stamp, buffer, sequence % sampleEvery == 0, started, stats, control, pendingLag).ConfigureAwait(false);
+                }
+                else if (sequence % sampleEvery == 0)
                 {
                     // The value is serialized (copied) before SetAsync returns, so the buffer can be reused at once.
                     var committed = cache.SetAsync(key, buffer, WriteConsistency.Committed);
@@ -224,6 +244,45 @@ internal sealed class WriteBehindContender : IContender
 
                 stats.Writes++;
             }
+        }
+
+        // An update: its function gets a copy of the key's value (the serializer copies), stamps it and returns it;
+        // a key without a value gets the caller's buffer. The lag sample is an update awaited at Committed, not waited
+        // for here: its function may run again after a conflict once this caller has moved on and stamped the buffer
+        // anew, so it gets a copy of its own.
+        async Task UpdateAsync(long key, long stamp, byte[] buffer, bool sample, long started, WorkerStats stats, RunControl control, List<Task> pendingLag)
+        {
+            byte[] fresh = sample ? (byte[])buffer.Clone() : buffer;
+            Func<CacheLookup<byte[]>, byte[]> stampIt = current =>
+            {
+                if (!current.Found)
+                {
+                    return fresh;
+                }
+
+                ValueStamp.Write(current.Value, stamp);
+                return current.Value!;
+            };
+            if (sample)
+            {
+                var committed = cache.UpdateAsync(key, stampIt, WriteConsistency.Committed);
+                pendingLag.Add(TrackLagAsync(AsWrite(committed), key, stamp, started, control.Measuring));
+                return;
+            }
+
+            var result = await cache.UpdateAsync(key, stampIt).ConfigureAwait(false);
+            if (control.Measuring)
+            {
+                stats.WriteLatency.Record((long)RunControl.ToNanoseconds(Stopwatch.GetTimestamp() - started));
+            }
+
+            ledger.Acknowledge(key, result.Version, stamp);
+        }
+
+        static async ValueTask<WriteResult> AsWrite(ValueTask<UpdateResult<byte[]>> update)
+        {
+            var result = await update.ConfigureAwait(false);
+            return new WriteResult(result.Version, result.Consistency);
         }
 
         async Task TrackLagAsync(ValueTask<WriteResult> committed, long key, long stamp, long issuedAt, bool inWindow)

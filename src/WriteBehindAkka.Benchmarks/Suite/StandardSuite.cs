@@ -24,6 +24,7 @@ internal static class StandardSuite
             new UpsertCeilingContender(PostgreSqlBatchForm.Copy),
             new WriteThroughContender(),
             new WriteBehindContender(),
+            new WriteBehindContender(update: true),
             new WriteBehindContender(JournalMode.Always, journalOnAllWorkloads: journalOnAllWorkloads),
         };
         foreach (int callers in journalCallers ?? DefaultJournalCallers)

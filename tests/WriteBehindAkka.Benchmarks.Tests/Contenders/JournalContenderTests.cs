@@ -20,6 +20,7 @@ public class JournalContenderTests
         Assert.Contains($"write-behind, journal: Always, bulk {StandardSuite.BulkSize}", names);
         Assert.Contains("write-behind, journal: EverySecond", names);
         Assert.Contains("write-behind, journal: No", names);
+        Assert.Contains("write-behind, UpdateAsync", names);
         Assert.All(StandardSuite.Contenders(), c => Assert.Null(c.Unavailable));
         Assert.DoesNotContain(StandardSuite.Contenders(journalCallers: []), c => c.Name.Contains("callers", StringComparison.Ordinal));
     }
@@ -37,6 +38,16 @@ public class JournalContenderTests
         Assert.StartsWith("not run:", journal.SkipOn(zipf), StringComparison.Ordinal);
         Assert.Null(everywhere.SkipOn(zipf));
         Assert.Null(plain.SkipOn(zipf));
+    }
+
+    [Fact]
+    public void SkipOn_UpdateContender_RunsOnTheHotKeyWorkloadOnly()
+    {
+        IContender update = new WriteBehindContender(update: true);
+
+        Assert.All(WorkloadSpec.Standard, w => Assert.Equal(w.Name == WriteBehindContender.UpdateWorkload, update.SkipOn(w) is null));
+        Assert.StartsWith("zipf", WriteBehindContender.UpdateWorkload, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new WriteBehindContender(JournalMode.Always, update: true));
     }
 
     [Fact]
