@@ -18,6 +18,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             : UpdateCoreAsync(key, update, consistency, cancellationToken);
     }
 
+    /// <summary>Gets a value indicating whether any shard keeps change tables for updates (tests: a cache that never updates keeps none).</summary>
+    internal bool TracksUpdateChanges => _shards.Any(shard => shard.TracksChanges);
+
     /// <inheritdoc />
     public ValueTask<UpdateResult<TValue>> AddOrUpdateAsync(TKey key, TValue addValue, Func<TValue, TValue> update, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
         UpdateAsync(key, UpdateFunctions.AddOrUpdate(addValue, update), consistency, cancellationToken);

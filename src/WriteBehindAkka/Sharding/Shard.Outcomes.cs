@@ -166,7 +166,11 @@ internal sealed partial class Shard<TKey>
             // Written while loading: read-your-writes wins over the stored row.
             foreach (var reader in readers)
             {
-                GiveUpdateItsRead(reader, ReadEntryForUpdate(entry));
+                if (reader is UpdateLoadReader<TKey> update)
+                {
+                    update.Snapshot = ReadEntryForUpdate(entry);
+                }
+
                 reader.TrySetResult(ShareValue(entry));
             }
 
@@ -213,7 +217,10 @@ internal sealed partial class Shard<TKey>
         if (!stale)
         {
             NoteLoaded(load.Key, load.Row?.Version ?? 0);
-            read = ReadLoadedForUpdate(load.Row);
+            if (AnyUpdate(readers))
+            {
+                read = ReadLoadedForUpdate(load.Row); // (only then: a cache that never updates keeps no change tables)
+            }
         }
 
         if (!stale && load.Row is { } row)
@@ -232,9 +239,9 @@ internal sealed partial class Shard<TKey>
 
         foreach (var reader in readers)
         {
-            if (read is { } snapshot)
+            if (read is { } snapshot && reader is UpdateLoadReader<TKey> update)
             {
-                GiveUpdateItsRead(reader, snapshot);
+                update.Snapshot = snapshot;
             }
 
             reader.TrySetResult(load.Row?.Value);

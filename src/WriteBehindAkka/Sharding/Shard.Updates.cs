@@ -114,12 +114,29 @@ internal sealed partial class Shard<TKey>
         return new UpdateSnapshot<TKey>(readAt, row?.Version ?? 0, row?.Value, null);
     }
 
-    /// <summary>Hands an update waiting for a load what it reads, before the load's task completes.</summary>
-    private static void GiveUpdateItsRead(TaskCompletionSource<byte[]?> reader, UpdateSnapshot<TKey> read)
+    /// <summary>Whether an update waits among a load's readers.</summary>
+    private static bool AnyUpdate(List<TaskCompletionSource<byte[]?>> readers)
     {
-        if (reader is UpdateLoadReader<TKey> update)
+        foreach (var reader in readers)
         {
-            update.Snapshot = read;
+            if (reader is UpdateLoadReader<TKey>)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Gets a value indicating whether the shard keeps its change tables: it has served an update (tests).</summary>
+    internal bool TracksChanges
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _changedAt is not null;
+            }
         }
     }
 

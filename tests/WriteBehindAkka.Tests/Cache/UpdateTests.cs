@@ -217,6 +217,27 @@ public sealed class UpdateTests
     }
 
     [Fact]
+    public async Task ACacheThatNeverUpdates_KeepsNoChangeTables_EvenWhenAWriteRacesALoad()
+    {
+        // The tables are for updates; a cache without them pays no hash per write.
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json(5), 1);
+        store.Pause();
+        await using var cache = Counters(store);
+
+        var read = cache.GetAsync("k").AsTask();
+        await cache.SetAsync("k", 6); // written while its load runs
+        store.Resume();
+        Assert.Equal(6, await read.Within());
+        Assert.Equal(0, await cache.GetAsync("missing")); // a load that finds no row
+        await cache.FlushAsync().Within();
+
+        Assert.False(cache.TracksUpdateChanges);
+        await cache.UpdateAsync("k", Increment).AsTask().Within();
+        Assert.True(cache.TracksUpdateChanges);
+    }
+
+    [Fact]
     public async Task UpdateAsync_ConcurrentIncrementsOfOneKey_NoneIsLost()
     {
         // Threads of their own (the pool starts with one a core, and an update that finishes inline never yields its
