@@ -30,9 +30,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         UpdateAsync(key, UpdateFunctions.GetOrAdd(value), consistency, cancellationToken);
 
     /// <summary>
-    /// Reads the key (an entry and its version), runs the function on the value, and writes the result on condition
-    /// that the entry is still the one read at the version read; when it is not (another write, an eviction, a
-    /// reload came between), reads again and runs the function again.
+    /// Reads the key (its value and version, and the shard's change counter), runs the function on the value, and
+    /// writes the result on condition that nothing changed the key since the read (see <c>Shard.UpdateCanWrite</c>);
+    /// when something did (a write, an eviction on request, a row changed elsewhere), reads again and runs the
+    /// function again.
     /// </summary>
     private async ValueTask<UpdateResult<TValue>> UpdateCoreAsync(TKey key, Func<CacheLookup<TValue>, TValue> update, WriteConsistency consistency, CancellationToken cancellationToken)
     {
@@ -43,7 +44,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             while (read.Load is { } load)
             {
                 // Not in memory: loaded first (a failed load fails the update, as it fails a read). The shard hands
-                // over what the load left; a stale load leaves nothing, and the key is read again.
+                // over what the load found; a stale load hands over nothing, and the key is read again.
                 await load.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 read = load.Snapshot ?? await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
             }
