@@ -92,6 +92,17 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
         }
     }
 
+    /// <summary>Deletes a row from the store directly (as if deleted by someone else; the cache is not told).</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>Whether there was a row.</returns>
+    public bool Unseed(TKey key)
+    {
+        lock (_apply)
+        {
+            return _rows.TryRemove(key, out _);
+        }
+    }
+
     /// <summary>Makes the next <paramref name="count"/> batch writes throw (by default a transient error).</summary>
     /// <param name="count">How many calls fail.</param>
     /// <param name="error">The exception; <see langword="null"/> for a transient <see cref="SimulatedStoreException"/>.</param>

@@ -10,12 +10,16 @@ namespace WriteBehindAkka.Sharding;
 /// <remarks>
 /// What "changed" means: a write applied to the key, a dead letter of it revived or discarded, a failed (dead-lettered)
 /// entry of it dropped, an eviction on request (the application says the row changed elsewhere), or a load that finds
-/// a row other than the last entry of the key dropped had. An entry evicted for room or expired is no change: it was
-/// clean, so the store holds its value, and a reload brings that value back. The shard keeps, for each of
-/// <see cref="ChangeBuckets"/> buckets of the key hash, the value of a change counter at the bucket's last change; an
-/// update's read takes the counter, and its write is applied if its key's bucket has not changed since. Two keys that
-/// share a bucket make a false conflict (the update runs again), never a lost write; the tables take 64 KiB a shard,
-/// allocated at the shard's first update, and no entry carries anything for it.
+/// a row other than the one the shard last knew the key to have. An entry evicted for room or expired is no change: it
+/// was clean, so the store holds its value, and a reload brings that value back; nor is a read. The shard keeps, for
+/// each of <see cref="ChangeBuckets"/> buckets of the key hash, the value of a change counter at the bucket's last
+/// change; an update's read takes the counter, and its write is applied if its key's bucket has not changed since.
+/// Two keys that share a bucket make a false conflict (the update runs again), never a lost write. Each bucket also
+/// remembers the last row it knew of one key (the key's hash and the row's version: an entry dropped, or a row loaded),
+/// so that a load can tell a row changed elsewhere; when the bucket holds another key's, the load is taken as no
+/// change (finding changes made elsewhere is a courtesy: the application reports them with <c>EvictAsync</c>), so
+/// that loads of two keys of a bucket cannot make each other a change for ever. The tables take 80 KiB a shard,
+/// allocated at the shard's first update, and no entry carries anything for them.
 /// </remarks>
 internal sealed partial class Shard<TKey>
 {
@@ -25,8 +29,11 @@ internal sealed partial class Shard<TKey>
     /// <summary>For each bucket of the key hash, <see cref="_changes"/> at its last change; null until the shard's first update.</summary>
     private long[]? _changedAt;
 
-    /// <summary>For each bucket, the version of the last entry of its keys that was dropped (to tell a reload of it from a row changed elsewhere).</summary>
-    private long[]? _droppedVersion;
+    /// <summary>For each bucket, the hash of the key whose row it last knew (see <see cref="_knownVersion"/>).</summary>
+    private int[]? _knownHash;
+
+    /// <summary>For each bucket, the version of the row it last knew (0: none), of an entry dropped or a row loaded: to tell a reload from a row changed elsewhere.</summary>
+    private long[]? _knownVersion;
 
     /// <summary>The change counter: incremented at every change while updates are in use.</summary>
     private long _changes;
@@ -146,13 +153,16 @@ internal sealed partial class Shard<TKey>
         if (_changedAt is null)
         {
             _changedAt = new long[ChangeBuckets];
-            _droppedVersion = new long[ChangeBuckets];
+            _knownHash = new int[ChangeBuckets];
+            _knownVersion = new long[ChangeBuckets];
         }
 
         return _changes;
     }
 
-    private static int Bucket(TKey key) => EqualityComparer<TKey>.Default.GetHashCode(key) & (ChangeBuckets - 1);
+    private static int Hash(TKey key) => EqualityComparer<TKey>.Default.GetHashCode(key);
+
+    private static int Bucket(TKey key) => Hash(key) & (ChangeBuckets - 1);
 
     /// <summary>Records a change of the key's value (see the remarks above); nothing before the shard's first update.</summary>
     private void MarkChanged(TKey key)
@@ -172,12 +182,17 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Notes an entry dropped from memory: its version, for <see cref="NoteLoaded"/>; a failed one's value was never the store's, so that is a change.</summary>
+    /// <summary>
+    /// Notes an entry dropped from memory: the row the store holds for it (none for a deleted key), for
+    /// <see cref="NoteLoaded"/>. A failed entry's value was never the store's: its drop is a change.
+    /// </summary>
     private void NoteDropped(CacheEntry<TKey> entry)
     {
-        if (_droppedVersion is { } dropped)
+        if (_knownHash is { } knownHash)
         {
-            dropped[Bucket(entry.Key)] = entry.Version;
+            int hash = Hash(entry.Key);
+            knownHash[hash & (ChangeBuckets - 1)] = hash;
+            _knownVersion![hash & (ChangeBuckets - 1)] = entry.Value is null ? 0 : entry.Version;
             if (entry.Has(EntryFlags.Failed))
             {
                 MarkChanged(entry.Key);
@@ -185,12 +200,23 @@ internal sealed partial class Shard<TKey>
         }
     }
 
-    /// <summary>Notes a load's row (version 0: none): one other than the last dropped entry of the bucket had is a change made elsewhere.</summary>
+    /// <summary>
+    /// Notes a load's row (version 0: none): when the bucket knows a row of this key and it is another, the row changed
+    /// elsewhere, a change. The row is then the one the bucket knows.
+    /// </summary>
     private void NoteLoaded(TKey key, long version)
     {
-        if (_droppedVersion is { } dropped && dropped[Bucket(key)] != version)
+        if (_knownHash is { } knownHash)
         {
-            MarkChanged(key);
+            int hash = Hash(key);
+            int bucket = hash & (ChangeBuckets - 1);
+            if (knownHash[bucket] == hash && _knownVersion![bucket] != version)
+            {
+                _changedAt![bucket] = ++_changes;
+            }
+
+            knownHash[bucket] = hash;
+            _knownVersion![bucket] = version;
         }
     }
 
