@@ -78,9 +78,10 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>
     /// Ask: an atomic read-modify-write of one key (Akka's <c>Replicator.Update</c> with a modify function, Hazelcast's
     /// entry processor, <c>ConcurrentDictionary.AddOrUpdate</c>): reads the key's value (from memory, or by read-through),
-    /// runs <paramref name="update"/> on it, and writes the result, unless the key was written, evicted or reloaded
-    /// in between: then it reads again and runs the function again. No write made by anyone else between the read
-    /// and the write is lost, so concurrent increments of a counter all count. The function runs on the caller's
+    /// runs <paramref name="update"/> on it, and writes the result, unless the key changed in between (a write, an
+    /// eviction on request, a row found changed elsewhere; an eviction for room, an expiry or a read is no change):
+    /// then it reads again and runs the function again. No write made by anyone else between the read and the write is
+    /// lost, so concurrent increments of a counter all count. The function runs on the caller's
     /// thread, never inside the shard, and may run more than once: it must be free of side effects, and quick (a
     /// slow one is overtaken by other writes of the key and runs again).
     /// </summary>

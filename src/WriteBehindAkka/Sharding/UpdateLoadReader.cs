@@ -10,6 +10,6 @@ namespace WriteBehindAkka.Sharding;
 internal sealed class UpdateLoadReader<TKey>() : TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously)
     where TKey : notnull
 {
-    /// <summary>What the update read, set by the shard before the task completes; null when the load's answer left no entry (a stale load): the update reads again.</summary>
+    /// <summary>What the update read, set by the shard before the task completes; null after a stale load (see <c>Shard.OnLoaded</c>): the update reads again.</summary>
     public UpdateSnapshot<TKey>? Snapshot { get; set; }
 }
