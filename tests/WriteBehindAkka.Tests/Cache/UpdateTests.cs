@@ -2,21 +2,13 @@ using System.Text;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.TestKit;
 
+using static WriteBehindAkka.Tests.Cache.Updates;
+
 namespace WriteBehindAkka.Tests.Cache;
 
 /// <summary>Atomic updates: UpdateAsync, AddOrUpdateAsync and GetOrAddAsync.</summary>
 public sealed class UpdateTests
 {
-    private static WriteBehindCache<string, int> Counters(InMemoryStore<string> store, Func<WriteBehindOptions, WriteBehindOptions>? change = null) =>
-        new(store, Harness.Options(change), jitter: () => 0.0);
-
-    private static byte[] Json(int value) => Encoding.UTF8.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    private static int Stored(InMemoryStore<string> store, string key) =>
-        int.Parse(Encoding.UTF8.GetString(store.Rows[key].Value!), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static int Increment(CacheLookup<int> current) => current.Found ? current.Value + 1 : 1;
-
     [Fact]
     public async Task UpdateAsync_KeyWithoutValue_FunctionSeesNoneAndItsValueIsWritten()
     {

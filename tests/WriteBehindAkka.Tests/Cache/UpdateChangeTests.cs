@@ -2,24 +2,16 @@ using System.Text;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.TestKit;
 
+using static WriteBehindAkka.Tests.Cache.Updates;
+
 namespace WriteBehindAkka.Tests.Cache;
 
 /// <summary>
 /// An entry an update read that was evicted for room or expired is no change to the key (Shard.Updates.cs), against the
 /// paths that say the key's row is no longer what the update read.
 /// </summary>
-public sealed class UpdateDropMemoryTests
+public sealed class UpdateChangeTests
 {
-    private static WriteBehindCache<string, int> Counters(InMemoryStore<string> store, Func<WriteBehindOptions, WriteBehindOptions>? change = null) =>
-        new(store, Harness.Options(change), jitter: () => 0.0);
-
-    private static byte[] Json(int value) => Encoding.UTF8.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    private static int Stored(InMemoryStore<string> store, string key) =>
-        int.Parse(Encoding.UTF8.GetString(store.Rows[key].Value!), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static int Increment(CacheLookup<int> current) => current.Found ? current.Value + 1 : 1;
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
