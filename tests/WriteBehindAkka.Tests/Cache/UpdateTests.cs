@@ -79,6 +79,49 @@ public sealed class UpdateTests
     }
 
     [Fact]
+    public async Task UpdateAsync_Conflict_CountedOnWritebehindUpdatesConflicts()
+    {
+        string name = "update-conflicts-" + Guid.NewGuid().ToString("N");
+        long conflicts = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Diagnostics.WriteBehindMetrics.MeterName && instrument.Name == "writebehind.updates.conflicts")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "writebehind.cache" && (string?)tag.Value == name)
+                {
+                    Interlocked.Add(ref conflicts, value);
+                }
+            }
+        });
+        listener.Start();
+        await using var cache = new WriteBehindCache<string, int>(new InMemoryStore<string>(), Harness.Options(), name: name, jitter: () => 0.0);
+        int calls = 0;
+
+        var result = await cache.UpdateAsync("k", current =>
+        {
+            if (++calls == 1)
+            {
+                Wait(cache.SetAsync("k", 100, WriteConsistency.Accepted)); // the update's write then conflicts once
+            }
+
+            return Increment(current);
+        }).AsTask().Within();
+
+        Assert.Equal((101, 2), (result.Value, result.Attempts));
+        Assert.Equal(1, Interlocked.Read(ref conflicts));
+    }
+
+    [Fact]
     public async Task UpdateAsync_KeyWithoutValueWrittenBetweenReadAndWrite_RunsAgainOnTheNewValue()
     {
         var store = new InMemoryStore<string>();
