@@ -96,6 +96,21 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
         throw new NotSupportedException($"{GetType().Name} does not implement UpdateAsync; a decorator passes it on to the cache it wraps.");
 
     /// <summary>
+    /// Ask: as <see cref="UpdateAsync"/>, with a function that may also remove the key (Java's <c>Map.compute</c>): it
+    /// returns the key's new state, a value (<c>new CacheLookup&lt;TValue&gt;(true, value)</c>) to write or no value
+    /// (<see langword="default"/>) to delete the key. Deleting a key that has no value writes nothing at Accepted.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="compute">Gets whether the key has a value, and a copy of it; returns the key's new value, or no value to delete it.</param>
+    /// <param name="consistency">As for <see cref="UpdateAsync"/>.</param>
+    /// <param name="cancellationToken">As for <see cref="UpdateAsync"/>.</param>
+    /// <returns>As for <see cref="UpdateAsync"/>; when the key was deleted, <c>Value</c> is the type's default.</returns>
+    /// <exception cref="InvalidOperationException">The function returned a value that is null, or a read-through load failed.</exception>
+    /// <exception cref="NotSupportedException">This interface's own body: an implementation without one cannot update atomically.</exception>
+    ValueTask<UpdateResult<TValue>> ComputeAsync(TKey key, Func<CacheLookup<TValue>, CacheLookup<TValue>> compute, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement ComputeAsync; a decorator passes it on to the cache it wraps.");
+
+    /// <summary>
     /// Ask: writes <paramref name="addValue"/> if the key has no value, else <paramref name="update"/> of its value,
     /// atomically (see <see cref="UpdateAsync"/>; <paramref name="update"/> may run more than once).
     /// </summary>

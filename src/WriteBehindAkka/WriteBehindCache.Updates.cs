@@ -15,7 +15,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         ThrowIfStopped();
         return cancellationToken.IsCancellationRequested
             ? ValueTask.FromCanceled<UpdateResult<TValue>>(cancellationToken)
-            : UpdateCoreAsync(key, update, consistency, cancellationToken);
+            : UpdateCoreAsync(key, update, null, consistency, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<UpdateResult<TValue>> ComputeAsync(TKey key, Func<CacheLookup<TValue>, CacheLookup<TValue>> compute, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
+    {
+        CheckWriteKey(key);
+        ArgumentNullException.ThrowIfNull(compute);
+        CheckConsistency(consistency);
+        ThrowIfStopped();
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<UpdateResult<TValue>>(cancellationToken)
+            : UpdateCoreAsync(key, null, compute, consistency, cancellationToken);
     }
 
     /// <summary>Gets a value indicating whether any shard keeps change tables for updates (tests: a cache that never updates keeps none).</summary>
@@ -33,9 +45,10 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// Reads the key (its value and version, and the shard's change counter), runs the function on the value, and
     /// writes the result on condition that nothing changed the key since the read (see <c>Shard.UpdateCanWrite</c>);
     /// when something did (a write, an eviction on request, a row changed elsewhere), reads again and runs the
-    /// function again.
+    /// function again. Exactly one of <paramref name="update"/> (the new value) and <paramref name="compute"/> (the new
+    /// value, or no value: delete the key) is given.
     /// </summary>
-    private async ValueTask<UpdateResult<TValue>> UpdateCoreAsync(TKey key, Func<CacheLookup<TValue>, TValue> update, WriteConsistency consistency, CancellationToken cancellationToken)
+    private async ValueTask<UpdateResult<TValue>> UpdateCoreAsync(TKey key, Func<CacheLookup<TValue>, TValue>? update, Func<CacheLookup<TValue>, CacheLookup<TValue>>? compute, WriteConsistency consistency, CancellationToken cancellationToken)
     {
         var shard = _shards[ShardOf(key)];
         for (int attempts = 1; ; attempts++)
@@ -50,25 +63,31 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
 
             var current = read.Value is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(read.Value));
-            TValue next = update(current);
-            if (next is null)
+            var next = update is not null ? new CacheLookup<TValue>(true, update(current)) : compute!(current);
+            byte[]? payload = null;
+            if (next.Found)
             {
-                throw new InvalidOperationException(
-                    $"The update function of key '{key}' returned null; it must return the key's new value (to remove a key, call DeleteAsync). Nothing was written.");
+                if (next.Value is null)
+                {
+                    throw new InvalidOperationException(
+                        $"The {(update is null ? "compute" : "update")} function of key '{key}' returned null; it must return the key's new value (to remove a key, {(update is null ? "return default (no value)" : "call ComputeAsync or DeleteAsync")}). Nothing was written.");
+                }
+
+                payload = Serialize(key, next.Value);
             }
 
-            byte[] payload = Serialize(key, next);
-            bool changed = read.Value is null || !payload.AsSpan().SequenceEqual(read.Value);
+            // A delete of a key without a value, or the bytes read written again, changes nothing.
+            bool changed = payload is null ? read.Value is not null : read.Value is null || !payload.AsSpan().SequenceEqual(read.Value);
             if (!changed && consistency == WriteConsistency.Accepted)
             {
-                return new UpdateResult<TValue>(next, false, read.Version, WriteConsistency.Accepted, attempts);
+                return new UpdateResult<TValue>(next.Value!, false, read.Version, WriteConsistency.Accepted, attempts);
             }
 
             var condition = new ConditionalWrite(read.ReadAt, read.Version);
-            var written = await Send(CommandKind.Set, key, payload, consistency, cancellationToken, condition).ConfigureAwait(false);
+            var written = await Send(payload is null ? CommandKind.Delete : CommandKind.Set, key, payload, consistency, cancellationToken, condition).ConfigureAwait(false);
             if (written != ConditionalWrite.Conflict)
             {
-                return new UpdateResult<TValue>(next, changed, written.Version, written.Consistency, attempts);
+                return new UpdateResult<TValue>(next.Value!, changed, written.Version, written.Consistency, attempts);
             }
 
             WriteBehindMetrics.UpdateConflicts.AddSafely(1, _ctx.Tags);

@@ -393,6 +393,93 @@ public sealed class UpdateTests
     }
 
     [Fact]
+    public async Task ComputeAsync_NoValueReturned_DeletesTheKey_AndForAKeyWithoutValueWritesNothing()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json(5), 1);
+        await using var cache = Counters(store);
+        int batches = store.CommittedBatches.Count;
+
+        var absent = await cache.ComputeAsync("none", _ => default).AsTask().Within();
+        await cache.FlushAsync().Within();
+        Assert.Equal((false, WriteConsistency.Accepted, 0L), (absent.Changed, absent.Consistency, absent.Version));
+        Assert.Equal(batches, store.CommittedBatches.Count);
+
+        var deleted = await cache.ComputeAsync("k", current => current.Value == 5 ? default : new(true, current.Value)).AsTask().Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal((0, true, 1), (deleted.Value, deleted.Changed, deleted.Attempts));
+        Assert.False(store.Rows.ContainsKey("k"));
+        Assert.Equal(default, await cache.TryGetAsync("k"));
+        Assert.Equal(3, (await cache.ComputeAsync("k", current => new(true, current.Found ? -1 : 3))).Value);
+    }
+
+    [Fact]
+    public async Task ComputeAsync_KeyWrittenBetweenReadAndDelete_RunsAgainAndKeepsTheNewValue()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Counters(store);
+        await cache.SetAsync("k", 1);
+        var seen = new List<int>();
+
+        var result = await cache.ComputeAsync("k", current =>
+        {
+            seen.Add(current.Value);
+            if (seen.Count == 1)
+            {
+                Wait(cache.SetAsync("k", 100, WriteConsistency.Accepted)); // its delete would lose this write
+            }
+
+            return current.Value == 1 ? default : new CacheLookup<int>(true, current.Value - 1);
+        }).AsTask().Within();
+        await cache.FlushAsync().Within();
+
+        Assert.Equal([1, 100], seen);
+        Assert.Equal((99, 2), (result.Value, result.Attempts));
+        Assert.Equal(99, Stored(store, "k"));
+    }
+
+    [Fact]
+    public async Task ComputeAsync_ConcurrentDecrementsThatRemoveAtZero_EveryDecrementCountsAndTheKeyIsGone()
+    {
+        const int Callers = 4, Each = 500;
+        var store = new InMemoryStore<string>();
+        store.Seed("stock", Json(Callers * Each), 1);
+        await using var cache = Counters(store, o => o with { MaxBatchSize = 64 });
+        using var start = new Barrier(Callers);
+        int removals = 0;
+
+        var callers = Enumerable.Range(0, Callers).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait(Harness.Within);
+                for (int i = 0; i < Each; i++)
+                {
+                    var result = Wait(cache.ComputeAsync("stock", current =>
+                    {
+                        Thread.Yield();
+                        Assert.True(current.Found && current.Value > 0, "a decrement found the stock gone or at zero");
+                        return current.Value == 1 ? default : new CacheLookup<int>(true, current.Value - 1);
+                    }));
+                    Assert.True(result.Changed);
+                    if (result.Value == 0)
+                    {
+                        Interlocked.Increment(ref removals);
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(60));
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(1, removals);
+        Assert.False(store.Rows.ContainsKey("stock"));
+        Assert.Equal(default, await cache.TryGetAsync("stock"));
+    }
+
+    [Fact]
     public async Task GetOrAddAsync_AddsOnlyWhenTheKeyHasNoValue()
     {
         var store = new InMemoryStore<string>();
