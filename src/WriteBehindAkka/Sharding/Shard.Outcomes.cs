@@ -216,10 +216,17 @@ internal sealed partial class Shard<TKey>
         UpdateSnapshot<TKey>? read = null;
         if (!stale)
         {
-            NoteLoaded(load.Key, load.Row?.Version ?? 0);
-            if (AnyUpdate(readers))
+            // The tables are made for an update's first load before the row is noted: the shard knows what the update read.
+            bool forUpdate = AnyUpdate(readers); // (only then: a cache that never updates keeps no change tables)
+            if (forUpdate)
             {
-                read = ReadLoadedForUpdate(load.Row); // (only then: a cache that never updates keeps no change tables)
+                StartTrackingChanges();
+            }
+
+            NoteLoaded(load.Key, load.Row?.Version ?? 0);
+            if (forUpdate)
+            {
+                read = ReadLoadedForUpdate(load.Row);
             }
         }
 
