@@ -15,10 +15,11 @@ namespace WriteBehindAkka.Sharding;
 /// each of <see cref="ChangeBuckets"/> buckets of the key hash, the value of a change counter at the bucket's last
 /// change; an update's read takes the counter, and its write is applied if its key's bucket has not changed since.
 /// Two keys that share a bucket make a false conflict (the update runs again), never a lost write. Each bucket also
-/// remembers the last row it knew of one key (the key's hash and the row's version: an entry dropped, or a row loaded),
+/// remembers the last row it knew of one key (the key and the row's version: an entry dropped, or a row loaded),
 /// so that a load can tell a row changed elsewhere; when the bucket holds another key's, the load is taken as no
 /// change (finding changes made elsewhere is a courtesy: the application reports them with <c>EvictAsync</c>), so
-/// that loads of two keys of a bucket cannot make each other a change for ever. The tables take 80 KiB a shard,
+/// that loads of two keys of a bucket cannot make each other a change for ever (the key itself, not its hash: two keys
+/// with equal hash codes, common among longs, did). The tables take 96 KiB a shard (keys of 8 bytes or references),
 /// allocated at the shard's first update, and no entry carries anything for them.
 /// </remarks>
 internal sealed partial class Shard<TKey>
@@ -29,10 +30,10 @@ internal sealed partial class Shard<TKey>
     /// <summary>For each bucket of the key hash, <see cref="_changes"/> at its last change; null until the shard's first update.</summary>
     private long[]? _changedAt;
 
-    /// <summary>For each bucket, the hash of the key whose row it last knew (see <see cref="_knownVersion"/>).</summary>
-    private int[]? _knownHash;
+    /// <summary>For each bucket, the key whose row it last knew (see <see cref="_knownVersion"/>).</summary>
+    private TKey[]? _knownKey;
 
-    /// <summary>For each bucket, the version of the row it last knew (0: none), of an entry dropped or a row loaded: to tell a reload from a row changed elsewhere.</summary>
+    /// <summary>For each bucket, the version of the row it last knew (0: none; -1: it knows no key's), of an entry dropped or a row loaded: to tell a reload from a row changed elsewhere.</summary>
     private long[]? _knownVersion;
 
     /// <summary>The change counter: incremented at every change while updates are in use.</summary>
@@ -153,8 +154,9 @@ internal sealed partial class Shard<TKey>
         if (_changedAt is null)
         {
             _changedAt = new long[ChangeBuckets];
-            _knownHash = new int[ChangeBuckets];
+            _knownKey = new TKey[ChangeBuckets];
             _knownVersion = new long[ChangeBuckets];
+            Array.Fill(_knownVersion, -1);
         }
 
         return _changes;
@@ -188,11 +190,11 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private void NoteDropped(CacheEntry<TKey> entry)
     {
-        if (_knownHash is { } knownHash)
+        if (_knownKey is { } knownKey)
         {
-            int hash = Hash(entry.Key);
-            knownHash[hash & (ChangeBuckets - 1)] = hash;
-            _knownVersion![hash & (ChangeBuckets - 1)] = entry.Value is null ? 0 : entry.Version;
+            int bucket = Bucket(entry.Key);
+            knownKey[bucket] = entry.Key;
+            _knownVersion![bucket] = entry.Value is null ? 0 : entry.Version;
             if (entry.Has(EntryFlags.Failed))
             {
                 MarkChanged(entry.Key);
@@ -206,16 +208,16 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private void NoteLoaded(TKey key, long version)
     {
-        if (_knownHash is { } knownHash)
+        if (_knownKey is { } knownKey)
         {
-            int hash = Hash(key);
-            int bucket = hash & (ChangeBuckets - 1);
-            if (knownHash[bucket] == hash && _knownVersion![bucket] != version)
+            int bucket = Bucket(key);
+            long known = _knownVersion![bucket];
+            if (known >= 0 && known != version && EqualityComparer<TKey>.Default.Equals(knownKey[bucket], key))
             {
                 _changedAt![bucket] = ++_changes;
             }
 
-            knownHash[bucket] = hash;
+            knownKey[bucket] = key;
             _knownVersion![bucket] = version;
         }
     }

@@ -42,4 +42,30 @@ public sealed class UpdateReviewFourTests
         Assert.Equal(51, result.Value);
         Assert.Equal(51, Stored(store, "k"));
     }
+
+    [Fact]
+    public async Task UpdateAsync_FunctionReadsAnotherKeyWithTheSameHashCode_EntriesExpireAtOnce_Completes()
+    {
+        // As UpdateProgressTests' read of another key of the bucket, with two keys whose hash codes are equal (a long's is
+        // its halves xor-ed: 1 and 1 << 32 both hash to 1): each one's load found the other's row and counted as a change.
+        const long Key = 1, Other = 1L << 32;
+        Assert.Equal(Key.GetHashCode(), Other.GetHashCode());
+        var store = new InMemoryStore<long>();
+        store.Seed(Key, Json(5), 1);
+        store.Seed(Other, Json(9), 2);
+        await using var cache = new WriteBehindCache<long, int>(store, Harness.Options(o => o with { ShardCount = 1, TimeToLive = TimeSpan.FromTicks(1) }), jitter: () => 0.0);
+        await cache.UpdateAsync(-1, _ => 1).AsTask().Within(); // the shard keeps its change tables from here
+        int calls = 0;
+
+        var update = cache.UpdateAsync(Key, current =>
+        {
+            Assert.True(++calls <= MaxCalls, $"the update ran {calls} times");
+            Assert.Equal(9, Wait(cache.GetAsync(Other))); // a read of another key: no change
+            return current.Value + 1;
+        }).AsTask();
+        await Task.WhenAny(update, Task.Delay(Harness.Within));
+
+        Assert.True(update.IsCompleted, $"the update never completed: {Volatile.Read(ref calls)} runs");
+        Assert.Equal(6, (await update).Value);
+    }
 }
