@@ -64,6 +64,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
             var current = read.Value is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(read.Value));
             var next = update is not null ? new CacheLookup<TValue>(true, update(current)) : compute!(current);
+            if (!next.Found)
+            {
+                next = default; // no value, whatever else the function put in the lookup: the result's Value is the default
+            }
+
             byte[]? payload = null;
             if (next.Found)
             {

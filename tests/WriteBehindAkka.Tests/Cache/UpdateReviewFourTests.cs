@@ -68,4 +68,18 @@ public sealed class UpdateReviewFourTests
         Assert.True(update.IsCompleted, $"the update never completed: {Volatile.Read(ref calls)} runs");
         Assert.Equal(6, (await update).Value);
     }
+
+    [Fact]
+    public async Task ComputeAsync_NotFoundWithAValue_DeletesTheKey_AndValueIsTheDefault()
+    {
+        // A function that returns Found false with a value still removes the key: the result must not say it holds that value.
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Json(5), 1);
+        await using var cache = Counters(store);
+
+        var result = await cache.ComputeAsync("k", _ => new CacheLookup<int>(false, 7)).AsTask().Within();
+
+        Assert.Equal(default, await cache.TryGetAsync("k"));
+        Assert.Equal((0, true), (result.Value, result.Changed));
+    }
 }
