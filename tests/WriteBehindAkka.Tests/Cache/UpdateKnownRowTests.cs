@@ -3,8 +3,8 @@ using static WriteBehindAkka.Tests.Cache.Updates;
 
 namespace WriteBehindAkka.Tests.Cache;
 
-/// <summary>Found in the fourth review of atomic updates (the change buckets' known row, ComputeAsync).</summary>
-public sealed class UpdateReviewFourTests
+/// <summary>The change buckets' known row, and ComputeAsync's result (found in the fourth review of atomic updates).</summary>
+public sealed class UpdateKnownRowTests
 {
     [Theory]
     [InlineData(false)]

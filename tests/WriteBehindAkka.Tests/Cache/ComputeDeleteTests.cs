@@ -7,7 +7,11 @@ using static WriteBehindAkka.Tests.Cache.Updates;
 
 namespace WriteBehindAkka.Tests.Cache;
 
-public sealed class ComputeProbeTests : JournalTestBase
+/// <summary>
+/// ComputeAsync's conditional delete through the journal's policies and levels, an append error, a crash, the bound,
+/// a store that refuses it, and its tombstone evicted or expired (from the fourth review of atomic updates).
+/// </summary>
+public sealed class ComputeDeleteTests : JournalTestBase
 {
     private static CacheLookup<int> Remove(CacheLookup<int> current) => default;
 
