@@ -9,25 +9,26 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <inheritdoc />
     public ValueTask<UpdateResult<TValue>> UpdateAsync(TKey key, Func<CacheLookup<TValue>, TValue> update, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
     {
-        CheckWriteKey(key);
         ArgumentNullException.ThrowIfNull(update);
-        CheckConsistency(consistency);
-        ThrowIfStopped();
-        return cancellationToken.IsCancellationRequested
-            ? ValueTask.FromCanceled<UpdateResult<TValue>>(cancellationToken)
-            : UpdateCoreAsync(key, update, null, consistency, cancellationToken);
+        return StartUpdate(key, update, null, consistency, cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<UpdateResult<TValue>> ComputeAsync(TKey key, Func<CacheLookup<TValue>, CacheLookup<TValue>> compute, WriteConsistency consistency = WriteConsistency.Accepted, CancellationToken cancellationToken = default)
     {
-        CheckWriteKey(key);
         ArgumentNullException.ThrowIfNull(compute);
+        return StartUpdate(key, null, compute, consistency, cancellationToken);
+    }
+
+    /// <summary>Checks an update's key and level and that the cache runs, before anything is read; a token already cancelled reads nothing.</summary>
+    private ValueTask<UpdateResult<TValue>> StartUpdate(TKey key, Func<CacheLookup<TValue>, TValue>? update, Func<CacheLookup<TValue>, CacheLookup<TValue>>? compute, WriteConsistency consistency, CancellationToken cancellationToken)
+    {
+        CheckWriteKey(key);
         CheckConsistency(consistency);
         ThrowIfStopped();
         return cancellationToken.IsCancellationRequested
             ? ValueTask.FromCanceled<UpdateResult<TValue>>(cancellationToken)
-            : UpdateCoreAsync(key, null, compute, consistency, cancellationToken);
+            : UpdateCoreAsync(key, update, compute, consistency, cancellationToken);
     }
 
     /// <summary>Gets a value indicating whether any shard keeps change tables for updates (tests: a cache that never updates keeps none).</summary>
