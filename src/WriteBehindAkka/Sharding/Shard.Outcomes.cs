@@ -59,8 +59,9 @@ internal sealed partial class Shard<TKey>
             var before = Land(entry, item.Record.Value);
             entry.CommittedVersion = Math.Max(entry.CommittedVersion, version);
             entry.SetCommittedAt(nowMicros);
-            AnswerCommitWaiters(entry, version, null);
+            // Landed first: a Committed writer answered sees the entry clean, its TimeToLive started.
             AfterLanding(entry, before);
+            AnswerCommitWaiters(entry, version, null);
         }
     }
 
