@@ -24,17 +24,11 @@ namespace WriteBehindAkka.Sharding;
 /// </remarks>
 internal sealed partial class Shard<TKey>
 {
-    /// <summary>The buckets of <see cref="_changedAt"/> (a power of two).</summary>
+    /// <summary>The buckets of <see cref="_buckets"/> (a power of two).</summary>
     private const int ChangeBuckets = 4096;
 
-    /// <summary>For each bucket of the key hash, <see cref="_changes"/> at its last change; null until the shard's first update.</summary>
-    private long[]? _changedAt;
-
-    /// <summary>For each bucket, the key whose row it last knew (see <see cref="_knownVersion"/>).</summary>
-    private TKey[]? _knownKey;
-
-    /// <summary>For each bucket, the version of the row it last knew (0: none; -1: it knows no key's), of an entry dropped or a row loaded: to tell a reload from a row changed elsewhere.</summary>
-    private long[]? _knownVersion;
+    /// <summary>The change buckets, one for each bucket of the key hash; null until the shard's first update.</summary>
+    private ChangeBucket[]? _buckets;
 
     /// <summary>The change counter: incremented at every change while updates are in use.</summary>
     private long _changes;
@@ -143,7 +137,7 @@ internal sealed partial class Shard<TKey>
         {
             lock (_lock)
             {
-                return _changedAt is not null;
+                return _buckets is not null;
             }
         }
     }
@@ -151,34 +145,30 @@ internal sealed partial class Shard<TKey>
     /// <summary>Allocates the change tables at the shard's first update; returns the change counter, which an update's write is checked against.</summary>
     private long StartTrackingChanges()
     {
-        if (_changedAt is null)
+        if (_buckets is null)
         {
-            _changedAt = new long[ChangeBuckets];
-            _knownKey = new TKey[ChangeBuckets];
-            _knownVersion = new long[ChangeBuckets];
-            Array.Fill(_knownVersion, -1);
+            _buckets = new ChangeBucket[ChangeBuckets];
+            Array.Fill(_buckets, new ChangeBucket { KnownVersion = -1 });
         }
 
         return _changes;
     }
 
-    private static int Hash(TKey key) => EqualityComparer<TKey>.Default.GetHashCode(key);
-
-    private static int Bucket(TKey key) => Hash(key) & (ChangeBuckets - 1);
+    private static int Bucket(TKey key) => EqualityComparer<TKey>.Default.GetHashCode(key) & (ChangeBuckets - 1);
 
     /// <summary>Records a change of the key's value (see the remarks above); nothing before the shard's first update.</summary>
     private void MarkChanged(TKey key)
     {
-        if (_changedAt is { } changedAt)
+        if (_buckets is { } buckets)
         {
-            changedAt[Bucket(key)] = ++_changes;
+            buckets[Bucket(key)].ChangedAt = ++_changes;
         }
     }
 
     /// <summary>Records a change of every key's value.</summary>
     private void MarkAllChanged()
     {
-        if (_changedAt is not null)
+        if (_buckets is not null)
         {
             _allChangedAt = ++_changes;
         }
@@ -190,14 +180,14 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private void NoteDropped(CacheEntry<TKey> entry)
     {
-        if (_knownKey is { } knownKey)
+        if (_buckets is { } buckets)
         {
-            int bucket = Bucket(entry.Key);
-            knownKey[bucket] = entry.Key;
-            _knownVersion![bucket] = entry.Value is null ? 0 : entry.Version;
+            ref var bucket = ref buckets[Bucket(entry.Key)];
+            bucket.KnownKey = entry.Key;
+            bucket.KnownVersion = entry.Value is null ? 0 : entry.Version;
             if (entry.Has(EntryFlags.Failed))
             {
-                MarkChanged(entry.Key);
+                bucket.ChangedAt = ++_changes;
             }
         }
     }
@@ -208,17 +198,16 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private void NoteLoaded(TKey key, long version)
     {
-        if (_knownKey is { } knownKey)
+        if (_buckets is { } buckets)
         {
-            int bucket = Bucket(key);
-            long known = _knownVersion![bucket];
-            if (known >= 0 && known != version && EqualityComparer<TKey>.Default.Equals(knownKey[bucket], key))
+            ref var bucket = ref buckets[Bucket(key)];
+            if (bucket.KnownVersion >= 0 && bucket.KnownVersion != version && EqualityComparer<TKey>.Default.Equals(bucket.KnownKey, key))
             {
-                _changedAt![bucket] = ++_changes;
+                bucket.ChangedAt = ++_changes;
             }
 
-            knownKey[bucket] = key;
-            _knownVersion![bucket] = version;
+            bucket.KnownKey = key;
+            bucket.KnownVersion = version;
         }
     }
 
@@ -227,8 +216,21 @@ internal sealed partial class Shard<TKey>
     /// if it has one, is at the version read.
     /// </summary>
     private bool UpdateCanWrite(TKey key, ConditionalWrite condition) =>
-        _changedAt is { } changedAt
+        _buckets is { } buckets
         && _allChangedAt <= condition.ReadAt
-        && changedAt[Bucket(key)] <= condition.ReadAt
+        && buckets[Bucket(key)].ChangedAt <= condition.ReadAt
         && (!_entries.TryGetValue(key, out var current) || current.Version == condition.ExpectedVersion);
+
+    /// <summary>A bucket of the key hash: its last change, and the last row it knew of one of its keys.</summary>
+    private struct ChangeBucket
+    {
+        /// <summary><see cref="_changes"/> at the bucket's last change.</summary>
+        public long ChangedAt;
+
+        /// <summary>The key whose row the bucket last knew (see <see cref="KnownVersion"/>).</summary>
+        public TKey? KnownKey;
+
+        /// <summary>The version of that row (0: none; -1: the bucket knows no key's), of an entry dropped or a row loaded: to tell a reload from a row changed elsewhere.</summary>
+        public long KnownVersion;
+    }
 }
