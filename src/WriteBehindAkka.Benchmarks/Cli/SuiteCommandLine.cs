@@ -16,7 +16,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         The suite writes to the PostgreSQL named by WRITEBEHIND_PG_CONNECTION, or to a throwaway local cluster it
         starts with fsync on. Options:
           --out DIR              where results.json, chart.svg and results.md go (default artifacts/bench/<timestamp>/)
-          --quick                a ~2-minute smoke run: 1 repetition, 0.5 s warm-up, 2 s measured, 100,000 memory entries
+          --quick                a ~2-minute smoke run: 1 repetition, 0.5 s warm-up, 2 s measured, 100,000 memory entries, a 200,000-entry backlog drain
           --reps N               repetitions per contender and workload (default 3)
           --warmup SECONDS       warm-up of each run (default 2)
           --duration SECONDS     measured window of each run (default 5)
@@ -26,6 +26,8 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --parallelism N        WriteBehindOptions.Parallelism of the write-behind contenders and the memory probe (default: the cache's default, 4)
           --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
+          --drain-entries N      the backlog the backlog-drain contender commits with no caller writing (default 500000;
+                                 fewer on a workload with fewer keys, or within three quarters of the cache's bounds)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
           --alloc-profile        sample allocations by type in each window (runtime AllocationTick events) and print them
           --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default;
@@ -40,7 +42,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         var problems = new List<string>();
         bool quick = args.Contains("--quick");
         double warmup = quick ? 0.5 : 2, duration = quick ? 2 : 5;
-        int reps = quick ? 1 : 3, concurrency = 16, batch = 10_000, ceilingWriters = 4, lagEvery = 100, memory = quick ? 100_000 : 500_000;
+        int reps = quick ? 1 : 3, concurrency = 16, batch = 10_000, ceilingWriters = 4, lagEvery = 100, memory = quick ? 100_000 : 500_000, drain = quick ? 200_000 : 500_000;
         int? parallelism = null;
         string output = Path.Combine("artifacts", "bench", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
@@ -94,6 +96,9 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     break;
                 case "--memory-entries":
                     memory = Int(arg, Value(), 0, 50_000_000, memory, problems);
+                    break;
+                case "--drain-entries":
+                    drain = Int(arg, Value(), 1, 50_000_000, drain, problems);
                     break;
                 case "--warmup":
                     warmup = Seconds(arg, Value(), 0, warmup, problems);
@@ -163,7 +168,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
             throw new ArgumentException("The benchmark's command line is invalid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems));
         }
 
-        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, ceilingWriters, lagEvery, memory, allocationProfile, journalCallers, journalAll, parallelism);
+        var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, ceilingWriters, lagEvery, memory, allocationProfile, journalCallers, journalAll, parallelism, drain);
         return new SuiteCommandLine(settings, output, workloads, contenders, help);
     }
 

@@ -61,7 +61,7 @@ internal static class TableWriter
             {
                 text.AppendLine();
                 text.AppendLine("Ranges (min to max over the repetitions): " + string.Join("; ", w.Contenders.Where(c => c.Runs.Count > 0).Select(c =>
-                    $"{c.Name}: " + string.Join(", ", RangeColumns.Where(f => c.Of(f).HasValue && !(f == Figure.WritesPerSecond && c.Kind == ContenderKind.Ceiling)).Select(f =>
+                    $"{c.Name}: " + string.Join(", ", RangeColumns.Where(f => c.Of(f).HasValue && !(f == Figure.WritesPerSecond && c.Kind is ContenderKind.Ceiling or ContenderKind.Drain)).Select(f =>
                     {
                         var spread = c.Of(f);
                         return $"{f.Label} {f.Format(spread.Min)} to {f.Format(spread.Max)}";
@@ -115,7 +115,7 @@ internal static class TableWriter
 
     private static string Cell(ContenderResult c, Figure f)
     {
-        if (c.Kind == ContenderKind.Ceiling && (f == Figure.WritesPerSecond || f == Figure.LagP50 || f == Figure.LagP99))
+        if (c.Kind is ContenderKind.Ceiling or ContenderKind.Drain && (f == Figure.WritesPerSecond || f == Figure.LagP50 || f == Figure.LagP99))
         {
             return "—";
         }

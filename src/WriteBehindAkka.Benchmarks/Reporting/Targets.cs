@@ -15,6 +15,7 @@ internal static class Targets
     public static readonly string CopyRaw = new CopyCeilingContender().Name;
     public static readonly string JournalAlways = new WriteBehindContender(JournalMode.Always).Name;
     public static readonly string JournalEverySecond = new WriteBehindContender(JournalMode.EverySecond).Name;
+    public static readonly string BacklogDrain = new BacklogDrainContender().Name;
 
     /// <summary>Issue 5: the journal at Always acknowledges at least this many writes/s ...</summary>
     public const double JournalAlwaysWrites = 300_000;
@@ -38,13 +39,38 @@ internal static class Targets
         {
             var wb = w.Find(WriteBehind);
             var wt = w.Find(WriteThrough);
+            string name = w.Workload.Name;
+            double best = new[] { w.Find(UpsertUnnest), w.Find(UpsertCopy) }
+                .Where(c => c is { Runs.Count: > 0 })
+                .Select(c => c!.Of(Figure.RowsPerSecond).Median)
+                .DefaultIfEmpty(double.NaN)
+                .Max();
             checks.AddRange(JournalChecks(w, wb));
+            TargetCheck? backlogCheck = null;
+            if (w.Find(BacklogDrain) is { Runs.Count: > 0 } backlogDrain && !double.IsNaN(best))
+            {
+                double share = backlogDrain.Of(Figure.RowsPerSecond).Median / best;
+                double seconds = backlogDrain.Of(Figure.Drain).Median;
+                bool paced = seconds >= BacklogDrainContender.MinimumSeconds;
+                backlogCheck = new TargetCheck(
+                    "backlog drain >= 90% of the best batched upsert",
+                    name,
+                    share,
+                    Fmt.Percent(share),
+                    paced ? share >= 0.9 : null,
+                    string.Create(CultureInfo.InvariantCulture, $"a backlog of {backlogDrain.Of(Figure.BacklogAtStop).Median:N0} entries committed in {seconds:0.00} s with no caller writing, as the ceilings run: {Fmt.Rate(backlogDrain.Of(Figure.RowsPerSecond).Median)} against {Fmt.Rate(best)} rows/s{(paced ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; under {BacklogDrainContender.MinimumSeconds:0} s, too short to give a pace (the workload has too few keys for a longer backlog)"))}"));
+            }
+
             if (wb is null || wb.Runs.Count == 0)
             {
+                if (backlogCheck is not null)
+                {
+                    checks.Add(backlogCheck);
+                }
+
                 continue;
             }
 
-            string name = w.Workload.Name;
             double wbAcks = wb.Of(Figure.WritesPerSecond).Median;
             if (wt is { Runs.Count: > 0 })
             {
@@ -60,11 +86,6 @@ internal static class Targets
                     null));
             }
 
-            double best = new[] { w.Find(UpsertUnnest), w.Find(UpsertCopy) }
-                .Where(c => c is { Runs.Count: > 0 })
-                .Select(c => c!.Of(Figure.RowsPerSecond).Median)
-                .DefaultIfEmpty(double.NaN)
-                .Max();
             if (!double.IsNaN(best))
             {
                 double drain = wb.Of(Figure.RowsPerSecond).Median / best;
@@ -93,6 +114,11 @@ internal static class Targets
                         large ? afterStop >= 0.9 : null,
                         string.Create(CultureInfo.InvariantCulture, $"backlog of {atStop:N0} entries at stop{(large ? string.Empty : $", too small to measure a pace (under {DrainBacklog:N0})")}; the cache's pipeline alone, with the CPU the ceilings had")));
                 }
+            }
+
+            if (backlogCheck is not null)
+            {
+                checks.Add(backlogCheck);
             }
 
             double p99 = wb.Of(Figure.AckP99).Median;

@@ -11,4 +11,7 @@ internal enum ContenderKind
 
     /// <summary>WriteBehindAkka.</summary>
     WriteBehind,
+
+    /// <summary>WriteBehindAkka's pipeline committing a backlog with no caller writing: its drain, measured as the ceilings are.</summary>
+    Drain,
 }

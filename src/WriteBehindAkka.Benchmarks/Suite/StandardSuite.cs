@@ -25,6 +25,7 @@ internal static class StandardSuite
             new WriteThroughContender(),
             new WriteBehindContender(),
             new WriteBehindContender(update: true),
+            new BacklogDrainContender(),
             new WriteBehindContender(JournalMode.Always, journalOnAllWorkloads: journalOnAllWorkloads),
         };
         foreach (int callers in journalCallers ?? DefaultJournalCallers)

@@ -103,6 +103,13 @@ internal sealed class SuiteRunner
     private string Describe(WorkloadSpec workload, IContender contender, int rep, RunResult run)
     {
         var parts = new List<string>();
+        if (contender.Kind == ContenderKind.Drain)
+        {
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"   [{workload.Name}] {contender.Name} rep {rep}/{_settings.Repetitions}: a backlog of {Fmt.Count(run.BacklogAtStop ?? 0)} entries committed in {run.DrainSeconds:0.00} s, {Fmt.Rate(run.RowsPerSecond)} rows/s, {run.MeanBatchRows:0} rows/batch, CPU {run.CpuSecondsPerMillion:0.00} s/M rows (PostgreSQL {run.ServerCpuSecondsPerMillion:0.00}), GC pause {run.GcPausePercent:0.0}%, {(run.Verified == true ? "verified" : "NOT VERIFIED")}");
+        }
+
         if (contender.Kind != ContenderKind.Ceiling)
         {
             parts.Add($"{Fmt.Rate(run.WritesPerSecond)} acked writes/s");

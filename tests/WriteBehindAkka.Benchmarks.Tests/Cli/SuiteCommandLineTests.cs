@@ -92,4 +92,14 @@ public class SuiteCommandLineTests
         Assert.Contains("Unknown option '--bogus'", error.Message, StringComparison.Ordinal);
         Assert.Contains("no workload starts with 'nope'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_DrainEntries_SetsTheBacklogOfTheDrainContender()
+    {
+        Assert.Equal(500_000, SuiteCommandLine.Parse([], Now).Settings.DrainEntries);
+        Assert.Equal(200_000, SuiteCommandLine.Parse(["--quick"], Now).Settings.DrainEntries);
+        Assert.Equal(50_000, SuiteCommandLine.Parse(["--drain-entries", "50000"], Now).Settings.DrainEntries);
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--drain-entries", "0"], Now));
+        Assert.Contains("--drain-entries is '0'", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -10,8 +10,12 @@ internal static class SampleResults
 {
     public const string JournalSkipped = "not run: the journal contenders run on uniform-1M-100B only (--journal-workloads all runs them on every workload)";
 
-    /// <summary>The sample; <paramref name="withJournal"/> adds journal contenders with runs (Always at 16 and 256 callers, EverySecond).</summary>
-    public static SuiteResult Create(string workloadName = "zipf0.99-100k-100B", bool withJournal = false)
+    /// <summary>
+    /// The sample; <paramref name="withJournal"/> adds journal contenders with runs (Always at 16 and 256 callers,
+    /// EverySecond); <paramref name="drainSeconds"/> adds a backlog drain of 104k rows/s (the best upsert's median is
+    /// 115k) whose drains lasted that long.
+    /// </summary>
+    public static SuiteResult Create(string workloadName = "zipf0.99-100k-100B", bool withJournal = false, double? drainSeconds = null)
     {
         var result = new SuiteResult
         {
@@ -46,6 +50,14 @@ internal static class SampleResults
             var bulk = new ContenderResult { Name = Targets.JournalAlways + ", bulk 64", Kind = ContenderKind.WriteBehind, Description = "journal Always, bulk 64" };
             bulk.Runs.Add(Run(1, writes: 200_000, rows: 60_000, lag: 300, backlog: 20_000) with { Callers = 16, FsyncsPerSecond = 600, WritesPerFsync = 333, JournalBytesAtStop = 80L << 20 });
             workload.Contenders.AddRange([always, wide, bulk, everySecond]);
+        }
+
+        if (drainSeconds is { } seconds)
+        {
+            var drain = new ContenderResult { Name = Targets.BacklogDrain, Kind = ContenderKind.Drain, Description = "backlog drain" };
+            drain.Runs.Add(Run(1, writes: 0, rows: 104_000, lag: null, backlog: 200_000) with { DrainSeconds = seconds, BacklogAtStop = 200_000, DrainRowsPerSecond = 104_000 });
+            drain.Runs.Add(Run(2, writes: 0, rows: 104_000, lag: null, backlog: 200_000) with { DrainSeconds = seconds, BacklogAtStop = 200_000, DrainRowsPerSecond = 104_000 });
+            workload.Contenders.Add(drain);
         }
 
         result.Memory = new MemoryResult(1000, 8, 100, 300, 192, 28, "test");

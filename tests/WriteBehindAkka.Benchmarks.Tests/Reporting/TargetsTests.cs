@@ -100,4 +100,35 @@ public class TargetsTests
         Assert.Contains("| journal Always, 256 callers: acked writes/s >= 300k with ack p99 < 5 ms | zipf0.99-100k-100B | 320k/s, p99 800.0 µs | met", table, StringComparison.Ordinal);
         Assert.Contains("| journal EverySecond: acked writes/s >= 80% of no journal | zipf0.99-100k-100B | 84% | met", table, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Evaluate_BacklogDrain_IsComparedWithTheBestUpsertWhenItLastedASecond()
+    {
+        var check = Targets.Evaluate(SampleResults.Create(drainSeconds: 2).Workloads, null)
+            .Single(c => c.Target.StartsWith("backlog drain", StringComparison.Ordinal));
+
+        Assert.Equal(104_000 / 115_000.0, check.Measured, 9);
+        Assert.Equal(true, check.Met);
+        Assert.Contains("committed in 2.00 s", check.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_BacklogDrainShorterThanASecond_GivesNoVerdict()
+    {
+        var checks = Targets.Evaluate(SampleResults.Create(drainSeconds: 0.4).Workloads, null);
+        var check = checks.Single(c => c.Target.StartsWith("backlog drain", StringComparison.Ordinal));
+
+        Assert.Null(check.Met);
+        Assert.Contains("too short to give a pace", check.Note, StringComparison.Ordinal);
+        // Listed after the other drain checks of its workload.
+        Assert.True(checks.IndexOf(check) > checks.FindIndex(c => c.Target.StartsWith("sustained drain", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Render_BacklogDrain_ShowsNoAcknowledgedWrites()
+    {
+        var table = TableWriter.Render(SampleResults.Create(drainSeconds: 2));
+
+        Assert.Contains("| write-behind, backlog drain | — | — | — | — | 104k |", table, StringComparison.Ordinal);
+    }
 }

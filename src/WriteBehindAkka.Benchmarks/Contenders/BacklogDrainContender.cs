@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using WriteBehindAkka.Benchmarks.Measurement;
+using WriteBehindAkka.Benchmarks.Suite;
+using WriteBehindAkka.Benchmarks.Verification;
+using WriteBehindAkka.Benchmarks.Workloads;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.PostgreSql;
+using WriteBehindAkka.Serialization;
+
+namespace WriteBehindAkka.Benchmarks.Contenders;
+
+/// <summary>
+/// The cache's sustained drain, measured as the ceilings are: the pipeline committing a backlog while nothing else
+/// runs. The cache (default options) sits on the PostgreSQL store behind a <see cref="GatedStore{TKey}"/>; with the
+/// gate closed, <c>Concurrency</c> callers write the workload's keys (its reads skipped) until the cache holds
+/// <c>DrainEntries</c> pending entries (fewer when the workload has fewer keys, or when three quarters of
+/// <c>MaxPendingBytes</c>, here 1 GiB, comes first); then the gate opens and the flush is timed. Twice per run, over the same keys: the
+/// first round warms up the pipeline and the JIT and inserts the rows; the second, measured, updates them. Every acknowledged write is checked against
+/// the table afterwards, as for the other write-behind contenders.
+/// </summary>
+internal sealed class BacklogDrainContender : IContender
+{
+    private const string Table = "bench_backlog_drain";
+
+    /// <summary>How often (in writes per caller) a caller looks at the backlog while filling.</summary>
+    private const int CheckEvery = 256;
+
+    /// <summary>Rounds before the measured one: the first inserts the rows, the second updates them, so that the measured one finds the table as the ceilings' runs leave it (pages with dead versions to prune, room for updates in place).</summary>
+    private const int WarmRounds = 2;
+
+    public string Name => "write-behind, backlog drain";
+
+    public ContenderKind Kind => ContenderKind.Drain;
+
+    /// <summary>The cache's <c>MaxPendingBytes</c> here (1 GiB; the default is 256 MiB).</summary>
+    public const long PendingBytes = 1L << 30;
+
+    /// <summary>The shortest measured drain that gives a pace: shorter ones are mostly the first batches' start and the last ones' tail.</summary>
+    public const double MinimumSeconds = 1.0;
+
+    public string Description =>
+        "WriteBehindAkka, default WriteBehindOptions but MaxPendingBytes 1 GiB, PostgreSqlStore (unnest): a backlog written while the store held every batch back, then committed with no caller writing (the flush timed)";
+
+    public string? Unavailable => null;
+
+    public Task PrepareAsync(RunContext context) => context.Database.CreateTableAsync(Table, indexed: true, context.Cancellation);
+
+    /// <summary>
+    /// The backlog a round fills up to: <paramref name="wanted"/> entries, or fewer to stay within three quarters of
+    /// the cache's bounds (a write over a bound would wait for commits the closed gate holds back).
+    /// </summary>
+    public static long TargetBacklog(long wanted, int valueBytes, WriteBehindOptions options) =>
+        Math.Max(1, Math.Min(wanted, Math.Min(options.MaxPendingEntries * 3 / 4, options.MaxPendingBytes * 3 / 4 / Math.Max(1, valueBytes))));
+
+    public async Task<RunResult> RunAsync(RunContext context)
+    {
+        var db = context.Database;
+        await db.ResetAsync(Table, context.Cancellation).ConfigureAwait(false);
+        var inner = new PostgreSqlStore<long, byte[]>(
+            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = Table },
+            ByteArraySerializer.Instance);
+        await using var innerScope = inner.ConfigureAwait(false);
+        var store = new GatedStore<long>(inner);
+        // Default options but a bound of 1 GiB of pending values, so that a backlog of 4 KiB values can hold every key
+        // of its workload (the default 256 MiB holds 48,000 of them within three quarters): the bound does not change
+        // what the pipeline does per row, only how long the drain lasts.
+        var options = new WriteBehindOptions { MaxPendingBytes = PendingBytes };
+        if (context.Settings.Parallelism is { } lanes)
+        {
+            options = options with { Parallelism = lanes };
+        }
+
+        string name = $"bench-drain-{context.Workload.Name}-{context.Repetition}-{Guid.NewGuid():N}";
+        var cache = new WriteBehindCache<long, byte[]>(store, options, ByteArraySerializer.Instance, name: name);
+        await using var cacheScope = cache.ConfigureAwait(false);
+        using var metrics = new CacheMeterListener(name);
+        var ledger = new AckLedger(context.Workload.KeyCount);
+        long target = TargetBacklog(context.Settings.DrainEntries, context.Workload.ValueBytes, options);
+        int callers = context.Settings.Concurrency;
+        var streams = new KeyStream[callers];
+        var buffers = new byte[callers][];
+        var sequences = new long[callers];
+
+        // A workload with fewer distinct keys than the target (Zipf) ends the fill after this many writes.
+        long maxWrites = Math.Max(target, 3 * Math.Min(target, context.Workload.KeyCount));
+
+        // Each round draws the same keys (the streams start again from the same seeds), so the measured round's
+        // upserts all update rows the first round inserted: the costlier kind of upsert, where the ceilings'
+        // windows mix inserts of new keys with updates.
+        async Task<long> FillAsync()
+        {
+            long written = 0;
+            bool full = false;
+            for (int i = 0; i < callers; i++)
+            {
+                streams[i] = new KeyStream(context.Workload, context.Zipf, context.SeedFor(i));
+                buffers[i] = ValueStamp.NewBuffer(context.Workload.ValueBytes, streams[i].Random);
+            }
+
+            async Task Caller(int caller)
+            {
+                var stream = streams[caller];
+                var buffer = buffers[caller];
+                int sinceCheck = 0;
+                while (!Volatile.Read(ref full))
+                {
+                    long key = stream.NextKey();
+                    if (stream.NextIsRead())
+                    {
+                        continue;
+                    }
+
+                    long stamp = ValueStamp.Make(caller, ++sequences[caller]);
+                    ValueStamp.Write(buffer, stamp);
+                    var result = await cache.SetAsync(key, buffer, WriteConsistency.Accepted, context.Cancellation).ConfigureAwait(false);
+                    ledger.Acknowledge(key, result.Version, stamp);
+                    if (Interlocked.Increment(ref written) >= maxWrites)
+                    {
+                        Volatile.Write(ref full, true);
+                    }
+
+                    if (++sinceCheck == CheckEvery)
+                    {
+                        sinceCheck = 0;
+                        var statistics = cache.GetStatistics();
+                        if (statistics.PendingEntries >= target || statistics.PendingBytes >= options.MaxPendingBytes * 3 / 4)
+                        {
+                            Volatile.Write(ref full, true);
+                        }
+                    }
+                }
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(() => Caller(c)))).ConfigureAwait(false);
+            return written;
+        }
+
+        var server = db.ServerCpu;
+
+        // One round: fill with the gate closed, then open it and time the flush, with the CPU and GC of the flush alone.
+        async Task<Round> RoundAsync()
+        {
+            store.Close();
+            await FillAsync().ConfigureAwait(false);
+            long backlog = cache.GetStatistics().PendingEntries;
+            long rows0 = metrics.RowsCommitted, batches0 = metrics.BatchesCommitted;
+            double cpu0 = ProcessCpu.Seconds(), serverCpu0 = server.Seconds();
+            var gc0 = GcSnapshot.Take();
+            var clock = Stopwatch.StartNew();
+            store.Open();
+            var flushed = await cache.FlushAsync(context.Cancellation).ConfigureAwait(false);
+            double seconds = clock.Elapsed.TotalSeconds;
+            if (!flushed.AllCommitted)
+            {
+                throw new InvalidOperationException($"The flush of the backlog reported {flushed.FailedWrites} failed keys.");
+            }
+
+            return new Round(
+                backlog,
+                metrics.RowsCommitted - rows0,
+                metrics.BatchesCommitted - batches0,
+                seconds,
+                ProcessCpu.Seconds() - cpu0,
+                server.Seconds() - serverCpu0,
+                GcSnapshot.Take() - gc0);
+        }
+
+        for (int warm = 0; warm < WarmRounds; warm++)
+        {
+            await RoundAsync().ConfigureAwait(false);
+        }
+
+        var round = await RoundAsync().ConfigureAwait(false);
+        var verification = Verifier.Verify(ledger, await db.SnapshotAsync(Table, context.Workload.KeyCount, context.Cancellation).ConfigureAwait(false));
+        double perMillion = Math.Max(1, round.Rows) / 1e6;
+        return new RunResult
+        {
+            Repetition = context.Repetition,
+            WindowSeconds = round.Seconds,
+            Writes = round.Rows,
+            Rows = round.Rows,
+            RowsPerSecond = round.Rows / round.Seconds,
+            MaxBacklog = round.Backlog,
+            BacklogAtStop = round.Backlog,
+            DrainSeconds = round.Seconds,
+            DrainRowsPerSecond = round.Rows / round.Seconds,
+            MeanBatchRows = round.Batches == 0 ? null : (double)round.Rows / round.Batches,
+            CpuSecondsPerMillion = round.CpuSeconds / perMillion,
+            ServerCpuSecondsPerMillion = server.Available ? round.ServerCpuSeconds / perMillion : null,
+            GcPausePercent = round.Gc.PauseSeconds / round.Seconds * 100,
+            GcCollections = $"{round.Gc.Gen0}/{round.Gc.Gen1}/{round.Gc.Gen2}",
+            Callers = callers,
+            Verified = verification.Passed,
+            Verification = verification.ToString(),
+        };
+    }
+
+    private sealed record Round(long Backlog, long Rows, long Batches, double Seconds, double CpuSeconds, double ServerCpuSeconds, GcSnapshot Gc);
+}

@@ -1,0 +1,65 @@
+using WriteBehindAkka.Benchmarks.Contenders;
+using WriteBehindAkka.Benchmarks.Suite;
+using WriteBehindAkka.Options;
+using WriteBehindAkka.Serialization;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Benchmarks.Tests.Contenders;
+
+public class BacklogDrainContenderTests
+{
+    [Fact]
+    public void TargetBacklog_StaysWithinThreeQuartersOfEachBound()
+    {
+        var options = new WriteBehindOptions { MaxPendingEntries = 1_000_000, MaxPendingBytes = 1L << 30 };
+
+        Assert.Equal(500_000, BacklogDrainContender.TargetBacklog(500_000, 100, options));
+        Assert.Equal(750_000, BacklogDrainContender.TargetBacklog(2_000_000, 100, options));
+        // 768 MiB of 4 KiB values.
+        Assert.Equal(196_608, BacklogDrainContender.TargetBacklog(500_000, 4096, options));
+        Assert.Equal(49_152, BacklogDrainContender.TargetBacklog(500_000, 4096, options with { MaxPendingBytes = 256L << 20 }));
+    }
+
+    [Fact]
+    public void Contenders_Default_IncludeTheBacklogDrainAsItsOwnKind()
+    {
+        var drain = StandardSuite.Contenders().Single(c => c.Name == "write-behind, backlog drain");
+
+        Assert.Equal(ContenderKind.Drain, drain.Kind);
+    }
+
+    [Fact]
+    public async Task GatedStore_HoldsEveryBatchBackUntilOpened_ThenCommitsThemAll()
+    {
+        var inner = new InMemoryStore<long>();
+        var store = new GatedStore<long>(inner);
+        await using var cache = new WriteBehindCache<long, byte[]>(
+            store,
+            new WriteBehindOptions { MaxBatchDelay = TimeSpan.FromMilliseconds(1) },
+            ByteArraySerializer.Instance);
+        store.Close();
+        for (long key = 0; key < 100; key++)
+        {
+            await cache.SetAsync(key, [(byte)key]);
+        }
+
+        var flush = cache.FlushAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (store.Held == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        // A batch reached the gate and waits there: nothing has reached the inner store, and the flush waits too.
+        Assert.True(store.Held > 0);
+        Assert.Equal(0, inner.Attempts);
+        Assert.False(flush.IsCompleted);
+
+        store.Open();
+        var flushed = await flush.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(flushed.AllCommitted);
+        Assert.Equal(0, store.Held);
+        Assert.Equal(100, inner.Rows.Count);
+    }
+}
