@@ -26,7 +26,8 @@ internal static class SvgChartWriter
 
     public static string Render(SuiteResult result)
     {
-        var names = result.Workloads.SelectMany(w => w.Contenders).Where(c => c.Runs.Count > 0).Select(c => c.Name).Distinct().ToList();
+        // The backlog drain has no window over time (it times one flush), so it is in the tables only.
+        var names = result.Workloads.SelectMany(w => w.Contenders).Where(c => c.Runs.Count > 0 && c.Kind != ContenderKind.Drain).Select(c => c.Name).Distinct().ToList();
         int height = Top + (result.Workloads.Count * RowHeight) + 20;
         var svg = new StringBuilder();
         svg.AppendLine(C, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" font-family=\"sans-serif\" font-size=\"11\">");
@@ -46,7 +47,7 @@ internal static class SvgChartWriter
             var w = result.Workloads[row];
             int y = Top + (row * RowHeight);
             Text(svg, 20, y + 12, $"{w.Workload.Name}: {w.Workload.Describe()}", 13, "bold");
-            var withRuns = w.Contenders.Where(c => c.MedianRun is not null).ToList();
+            var withRuns = w.Contenders.Where(c => c.MedianRun is not null && c.Kind != ContenderKind.Drain).ToList();
             var window = withRuns.Select(c => c.MedianRun!).FirstOrDefault();
 
             var throughput = new List<Series>();

@@ -20,6 +20,15 @@ public class SvgChartWriterTests
     }
 
     [Fact]
+    public void Render_BacklogDrain_IsLeftToTheTables()
+    {
+        var svg = SvgChartWriter.Render(SampleResults.Create(drainSeconds: 2));
+
+        Assert.Equal(8, XDocument.Parse(svg).Descendants(Svg + "path").Count());
+        Assert.DoesNotContain("backlog drain", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_SuiteResult_IsSelfContained()
     {
         var svg = SvgChartWriter.Render(SampleResults.Create());
