@@ -125,6 +125,24 @@ public sealed partial class ReadmeSamplesTests
         }
     }
 
+    [Fact]
+    public void ReadmeLinks_ToASection_NameOneOfItsHeadings()
+    {
+        foreach (string readme in Readmes)
+        {
+            string text = File.ReadAllText(Path.Combine(RepositoryRoot(), readme));
+            // GitHub's anchors: the heading in lower case, without what is not a letter, digit, space, hyphen or
+            // underscore, spaces made hyphens (code spans' backticks go too).
+            string prose = Regex.Replace(text, "```.*?```", string.Empty, RegexOptions.Singleline); // a code block's "# comment" is no heading
+            var anchors = Heading().Matches(prose)
+                .Select(m => Regex.Replace(m.Groups[1].Value.Trim().ToLowerInvariant(), @"[^\p{L}\p{Nd} _-]", string.Empty).Replace(' ', '-'))
+                .ToHashSet(StringComparer.Ordinal);
+            var links = SectionLink().Matches(text).Select(m => m.Groups[1].Value).ToList();
+
+            Assert.All(links, link => Assert.True(anchors.Contains(link), $"{readme} links to #{link}, which no heading makes"));
+        }
+    }
+
     private static string FirstLine(string code) =>
         code.Split('\n').Select(line => line.TrimEnd('\r')).First(line => !line.StartsWith("using ", StringComparison.Ordinal) && line.Length > 0);
 
@@ -160,4 +178,10 @@ public sealed partial class ReadmeSamplesTests
 
     [GeneratedRegex(@"```csharp\n(.*?)\n```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();
+
+    [GeneratedRegex(@"^#{1,6} (.+)$", RegexOptions.Multiline)]
+    private static partial Regex Heading();
+
+    [GeneratedRegex(@"\]\(#([^)]+)\)")]
+    private static partial Regex SectionLink();
 }
