@@ -5,18 +5,19 @@ using WriteBehindAkka.Options;
 using WriteBehindAkka.PostgreSql;
 using WriteBehindAkka.Serialization;
 
-// Usage: CrashWriter <write|write-bulk|recover> <connection string> <table> <journal folder> <Always|EverySecond|No|None> <first sequence> <keys>
+// Usage: CrashWriter <write|write-bulk|recover> <connection string> <table> <journal folder> <Always|EverySecond|No|None> <first sequence> <keys> [delete every]
 // (None: no journal at all, the control that shows what a crash loses without it: its writes wait an hour before
 // they are written, so every acknowledged write is still in memory when the kill comes. Without that wait the
 // control could see no loss: when the parent reads the acks slowly the pipe fills, this process blocks printing
 // an ack, and the cache drains everything meanwhile.)
 // write:   writes key = seq % keys, value = seq (8 bytes) for seq = first, first+1, ... and prints "ack <key> <seq>" after
-//          each acknowledged write, until it is killed. It recovers the journal first, like any start.
+//          each acknowledged write, until it is killed. It recovers the journal first, like any start. With [delete every]
+//          N > 0, each seq divisible by N deletes its key instead (DeleteAsync) and prints "del <key> <seq>".
 // write-bulk: the same, 1 to 64 writes at a time with one SetManyAsync, printing each write's ack once the call completed.
 // recover: replays the journal, flushes it to PostgreSQL, prints "recovered <report>", and exits 0.
-if (args.Length != 7)
+if (args.Length is not (7 or 8))
 {
-    Console.Error.WriteLine("usage: CrashWriter <write|write-bulk|recover> <connection string> <table> <journal folder> <Always|EverySecond|No> <first sequence> <keys>");
+    Console.Error.WriteLine("usage: CrashWriter <write|write-bulk|recover> <connection string> <table> <journal folder> <Always|EverySecond|No> <first sequence> <keys> [delete every]");
     return 2;
 }
 
@@ -25,6 +26,7 @@ bool journaled = args[4] != "None";
 var policy = journaled ? Enum.Parse<FsyncPolicy>(args[4]) : FsyncPolicy.Always;
 long first = long.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture);
 int keys = int.Parse(args[6], System.Globalization.CultureInfo.InvariantCulture);
+int deleteEvery = args.Length == 8 ? int.Parse(args[7], System.Globalization.CultureInfo.InvariantCulture) : 0;
 await using var store = new PostgreSqlStore<long, byte[]>(
     new PostgreSqlStoreOptions { ConnectionString = args[1], Table = args[2], CreateTableIfMissing = true },
     ByteArraySerializer.Instance);
@@ -75,6 +77,13 @@ var value = new byte[8];
 for (long seq = first; ; seq++)
 {
     long key = seq % keys;
+    if (deleteEvery > 0 && seq % deleteEvery == 0)
+    {
+        await cache.DeleteAsync(key);
+        output.WriteLine($"del {key} {seq}");
+        continue;
+    }
+
     BinaryPrimitives.WriteInt64LittleEndian(value, seq);
     await cache.SetAsync(key, value);
     output.WriteLine($"ack {key} {seq}");
