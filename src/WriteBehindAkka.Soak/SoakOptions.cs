@@ -6,7 +6,7 @@ namespace WriteBehindAkka.Soak;
 internal sealed record SoakOptions
 {
     public const string Usage =
-        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N] [--parallelism N] [--update-every N]\n" +
+        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N] [--parallelism N] [--update-every N] [--delete-every N]\n" +
         "  --minutes N       how long to run (default 5; fractions allowed)\n" +
         "  --seconds N       the same in seconds\n" +
         "  --keys N          distinct keys written (default 20000)\n" +
@@ -20,6 +20,9 @@ internal sealed record SoakOptions
         "  --parallelism N   the cache's writer lanes, 1 to 8 (default 2; the pool has 4 connections, so 4 lanes and reads contend for it)\n" +
         "  --update-every N  one write in N is an atomic UpdateAsync, whose function must be given the key's latest acknowledged\n" +
         "                    write (from memory, or loaded again after an eviction or its TimeToLive); not with --bulk (default 0: none)\n" +
+        "  --delete-every N  one write in N deletes its key (DeleteAsync; with --update-every, one delete in 2 is a ComputeAsync\n" +
+        "                    that deletes, checked as an update is): the key must end with no row, and read back as absent; not\n" +
+        "                    with --bulk (default 0: none)\n" +
         "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
@@ -44,6 +47,9 @@ internal sealed record SoakOptions
     /// <summary>One write in this many is an UpdateAsync whose function checks what it is given; 0 for none.</summary>
     public int UpdateEvery { get; init; }
 
+    /// <summary>One write in this many deletes its key; 0 for none.</summary>
+    public int DeleteEvery { get; init; }
+
     /// <summary>The cache's Parallelism (its 8 shards bound it).</summary>
     public int Parallelism { get; init; } = 2;
 
@@ -59,7 +65,7 @@ internal sealed record SoakOptions
                 return (null, string.Empty);
             }
 
-            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms" or "--parallelism" or "--update-every"))
+            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms" or "--parallelism" or "--update-every" or "--delete-every"))
             {
                 return (null, $"Unknown option '{name}'.");
             }
@@ -91,6 +97,7 @@ internal sealed record SoakOptions
                 "--ttl-ms" => options with { TimeToLiveMs = value },
                 "--parallelism" => options with { Parallelism = (int)value },
                 "--update-every" => options with { UpdateEvery = (int)value },
+                "--delete-every" => options with { DeleteEvery = (int)value },
                 _ => options with { Seed = (int)value },
             };
         }
@@ -98,6 +105,11 @@ internal sealed record SoakOptions
         if (options.UpdateEvery > 0 && options.Bulk > 0)
         {
             return (null, "--update-every makes one write at a time an update; it does not go with --bulk.");
+        }
+
+        if (options.DeleteEvery > 0 && options.Bulk > 0)
+        {
+            return (null, "--delete-every makes one write at a time a delete; it does not go with --bulk.");
         }
 
         return options.Keys < options.Producers

@@ -38,7 +38,7 @@ internal sealed class SoakRun(SoakOptions options)
             Console.WriteLine($"Note: {LocalPostgresCluster.ExternalConnectionVariable} is set, but the soak run stops and kills its server, so it starts a throwaway cluster anyway.");
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}{(options.UpdateEvery > 0 ? $", 1 write in {options.UpdateEvery} an UpdateAsync" : string.Empty)}, {options.Parallelism} writer lanes. Starting a throwaway PostgreSQL cluster..."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}{(options.UpdateEvery > 0 ? $", 1 write in {options.UpdateEvery} an UpdateAsync" : string.Empty)}{(options.DeleteEvery > 0 ? $", 1 write in {options.DeleteEvery} a delete{(options.UpdateEvery > 0 ? " (half of them by ComputeAsync)" : string.Empty)}" : string.Empty)}, {options.Parallelism} writer lanes. Starting a throwaway PostgreSQL cluster..."));
         await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: interrupt);
         await using var admin = NpgsqlDataSource.Create(cluster.ConnectionString + ";Pooling=false");
         await CreateSchemaAsync(admin);
@@ -131,7 +131,7 @@ internal sealed class SoakRun(SoakOptions options)
 
         var verdict = await Verifier.VerifyAsync(admin, store.DeadLetters!, ledger);
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ran {clock.Elapsed:hh\\:mm\\:ss} with {ledger.Acknowledged:N0} acknowledged writes ({ledger.PoisonWrites:N0} poison; by producer {string.Join(" / ", ledger.AcknowledgedByProducer.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))}) to {options.Keys:N0} keys."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ran {clock.Elapsed:hh\\:mm\\:ss} with {ledger.Acknowledged:N0} acknowledged writes ({ledger.PoisonWrites:N0} poison, {ledger.Deletes:N0} deletes; by producer {string.Join(" / ", ledger.AcknowledgedByProducer.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))}) to {options.Keys:N0} keys."));
         Console.WriteLine($"Survived: {faults.Describe()}.");
         if (faults.Skipped.Count > 0)
         {
@@ -154,7 +154,7 @@ internal sealed class SoakRun(SoakOptions options)
         }
 
         bool passed = verdict.Passed && bounded && readsFresh && updatesFresh;
-        Console.WriteLine(passed ? $"PASSED: nothing accepted was lost, nothing was written at a stale version{(options.ReadEvery > 0 ? ", no read was older than its key's latest write" : string.Empty)}{(options.UpdateEvery > 0 ? ", no update was given an older value than its key's latest write" : string.Empty)}." : "FAILED: see above.");
+        Console.WriteLine(passed ? $"PASSED: nothing accepted was lost, nothing was written at a stale version{(options.DeleteEvery > 0 ? ", no deleted key kept a row" : string.Empty)}{(options.ReadEvery > 0 ? ", no read was older than its key's latest write" : string.Empty)}{(options.UpdateEvery > 0 ? ", no update was given an older value than its key's latest write" : string.Empty)}." : "FAILED: see above.");
         return passed;
     }
 
@@ -175,9 +175,21 @@ internal sealed class SoakRun(SoakOptions options)
             long seq = ledger.NextSequence();
             bool poison = options.PoisonEvery > 0 && random.Next(options.PoisonEvery) == 0;
 
-            if (!poison && options.UpdateEvery > 0 && random.Next(options.UpdateEvery) == 0)
+            if (!poison && options.DeleteEvery > 0 && random.Next(options.DeleteEvery) == 0)
             {
-                await UpdateAsync(cache, ledger, key, seq);
+                if (options.UpdateEvery > 0 && random.Next(2) == 0)
+                {
+                    await UpdateAsync(cache, ledger, key, seq, delete: true);
+                }
+                else
+                {
+                    var deleted = await cache.DeleteAsync(key, WriteConsistency.Accepted);
+                    ledger.Acknowledge(key, seq, deleted.Version, poison: false, deleted: true);
+                }
+            }
+            else if (!poison && options.UpdateEvery > 0 && random.Next(options.UpdateEvery) == 0)
+            {
+                await UpdateAsync(cache, ledger, key, seq, delete: false);
             }
             else
             {
@@ -191,22 +203,30 @@ internal sealed class SoakRun(SoakOptions options)
     }
 
     /// <summary>
-    /// Writes <paramref name="seq"/> to a key of this producer's by UpdateAsync, and checks that the function's last run
-    /// was given the key's latest acknowledged write (only this producer writes the key, and it awaited each write), as
-    /// a read-back is checked. A load that fails while the server is down fails the update: nothing is written.
+    /// Writes <paramref name="seq"/> to a key of this producer's by UpdateAsync (with <paramref name="delete"/>, deletes
+    /// the key by a ComputeAsync whose function returns no value), and checks that the function's last run was given
+    /// the key's latest acknowledged write (only this producer writes the key, and it awaited each write), as a
+    /// read-back is checked. A load that fails while the server is down fails the update: nothing is written. A delete
+    /// of a key that has no value writes nothing, and leaves the ledger as it was.
     /// </summary>
-    private async Task UpdateAsync(WriteBehindCache<long, Score> cache, Ledger ledger, long key, long seq)
+    private async Task UpdateAsync(WriteBehindCache<long, Score> cache, Ledger ledger, long key, long seq, bool delete)
     {
-        var (latest, _, poison) = ledger.Latest(key);
+        var (latest, _, poison, deleted) = ledger.Latest(key);
         CacheLookup<Score> given = default;
         UpdateResult<Score> result;
         try
         {
-            result = await cache.UpdateAsync(key, current =>
-            {
-                given = current;
-                return new Score(seq, (int)(seq % 1_000));
-            });
+            result = delete
+                ? await cache.ComputeAsync(key, current =>
+                {
+                    given = current;
+                    return default;
+                })
+                : await cache.UpdateAsync(key, current =>
+                {
+                    given = current;
+                    return new Score(seq, (int)(seq % 1_000));
+                });
         }
         catch (InvalidOperationException)
         {
@@ -214,7 +234,11 @@ internal sealed class SoakRun(SoakOptions options)
             return;
         }
 
-        ledger.Acknowledge(key, seq, result.Version, poison: false);
+        if (!delete || result.Changed)
+        {
+            ledger.Acknowledge(key, seq, result.Version, poison: false, deleted: delete);
+        }
+
         Interlocked.Add(ref _updateRetries, result.Attempts - 1);
         if (poison)
         {
@@ -223,7 +247,7 @@ internal sealed class SoakRun(SoakOptions options)
 
         Interlocked.Increment(ref _updatesChecked);
         long? ran = given.Found ? given.Value!.Seq : null;
-        if (ran != (latest == 0 ? null : latest))
+        if (ran != (latest == 0 || deleted ? null : latest))
         {
             Interlocked.Increment(ref _updatesStale);
             Interlocked.CompareExchange(ref _firstStaleUpdate, string.Create(CultureInfo.InvariantCulture, $"key {key}: the update ran on {(ran is null ? "nothing" : $"write {ran}")}, latest acknowledged write {latest}"), null);
@@ -244,7 +268,7 @@ internal sealed class SoakRun(SoakOptions options)
         }
 
         long key = producer + ((long)options.Producers * random.Next(perProducer));
-        var (seq, _, poison) = ledger.Latest(key);
+        var (seq, _, poison, deleted) = ledger.Latest(key);
         CacheLookup<Score> seen;
         try
         {
@@ -263,7 +287,7 @@ internal sealed class SoakRun(SoakOptions options)
 
         Interlocked.Increment(ref _readsChecked);
         long? read = seen.Found ? seen.Value!.Seq : null;
-        if (read != (seq == 0 ? null : seq))
+        if (read != (seq == 0 || deleted ? null : seq))
         {
             Interlocked.Increment(ref _readsStale);
             Interlocked.CompareExchange(ref _firstStale, string.Create(CultureInfo.InvariantCulture, $"key {key} read {(read is null ? "nothing" : $"write {read}")}, latest acknowledged write {seq}"), null);

@@ -46,11 +46,11 @@ internal static class Verifier
             applied = reader.GetInt64(1);
         }
 
-        long landed = 0, deadLettered = 0, staleLetters = 0, lost = 0, unexpected = 0;
+        long landed = 0, removed = 0, deadLettered = 0, staleLetters = 0, lost = 0, unexpected = 0;
         var examples = new List<string>();
         for (long key = 0; key < ledger.Keys; key++)
         {
-            var (seq, version, poison) = ledger.Latest(key);
+            var (seq, version, poison, deleted) = ledger.Latest(key);
             bool hasRow = rows.TryGetValue(key, out var row);
             bool hasLetter = letters.TryGetValue(key, out var letter);
             if (seq == 0)
@@ -63,7 +63,17 @@ internal static class Verifier
                 continue;
             }
 
-            if (!poison && hasRow && row == (seq, version))
+            if (deleted && !hasRow)
+            {
+                removed++;
+                if (hasLetter)
+                {
+                    // A refused write the delete superseded: the letter is older than the delete.
+                    staleLetters += letter!.Version < version ? 1 : 0;
+                    unexpected += letter.Version < version ? 0 : 1;
+                }
+            }
+            else if (!deleted && !poison && hasRow && row == (seq, version))
             {
                 landed++;
                 if (hasLetter)
@@ -73,7 +83,7 @@ internal static class Verifier
                     unexpected += letter.Version < version ? 0 : 1;
                 }
             }
-            else if (poison && hasLetter && letter!.Version == version && letter.ErrorCode == "23514" && (!hasRow || row.Version < version))
+            else if (!deleted && poison && hasLetter && letter!.Version == version && letter.ErrorCode == "23514" && (!hasRow || row.Version < version))
             {
                 deadLettered++;
             }
@@ -82,7 +92,7 @@ internal static class Verifier
                 lost++;
                 if (examples.Count < 5)
                 {
-                    examples.Add(string.Create(CultureInfo.InvariantCulture, $"key {key}: acknowledged seq {seq} at version {version}{(poison ? " (poison)" : string.Empty)}, row {(hasRow ? row.ToString() : "none")}, letter {(hasLetter ? letter!.Version.ToString(CultureInfo.InvariantCulture) : "none")}"));
+                    examples.Add(string.Create(CultureInfo.InvariantCulture, $"key {key}: acknowledged seq {seq} at version {version}{(poison ? " (poison)" : string.Empty)}{(deleted ? " (a delete)" : string.Empty)}, row {(hasRow ? row.ToString() : "none")}, letter {(hasLetter ? letter!.Version.ToString(CultureInfo.InvariantCulture) : "none")}"));
                 }
             }
         }
@@ -90,7 +100,7 @@ internal static class Verifier
         bool passed = lost == 0 && unexpected == 0 && stale == 0;
         string summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"Checked {ledger.Keys:N0} keys: {landed:N0} rows at their latest acknowledged value and version, {deadLettered:N0} latest writes dead-lettered (SQLSTATE 23514), {staleLetters:N0} older letters of keys written since; {lost:N0} lost or wrong, {unexpected:N0} unexpected; {applied:N0} row versions applied, {stale} at a stale version.");
+            $"Checked {ledger.Keys:N0} keys: {landed:N0} rows at their latest acknowledged value and version, {removed:N0} keys deleted by their latest acknowledged write and without a row, {deadLettered:N0} latest writes dead-lettered (SQLSTATE 23514), {staleLetters:N0} older letters of keys written since; {lost:N0} lost or wrong, {unexpected:N0} unexpected; {applied:N0} row versions applied, {stale} at a stale version.");
         return (passed, examples.Count == 0 ? summary : summary + Environment.NewLine + string.Join(Environment.NewLine, examples));
     }
 }
