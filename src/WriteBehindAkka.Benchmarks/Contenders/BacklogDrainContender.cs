@@ -143,6 +143,12 @@ internal sealed class BacklogDrainContender : IContender
             store.Close();
             await FillAsync().ConfigureAwait(false);
             long backlog = cache.GetStatistics().PendingEntries;
+            long workingSet;
+            using (var process = Process.GetCurrentProcess())
+            {
+                workingSet = process.WorkingSet64; // with the whole backlog in memory: the drain's largest
+            }
+
             long rows0 = metrics.RowsCommitted, batches0 = metrics.BatchesCommitted;
             double cpu0 = ProcessCpu.Seconds(), serverCpu0 = server.Seconds();
             var gc0 = GcSnapshot.Take();
@@ -162,7 +168,8 @@ internal sealed class BacklogDrainContender : IContender
                 seconds,
                 ProcessCpu.Seconds() - cpu0,
                 server.Seconds() - serverCpu0,
-                GcSnapshot.Take() - gc0);
+                GcSnapshot.Take() - gc0,
+                workingSet);
         }
 
         for (int warm = 0; warm < WarmRounds; warm++)
@@ -188,6 +195,8 @@ internal sealed class BacklogDrainContender : IContender
             CpuSecondsPerMillion = round.CpuSeconds / perMillion,
             ServerCpuSecondsPerMillion = server.Available ? round.ServerCpuSeconds / perMillion : null,
             GcPausePercent = round.Gc.PauseSeconds / round.Seconds * 100,
+            AllocatedBytesPerWrite = round.Gc.AllocatedBytes / (double)Math.Max(1, round.Rows),
+            PeakWorkingSetBytes = round.WorkingSet,
             GcCollections = $"{round.Gc.Gen0}/{round.Gc.Gen1}/{round.Gc.Gen2}",
             Callers = callers,
             Verified = verification.Passed,
@@ -195,5 +204,5 @@ internal sealed class BacklogDrainContender : IContender
         };
     }
 
-    private sealed record Round(long Backlog, long Rows, long Batches, double Seconds, double CpuSeconds, double ServerCpuSeconds, GcSnapshot Gc);
+    private sealed record Round(long Backlog, long Rows, long Batches, double Seconds, double CpuSeconds, double ServerCpuSeconds, GcSnapshot Gc, long WorkingSet);
 }
