@@ -14,16 +14,14 @@ namespace WriteBehindAkka.Benchmarks.Contenders;
 /// runs. The cache (default options) sits on the PostgreSQL store behind a <see cref="GatedStore{TKey}"/>; with the
 /// gate closed, <c>Concurrency</c> callers write the workload's keys (its reads skipped) until the cache holds
 /// <c>DrainEntries</c> pending entries (fewer when the workload has fewer keys, or when three quarters of
-/// <c>MaxPendingBytes</c>, here 1 GiB, comes first); then the gate opens and the flush is timed. Twice per run, over the same keys: the
-/// first round warms up the pipeline and the JIT and inserts the rows; the second, measured, updates them. Every acknowledged write is checked against
-/// the table afterwards, as for the other write-behind contenders.
+/// <c>MaxPendingBytes</c>, here 1 GiB, comes first), each key at most once a round (see <see cref="BacklogFill"/>); then
+/// the gate opens and the flush is timed. Three rounds per run, over the same keys: the first warms up the pipeline and
+/// the JIT and inserts the rows, the second updates them, the third, measured, updates them again. Every acknowledged
+/// write is checked against the table afterwards, as for the other write-behind contenders.
 /// </summary>
 internal sealed class BacklogDrainContender : IContender
 {
     private const string Table = "bench_backlog_drain";
-
-    /// <summary>How often (in writes per caller) a caller looks at the backlog while filling.</summary>
-    private const int CheckEvery = 256;
 
     /// <summary>Rounds before the measured one: the first inserts the rows, the second updates them, so that the measured one finds the table as the ceilings' runs leave it (pages with dead versions to prune, room for updates in place).</summary>
     private const int WarmRounds = 2;
@@ -77,63 +75,11 @@ internal sealed class BacklogDrainContender : IContender
         var ledger = new AckLedger(context.Workload.KeyCount);
         long target = TargetBacklog(context.Settings.DrainEntries, context.Workload.ValueBytes, options);
         int callers = context.Settings.Concurrency;
-        var streams = new KeyStream[callers];
-        var buffers = new byte[callers][];
-        var sequences = new long[callers];
 
-        // A workload with fewer distinct keys than the target (Zipf) ends the fill after this many writes.
-        long maxWrites = Math.Max(target, 3 * Math.Min(target, context.Workload.KeyCount));
-
-        // Each round draws the same keys (the streams start again from the same seeds), so the measured round's
-        // upserts all update rows the first round inserted: the costlier kind of upsert, where the ceilings'
-        // windows mix inserts of new keys with updates.
-        async Task<long> FillAsync()
-        {
-            long written = 0;
-            bool full = false;
-            for (int i = 0; i < callers; i++)
-            {
-                streams[i] = new KeyStream(context.Workload, context.Zipf, context.SeedFor(i));
-                buffers[i] = ValueStamp.NewBuffer(context.Workload.ValueBytes, streams[i].Random);
-            }
-
-            async Task Caller(int caller)
-            {
-                var stream = streams[caller];
-                var buffer = buffers[caller];
-                int sinceCheck = 0;
-                while (!Volatile.Read(ref full))
-                {
-                    long key = stream.NextKey();
-                    if (stream.NextIsRead())
-                    {
-                        continue;
-                    }
-
-                    long stamp = ValueStamp.Make(caller, ++sequences[caller]);
-                    ValueStamp.Write(buffer, stamp);
-                    var result = await cache.SetAsync(key, buffer, WriteConsistency.Accepted, context.Cancellation).ConfigureAwait(false);
-                    ledger.Acknowledge(key, result.Version, stamp);
-                    if (Interlocked.Increment(ref written) >= maxWrites)
-                    {
-                        Volatile.Write(ref full, true);
-                    }
-
-                    if (++sinceCheck == CheckEvery)
-                    {
-                        sinceCheck = 0;
-                        var statistics = cache.GetStatistics();
-                        if (statistics.PendingEntries >= target || statistics.PendingBytes >= options.MaxPendingBytes * 3 / 4)
-                        {
-                            Volatile.Write(ref full, true);
-                        }
-                    }
-                }
-            }
-
-            await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(() => Caller(c)))).ConfigureAwait(false);
-            return written;
-        }
+        // Each round draws the same keys, so the measured round's upserts all update rows the first round inserted
+        // (but for the few a round's last writes add): the costlier kind of upsert, where the ceilings' windows mix
+        // inserts of new keys with updates.
+        var fill = new BacklogFill(context.Workload, context.Zipf, context.SeedFor, callers, ledger);
 
         var server = db.ServerCpu;
 
@@ -141,7 +87,7 @@ internal sealed class BacklogDrainContender : IContender
         async Task<Round> RoundAsync()
         {
             store.Close();
-            await FillAsync().ConfigureAwait(false);
+            await fill.FillAsync(cache, target, options.MaxPendingBytes, context.Cancellation).ConfigureAwait(false);
             long backlog = cache.GetStatistics().PendingEntries;
             long workingSet;
             using (var process = Process.GetCurrentProcess())
