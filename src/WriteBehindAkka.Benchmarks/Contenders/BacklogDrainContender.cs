@@ -87,7 +87,7 @@ internal sealed class BacklogDrainContender : IContender
         async Task<Round> RoundAsync()
         {
             store.Close();
-            await fill.FillAsync(cache, target, options.MaxPendingBytes, context.Cancellation).ConfigureAwait(false);
+            await fill.FillAsync(cache, target, options, context.Cancellation).ConfigureAwait(false);
             long backlog = cache.GetStatistics().PendingEntries;
             long workingSet;
             using (var process = Process.GetCurrentProcess())

@@ -1,5 +1,6 @@
 using WriteBehindAkka.Benchmarks.Measurement;
 using WriteBehindAkka.Benchmarks.Workloads;
+using WriteBehindAkka.Options;
 
 namespace WriteBehindAkka.Benchmarks.Contenders;
 
@@ -13,7 +14,7 @@ namespace WriteBehindAkka.Benchmarks.Contenders;
 /// </summary>
 internal sealed class BacklogFill
 {
-    /// <summary>How often (in writes per caller) a caller looks at the backlog.</summary>
+    /// <summary>How often (in writes per caller) a caller looks at the backlog, at most.</summary>
     private const int CheckEvery = 256;
 
     private readonly WorkloadSpec _workload;
@@ -38,12 +39,15 @@ internal sealed class BacklogFill
 
     /// <summary>
     /// Writes until <paramref name="cache"/> holds <paramref name="target"/> pending entries or three quarters of
-    /// <paramref name="maxPendingBytes"/>; a workload with fewer distinct keys than the target (Zipf) ends after
-    /// <c>max(target, 3 x min(target, keys))</c> writes drawn. Returns the writes made (one per key).
+    /// its <c>MaxPendingBytes</c> (<paramref name="options"/> are the cache's); a workload with fewer distinct keys
+    /// than the target (Zipf) ends after <c>max(target, 3 x min(target, keys))</c> writes drawn. Returns the writes
+    /// made (one per key).
     /// </summary>
-    public async Task<long> FillAsync(WriteBehindCache<long, byte[]> cache, long target, long maxPendingBytes, CancellationToken cancellationToken)
+    public async Task<long> FillAsync(WriteBehindCache<long, byte[]> cache, long target, WriteBehindOptions options, CancellationToken cancellationToken)
     {
         long maxDraws = Math.Max(target, 3 * Math.Min(target, _workload.KeyCount));
+        long maxPendingBytes = options.MaxPendingBytes;
+        int checkEvery = CheckInterval(target, _workload.ValueBytes, _sequences.Length, options);
         long written = 0, drawn = 0;
         bool full = false;
         var claimed = new long[(_workload.KeyCount + 63) / 64];
@@ -77,7 +81,7 @@ internal sealed class BacklogFill
                 var result = await cache.SetAsync(key, buffer, WriteConsistency.Accepted, cancellationToken).ConfigureAwait(false);
                 _ledger.Acknowledge(key, result.Version, stamp);
                 Interlocked.Increment(ref written);
-                if (++sinceCheck == CheckEvery)
+                if (++sinceCheck >= checkEvery)
                 {
                     sinceCheck = 0;
                     var statistics = cache.GetStatistics();
@@ -91,5 +95,18 @@ internal sealed class BacklogFill
 
         await Task.WhenAll(Enumerable.Range(0, _sequences.Length).Select(c => Task.Run(() => Caller(c)))).ConfigureAwait(false);
         return Volatile.Read(ref written);
+    }
+
+    /// <summary>
+    /// How many writes a caller makes between two looks at the backlog: <see cref="CheckEvery"/>, or fewer, so that
+    /// the writes all callers make after the backlog reached the target (each up to this many before it looks) stay
+    /// under the cache's bounds. A write over a bound would wait for commits that the closed gate holds back, and the
+    /// fill would never end.
+    /// </summary>
+    public static int CheckInterval(long target, int valueBytes, int callers, WriteBehindOptions options)
+    {
+        long entries = options.MaxPendingEntries - target - 1;
+        long bytes = (options.MaxPendingBytes - (options.MaxPendingBytes * 3 / 4) - 1) / Math.Max(1, valueBytes);
+        return (int)Math.Clamp(Math.Min(entries, bytes) / Math.Max(1, callers), 1, CheckEvery);
     }
 }
