@@ -22,7 +22,7 @@ internal sealed record SoakOptions
         "                    write (from memory, or loaded again after an eviction or its TimeToLive); not with --bulk (default 0: none)\n" +
         "  --delete-every N  one write in N deletes its key (DeleteAsync; with --update-every, one delete in 2 is a ComputeAsync\n" +
         "                    that deletes, checked as an update is): the key must end with no row, and read back as absent; not\n" +
-        "                    with --bulk (default 0: none)\n" +
+        "                    with --bulk (default 0: none); --update-every then draws among the writes that are not deletes\n" +
         "It starts a throwaway PostgreSQL cluster (needs the server programs, as the tests do) and prints what it survived.";
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
