@@ -10,7 +10,8 @@ namespace WriteBehindAkka.Benchmarks.Contenders;
 /// or the streams have drawn their most writes. A fill writes each key at most once: while the store holds batches
 /// back, a key written again would hold two versions, the one in a batch the pipeline already formed and the latest,
 /// and the drain would commit both, rows the backlog does not count and that a drain after the callers stop never
-/// writes. Every fill starts the streams again from the same seeds, so every round draws the same keys.
+/// writes. The callers' key streams go on from one fill to the next, as a ceiling's writers' streams go on through
+/// its run, so a later fill writes a mix of keys the table has and keys it has not.
 /// </summary>
 internal sealed class BacklogFill
 {
@@ -18,9 +19,9 @@ internal sealed class BacklogFill
     private const int CheckEvery = 256;
 
     private readonly WorkloadSpec _workload;
-    private readonly ZipfSampler? _zipf;
-    private readonly Func<int, ulong> _seedFor;
     private readonly AckLedger _ledger;
+    private readonly KeyStream[] _streams;
+    private readonly byte[][] _buffers;
     private readonly long[] _sequences;
 
     /// <param name="workload">The keys and values written.</param>
@@ -31,9 +32,15 @@ internal sealed class BacklogFill
     public BacklogFill(WorkloadSpec workload, ZipfSampler? zipf, Func<int, ulong> seedFor, int callers, AckLedger ledger)
     {
         _workload = workload;
-        _zipf = zipf;
-        _seedFor = seedFor;
         _ledger = ledger;
+        _streams = new KeyStream[callers];
+        _buffers = new byte[callers][];
+        for (int caller = 0; caller < callers; caller++)
+        {
+            _streams[caller] = new KeyStream(workload, zipf, seedFor(caller));
+            _buffers[caller] = ValueStamp.NewBuffer(workload.ValueBytes, _streams[caller].Random);
+        }
+
         _sequences = new long[callers]; // kept across fills: a caller's stamps only grow
     }
 
@@ -54,8 +61,8 @@ internal sealed class BacklogFill
 
         async Task Caller(int caller)
         {
-            var stream = new KeyStream(_workload, _zipf, _seedFor(caller));
-            var buffer = ValueStamp.NewBuffer(_workload.ValueBytes, stream.Random);
+            var stream = _streams[caller];
+            var buffer = _buffers[caller];
             int sinceCheck = 0;
             while (!Volatile.Read(ref full))
             {
