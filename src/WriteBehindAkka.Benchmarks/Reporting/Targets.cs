@@ -46,83 +46,65 @@ internal static class Targets
                 .DefaultIfEmpty(double.NaN)
                 .Max();
             checks.AddRange(JournalChecks(w, wb));
-            TargetCheck? backlogCheck = null;
-            if (w.Find(BacklogDrain) is { Runs.Count: > 0 } backlogDrain && !double.IsNaN(best))
+            var behind = wb is { Runs.Count: > 0 } ? wb : null;
+            if (behind is not null)
             {
-                double share = backlogDrain.Of(Figure.RowsPerSecond).Median / best;
-                double seconds = backlogDrain.Of(Figure.Drain).Median;
-                bool paced = seconds >= BacklogDrainContender.MinimumSeconds;
-                backlogCheck = new TargetCheck(
-                    "backlog drain >= 90% of the best batched upsert",
-                    name,
-                    share,
-                    Fmt.Percent(share),
-                    paced ? share >= 0.9 : null,
-                    string.Create(CultureInfo.InvariantCulture, $"a backlog of {backlogDrain.Of(Figure.BacklogAtStop).Median:N0} entries committed in {seconds:0.00} s with no caller writing, as the ceilings run: {Fmt.Rate(backlogDrain.Of(Figure.RowsPerSecond).Median)} against {Fmt.Rate(best)} rows/s{(paced ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; under {BacklogDrainContender.MinimumSeconds:0} s, too short to give a pace (the workload has too few keys for a longer backlog)"))}"));
-            }
-
-            if (wb is null || wb.Runs.Count == 0)
-            {
-                if (backlogCheck is not null)
+                double wbAcks = behind.Of(Figure.WritesPerSecond).Median;
+                if (wt is { Runs.Count: > 0 })
                 {
-                    checks.Add(backlogCheck);
-                }
-
-                continue;
-            }
-
-            double wbAcks = wb.Of(Figure.WritesPerSecond).Median;
-            if (wt is { Runs.Count: > 0 })
-            {
-                double ratio = wbAcks / wt.Of(Figure.WritesPerSecond).Median;
-                double? threshold = w.Workload.Name.StartsWith("uniform-1M", StringComparison.Ordinal) ? 100
-                    : w.Workload.Name.StartsWith("zipf", StringComparison.Ordinal) ? 300 : null;
-                checks.Add(new TargetCheck(
-                    threshold is { } t ? $"acked writes/s >= {t:0}x write-through" : "acked writes/s vs write-through (no target)",
-                    name,
-                    ratio,
-                    Fmt.Ratio(ratio),
-                    threshold is { } t2 ? ratio >= t2 : null,
-                    null));
-            }
-
-            if (!double.IsNaN(best))
-            {
-                double drain = wb.Of(Figure.RowsPerSecond).Median / best;
-                double backlog = wb.Of(Figure.MaxBacklog).Median;
-                bool saturated = backlog >= SaturatedBacklog;
-                checks.Add(new TargetCheck(
-                    "sustained drain >= 90% of the best batched upsert",
-                    name,
-                    drain,
-                    Fmt.Percent(drain),
-                    saturated ? drain >= 0.9 : null,
-                    saturated
-                        ? string.Create(CultureInfo.InvariantCulture, $"database-bound: backlog up to {backlog:N0} entries")
-                        : string.Create(CultureInfo.InvariantCulture, $"not database-bound (backlog at most {backlog:N0} entries): the writers, not PostgreSQL, set the pace, so the drain cannot show its ceiling here")));
-
-                double afterStop = wb.Of(Figure.DrainRowsPerSecond).Median / best;
-                double atStop = wb.Of(Figure.BacklogAtStop).Median;
-                if (!double.IsNaN(afterStop))
-                {
-                    bool large = atStop >= DrainBacklog;
+                    double ratio = wbAcks / wt.Of(Figure.WritesPerSecond).Median;
+                    double? threshold = w.Workload.Name.StartsWith("uniform-1M", StringComparison.Ordinal) ? 100
+                        : w.Workload.Name.StartsWith("zipf", StringComparison.Ordinal) ? 300 : null;
                     checks.Add(new TargetCheck(
-                        "drain after the writers stop >= 90% of the best batched upsert",
+                        threshold is { } t ? $"acked writes/s >= {t:0}x write-through" : "acked writes/s vs write-through (no target)",
                         name,
-                        afterStop,
-                        Fmt.Percent(afterStop),
-                        large ? afterStop >= 0.9 : null,
-                        string.Create(CultureInfo.InvariantCulture, $"backlog of {atStop:N0} entries at stop{(large ? string.Empty : $", too small to measure a pace (under {DrainBacklog:N0})")}; the cache's pipeline alone, with the CPU the ceilings had")));
+                        ratio,
+                        Fmt.Ratio(ratio),
+                        threshold is { } t2 ? ratio >= t2 : null,
+                        null));
+                }
+
+                if (!double.IsNaN(best))
+                {
+                    double drain = behind.Of(Figure.RowsPerSecond).Median / best;
+                    double backlog = behind.Of(Figure.MaxBacklog).Median;
+                    bool saturated = backlog >= SaturatedBacklog;
+                    checks.Add(new TargetCheck(
+                        "sustained drain >= 90% of the best batched upsert",
+                        name,
+                        drain,
+                        Fmt.Percent(drain),
+                        saturated ? drain >= 0.9 : null,
+                        saturated
+                            ? string.Create(CultureInfo.InvariantCulture, $"database-bound: backlog up to {backlog:N0} entries")
+                            : string.Create(CultureInfo.InvariantCulture, $"not database-bound (backlog at most {backlog:N0} entries): the writers, not PostgreSQL, set the pace, so the drain cannot show its ceiling here")));
+
+                    double afterStop = behind.Of(Figure.DrainRowsPerSecond).Median / best;
+                    double atStop = behind.Of(Figure.BacklogAtStop).Median;
+                    if (!double.IsNaN(afterStop))
+                    {
+                        bool large = atStop >= DrainBacklog;
+                        checks.Add(new TargetCheck(
+                            "drain after the writers stop >= 90% of the best batched upsert",
+                            name,
+                            afterStop,
+                            Fmt.Percent(afterStop),
+                            large ? afterStop >= 0.9 : null,
+                            string.Create(CultureInfo.InvariantCulture, $"backlog of {atStop:N0} entries at stop{(large ? string.Empty : $", too small to measure a pace (under {DrainBacklog:N0})")}; the cache's pipeline alone, with the CPU the ceilings had")));
+                    }
                 }
             }
 
-            if (backlogCheck is not null)
+            if (BacklogDrainCheck(w, best) is { } backlogCheck)
             {
                 checks.Add(backlogCheck);
             }
 
-            double p99 = wb.Of(Figure.AckP99).Median;
-            checks.Add(new TargetCheck("ack p99 < 1 ms (no journal)", name, p99, Fmt.Micros(p99), p99 < 1000, null));
+            if (behind is not null)
+            {
+                double p99 = behind.Of(Figure.AckP99).Median;
+                checks.Add(new TargetCheck("ack p99 < 1 ms (no journal)", name, p99, Fmt.Micros(p99), p99 < 1000, null));
+            }
         }
 
         // The journal checks come after the others of their workload in the table.
@@ -155,6 +137,30 @@ internal static class Targets
         }
 
         return [.. checks.Where(c => !c.Target.StartsWith("journal", StringComparison.Ordinal)), .. checks.Where(c => c.Target.StartsWith("journal", StringComparison.Ordinal))];
+    }
+
+    /// <summary>
+    /// The backlog drain against the best batched upsert of the workload (null when either did not run); no verdict for a
+    /// drain shorter than <see cref="BacklogDrainContender.MinimumSeconds"/>.
+    /// </summary>
+    private static TargetCheck? BacklogDrainCheck(WorkloadResult w, double best)
+    {
+        if (w.Find(BacklogDrain) is not { Runs.Count: > 0 } drain || double.IsNaN(best))
+        {
+            return null;
+        }
+
+        double rate = drain.Of(Figure.RowsPerSecond).Median;
+        double share = rate / best;
+        double seconds = drain.Of(Figure.Drain).Median;
+        bool paced = seconds >= BacklogDrainContender.MinimumSeconds;
+        return new TargetCheck(
+            "backlog drain >= 90% of the best batched upsert",
+            w.Workload.Name,
+            share,
+            Fmt.Percent(share),
+            paced ? share >= 0.9 : null,
+            string.Create(CultureInfo.InvariantCulture, $"a backlog of {drain.Of(Figure.BacklogAtStop).Median:N0} entries committed in {seconds:0.00} s with no caller writing, as the ceilings run: {Fmt.Rate(rate)} against {Fmt.Rate(best)} rows/s{(paced ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; under {BacklogDrainContender.MinimumSeconds:0} s, too short to give a pace (the workload has too few keys for a longer backlog)"))}"));
     }
 
     /// <summary>Issue 5's journal targets: Always (every run of it, at each concurrency) and EverySecond against no journal.</summary>
