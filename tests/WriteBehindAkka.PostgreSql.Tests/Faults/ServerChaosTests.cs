@@ -9,7 +9,8 @@ namespace WriteBehindAkka.PostgreSql.Tests.Faults;
 
 /// <summary>
 /// The server is stopped, killed (SIGKILL of the postmaster) and started again, and the cache's backends are
-/// terminated, while producers keep writing: every acknowledged write lands at its latest value and version,
+/// terminated, while producers keep writing (one write in 8 a delete): every acknowledged write lands at its latest
+/// value and version, every key whose latest acknowledged write deleted it has no row,
 /// no row is ever applied at a stale version (an audit trigger records every applied version), the backlog
 /// stays within its bound, and health reports Degraded during each outage. The test owns its cluster.
 /// </summary>
@@ -83,8 +84,10 @@ public sealed class ServerChaosTests(ITestOutputHelper output)
         var expected = acks.Expected();
         var rows = await FaultKit.ReadRowsAsync(admin, table);
         var (stale, applied) = await FaultKit.ReadAuditAsync(admin, table);
-        output.WriteLine($"Survived: {string.Join(", ", survived)}. Acknowledged {acks.Acknowledged} writes to {expected.Count} keys; {applied} row versions applied; max backlog {sampler.MaxPendingEntries}; health seen: {string.Join(", ", sampler.HealthSeen)}.");
+        output.WriteLine($"Survived: {string.Join(", ", survived)}. Acknowledged {acks.Acknowledged} writes ({acks.Deletes} deletes) to {expected.Count + acks.DeletedKeys} keys, {acks.DeletedKeys} of them deleted last; {applied} row versions applied; max backlog {sampler.MaxPendingEntries}; health seen: {string.Join(", ", sampler.HealthSeen)}.");
         Assert.True(flush.AllCommitted);
+        Assert.True(acks.DeletedKeys > 0, "no key ended deleted: the test would not see a lost delete");
+        // Every expected row at its latest write, and no other row: a key deleted last has none.
         Assert.Equal(expected.Count, rows.Count);
         Assert.All(expected, kv => Assert.Equal(kv.Value, rows[kv.Key]));
         Assert.Equal(0, stale);
@@ -95,7 +98,7 @@ public sealed class ServerChaosTests(ITestOutputHelper output)
         Assert.Equal(0, cache.GetStatistics().PendingEntries);
     }
 
-    /// <summary>Writes random keys of its own (key % Producers == producer) until stopped; records each acknowledged write.</summary>
+    /// <summary>Writes random keys of its own (key % Producers == producer) until stopped, one write in 8 a delete; records each acknowledged write.</summary>
     private static async Task ProduceAsync(WriteBehindCache<long, byte[]> cache, AckLog acks, int producer, CancellationToken stop)
     {
         var random = new Random(producer);
@@ -105,8 +108,11 @@ public sealed class ServerChaosTests(ITestOutputHelper output)
             long seq = acks.NextSequence();
 
             // No token: a write is either refused before it is accepted, or its version is known.
-            var result = await cache.SetAsync(key, BitConverter.GetBytes(seq), WriteConsistency.Accepted);
-            acks.Acknowledge(key, seq, result.Version);
+            bool delete = random.Next(8) == 0;
+            var result = delete
+                ? await cache.DeleteAsync(key, WriteConsistency.Accepted)
+                : await cache.SetAsync(key, BitConverter.GetBytes(seq), WriteConsistency.Accepted);
+            acks.Acknowledge(key, seq, result.Version, delete);
         }
     }
 }
