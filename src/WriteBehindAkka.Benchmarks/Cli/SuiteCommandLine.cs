@@ -27,7 +27,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           --lag-sample N         one write in N is awaited at WriteConsistency.Committed for the lag (default 100)
           --memory-entries N     pending entries of the memory measurement; 0 skips it (default 500000)
           --drain-entries N      the backlog the backlog-drain contender commits with no caller writing (default 500000;
-                                 fewer on a workload with fewer keys, or within three quarters of the cache's bounds)
+                                 at most half the workload's keys, and within three quarters of the cache's bounds)
           --workloads A,B        only these workloads (name prefixes): uniform-1M, zipf, uniform-100k-4KiB, mixed
           --alloc-profile        sample allocations by type in each window (runtime AllocationTick events) and print them
           --contenders A,B       only the contenders whose names start so (e.g. write-behind,write-through); all by default;

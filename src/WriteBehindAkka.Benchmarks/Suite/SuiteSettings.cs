@@ -13,7 +13,7 @@ namespace WriteBehindAkka.Benchmarks.Suite;
 /// <param name="JournalCallers">Concurrent callers of the extra high-concurrency journal contenders (journal: Always, N callers), one contender each; null: 256 and 512.</param>
 /// <param name="JournalOnAllWorkloads">Whether the journal contenders run on every workload, not only uniform-1M-100B.</param>
 /// <param name="Parallelism">The write-behind contenders' <c>WriteBehindOptions.Parallelism</c>; null: the cache's default.</param>
-/// <param name="DrainEntries">The backlog the backlog-drain contender fills before it times the drain (fewer when the workload has fewer keys or the cache's bounds come first).</param>
+/// <param name="DrainEntries">The backlog the backlog-drain contender fills before it times the drain (at most half the workload's keys, and fewer when three quarters of the cache's bounds come first).</param>
 internal sealed record SuiteSettings(
     TimeSpan Warmup,
     TimeSpan Duration,
