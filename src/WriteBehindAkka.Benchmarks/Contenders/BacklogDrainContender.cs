@@ -53,9 +53,7 @@ internal sealed class BacklogDrainContender : IContender
     {
         var db = context.Database;
         await db.ResetAsync(Table, context.Cancellation).ConfigureAwait(false);
-        var inner = new PostgreSqlStore<long, byte[]>(
-            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = Table },
-            ByteArraySerializer.Instance);
+        var inner = db.Store(Table);
         await using var innerScope = inner.ConfigureAwait(false);
         var store = new GatedStore<long>(inner);
         var options = new WriteBehindOptions();

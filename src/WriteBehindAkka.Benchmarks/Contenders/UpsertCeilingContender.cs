@@ -33,9 +33,7 @@ internal sealed class UpsertCeilingContender : IContender
     {
         var db = context.Database;
         await db.ResetAsync(Table, context.Cancellation).ConfigureAwait(false);
-        var store = new PostgreSqlStore<long, byte[]>(
-            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = Table, BatchForm = _form },
-            ByteArraySerializer.Instance);
+        var store = db.Store(Table, _form);
         await using var storeScope = store.ConfigureAwait(false);
         long clock = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         long batches = 0;

@@ -86,9 +86,7 @@ internal sealed class WriteBehindContender : IContender
     {
         var db = context.Database;
         await db.ResetAsync(Table, context.Cancellation).ConfigureAwait(false);
-        var store = new PostgreSqlStore<long, byte[]>(
-            new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = Table },
-            ByteArraySerializer.Instance);
+        var store = db.Store(Table);
         await using var storeScope = store.ConfigureAwait(false);
         string name = $"bench-{context.Workload.Name}-{context.Repetition}-{Guid.NewGuid():N}";
         string? journalDirectory = Journal is null ? null : Path.Combine(Path.GetTempPath(), "writebehind-bench-journal-" + Guid.NewGuid().ToString("N"));

@@ -23,7 +23,7 @@ internal static class ColdReads
         Console.WriteLine($"database: {db.Origin}");
         await db.CreateTableAsync(Table, indexed: true, cancellationToken).ConfigureAwait(false);
         var serializer = ByteArraySerializer.Instance;
-        var store = new PostgreSqlStore<long, byte[]>(new PostgreSqlStoreOptions { ConnectionString = db.ConnectionString, Table = Table }, serializer);
+        var store = db.Store(Table);
         await using var storeScope = store.ConfigureAwait(false);
         var seed = new WriteBehindCache<long, byte[]>(store, new Options.WriteBehindOptions(), serializer);
         await using (seed.ConfigureAwait(false))

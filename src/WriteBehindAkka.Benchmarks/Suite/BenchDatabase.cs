@@ -3,6 +3,8 @@ using Npgsql;
 using NpgsqlTypes;
 using WriteBehindAkka.Benchmarks.Verification;
 using WriteBehindAkka.LocalPostgres;
+using WriteBehindAkka.PostgreSql;
+using WriteBehindAkka.Serialization;
 using WriteBehindAkka.Benchmarks.Workloads;
 
 namespace WriteBehindAkka.Benchmarks.Suite;
@@ -63,6 +65,10 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
         return result;
     }
+
+    /// <summary>A store of byte values over one of the benchmark's tables (the caller disposes it).</summary>
+    public PostgreSqlStore<long, byte[]> Store(string table, PostgreSqlBatchForm form = PostgreSqlBatchForm.Unnest) =>
+        new(new PostgreSqlStoreOptions { ConnectionString = ConnectionString, Table = table, BatchForm = form }, ByteArraySerializer.Instance);
 
     /// <summary>Creates a key/value table like the store's default one, with (<paramref name="indexed"/>) or without its primary key.</summary>
     public async Task CreateTableAsync(string table, bool indexed, CancellationToken cancellationToken)

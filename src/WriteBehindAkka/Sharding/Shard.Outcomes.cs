@@ -225,10 +225,7 @@ internal sealed partial class Shard<TKey>
             }
 
             NoteLoaded(load.Key, load.Row?.Version ?? 0);
-            if (forUpdate)
-            {
-                read = ReadLoadedForUpdate(load.Row);
-            }
+            read = forUpdate ? ReadLoadedForUpdate(load.Row) : null; // read after the note, which may count a change
         }
 
         if (!stale && load.Row is { } row)

@@ -31,16 +31,16 @@ public sealed class UpdateChangeTests
             seen.Add(current.Value);
             if (seen.Count == 1)
             {
-                Assert.Equal(0, cache.GetAsync("other").AsTask().GetAwaiter().GetResult()); // evicts "k" for room
-                Assert.Equal(KeyStatus.NotCached, cache.GetStatusAsync("k").AsTask().GetAwaiter().GetResult());
+                Assert.Equal(0, Wait(cache.GetAsync("other"))); // evicts "k" for room
+                Assert.Equal(KeyStatus.NotCached, Wait(cache.GetStatusAsync("k")));
                 store.Seed("k", Json(50), 2); // another process
                 if (all)
                 {
-                    cache.EvictAllAsync().AsTask().GetAwaiter().GetResult();
+                    Wait(cache.EvictAllAsync());
                 }
                 else
                 {
-                    Assert.False(cache.EvictAsync("k").AsTask().GetAwaiter().GetResult()); // nothing cached to drop
+                    Assert.False(Wait(cache.EvictAsync("k"))); // nothing cached to drop
                 }
             }
 
@@ -74,9 +74,9 @@ public sealed class UpdateChangeTests
             seen.Add(current.Value);
             if (seen.Count == 1)
             {
-                Assert.Equal(0, cache.GetAsync("other").AsTask().GetAwaiter().GetResult()); // evicts "k" for room
-                Assert.Equal(KeyStatus.NotCached, cache.GetStatusAsync("k").AsTask().GetAwaiter().GetResult());
-                Assert.True(cache.DiscardDeadLetterAsync("k").AsTask().GetAwaiter().GetResult());
+                Assert.Equal(0, Wait(cache.GetAsync("other"))); // evicts "k" for room
+                Assert.Equal(KeyStatus.NotCached, Wait(cache.GetStatusAsync("k")));
+                Assert.True(Wait(cache.DiscardDeadLetterAsync("k")));
                 store.PoisonKeys.Clear();
             }
 
@@ -114,7 +114,6 @@ public sealed class UpdateChangeTests
             seen.Add(current.Value);
             if (seen.Count == 1)
             {
-                T Wait<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
                 Assert.Equal(0, Wait(cache.GetAsync("other"))); // evicts "k" for room
                 if (change == "changed row loaded")
                 {

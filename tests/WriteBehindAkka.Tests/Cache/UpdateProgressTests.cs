@@ -97,7 +97,7 @@ public sealed class UpdateProgressTests
             var update = cache.UpdateAsync("k", current =>
             {
                 Interlocked.Increment(ref calls);
-                Assert.Equal(41, cache.GetAsync("k").AsTask().GetAwaiter().GetResult()); // a read of the key, unchanged
+                Assert.Equal(41, Wait(cache.GetAsync("k"))); // a read of the key, unchanged
                 return current.Value + 1;
             }).AsTask();
             var first = await Task.WhenAny(update, Task.Delay(Harness.Within));
@@ -199,7 +199,7 @@ public sealed class UpdateProgressTests
         var result = await cache.UpdateAsync("k", current =>
         {
             Assert.True(++calls <= 20, $"the update ran {calls} times");
-            Assert.Equal(9, cache.GetAsync(other).AsTask().GetAwaiter().GetResult()); // a read of another key: no change
+            Assert.Equal(9, Wait(cache.GetAsync(other))); // a read of another key: no change
             return current.Value + 1;
         }).AsTask().Within();
 

@@ -66,7 +66,7 @@ public sealed class UpdateTests
             seen.Add(current.Value);
             if (seen.Count == 1)
             {
-                cache.SetAsync("k", 100).AsTask().GetAwaiter().GetResult(); // another writer, between the read and the write
+                Wait(cache.SetAsync("k", 100)); // another writer, between the read and the write
             }
 
             return current.Value + 1;
@@ -133,7 +133,7 @@ public sealed class UpdateTests
             seen.Add(current);
             if (seen.Count == 1)
             {
-                cache.SetAsync("k", 100).AsTask().GetAwaiter().GetResult();
+                Wait(cache.SetAsync("k", 100));
             }
 
             return Increment(current);
@@ -164,8 +164,8 @@ public sealed class UpdateTests
         {
             if (++calls == 1)
             {
-                cache.SetAsync("k", 100, WriteConsistency.Committed).AsTask().GetAwaiter().GetResult();
-                Assert.True(cache.EvictAsync("k").AsTask().GetAwaiter().GetResult(), "evicted");
+                Wait(cache.SetAsync("k", 100, WriteConsistency.Committed));
+                Assert.True(Wait(cache.EvictAsync("k")), "evicted");
             }
 
             return Increment(current);
@@ -193,8 +193,8 @@ public sealed class UpdateTests
         {
             if (++calls == 1)
             {
-                Assert.Equal(0, cache.GetAsync("other").AsTask().GetAwaiter().GetResult());
-                Assert.Equal(KeyStatus.NotCached, cache.GetStatusAsync("k").AsTask().GetAwaiter().GetResult());
+                Assert.Equal(0, Wait(cache.GetAsync("other")));
+                Assert.Equal(KeyStatus.NotCached, Wait(cache.GetStatusAsync("k")));
             }
 
             return Increment(current);
@@ -221,7 +221,7 @@ public sealed class UpdateTests
             if (seen.Count == 1)
             {
                 store.Seed("k", Json(50), 2); // another process
-                Assert.True(cache.EvictAsync("k").AsTask().GetAwaiter().GetResult());
+                Assert.True(Wait(cache.EvictAsync("k")));
             }
 
             return Increment(current);
@@ -289,11 +289,11 @@ public sealed class UpdateTests
                 start.SignalAndWait(Harness.Within);
                 for (int i = 0; i < Each; i++)
                 {
-                    var result = cache.UpdateAsync("counter", current =>
+                    var result = Wait(cache.UpdateAsync("counter", current =>
                     {
                         Thread.Yield();
                         return Increment(current);
-                    }).AsTask().GetAwaiter().GetResult();
+                    }));
                     Interlocked.Add(ref attempts, result.Attempts);
                 }
             },

@@ -27,6 +27,9 @@ internal static class Updates
     /// <summary>Waits for a task inside an update's function (which is synchronous).</summary>
     public static T Wait<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
 
+    /// <summary>Waits for a task without a result inside an update's function.</summary>
+    public static void Wait(ValueTask task) => task.AsTask().GetAwaiter().GetResult();
+
     /// <summary>A key other than <paramref name="key"/> in the same change bucket of the shard (4,096 buckets of the default hash).</summary>
     public static string SameBucket(string key, string prefix = "other")
     {
