@@ -128,19 +128,50 @@ public sealed partial class ReadmeSamplesTests
     [Fact]
     public void ReadmeLinks_ToASection_NameOneOfItsHeadings()
     {
-        foreach (string readme in Readmes)
+        foreach (string readme in Documents)
         {
             string text = File.ReadAllText(Path.Combine(RepositoryRoot(), readme));
-            // GitHub's anchors: the heading in lower case, without what is not a letter, digit, space, hyphen or
-            // underscore, spaces made hyphens (code spans' backticks go too).
-            string prose = Regex.Replace(text, "```.*?```", string.Empty, RegexOptions.Singleline); // a code block's "# comment" is no heading
-            var anchors = Heading().Matches(prose)
-                .Select(m => Regex.Replace(m.Groups[1].Value.Trim().ToLowerInvariant(), @"[^\p{L}\p{Nd} _-]", string.Empty).Replace(' ', '-'))
-                .ToHashSet(StringComparer.Ordinal);
+            var anchors = Anchors(text);
             var links = SectionLink().Matches(text).Select(m => m.Groups[1].Value).ToList();
 
             Assert.All(links, link => Assert.True(anchors.Contains(link), $"{readme} links to #{link}, which no heading makes"));
         }
+    }
+
+    [Fact]
+    public void ReadmeLinks_ToAFile_NameAFileOfTheRepository_AndOneOfItsHeadings()
+    {
+        foreach (string document in Documents)
+        {
+            string folder = Path.GetDirectoryName(Path.Combine(RepositoryRoot(), document))!;
+            string text = File.ReadAllText(Path.Combine(RepositoryRoot(), document));
+            foreach (Match link in FileLink().Matches(text))
+            {
+                string target = Path.GetFullPath(Path.Combine(folder, link.Groups[1].Value));
+                Assert.True(File.Exists(target) || Directory.Exists(target), $"{document} links to {link.Groups[1].Value}, which is not in the repository");
+                if (link.Groups[2].Success)
+                {
+                    Assert.True(
+                        Anchors(File.ReadAllText(target)).Contains(link.Groups[2].Value),
+                        $"{document} links to {link.Groups[1].Value}#{link.Groups[2].Value}, which no heading there makes");
+                }
+            }
+        }
+    }
+
+    /// <summary>The markdown documents whose links are checked, relative to the repository's root.</summary>
+    private static readonly string[] Documents = [.. Readmes, "docs/performance-log.md"];
+
+    /// <summary>
+    /// GitHub's anchors for a document's headings: the heading in lower case, without what is not a letter, digit,
+    /// space, hyphen or underscore, spaces made hyphens (code spans' backticks go too).
+    /// </summary>
+    private static HashSet<string> Anchors(string markdown)
+    {
+        string prose = Regex.Replace(markdown, "```.*?```", string.Empty, RegexOptions.Singleline); // a code block's "# comment" is no heading
+        return Heading().Matches(prose)
+            .Select(m => Regex.Replace(m.Groups[1].Value.Trim().ToLowerInvariant(), @"[^\p{L}\p{Nd} _-]", string.Empty).Replace(' ', '-'))
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     private static string FirstLine(string code) =>
@@ -184,4 +215,8 @@ public sealed partial class ReadmeSamplesTests
 
     [GeneratedRegex(@"\]\(#([^)]+)\)")]
     private static partial Regex SectionLink();
+
+    /// <summary>A link to a file by a relative path (not a web address, not a section of the same document), with its section if it names one.</summary>
+    [GeneratedRegex(@"\]\((?!#|[a-z][a-z0-9+.-]*:)([^)#\s]+)(?:#([^)\s]+))?\)")]
+    private static partial Regex FileLink();
 }
