@@ -104,8 +104,10 @@ public sealed record WriteBehindOptions
     public int MaxValueBytes { get; init; } = WriteBehindDefaults.MaxValueBytes;
 
     /// <summary>
-    /// The most entries kept in memory; past it, committed (clean) entries are evicted, oldest-committed
-    /// first. Dirty and in-flight entries are never evicted. Zero keeps every entry.
+    /// The most entries kept in memory; past it, committed (clean) entries are evicted, least recently used first
+    /// (approximately: a commit or a read moves a key to the back of its shard's eviction queue, a read once until
+    /// the key's older place comes up).
+    /// Dirty and in-flight entries are never evicted. Zero keeps every entry.
     /// </summary>
     /// <value>The default value is 0 (no bound).</value>
     public long MaxCachedEntries { get; init; } = WriteBehindDefaults.MaxCachedEntries;

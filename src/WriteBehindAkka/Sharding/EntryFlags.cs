@@ -48,4 +48,11 @@ internal enum EntryFlags : ushort
     /// behind it: the expiry sweep moves it to the back rather than stop at it.
     /// </summary>
     CleanAgain = 512,
+
+    /// <summary>
+    /// With <see cref="InEvictionQueue"/> and a bound on entries: a read used the entry, and it was queued again at the
+    /// back of the eviction queue then; its older place there is skipped when it comes up (at most two places at a
+    /// time, since only a read after that skip queues it again): eviction goes by last use, approximately.
+    /// </summary>
+    Referenced = 1024,
 }

@@ -108,7 +108,7 @@ internal sealed partial class Shard<TKey>
 
             if ((_maxEntries > 0 || _ttlTicks != 0) && !entry.Has(EntryFlags.InEvictionQueue))
             {
-                entry.Flags |= EntryFlags.InEvictionQueue;
+                entry.Flags = (entry.Flags | EntryFlags.InEvictionQueue) & ~EntryFlags.Referenced;
                 _evictable.Enqueue((entry, entry.CommittedVersion));
             }
             else if (_ttlTicks != 0)
@@ -276,7 +276,9 @@ internal sealed partial class Shard<TKey>
     }
 
     /// <summary>
-    /// Drops clean entries, oldest-committed first, while the shard is over its bound. A failed entry is clean
+    /// Drops clean entries, least recently used first (approximately), while the shard is over its bound: the queue
+    /// holds them in the order they were committed, and a read queues an entry again at the back (once until its
+    /// older place comes up, which is then skipped: see <see cref="EntryFlags.Referenced"/>). A failed entry is clean
     /// once its failure is recorded (dead-lettered, or reported when there is no sink); one the sink refused
     /// counts as pending and stays.
     /// </summary>
@@ -285,6 +287,13 @@ internal sealed partial class Shard<TKey>
         while (_maxEntries > 0 && _entries.Count > _maxEntries && _evictable.TryDequeue(out var candidate))
         {
             var entry = candidate.Entry;
+            if (entry.Has(EntryFlags.Referenced))
+            {
+                // Read since this place was taken, and queued again further back then: that place stands for it.
+                entry.Flags &= ~EntryFlags.Referenced;
+                continue;
+            }
+
             if (entry.CommittedVersion != candidate.CommittedVersion && !entry.IsPending)
             {
                 // Committed again since it was queued: it is not the oldest-committed any more.
@@ -403,6 +412,14 @@ internal sealed partial class Shard<TKey>
         {
             var entry = candidate.Entry;
             bool current = _entries.TryGetValue(entry.Key, out var held) && ReferenceEquals(held, entry);
+            if (entry.Has(EntryFlags.Referenced))
+            {
+                // Read and queued again further back (a bound on entries): that place stands for it.
+                entry.Flags &= ~EntryFlags.Referenced;
+                _evictable.Dequeue();
+                continue;
+            }
+
             if (current && !entry.IsPending && (entry.CommittedVersion != candidate.CommittedVersion || entry.Has(EntryFlags.CleanAgain)))
             {
                 // Clean again since it was queued (committed again, or refused again): its time runs from then.

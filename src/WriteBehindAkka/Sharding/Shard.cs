@@ -124,7 +124,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>
     /// Eviction and expiry candidates: entries that became clean, each with the committed version it had when queued,
     /// oldest first. An entry committed again since is moved to the back when it reaches the front (oldest-committed
-    /// first). Kept only with <see cref="Options.WriteBehindOptions.MaxCachedEntries"/> or
+    /// first); with a bound on entries a read queues it again at the back (see <see cref="EntryFlags.Referenced"/>). Kept only with <see cref="Options.WriteBehindOptions.MaxCachedEntries"/> or
     /// <see cref="Options.WriteBehindOptions.TimeToLive"/> set.
     /// </summary>
     private readonly Queue<(CacheEntry<TKey> Entry, long CommittedVersion)> _evictable = new();

@@ -153,6 +153,65 @@ public sealed class ReadTests
     }
 
     [Fact]
+    public async Task MaxCachedEntries_AnEntryReadSinceItWasCommitted_IsEvictedAfterOneThatWasNot()
+    {
+        // "a" committed first, then "b"; "a" is read: "b" is now the least recently used, so the one to go.
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxCachedEntries = 2 }));
+        await cache.SetAsync("a", "1");
+        await cache.FlushAsync().Within();
+        await cache.SetAsync("b", "1");
+        await cache.FlushAsync().Within();
+        Assert.Equal("1", await cache.GetAsync("a"));
+        await cache.SetAsync("c", "1");
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("a")).State);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b"));
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("c")).State);
+    }
+
+    [Fact]
+    public async Task MaxCachedEntries_EveryEntryRead_StillEvictsDownToTheBound_TheOldestFirst()
+    {
+        // Each read entry gets one second chance: once every one has had it, the oldest goes.
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxCachedEntries = 2 }));
+        await cache.SetAsync("a", "1");
+        await cache.FlushAsync().Within();
+        await cache.SetAsync("b", "1");
+        await cache.FlushAsync().Within();
+        await cache.GetAsync("a");
+        await cache.GetAsync("b");
+        await cache.SetAsync("c", "1");
+        await cache.FlushAsync().Within();
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("a"));
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("b")).State);
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("c")).State);
+        Assert.Equal(2, cache.GetStatistics().CachedEntries);
+    }
+
+    [Fact]
+    public async Task MaxCachedEntries_AKeyReadBetweenColdWrites_StaysInMemory_WhileTheColdKeysPassThrough()
+    {
+        // What a bounded cache is for: a hot key read all the time is loaded once, however many cold keys go by.
+        var store = new InMemoryStore<string>();
+        store.Seed("hot", Encoding.UTF8.GetBytes("\"stored\""), 1);
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxCachedEntries = 8 }));
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal("stored", await cache.GetAsync("hot"));
+            await cache.SetAsync($"cold{i}", "v");
+            await cache.FlushAsync().Within();
+        }
+
+        Assert.Equal(1, store.LoadsOf("hot"));
+        Assert.Equal(8, cache.GetStatistics().CachedEntries);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("cold0"));
+    }
+
+    [Fact]
     public async Task MaxCachedEntries_NearLongMaxValue_KeepsEveryEntry()
     {
         // A config file's "no bound" written as a huge number overflowed the per-shard share to one entry a shard.
