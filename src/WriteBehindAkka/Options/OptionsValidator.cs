@@ -83,6 +83,11 @@ public static class OptionsValidator
             problems.Add($"TimeToLive is {options.TimeToLive}; use 0 for no expiry or a positive duration.");
         }
 
+        if (options.MaxIdle < TimeSpan.Zero)
+        {
+            problems.Add($"MaxIdle is {options.MaxIdle}; use 0 for no idle expiry or a positive duration.");
+        }
+
         if (options.ShutdownTimeout < TimeSpan.Zero)
         {
             problems.Add($"ShutdownTimeout is {options.ShutdownTimeout}; it must be zero or more.");
@@ -91,6 +96,7 @@ public static class OptionsValidator
         CheckTimerDuration("MaxBatchDelay", options.MaxBatchDelay, problems);
         CheckTimerDuration("WriteDelay", options.WriteDelay, problems);
         CheckTimerDuration("TimeToLive", options.TimeToLive, problems);
+        CheckTimerDuration("MaxIdle", options.MaxIdle, problems);
         CheckTimerDuration("ShutdownTimeout", options.ShutdownTimeout, problems);
 
         if (!Enum.IsDefined(options.OverflowStrategy))

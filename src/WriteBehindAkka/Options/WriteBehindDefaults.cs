@@ -17,5 +17,8 @@ internal static class WriteBehindDefaults
     public const int MaxCachedEntries = 0;
     public const bool ReadThrough = true;
     public static readonly TimeSpan TimeToLive = TimeSpan.Zero;
+
+    /// <summary>No idle expiry.</summary>
+    public static readonly TimeSpan MaxIdle = TimeSpan.Zero;
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
 }

@@ -123,6 +123,17 @@ public sealed record WriteBehindOptions
     /// <value>The default value is zero (no expiry).</value>
     public TimeSpan TimeToLive { get; init; } = WriteBehindDefaults.TimeToLive;
 
+    /// <summary>
+    /// How long a clean entry stays in memory without being read: one not read for this long (counted from its last
+    /// read, or from when it last became clean if none came since) is dropped, and the next read loads the stored row
+    /// again. Keeps in memory the keys in use and lets the others go, without a count to choose. A key with a write
+    /// not yet committed never expires. With <see cref="TimeToLive"/> set too, an entry goes at whichever comes first.
+    /// Zero keeps entries however long they are not read. (Hazelcast's <c>max-idle-seconds</c>, the sliding expiration
+    /// of <c>IMemoryCache</c> and NCache.)
+    /// </summary>
+    /// <value>The default value is zero (no idle expiry).</value>
+    public TimeSpan MaxIdle { get; init; } = WriteBehindDefaults.MaxIdle;
+
     /// <summary>Whether a read that misses the cache loads the key from the store (one load per key at a time).</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool ReadThrough { get; init; } = WriteBehindDefaults.ReadThrough;

@@ -51,6 +51,18 @@ internal sealed class CacheEntry<TKey>
     /// <summary>The flush epoch of the oldest write not yet handed to the pipeline.</summary>
     public int DirtyEpoch;
 
+    /// <summary>
+    /// While the entry is clean, with both <c>MaxIdle</c> and <c>TimeToLive</c> set: its last read, as whole
+    /// milliseconds (rounded up) after <see cref="DirtySince"/>, its clean-since time. It shares
+    /// <see cref="DirtyEpoch"/>'s four bytes, which only a dirty or in-flight entry uses, so that idle expiry costs an
+    /// entry nothing; becoming clean sets it to 0.
+    /// </summary>
+    public int LastReadAfterMs
+    {
+        get => DirtyEpoch;
+        set => DirtyEpoch = value;
+    }
+
     /// <summary>The flush epoch of the oldest write in the in-flight version.</summary>
     public int EmittedEpoch;
 

@@ -50,9 +50,10 @@ internal enum EntryFlags : ushort
     CleanAgain = 512,
 
     /// <summary>
-    /// With <see cref="InEvictionQueue"/> and a bound on entries: a read used the entry, and it was queued again at the
-    /// back of the eviction queue then; its older place there is skipped when it comes up (at most two places at a
-    /// time, since only a read after that skip queues it again): eviction goes by last use, approximately.
+    /// With <see cref="InEvictionQueue"/>, and a bound on entries or an idle expiry: a read used the entry, and it was
+    /// queued again at the back of the eviction queue then; its older place there is skipped when it comes up (at most
+    /// two places at a time, since only a read after that skip queues it again): eviction goes by last use,
+    /// approximately, and a key that is read does not hold up the expiry of those behind it.
     /// </summary>
     Referenced = 1024,
 }

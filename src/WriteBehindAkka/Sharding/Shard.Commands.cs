@@ -153,19 +153,9 @@ internal sealed partial class Shard<TKey>
         entry.Flags &= ~EntryFlags.ValueShared;
     }
 
-    /// <summary>
-    /// Hands the entry's value to a reader; the array is no longer the shard's alone. With a bound on entries, a clean
-    /// entry's first read since its place in the eviction queue came up queues it again at the back: it was just used.
-    /// </summary>
-    private byte[]? ShareValue(CacheEntry<TKey> entry)
+    /// <summary>Hands the entry's value to a reader; the array is no longer the shard's alone.</summary>
+    private static byte[]? ShareValue(CacheEntry<TKey> entry)
     {
-        if (_maxEntries > 0 && (entry.Flags & (EntryFlags.InEvictionQueue | EntryFlags.Referenced)) == EntryFlags.InEvictionQueue)
-        {
-            entry.Flags |= EntryFlags.ReaderHasValue | EntryFlags.Referenced;
-            _evictable.Enqueue((entry, entry.CommittedVersion));
-            return entry.Value;
-        }
-
         entry.Flags |= EntryFlags.ReaderHasValue;
         return entry.Value;
     }
@@ -233,7 +223,7 @@ internal sealed partial class Shard<TKey>
     {
         if (_entries.TryGetValue(key, out var entry))
         {
-            if (!IsExpired(entry))
+            if (TakeRead(entry))
             {
                 reply.TrySetResult(ShareValue(entry));
                 return false;

@@ -67,7 +67,7 @@ internal sealed partial class Shard<TKey>
         {
             if (_entries.TryGetValue(key, out var entry))
             {
-                if (!IsExpired(entry))
+                if (TakeRead(entry))
                 {
                     value = ShareValue(entry);
                     return true;

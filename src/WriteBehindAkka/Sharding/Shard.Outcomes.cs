@@ -101,17 +101,19 @@ internal sealed partial class Shard<TKey>
         }
         else
         {
-            if (_ttlTicks != 0)
+            bool expires = (_ttlTicks | _idleTicks) != 0;
+            if (expires)
             {
-                entry.DirtySince = _ctx.Time.GetTimestamp(); // clean since: its time to live starts now
+                entry.DirtySince = _ctx.Time.GetTimestamp(); // clean since: its time to live and its idle time start now
+                entry.LastReadAfterMs = 0;
             }
 
-            if ((_maxEntries > 0 || _ttlTicks != 0) && !entry.Has(EntryFlags.InEvictionQueue))
+            if ((_maxEntries > 0 || expires) && !entry.Has(EntryFlags.InEvictionQueue))
             {
                 entry.Flags = (entry.Flags | EntryFlags.InEvictionQueue) & ~EntryFlags.Referenced;
                 _evictable.Enqueue((entry, entry.CommittedVersion));
             }
-            else if (_ttlTicks != 0)
+            else if (expires)
             {
                 // Queued already, at a place older than its time to live now (see EntryFlags.CleanAgain).
                 entry.Flags |= EntryFlags.CleanAgain;
@@ -389,20 +391,81 @@ internal sealed partial class Shard<TKey>
     }
 
     /// <summary>
-    /// Whether a clean entry outlived <see cref="Options.WriteBehindOptions.TimeToLive"/>: a read must not answer from
-    /// it. An entry with a write not committed yet, or a Committed-level writer waiting, never expires.
+    /// Whether a cached entry may answer a read: not when it outlived <see cref="Options.WriteBehindOptions.TimeToLive"/>
+    /// or <see cref="Options.WriteBehindOptions.MaxIdle"/> (the read loads the row again). An entry with a write not
+    /// committed yet, or a Committed-level writer waiting, never expires. True notes the read: it restarts the idle
+    /// time, and, with a bound on entries or an idle expiry, the entry's first read since its place in the eviction
+    /// queue came up queues it again at the back (it was just used; see <see cref="EntryFlags.Referenced"/>).
     /// </summary>
-    private bool IsExpired(CacheEntry<TKey> entry) =>
-        _ttlTicks != 0 && MayDrop(entry) && _ctx.Time.GetTimestamp() - entry.DirtySince >= _ttlTicks;
+    private bool TakeRead(CacheEntry<TKey> entry)
+    {
+        if ((_ttlTicks | _idleTicks) != 0 && MayDrop(entry))
+        {
+            long now = _ctx.Time.GetTimestamp();
+            if (ExpiresAt(entry) <= now)
+            {
+                return false;
+            }
+
+            if (_idleTicks != 0)
+            {
+                NoteRead(entry, now);
+            }
+        }
+
+        if ((_maxEntries > 0 || _idleTicks != 0) && (entry.Flags & (EntryFlags.InEvictionQueue | EntryFlags.Referenced)) == EntryFlags.InEvictionQueue)
+        {
+            entry.Flags |= EntryFlags.Referenced;
+            _evictable.Enqueue((entry, entry.CommittedVersion));
+        }
+
+        return true;
+    }
 
     /// <summary>
-    /// Drops the clean entries that outlived <see cref="Options.WriteBehindOptions.TimeToLive"/>, oldest first, and sets
-    /// the timer for the next one: a read of an expired entry loads the row again even before this drops it
-    /// (<see cref="IsExpired"/>), so this only gives the memory back, within about a time to live of the expiry.
+    /// When a clean entry expires, in <see cref="TimeProvider.GetTimestamp"/> ticks: its time to live after it became
+    /// clean, or its idle time after its last read (or after it became clean), whichever comes first.
+    /// </summary>
+    private long ExpiresAt(CacheEntry<TKey> entry)
+    {
+        long at = _ttlTicks != 0 ? entry.DirtySince + _ttlTicks : long.MaxValue;
+        if (_idleTicks != 0)
+        {
+            // Without a time to live, DirtySince is the last read itself (NoteRead moves it).
+            long lastUse = _ttlTicks != 0 ? entry.DirtySince + (entry.LastReadAfterMs * _ticksPerMs) : entry.DirtySince;
+            at = Math.Min(at, lastUse + _idleTicks);
+        }
+
+        return at;
+    }
+
+    /// <summary>
+    /// Records a read of a clean entry for its idle time. Without a time to live its clean-since time is not needed, so
+    /// the read takes its place; with one, the read is kept as milliseconds after it (rounded up: an entry may idle a
+    /// millisecond longer, never shorter; past about 24 days after it became clean, which only a time to live over
+    /// that allows, the read counts as made then).
+    /// </summary>
+    private void NoteRead(CacheEntry<TKey> entry, long now)
+    {
+        if (_ttlTicks == 0)
+        {
+            entry.DirtySince = now;
+            return;
+        }
+
+        long afterMs = (now - entry.DirtySince + _ticksPerMs - 1) / _ticksPerMs;
+        entry.LastReadAfterMs = (int)Math.Clamp(afterMs, 0, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Drops the clean entries that outlived <see cref="Options.WriteBehindOptions.TimeToLive"/> or were not read for
+    /// <see cref="Options.WriteBehindOptions.MaxIdle"/>, in the order of the eviction queue, and sets the timer for the
+    /// next one: a read of an expired entry loads the row again even before this drops it (<see cref="TakeRead"/>),
+    /// so this only gives the memory back, within about a time to live (or an idle time) of the expiry.
     /// </summary>
     private void Expire()
     {
-        if (_ttlTicks == 0)
+        if ((_ttlTicks | _idleTicks) == 0)
         {
             return;
         }
@@ -414,7 +477,7 @@ internal sealed partial class Shard<TKey>
             bool current = _entries.TryGetValue(entry.Key, out var held) && ReferenceEquals(held, entry);
             if (entry.Has(EntryFlags.Referenced))
             {
-                // Read and queued again further back (a bound on entries): that place stands for it.
+                // Read and queued again further back (a bound on entries, or an idle expiry): that place stands for it.
                 entry.Flags &= ~EntryFlags.Referenced;
                 _evictable.Dequeue();
                 continue;
@@ -429,9 +492,9 @@ internal sealed partial class Shard<TKey>
                 continue;
             }
 
-            if (current && !entry.IsPending && entry.DirtySince + _ttlTicks > now)
+            if (current && !entry.IsPending && ExpiresAt(entry) is var expiresAt && expiresAt > now)
             {
-                ArmTimer(entry.DirtySince + _ttlTicks, now);
+                ArmTimer(expiresAt, now);
                 break;
             }
 

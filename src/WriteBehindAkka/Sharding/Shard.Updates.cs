@@ -83,7 +83,7 @@ internal sealed partial class Shard<TKey>
     {
         if (_entries.TryGetValue(key, out var entry))
         {
-            if (!IsExpired(entry))
+            if (TakeRead(entry))
             {
                 snapshot = ReadEntryForUpdate(entry);
                 return true;

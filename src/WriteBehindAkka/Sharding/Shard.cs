@@ -124,8 +124,9 @@ internal sealed partial class Shard<TKey>
     /// <summary>
     /// Eviction and expiry candidates: entries that became clean, each with the committed version it had when queued,
     /// oldest first. An entry committed again since is moved to the back when it reaches the front (oldest-committed
-    /// first); with a bound on entries a read queues it again at the back (see <see cref="EntryFlags.Referenced"/>). Kept only with <see cref="Options.WriteBehindOptions.MaxCachedEntries"/> or
-    /// <see cref="Options.WriteBehindOptions.TimeToLive"/> set.
+    /// first); with a bound on entries or an idle expiry a read queues it again at the back (see
+    /// <see cref="EntryFlags.Referenced"/>). Kept only with <see cref="Options.WriteBehindOptions.MaxCachedEntries"/>,
+    /// <see cref="Options.WriteBehindOptions.TimeToLive"/> or <see cref="Options.WriteBehindOptions.MaxIdle"/> set.
     /// </summary>
     private readonly Queue<(CacheEntry<TKey> Entry, long CommittedVersion)> _evictable = new();
 
@@ -161,6 +162,12 @@ internal sealed partial class Shard<TKey>
 
     /// <summary><see cref="Options.WriteBehindOptions.TimeToLive"/> in <see cref="TimeProvider.GetTimestamp"/> ticks (0: entries do not expire).</summary>
     private readonly long _ttlTicks;
+
+    /// <summary><see cref="Options.WriteBehindOptions.MaxIdle"/> in <see cref="TimeProvider.GetTimestamp"/> ticks (0: no idle expiry).</summary>
+    private readonly long _idleTicks;
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> ticks in a millisecond (at least 1), for <see cref="CacheEntry{TKey}.LastReadAfterMs"/>.</summary>
+    private readonly long _ticksPerMs;
 
     private ITimer? _timer;
     private long _timerDueAt = long.MaxValue;
@@ -207,6 +214,8 @@ internal sealed partial class Shard<TKey>
         _writeDelayTicks = (long)(ctx.Options.WriteDelay.TotalSeconds * ctx.Time.TimestampFrequency);
         // A positive time to live shorter than the clock's tick is one tick, not 0 (which would mean "never expire").
         _ttlTicks = ctx.Options.TimeToLive > TimeSpan.Zero ? Math.Max(1, (long)(ctx.Options.TimeToLive.TotalSeconds * ctx.Time.TimestampFrequency)) : 0;
+        _idleTicks = ctx.Options.MaxIdle > TimeSpan.Zero ? Math.Max(1, (long)(ctx.Options.MaxIdle.TotalSeconds * ctx.Time.TimestampFrequency)) : 0;
+        _ticksPerMs = Math.Max(1, ctx.Time.TimestampFrequency / 1000);
         _evictedTags = WriteBehindMetrics.Tags(ctx.Name, "evicted");
         _expiredTags = WriteBehindMetrics.Tags(ctx.Name, "expired");
         _requestedTags = WriteBehindMetrics.Tags(ctx.Name, "requested");
