@@ -7,6 +7,11 @@ if (args.Length > 0 && args[0] == "micro")
     return MicroBenchmarks.Run(args[1..]);
 }
 
+if (args is ["hits"])
+{
+    return await WriteBehindAkka.Benchmarks.Reads.HitRatio.RunAsync(CancellationToken.None); // reads from memory under MaxCachedEntries
+}
+
 bool reads = args is ["reads"]; // cold reads: GetManyAsync against concurrent GetAsync (see ColdReads)
 SuiteCommandLine command;
 try

@@ -6,7 +6,7 @@ namespace WriteBehindAkka.Soak;
 internal sealed record SoakOptions
 {
     public const string Usage =
-        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N] [--parallelism N] [--update-every N] [--delete-every N]\n" +
+        "Usage: dotnet run -c Release --project src/WriteBehindAkka.Soak -- [--minutes N | --seconds N] [--keys N] [--producers N] [--poison-every N] [--seed N] [--bulk N] [--read-every N] [--ttl-ms N] [--idle-ms N] [--parallelism N] [--update-every N] [--delete-every N]\n" +
         "  --minutes N       how long to run (default 5; fractions allowed)\n" +
         "  --seconds N       the same in seconds\n" +
         "  --keys N          distinct keys written (default 20000)\n" +
@@ -17,6 +17,7 @@ internal sealed record SoakOptions
         "  --read-every N    after one write (or bulk call) in N, read one of the producer's keys back and check it is the\n" +
         "                    latest write acknowledged for it (default 0: no reads)\n" +
         "  --ttl-ms N        the cache's TimeToLive in milliseconds (fractions allowed): clean entries expire and reads load them again (default 0: none)\n" +
+        "  --idle-ms N       the cache's MaxIdle in milliseconds (fractions allowed): clean entries not read for that long are dropped and reads load them again (default 0: none)\n" +
         "  --parallelism N   the cache's writer lanes, 1 to 8 (default 2; the pool has 4 connections, so 4 lanes and reads contend for it)\n" +
         "  --update-every N  one write in N is an atomic UpdateAsync, whose function must be given the key's latest acknowledged\n" +
         "                    write (from memory, or loaded again after an eviction or its TimeToLive); not with --bulk (default 0: none)\n" +
@@ -44,6 +45,9 @@ internal sealed record SoakOptions
     /// <summary>The cache's TimeToLive in milliseconds (fractions allowed); 0 for none.</summary>
     public double TimeToLiveMs { get; init; }
 
+    /// <summary>The cache's MaxIdle in milliseconds (fractions allowed); 0 for none.</summary>
+    public double MaxIdleMs { get; init; }
+
     /// <summary>One write in this many is an UpdateAsync whose function checks what it is given; 0 for none.</summary>
     public int UpdateEvery { get; init; }
 
@@ -65,7 +69,7 @@ internal sealed record SoakOptions
                 return (null, string.Empty);
             }
 
-            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms" or "--parallelism" or "--update-every" or "--delete-every"))
+            if (name is not ("--minutes" or "--seconds" or "--keys" or "--producers" or "--poison-every" or "--seed" or "--bulk" or "--read-every" or "--ttl-ms" or "--idle-ms" or "--parallelism" or "--update-every" or "--delete-every"))
             {
                 return (null, $"Unknown option '{name}'.");
             }
@@ -95,6 +99,7 @@ internal sealed record SoakOptions
                 "--bulk" => options with { Bulk = (int)value },
                 "--read-every" => options with { ReadEvery = (int)value },
                 "--ttl-ms" => options with { TimeToLiveMs = value },
+                "--idle-ms" => options with { MaxIdleMs = value },
                 "--parallelism" => options with { Parallelism = (int)value },
                 "--update-every" => options with { UpdateEvery = (int)value },
                 "--delete-every" => options with { DeleteEvery = (int)value },

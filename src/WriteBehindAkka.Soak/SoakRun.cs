@@ -38,7 +38,7 @@ internal sealed class SoakRun(SoakOptions options)
             Console.WriteLine($"Note: {LocalPostgresCluster.ExternalConnectionVariable} is set, but the soak run stops and kills its server, so it starts a throwaway cluster anyway.");
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}{(options.DeleteEvery > 0 ? $", 1 write in {options.DeleteEvery} a delete{(options.UpdateEvery > 0 ? " (half of them by ComputeAsync)" : string.Empty)}" : string.Empty)}{(options.UpdateEvery > 0 ? $", 1 {(options.DeleteEvery > 0 ? "other " : string.Empty)}write in {options.UpdateEvery} an UpdateAsync" : string.Empty)}, {options.Parallelism} writer lanes. Starting a throwaway PostgreSQL cluster..."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Soak run: {options.Duration}, {options.Keys} keys, {options.Producers} producers, poison 1 in {options.PoisonEvery}, seed {options.Seed}{(options.Bulk > 0 ? $", writes up to {options.Bulk} at a time (SetManyAsync)" : string.Empty)}{(options.ReadEvery > 0 ? $", a checked read after 1 write in {options.ReadEvery}" : string.Empty)}{(options.TimeToLiveMs > 0 ? $", TimeToLive {options.TimeToLiveMs} ms" : string.Empty)}{(options.MaxIdleMs > 0 ? $", MaxIdle {options.MaxIdleMs} ms" : string.Empty)}{(options.DeleteEvery > 0 ? $", 1 write in {options.DeleteEvery} a delete{(options.UpdateEvery > 0 ? " (half of them by ComputeAsync)" : string.Empty)}" : string.Empty)}{(options.UpdateEvery > 0 ? $", 1 {(options.DeleteEvery > 0 ? "other " : string.Empty)}write in {options.UpdateEvery} an UpdateAsync" : string.Empty)}, {options.Parallelism} writer lanes. Starting a throwaway PostgreSQL cluster..."));
         await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: interrupt);
         await using var admin = NpgsqlDataSource.Create(cluster.ConnectionString + ";Pooling=false");
         await CreateSchemaAsync(admin);
@@ -70,6 +70,7 @@ internal sealed class SoakRun(SoakOptions options)
             MaxPendingEntries = 10_000,
             MaxCachedEntries = Math.Max(1, options.Keys / 2),
             TimeToLive = TimeSpan.FromMilliseconds(options.TimeToLiveMs),
+            MaxIdle = TimeSpan.FromMilliseconds(options.MaxIdleMs),
             Restart = new RestartSettings { MinBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromSeconds(1) },
         };
         // The bound counts the writes queued in the mailboxes too: only writes that passed the check at the same

@@ -12,6 +12,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
           dotnet run -c Release --project src/WriteBehindAkka.Benchmarks [-- options]     the standard suite
           dotnet run -c Release --project src/WriteBehindAkka.Benchmarks -- micro [BenchmarkDotNet options, e.g. --filter *Routing*]
           dotnet run -c Release --project src/WriteBehindAkka.Benchmarks -- reads     cold reads: GetManyAsync against concurrent GetAsync
+          dotnet run -c Release --project src/WriteBehindAkka.Benchmarks -- hits      reads answered from memory under MaxCachedEntries, against an exact LRU
 
         The suite writes to the PostgreSQL named by WRITEBEHIND_PG_CONNECTION, or to a throwaway local cluster it
         starts with fsync on. Options:
