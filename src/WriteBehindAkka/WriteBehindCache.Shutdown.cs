@@ -11,12 +11,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         if (Interlocked.CompareExchange(ref _state, Stopping, Running) == Running)
         {
+            ShutdownStarting?.Invoke();
             _shutdown = ShutdownCoreAsync(cancellationToken);
             _ctx.Gate.Open();
         }
 
         return Volatile.Read(ref _shutdown) ?? WaitForShutdownAsync();
     }
+
+    /// <summary>
+    /// Called once as the shutdown begins, before its flush: the hosting releases the writes it holds for its store's
+    /// start-up work when the cache is disposed before anything started it. Set before the cache is published; must not throw.
+    /// </summary>
+    internal Action? ShutdownStarting { get; set; }
 
     /// <summary>Gets a value indicating whether every shard took shutdown's final flush and refuses writes (tests).</summary>
     internal bool ShardsSealed => _shards.All(shard => shard.IsSealed);

@@ -87,6 +87,33 @@ public sealed class WriteBehindServiceCollectionExtensionsTests
         Assert.Same(cache, provider.GetRequiredService<IWriteBehindCache<string, string>>());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispose_NoHostAndNoStart_StoreWithStartUpWork_DrainsTheHeldWritesIntoTheStore(bool synchronously)
+    {
+        // The provider disposes the cache it made before the cache's runtime, which releases the writes held for the
+        // store's start-up work: the cache's own drain waited on them for its ShutdownTimeout and lost them.
+        var store = new InMemoryStore<string>();
+        var services = new ServiceCollection();
+        services.AddWriteBehindCache<string, string>(configure: options => TestHost.Small(options) with { ShutdownTimeout = TimeSpan.FromSeconds(2) })
+            .UseStore((_, _) => store, ownsStore: false, initializer: (_, _) => Task.CompletedTask);
+        var provider = services.BuildServiceProvider();
+        var cache = provider.GetRequiredService<IWriteBehindCache<string, string>>();
+        await cache.SetAsync("k", "v");
+
+        if (synchronously)
+        {
+            await Task.Run(provider.Dispose).WaitAsync(TestHost.Within);
+        }
+        else
+        {
+            await provider.DisposeAsync().AsTask().WaitAsync(TestHost.Within);
+        }
+
+        Assert.Equal(["k"], store.Rows.Keys);
+    }
+
     [Fact]
     public async Task AddWriteBehindCache_NoHostAndNoStart_WarnsThatTheWritesAreHeld()
     {

@@ -284,6 +284,13 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             var options = _options!.Cache;
             var held = _registration.StoreInitializer is null || _storeReady.Task.IsCompleted ? store : new HeldUntilReadyStore<TKey>(store, _storeReady.Task, WarnIfNotStarted);
             var cache = new WriteBehindCache<TKey, TValue>(held, options, _serializer, Time, _loggerFactory, _registration.KeyHasher, Name);
+            if (!ReferenceEquals(held, store))
+            {
+                // A service provider disposes the cache it made before this runtime: without this, a cache that
+                // nothing started would wait out its ShutdownTimeout on its held writes and lose them.
+                cache.ShutdownStarting = ReleaseHeldWritesIfNeverStarted;
+            }
+
             Volatile.Write(ref _cache, cache);
             Log.CacheStarted(_logger, Name, options.ShardCount, options.Parallelism, options.MaxBatchSize, Describe(store));
             if (_options.MissingSection is { } missing)
@@ -293,6 +300,23 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
 
             return cache;
         }
+    }
+
+    /// <summary>
+    /// The cache is shutting down: if nothing has begun to start it, its held writes drain into the store as it is,
+    /// as <see cref="StopCoreAsync"/> lets them. A start under way releases them when the store's start-up work ends.
+    /// </summary>
+    private void ReleaseHeldWritesIfNeverStarted()
+    {
+        lock (_gate)
+        {
+            if (_started is not null)
+            {
+                return;
+            }
+        }
+
+        _storeReady.TrySetResult();
     }
 
     /// <summary>A held write or load arrived: say so if nothing has begun to start the cache (no host, and no StartWriteBehindCachesAsync).</summary>
