@@ -18,7 +18,7 @@ public sealed partial class ReadmeSamplesTests
     {
         ["var serializer = new JsonValueSerializer<Player>();"] = (string.Empty, string.Empty), // the quickstart: a whole program
         ["// using NpgsqlTypes; options without Schema or Table: the mapping names the table."] = (
-            "using NpgsqlTypes;\nusing WriteBehindAkka.PostgreSql;\nusing WriteBehindAkka.Serialization;\nvar serializer = new JsonValueSerializer<PlayerScore>();\n",
+            "using NpgsqlTypes;\nusing WriteBehindAkka.PostgreSql;\nusing WriteBehindAkka.Serialization;\n",
             "\npublic sealed record PlayerScore(long PlayerId, int Score);\n"),
         ["var options = new WriteBehindOptions"] = (
             string.Empty,
