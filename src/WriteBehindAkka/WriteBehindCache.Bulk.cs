@@ -49,11 +49,18 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
             catch (ArgumentException error)
             {
-                throw new ArgumentException($"{parameter}[{writes.Count}]: {error.Message} Nothing was written.", parameter, error);
+                throw new ArgumentException($"{parameter}[{writes.Count}]: {WithoutParameter(error)} Nothing was written.", parameter, error);
             }
         }
 
         return WriteManyAsync(kind, writes, consistency, cancellationToken);
+    }
+
+    /// <summary>The message of an item's error without the " (Parameter 'value')" it ends with: that parameter is not the caller's.</summary>
+    private static string WithoutParameter(ArgumentException error)
+    {
+        string suffix = $" (Parameter '{error.ParamName}')";
+        return error.ParamName is not null && error.Message.EndsWith(suffix, StringComparison.Ordinal) ? error.Message[..^suffix.Length] : error.Message;
     }
 
     /// <summary>

@@ -39,6 +39,7 @@ public sealed class BulkWriteTests
         Assert.Equal("items", error.ParamName);
         Assert.StartsWith("items[2]: The value of key 'c' is null.", error.Message);
         Assert.Contains("Nothing was written.", error.Message);
+        Assert.DoesNotContain("(Parameter 'value')", error.Message, StringComparison.Ordinal); // the inner error's parameter is not the caller's
         Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("a"));
         Assert.Equal(0, cache.GetStatistics().PendingEntries);
     }
