@@ -178,5 +178,5 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     private static string Describe(LaneFailure failure) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"{(failure.ErrorCode is null ? string.Empty : failure.ErrorCode + ": ")}{failure.Message}; {failure.Attempts} failed attempts");
+            $"{RecentFailure.WithCode(failure.ErrorCode, failure.Message)}; {failure.Attempts} failed attempts");
 }

@@ -40,7 +40,7 @@ public sealed class ConfigurationFaultTests(PostgresFixture db)
         var flush = await cache.FlushAsync().WaitAsync(FaultKit.Within);
 
         Assert.Equal((CacheHealth.Degraded, StoreErrorKind.Configuration), (degraded.Status, degraded.FailureKind));
-        Assert.StartsWith("The store refuses every write because of how it is set up, not because of the data (42P01: 42P01: relation \"", degraded.Description);
+        Assert.StartsWith("The store refuses every write because of how it is set up, not because of the data (42P01: relation \"", degraded.Description);
         Assert.True(flush.AllCommitted);
         Assert.Equal(500L, await db.ScalarAsync<long>($"SELECT count(*) FROM \"{table}\""));
         Assert.Equal(0, await cache.CountDeadLettersAsync());

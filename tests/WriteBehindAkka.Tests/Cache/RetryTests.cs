@@ -45,6 +45,24 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task ConfigurationError_WhoseMessageStartsWithItsCode_HealthNamesTheCodeOnce()
+    {
+        // Npgsql's PostgresException.Message starts with the SQLSTATE ("42P01: relation ..."): health read "42P01: 42P01: ...".
+        var store = new InMemoryStore<string>();
+        store.FailNext(1, new SimulatedStoreException(StoreErrorKind.Configuration, "42P01: relation \"t\" does not exist") { Code = "42P01" });
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(), clock);
+
+        await cache.SetAsync("k", "v");
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromMilliseconds(100), Harness.Within);
+        var degraded = cache.GetHealth();
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        await cache.FlushAsync().Within();
+
+        Assert.Contains("(42P01: relation \"t\" does not exist; 1 failed attempts)", degraded.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConfigurationError_OutlastsRestartBudget_RetriedNotDeadLetteredAndHealthDegraded()
     {
         var store = new InMemoryStore<string>();
