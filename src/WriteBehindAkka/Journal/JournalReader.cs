@@ -70,8 +70,11 @@ internal static class JournalReader
                 problems.Add($"{name}: its header names segment {named}, not {number} (the file was renamed or copied from another journal folder); its records were replayed.");
             }
 
-            replayable.Add((number, data.Length));
-            ScanRecords(data, name, records, problems, ref tornTail, ref corrupt);
+            // Counted as what its records use, as a live journal counts the current segment: a segment that was current
+            // when the process stopped keeps its preallocated size, and its zeros are not records (a crash loop would
+            // otherwise bring the journal to MaxJournalBytes with a few records in it).
+            long used = ScanRecords(data, name, records, problems, ref tornTail, ref corrupt);
+            replayable.Add((number, used));
         }
 
         // Every segment read is replayable or skipped; unused spares are neither.
@@ -79,7 +82,8 @@ internal static class JournalReader
         return new JournalReadResult(records, new JournalRecoveryReport(segments, records.Count, 0, tornTail, corrupt, skipped, problems), replayable, highest, unused);
     }
 
-    private static void ScanRecords(byte[] data, string name, List<JournalRecord> records, List<string> problems, ref long tornTail, ref int corrupt)
+    /// <returns>The bytes the segment's header and records use (its length, less a preallocated zero tail).</returns>
+    private static long ScanRecords(byte[] data, string name, List<JournalRecord> records, List<string> problems, ref long tornTail, ref int corrupt)
     {
         // A segment that was not sealed (the process stopped while it was current) keeps its preallocated size:
         // after its last record it holds zeros, which end it cleanly. A record may itself end in zero bytes, so
@@ -113,13 +117,16 @@ internal static class JournalReader
                     problems.Add($"{name}: {rest} damaged bytes from offset {position} to the end (bad checksum or lengths); skipped.");
                 }
 
-                return;
+                return end;
             }
 
             corrupt++;
             problems.Add($"{name}: {next - position} damaged bytes from offset {position} (bad checksum or lengths); skipped, recovery resumed at offset {next}.");
             position = next;
         }
+
+        // Past the non-zero bytes when the last record ends in zeros.
+        return Math.Max(position, end);
     }
 
     /// <summary>
