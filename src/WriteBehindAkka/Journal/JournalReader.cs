@@ -9,7 +9,7 @@ internal static class JournalReader
     {
         var records = new List<JournalRecord>();
         var problems = new List<string>();
-        var replayable = new List<(long Number, long Bytes)>();
+        var replayable = new List<(long Number, long Bytes, long HighestVersion)>();
         var unused = new List<string>();
         long tornTail = 0, highest = 0;
         int corrupt = 0, skipped = 0;
@@ -30,7 +30,7 @@ internal static class JournalReader
                     problems.Add($"{name}: only {data.Length} bytes, less than a segment header; treated as an empty segment cut short by a crash.");
                 }
 
-                replayable.Add((number, data.Length));
+                replayable.Add((number, data.Length, 0));
                 continue;
             }
 
@@ -73,8 +73,18 @@ internal static class JournalReader
             // Counted as what its records use, as a live journal counts the current segment: a segment that was current
             // when the process stopped keeps its preallocated size, and its zeros are not records (a crash loop would
             // otherwise bring the journal to MaxJournalBytes with a few records in it).
+            int first = records.Count, corruptBefore = corrupt;
             long used = ScanRecords(data, name, records, problems, ref tornTail, ref corrupt);
-            replayable.Add((number, used));
+
+            // The highest version of its records, which the highest-version mark must cover before it is deleted; a
+            // damaged record's version is unknown (long.MaxValue: the journal takes the highest it knows of).
+            long highestVersion = corrupt > corruptBefore ? long.MaxValue : 0;
+            for (int i = first; i < records.Count; i++)
+            {
+                highestVersion = Math.Max(highestVersion, records[i].Version);
+            }
+
+            replayable.Add((number, used, highestVersion));
         }
 
         // Every segment read is replayable or skipped; unused spares are neither.

@@ -129,7 +129,10 @@ internal sealed class WriteAheadJournal
             CountError("mark");
         }
 
-        _sealed = [.. recovered.Replayable.Select(s => (s.Number, s.Bytes, _highestVersion))];
+        // Each replayed segment goes once the mark covers its own records (a damaged one: every version known). On a
+        // full disk the mark may not be writable: the segments it already covers (sealed before the crash) can still
+        // go once their writes are committed, which frees the space it needs.
+        _sealed = [.. recovered.Replayable.Select(s => (s.Number, s.Bytes, Math.Min(s.HighestVersion, _highestVersion)))];
         _totalBytes = _sealed.Sum(s => s.Bytes);
         _nextNumber = recovered.HighestSegment + 1;
         Exception? noSegment = null;
@@ -431,7 +434,7 @@ internal sealed class WriteAheadJournal
     /// segments are otherwise the only record of them, and a restart on a clock that stepped back would give new
     /// writes versions below rows already stored, which the store's version guard drops.
     /// </summary>
-    /// <exception cref="IOException">The mark could not be written: the segments are kept (a later truncation tries again).</exception>
+    /// <exception cref="IOException">The mark could not be written: the segments it does not cover are kept (a later truncation tries again); those it covers were deleted.</exception>
     public void DeleteSealedUpTo(long number)
     {
         long highest = 0;
@@ -448,7 +451,23 @@ internal sealed class WriteAheadJournal
             }
         }
 
-        long marked = EnsureMarked(highest);
+        IOException? unmarked = null;
+        long marked;
+        try
+        {
+            marked = EnsureMarked(highest);
+        }
+        catch (IOException error)
+        {
+            // The segments the mark already covers still go (on a full disk, deleting them is what frees the room to
+            // write the mark); the others are kept, and the error reported once these are deleted.
+            unmarked = error;
+            lock (_markLock)
+            {
+                marked = _markedVersion;
+            }
+        }
+
         bool freed = false;
         try
         {
@@ -477,6 +496,11 @@ internal sealed class WriteAheadJournal
 
                 _onSpaceFreed();
             }
+        }
+
+        if (unmarked is not null)
+        {
+            throw unmarked;
         }
     }
 
