@@ -125,4 +125,80 @@ public sealed class JournalRestartTests : JournalTestBase
         Assert.Contains("later2", recovered.Rows.Keys);
         Assert.Contains("after", recovered.Rows.Keys);
     }
+
+    /// <summary>
+    /// A restart with other settings than the run that wrote the journal: more shards and lanes (every replayed key
+    /// moves to the shard that owns it now), a MaxValueBytes and a MaxBatchBytes below a journaled value's size, pending
+    /// and journal bounds below what the journal holds, smaller segments and another fsync policy. Every replayed write
+    /// lands at its newest version (the large value too: the bounds are for new writes), a replayed delete deletes, and
+    /// writes made while the replay drains wait for the bounds (no hang, no error) and are not overtaken by the older
+    /// replayed versions of their keys. Not a bug found: this covers settings changed between two runs, which no other
+    /// test does.
+    /// </summary>
+    [Fact]
+    public async Task RestartWithOtherSettings_ReplaysEveryWriteAtItsNewestVersion_AndNewWritesWin()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var folder = Folder("settings");
+        var first = Harness.Cache(store, Options(folder) with { ShutdownTimeout = TimeSpan.FromSeconds(1) });
+        string crashed;
+        try
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                await first.SetAsync($"k{i}", $"v{i}").AsTask().Within();
+            }
+
+            await first.SetAsync("big", new string('b', 20_000)).AsTask().Within();
+            await first.SetAsync("k0", "second").AsTask().Within();
+            await first.DeleteAsync("k1").AsTask().Within();
+            await first.SetAsync("k2", "before-restart").AsTask().Within();
+            crashed = SnapshotAsCrashed(folder, "settings-crash");
+        }
+        finally
+        {
+            store.Resume();
+            await first.DisposeAsync();
+        }
+
+        var recovered = new InMemoryStore<string>();
+        recovered.Seed("k3", System.Text.Encoding.UTF8.GetBytes("\"stale\""), 1); // an older row: the replay overwrites it
+        recovered.Pause(); // down at the start
+        var options = Options(crashed, FsyncPolicy.No, segmentBytes: 4096, maxJournalBytes: 8192) with
+        {
+            ShardCount = 7,
+            Parallelism = 3,
+            MaxValueBytes = 1000,
+            MaxBatchBytes = 4096,
+            MaxPendingEntries = 10,
+            ShutdownTimeout = TimeSpan.FromSeconds(1),
+        };
+        try
+        {
+            await using var second = Harness.Cache(recovered, options);
+            Assert.Equal(51, second.JournalRecovery.Keys);
+            Assert.True(second.IsAtBound, "the replay alone is over the lowered bounds");
+            var k0 = second.SetAsync("k0", "after-restart", WriteConsistency.Committed).AsTask(); // waits for room
+            var k2 = second.SetAsync("k2", "after-restart").AsTask();
+            Assert.False(k0.IsCompleted);
+            recovered.Resume();
+            long k0Version = (await k0.Within()).Version;
+            await k2.Within();
+            Assert.Equal(new FlushResult(0), await second.FlushAsync().Within());
+
+            Assert.False(recovered.Rows.ContainsKey("k1"));
+            Assert.Equal(20_002, recovered.Rows["big"].Value.Length); // the JSON string's quotes
+            Assert.Equal("v3", Harness.Text(recovered.Rows["k3"].Value));
+            Assert.Equal("v49", Harness.Text(recovered.Rows["k49"].Value));
+            Assert.Equal(("after-restart", k0Version), (Harness.Text(recovered.Rows["k0"].Value), recovered.Rows["k0"].Version));
+            Assert.Equal("after-restart", Harness.Text(recovered.Rows["k2"].Value));
+            Assert.Equal(50, recovered.Rows.Count); // k0..k49 without k1, and big
+            Assert.Equal("after-restart", await second.GetAsync("k2"));
+        }
+        finally
+        {
+            recovered.Resume();
+        }
+    }
 }
