@@ -98,6 +98,7 @@ internal static class JournalKeyCodec<TKey>
     /// </summary>
     /// <exception cref="FormatException">The bytes are not a key of a built-in type.</exception>
     /// <exception cref="JsonException">The bytes are not the JSON of a key of another type.</exception>
+    /// <exception cref="FormatException">The JSON is of a key whose type had another shape (its members differ).</exception>
     public static TKey Decode(ReadOnlySpan<byte> data)
     {
         object key = typeof(TKey) switch
@@ -106,9 +107,24 @@ internal static class JournalKeyCodec<TKey>
             var t when t == typeof(long) => BinaryPrimitives.ReadInt64LittleEndian(Exactly(data, 8)),
             var t when t == typeof(int) => BinaryPrimitives.ReadInt32LittleEndian(Exactly(data, 4)),
             var t when t == typeof(Guid) => new Guid(Exactly(data, 16)),
-            _ => JsonSerializer.Deserialize<TKey>(data, Json)!,
+            _ => DecodeJson(data),
         };
         return (TKey)key;
+    }
+
+    /// <summary>
+    /// Reads a key of another type from its JSON, which must be what this type writes for it: System.Text.Json ignores
+    /// a member it does not know and leaves one it does not find at its default, so a key type whose shape changed
+    /// under the same name (a member renamed, added or removed) would read the keys of the journal as other keys.
+    /// </summary>
+    private static object DecodeJson(ReadOnlySpan<byte> data)
+    {
+        object key = JsonSerializer.Deserialize<TKey>(data, Json)!;
+        using var written = JsonDocument.Parse(data.ToArray());
+        using var again = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes((TKey)key, Json));
+        return JsonElement.DeepEquals(written.RootElement, again.RootElement)
+            ? key
+            : throw new FormatException($"the key {Encoding.UTF8.GetString(data)} reads as {again.RootElement.GetRawText()}, so it was written by a {typeof(TKey)} of another shape (a member renamed, added or removed)");
     }
 
     /// <summary>Reads a string key; bytes that are not valid UTF-8 are not one.</summary>
