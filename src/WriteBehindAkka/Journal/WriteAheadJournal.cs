@@ -253,7 +253,16 @@ internal sealed class WriteAheadJournal
             recovered = JournalReader.Read(options.Directory);
             foreach (string spare in recovered.Unused)
             {
-                File.Delete(spare);
+                try
+                {
+                    File.Delete(spare);
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    // It holds nothing, and the next start tries again. A folder where files cannot be deleted (or
+                    // created: its permissions changed, say) must not keep the replay from running, as a full disk does
+                    // not: the start goes on, and its first segment's creation fails and is reported (health Degraded).
+                }
             }
 
             long recoveredUpTo = recovered.Replayable.Count == 0 ? 0 : recovered.Replayable[^1].Number;
