@@ -1,5 +1,6 @@
 using WriteBehindAkka.Journal;
 using WriteBehindAkka.Options;
+using WriteBehindAkka.Storage;
 using WriteBehindAkka.TestKit;
 
 namespace WriteBehindAkka.Tests.Journal;
@@ -200,5 +201,43 @@ public sealed class JournalRestartTests : JournalTestBase
         {
             recovered.Resume();
         }
+    }
+
+    /// <summary>
+    /// Two crashes in a row, the second after a replay the store partly refused: a replayed write the store refuses
+    /// and the dead-letter sink refuses too has the journal as its only durable copy. The replay's own truncation
+    /// copies it forward into the new run's segment before it deletes the segments it was replayed from, so the third
+    /// start still has it (and the store, fixed by then, takes it), while the rest of the replay was committed once
+    /// and the old segments are gone. Not a bug found: the existing test copies a failure forward within one run; this
+    /// one covers the truncation of replayed segments, across two restarts.
+    /// </summary>
+    [Fact]
+    public async Task ReplayThatTheStoreAndTheSinkPartlyRefuse_ThenASecondCrash_KeepsTheRefusedWriteForTheThirdStart()
+    {
+        var first = await CrashWithStoreDownAsync(Folder("refused"), "refused-crash1", Options(Folder("unused")) with { ShutdownTimeout = TimeSpan.FromSeconds(1) }, "bad");
+
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        store.DeadLetters.FailNext(1, new SimulatedStoreException(StoreErrorKind.Permanent, "letter refused"));
+        string second;
+        await using (var replaying = Harness.Cache(store, Options(first)))
+        {
+            await replaying.SetAsync("good", "v").AsTask().Within();
+            Assert.Equal(new FlushResult(1), await replaying.FlushAsync().Within()); // "bad" failed, and is recorded nowhere else
+            await TruncationsFinishedAsync(replaying, atLeast: 1); // the replay's truncation
+            Assert.False(File.Exists(Path.Combine(first, JournalFormat.SegmentName(1))), "the replayed segment was deleted once its failure was copied forward");
+            second = SnapshotAsCrashed(first, "refused-crash2");
+        }
+
+        Assert.Empty(store.DeadLetters.Letters);
+        store.PoisonKeys.Clear(); // fixed
+        await using (var third = Harness.Cache(store, Options(second)))
+        {
+            Assert.Equal(new FlushResult(0), await third.FlushAsync().Within());
+            Assert.Equal(2, third.JournalRecovery.Keys); // "bad" (copied forward) and "good" (its segment was current)
+        }
+
+        Assert.Equal("v", Harness.Text(store.Rows["bad"].Value));
+        Assert.Equal("v", Harness.Text(store.Rows["good"].Value));
     }
 }
