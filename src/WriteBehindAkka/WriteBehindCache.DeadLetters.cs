@@ -158,6 +158,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         var request = new ForgetRequest(letter.Version);
         await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
         await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Journaled is { } journaled)
+        {
+            // Durable before it is answered: a crash after the answer must not replay the discarded write.
+            await journaled.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         Log.DeadLetterDiscarded(_ctx.Logger, Name, KeyText.Of(key), letter.Version);
         return true;
     }

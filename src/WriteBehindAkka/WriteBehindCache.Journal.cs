@@ -69,12 +69,27 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     private RecoveryBatch<TKey>[] SortRecovered(JournalOptions options, WriteAheadJournal journal, JournalReadResult read)
     {
         var newest = new Dictionary<TKey, (byte[]? Value, long Version)>();
+        Dictionary<TKey, long>? discarded = null;
         foreach (var record in read.Records)
         {
             var key = DecodeRecovered(options, record.Key);
-            if (!newest.TryGetValue(key, out var known) || record.Version > known.Version)
+            if (record.Operation == JournalFormat.Discard)
+            {
+                // A dead letter discarded up to this version: its write, and any older one of the key, is not replayed.
+                discarded ??= [];
+                discarded[key] = Math.Max(discarded.GetValueOrDefault(key), record.Version);
+            }
+            else if (!newest.TryGetValue(key, out var known) || record.Version > known.Version)
             {
                 newest[key] = (record.Operation == WriteOperation.Delete ? null : record.Value, record.Version);
+            }
+        }
+
+        foreach (var (key, upTo) in discarded ?? [])
+        {
+            if (newest.TryGetValue(key, out var known) && known.Version <= upTo)
+            {
+                newest.Remove(key);
             }
         }
 

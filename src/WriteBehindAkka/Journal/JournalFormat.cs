@@ -6,7 +6,7 @@ namespace WriteBehindAkka.Journal;
 /// <summary>
 /// The on-disk format. A segment is a 16-byte header (magic "WBJL", format version, reserved, segment number)
 /// followed by records. A record is: magic "WBR1" (4 bytes), payload length (4), CRC-32C of the payload (4), then
-/// the payload: operation (1), version (8), key length (4), key, value length (4), value. Every number is
+/// the payload: operation (1: upsert, delete, or <see cref="Discard"/>), version (8), key length (4), key, value length (4), value. Every number is
 /// little-endian. The record magic lets recovery find the next good record after a damaged one.
 /// </summary>
 internal static class JournalFormat
@@ -18,6 +18,13 @@ internal static class JournalFormat
     public const int RecordHeaderBytes = 12;
     public const int MaxPayloadBytes = 256 * 1024 * 1024;
     public const string SegmentPattern = "segment-*.wbj";
+
+    /// <summary>
+    /// The operation of a record that settles a key's writes up to its version without writing anything: a dead letter
+    /// discarded by the operator. The refused write's record stays in the journal until its segment is truncated, and
+    /// a replay must not write it then. Not a <see cref="WriteOperation"/>: it never reaches a store.
+    /// </summary>
+    public const WriteOperation Discard = (WriteOperation)2;
 
     public static string SegmentName(long number) => $"segment-{number:D12}.wbj";
 
@@ -61,7 +68,7 @@ internal static class JournalFormat
     public static bool TryReadPayload(ReadOnlySpan<byte> payload, out JournalRecord record)
     {
         record = default;
-        if (payload.Length < 17 || payload[0] > (byte)WriteOperation.Delete)
+        if (payload.Length < 17 || payload[0] > (byte)Discard)
         {
             return false;
         }

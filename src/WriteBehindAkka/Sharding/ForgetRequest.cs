@@ -8,4 +8,7 @@ internal sealed class ForgetRequest : TaskCompletionSource<bool>
 
     /// <summary>The discarded letter's version.</summary>
     public long Version { get; }
+
+    /// <summary>With the journal, the fsync of the discard's record (the discard is durable once it completes); else null.</summary>
+    public Task<WriteResult>? Journaled { get; set; }
 }

@@ -202,12 +202,25 @@ internal sealed partial class Shard<TKey>
         var request = (ForgetRequest)command.Reply!;
         try
         {
-            bool forget = _entries.TryGetValue(command.Key, out var entry)
-                && entry.Version == request.Version
+            bool held = _entries.TryGetValue(command.Key, out var entry);
+            bool forget = held
+                && entry!.Version == request.Version
                 && entry.Has(EntryFlags.Failed)
                 && !entry.Has(EntryFlags.Dirty)
                 && !entry.InFlight
                 && entry.Extras?.CommitWaiters is not { Count: > 0 };
+            if (_ctx.Journal is { } journal && (forget || !held || entry!.Version < request.Version))
+            {
+                // The refused write's record stays in the journal until its segment is truncated: a crash before then
+                // would replay it, and write it if the store takes it now. A record of the discard, fsynced, keeps a
+                // replay from writing the key's records up to the letter's version (a later write is newer, and stands).
+                // Not when the entry holds that version still pending (resubmitted) or a newer write.
+                var journaled = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                Span<byte> scratch = stackalloc byte[256];
+                journal.Append(Journal.JournalFormat.Discard, request.Version, Journal.JournalKeyCodec<TKey>.Encode(command.Key, scratch), default, journaled, requireFsync: true, out _);
+                request.Journaled = journaled.Task;
+            }
+
             if (forget)
             {
                 var before = entry!.Pending;
