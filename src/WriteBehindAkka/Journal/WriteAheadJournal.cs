@@ -265,6 +265,11 @@ internal sealed class WriteAheadJournal
                 }
             }
 
+            foreach (var (number, used, _) in recovered.Replayable)
+            {
+                TrimZeroTail(Path.Combine(options.Directory, JournalFormat.SegmentName(number)), used);
+            }
+
             long recoveredUpTo = recovered.Replayable.Count == 0 ? 0 : recovered.Replayable[^1].Number;
             return new WriteAheadJournal(options, time, tags, lockFile, recovered, onSealed, onSpaceFreed, onWriteFailed) { RecoveredUpTo = recoveredUpTo };
         }
@@ -272,6 +277,29 @@ internal sealed class WriteAheadJournal
         {
             lockFile.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Truncates a replayed segment to its records, as a seal would have: one that was current when the process stopped
+    /// keeps its preallocated size, zeros after its records, until its writes are committed and it is deleted. The
+    /// journal counts its records only (MaxJournalBytes), so without this a crash loop while the store is down would
+    /// leave a whole segment on disk per crash, uncounted. A file error leaves it as it is (read again at the next start).
+    /// </summary>
+    private static void TrimZeroTail(string path, long used)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            if (file.Length > used)
+            {
+                file.SetLength(used);
+                file.Flush(flushToDisk: true);
+            }
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // Its zeros are not records: it is read the same at the next start.
         }
     }
 

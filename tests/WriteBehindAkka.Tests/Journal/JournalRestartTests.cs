@@ -46,6 +46,11 @@ public sealed class JournalRestartTests : JournalTestBase
             await using var third = Harness.Cache(store, options with { Journal = options.Journal! with { Directory = second } });
             Assert.Equal(2, third.JournalRecovery.Keys);
             Assert.True(third.Journal!.TotalBytes < 1024, $"journal bytes at open: {third.Journal.TotalBytes} (two records)");
+            var replayed = Directory.GetFiles(second, "segment-*.wbj")
+                .Where(path => JournalFormat.TryParseSegmentNumber(path, out long number) && number <= third.Journal.RecoveredUpTo)
+                .ToList();
+            Assert.Equal(2, replayed.Count);
+            Assert.All(replayed, path => Assert.True(new FileInfo(path).Length < 1024, $"{Path.GetFileName(path)} is {new FileInfo(path).Length} bytes on disk")); // trimmed to its records, as a seal would
             await third.SetAsync("c", "v").AsTask().Within(); // refused with CacheOverflowException before the fix
 
             store.Resume();
