@@ -131,6 +131,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// replay acknowledged writes under other keys. A folder from before the file existed is taken as it is.
     /// </summary>
     /// <exception cref="InvalidOperationException">The records were written with another key type.</exception>
+    /// <exception cref="IOException">The file could not be written (a full disk, a folder that refuses it), naming the folder.</exception>
     private static void CheckKeyType(JournalOptions options, JournalReadResult read)
     {
         string path = Path.Combine(options.Directory, KeyTypeFile);
@@ -150,7 +151,17 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         // Durable before the first record.
-        DirectorySync.WriteFile(options.Directory, KeyTypeFile, System.Text.Encoding.UTF8.GetBytes(keyType));
+        try
+        {
+            DirectorySync.WriteFile(options.Directory, KeyTypeFile, System.Text.Encoding.UTF8.GetBytes(keyType));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException(
+                $"The journal folder '{options.Directory}' could not take the file '{KeyTypeFile}' that names its key type ({error.Message}); "
+                + "the cache writes it before its first journal record, so it cannot start. Free space on that disk, or make the folder writable, and start the cache again.",
+                error);
+        }
     }
 
     /// <summary>

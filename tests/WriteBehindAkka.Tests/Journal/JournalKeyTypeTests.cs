@@ -91,4 +91,19 @@ public sealed class JournalKeyTypeTests : IDisposable
         Assert.Throws<NotSupportedException>(() => cache.TrySet(new OpaqueKey(2), "v"));
         Assert.Equal(0, cache.GetStatistics().PendingEntries);
     }
+
+    [Fact]
+    public void AFolderThatRefusesTheKeyTypeFile_FailsTheStart_NamingTheFolderAndWhatToDo()
+    {
+        // The first start in a new folder writes the key-type file before any record; a disk that cannot take it (full,
+        // or, as here, a folder in the way of the file's name) must fail the start with the folder named, not a bare error.
+        string folder = Path.Combine(_root, "refuses");
+        Directory.CreateDirectory(Path.Combine(folder, "key-type"));
+
+        var error = Assert.Throws<IOException>(() => new WriteBehindCache<string, string>(new InMemoryStore<string>(), Options("refuses")));
+
+        Assert.Contains($"The journal folder '{folder}' could not take the file 'key-type'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Free space on that disk, or make the folder writable", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(error.InnerException);
+    }
 }
