@@ -53,7 +53,8 @@ internal sealed class CacheEntry<TKey>
 
     /// <summary>
     /// While the entry is clean, with both <c>MaxIdle</c> and <c>TimeToLive</c> set: its last read, as whole
-    /// milliseconds (rounded up) after <see cref="DirtySince"/>, its clean-since time. It shares
+    /// milliseconds (rounded up; units of up to 2 ms with a time to live over 24.8 days) after <see cref="DirtySince"/>,
+    /// its clean-since time. It shares
     /// <see cref="DirtyEpoch"/>'s four bytes, which only a dirty or in-flight entry uses, so that idle expiry costs an
     /// entry nothing; becoming clean sets it to 0.
     /// </summary>

@@ -442,8 +442,7 @@ internal sealed partial class Shard<TKey>
     /// <summary>
     /// Records a read of a clean entry for its idle time. Without a time to live its clean-since time is not needed, so
     /// the read takes its place; with one, the read is kept as milliseconds after it (rounded up: an entry may idle a
-    /// millisecond longer, never shorter; past about 24 days after it became clean, which only a time to live over
-    /// that allows, the read counts as made then).
+    /// millisecond longer, never shorter; two milliseconds with a time to live over 24.8 days, see <see cref="_ticksPerMs"/>).
     /// </summary>
     private void NoteRead(CacheEntry<TKey> entry, long now)
     {

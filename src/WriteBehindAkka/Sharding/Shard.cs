@@ -166,7 +166,11 @@ internal sealed partial class Shard<TKey>
     /// <summary><see cref="Options.WriteBehindOptions.MaxIdle"/> in <see cref="TimeProvider.GetTimestamp"/> ticks (0: no idle expiry).</summary>
     private readonly long _idleTicks;
 
-    /// <summary><see cref="TimeProvider.GetTimestamp"/> ticks in a millisecond (at least 1), for <see cref="CacheEntry{TKey}.LastReadAfterMs"/>.</summary>
+    /// <summary>
+    /// The unit of <see cref="CacheEntry{TKey}.LastReadAfterMs"/> in <see cref="TimeProvider.GetTimestamp"/> ticks (at
+    /// least 1): a millisecond, or more when a time to live is longer than <see cref="int.MaxValue"/> milliseconds
+    /// (24.8 days; 49 are allowed), so that any read before the entry's time to live is out fits in the four bytes.
+    /// </summary>
     private readonly long _ticksPerMs;
 
     private ITimer? _timer;
@@ -215,7 +219,7 @@ internal sealed partial class Shard<TKey>
         // A positive time to live shorter than the clock's tick is one tick, not 0 (which would mean "never expire").
         _ttlTicks = ctx.Options.TimeToLive > TimeSpan.Zero ? Math.Max(1, (long)(ctx.Options.TimeToLive.TotalSeconds * ctx.Time.TimestampFrequency)) : 0;
         _idleTicks = ctx.Options.MaxIdle > TimeSpan.Zero ? Math.Max(1, (long)(ctx.Options.MaxIdle.TotalSeconds * ctx.Time.TimestampFrequency)) : 0;
-        _ticksPerMs = Math.Max(1, ctx.Time.TimestampFrequency / 1000);
+        _ticksPerMs = Math.Max(Math.Max(1, ctx.Time.TimestampFrequency / 1000), (_ttlTicks + int.MaxValue - 1) / int.MaxValue);
         _evictedTags = WriteBehindMetrics.Tags(ctx.Name, "evicted");
         _expiredTags = WriteBehindMetrics.Tags(ctx.Name, "expired");
         _requestedTags = WriteBehindMetrics.Tags(ctx.Name, "requested");

@@ -103,6 +103,28 @@ public sealed class MaxIdleTests
     }
 
     [Fact]
+    public async Task WithATimeToLiveOver24Days_AKeyReadEvery12Hours_StaysPastThe24thDay()
+    {
+        // The last read is kept in four bytes after the clean-since time: 2^31 ms is 24.8 days, and a time to live
+        // may be 49. A read on day 25 must not count as made on day 24.8 (idled out on day 25.8 though read since).
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock, o => o with { TimeToLive = TimeSpan.FromDays(40), MaxIdle = TimeSpan.FromDays(1) });
+        await cache.SetAsync("k", "v", WriteConsistency.Committed).AsTask().Within();
+
+        for (int i = 0; i < 60; i++)
+        {
+            clock.Advance(TimeSpan.FromHours(12)); // day 30 at the end
+            Assert.Equal("v", await cache.GetAsync("k"));
+            Assert.Equal(0, store.LoadsOf("k"));
+        }
+
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMilliseconds(2)); // not read for a day (the note rounds up)
+        Assert.Equal("v", await cache.GetAsync("k"));
+        Assert.Equal(1, store.LoadsOf("k"));
+    }
+
+    [Fact]
     public async Task APendingWrite_NeverIdlesOut_ItsIdleTimeStartsAtItsCommit()
     {
         var store = new InMemoryStore<string>();
