@@ -286,6 +286,7 @@ internal sealed partial class Shard<TKey>
     /// </summary>
     private void Evict()
     {
+        DropStalePlaces();
         while (_maxEntries > 0 && _entries.Count > _maxEntries && _evictable.TryDequeue(out var candidate))
         {
             var entry = candidate.Entry;
@@ -310,6 +311,33 @@ internal sealed partial class Shard<TKey>
                 DropClean(entry, _evictedTags);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes out of the eviction queue the places of entries dropped otherwise than by <see cref="Evict"/> or
+    /// <see cref="Expire"/> (on request, read after they expired, a dead letter forgotten), once they are most of it:
+    /// under the bound nothing else would, and each would keep its dropped entry, value included, for good. An entry
+    /// held has two places at most (see <see cref="EntryFlags.Referenced"/>), so past four per entry at least half are
+    /// stale and the pass costs no more than twice the places it removes. The order and the entries' flags stay as
+    /// they are.
+    /// </summary>
+    private void DropStalePlaces()
+    {
+        if (_evictable.Count <= (4L * _entries.Count) + 64)
+        {
+            return;
+        }
+
+        for (int i = _evictable.Count; i > 0; i--)
+        {
+            var place = _evictable.Dequeue();
+            if (_entries.TryGetValue(place.Entry.Key, out var held) && ReferenceEquals(held, place.Entry))
+            {
+                _evictable.Enqueue(place);
+            }
+        }
+
+        TrimIfSparse();
     }
 
     /// <summary>

@@ -212,6 +212,25 @@ public sealed class ReadTests
     }
 
     [Fact]
+    public async Task MaxCachedEntries_KeysReadAndEvictedOnRequest_UnderTheBound_DoNotGrowTheEvictionQueue()
+    {
+        // EvictAsync drops an entry but not its places in the eviction queue, and only eviction past the bound takes
+        // places out of it: under the bound, each key loaded, read and evicted on request left its dropped entry
+        // (value included) in the queue for good.
+        var store = new InMemoryStore<string>();
+        store.Seed("k", Encoding.UTF8.GetBytes("\"stored\""), 1);
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, MaxCachedEntries = 100 }));
+        for (int i = 0; i < 2_000; i++)
+        {
+            Assert.Equal("stored", await cache.GetAsync("k")); // loaded
+            Assert.Equal("stored", await cache.GetAsync("k")); // read from memory
+            Assert.True(await cache.EvictAsync("k"));
+        }
+
+        Assert.True(cache.ShardCapacity.EvictionQueue < 1_000, $"the eviction queue has room for {cache.ShardCapacity.EvictionQueue} places");
+    }
+
+    [Fact]
     public async Task MaxCachedEntries_NearLongMaxValue_KeepsEveryEntry()
     {
         // A config file's "no bound" written as a huge number overflowed the per-shard share to one entry a shard.
