@@ -115,6 +115,56 @@ public sealed class WriteBehindServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task Dispose_AfterAStartWhoseInitializerThrewSynchronously_DrainsTheHeldWritesIntoTheStore()
+    {
+        // The held writes go "however the start-up work ends": an initializer that throws before returning a task
+        // ended too. The cache's drain waited on them for its ShutdownTimeout and lost them.
+        var store = new InMemoryStore<string>();
+        var services = new ServiceCollection();
+        services.AddWriteBehindCache<string, string>(configure: options => TestHost.Small(options) with { ShutdownTimeout = TimeSpan.FromSeconds(30) })
+            .UseStore((_, _) => store, ownsStore: false, initializer: (_, _) => throw new InvalidOperationException("no schema"));
+        var provider = services.BuildServiceProvider();
+        var cache = provider.GetRequiredService<IWriteBehindCache<string, string>>();
+        await cache.SetAsync("k", "v");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => provider.StartWriteBehindCachesAsync().WaitAsync(TestHost.Within));
+
+        await provider.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["k"], store.Rows.Keys);
+    }
+
+    [Fact]
+    public async Task StartAndDispose_Racing_TheHeldWritesReachTheStore_WithoutWaitingOutTheShutdownTimeout()
+    {
+        // Whichever comes first, the start (the initializer's end releases the writes) or the cache's shutdown (it
+        // releases them when nothing began to start it), the drain has them well before its 30 s timeout.
+        for (int round = 0; round < 50; round++)
+        {
+            var store = new InMemoryStore<string>();
+            var services = new ServiceCollection();
+            services.AddWriteBehindCache<string, string>(configure: options => TestHost.Small(options) with { ShutdownTimeout = TimeSpan.FromSeconds(30) })
+                .UseStore((_, _) => store, ownsStore: false, initializer: async (_, _) => await Task.Yield());
+            var provider = services.BuildServiceProvider();
+            var cache = provider.GetRequiredService<IWriteBehindCache<string, string>>();
+            await cache.SetAsync("k", "v");
+
+            var start = Task.Run(() => provider.StartWriteBehindCachesAsync());
+            var dispose = Task.Run(async () => await provider.DisposeAsync());
+            await dispose.WaitAsync(TimeSpan.FromSeconds(10));
+            try
+            {
+                await start.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (ObjectDisposedException)
+            {
+                // The start came after the provider was disposed.
+            }
+
+            Assert.Equal(["k"], store.Rows.Keys);
+        }
+    }
+
+    [Fact]
     public async Task AddWriteBehindCache_NoHostAndNoStart_WarnsThatTheWritesAreHeld()
     {
         var logs = new CapturingLoggerProvider();
