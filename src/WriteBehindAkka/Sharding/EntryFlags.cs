@@ -53,7 +53,8 @@ internal enum EntryFlags : ushort
     /// With <see cref="InEvictionQueue"/>, and a bound on entries or an idle expiry: a read used the entry, and it was
     /// queued again at the back of the eviction queue then; its older place there is skipped when it comes up (at most
     /// two places at a time, since only a read after that skip queues it again): eviction goes by last use,
-    /// approximately, and a key that is read does not hold up the expiry of those behind it.
+    /// approximately, and a key that is read holds up the expiry of those behind it by about one idle time at most
+    /// (its reads between its second place and the skip of its first are not queued again).
     /// </summary>
     Referenced = 1024,
 }

@@ -79,6 +79,45 @@ public sealed class MaxIdleTests
     }
 
     [Fact]
+    public async Task AKeyReadOften_CanHoldUpTheDropOfAKeyQueuedBehindIt_ByAboutOneMaxIdle_NotItsReload()
+    {
+        // "hot" is read at 1 s (its second place, ahead of "cold") and then every 10 s; its first place is skipped only
+        // when "x", ahead of it, goes (120 s). Then its second place is at the front, not expired (read at 112 s),
+        // and "cold" (idle from 122 s) waits behind it until 232 s: memory comes back late, about one MaxIdle at
+        // most, as the README says; a read of "cold" after 122 s loads it again all the same.
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        await using var cache = Cache(store, clock);
+        await cache.SetAsync("x", "v", WriteConsistency.Committed).AsTask().Within();
+        await cache.SetAsync("hot", "v", WriteConsistency.Committed).AsTask().Within();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("v", await cache.GetAsync("hot"));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await cache.SetAsync("cold", "v", WriteConsistency.Committed).AsTask().Within();
+        for (int seconds = 12; seconds <= 112; seconds += 10)
+        {
+            clock.Advance(TimeSpan.FromSeconds(10)); // no timer due before 120 s ("x"'s idle time)
+            Assert.Equal("v", await cache.GetAsync("hot"));
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(8)); // 120 s: "x" goes, "hot"'s first place is skipped
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromSeconds(112), Harness.Within); // "hot"'s second place: 232 s
+        clock.Advance(TimeSpan.FromSeconds(2)); // 122 s
+        Assert.Equal("v", await cache.GetAsync("hot"));
+        Assert.Equal(WriteState.Completed, (await cache.GetStatusAsync("cold")).State); // idle, still in memory
+
+        clock.Advance(TimeSpan.FromSeconds(110)); // 232 s
+        var until = DateTime.UtcNow + Harness.Within;
+        while (await cache.GetStatusAsync("cold") != KeyStatus.NotCached && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("cold")); // 122 s + less than one MaxIdle
+        Assert.Equal(0, store.LoadsOf("hot"));
+    }
+
+    [Fact]
     public async Task WithATimeToLive_TheEntryGoesAtWhicheverComesFirst()
     {
         var store = new InMemoryStore<string>();
