@@ -94,8 +94,8 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
 
                     if (!await CheckGuardAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        // No table yet (a migration still to run): the statement fails with 42P01, a configuration
-                        // error retried until it is there, and the checks run again then.
+                        // No table, or no guard column, yet (a migration still to run): the statement fails with
+                        // 42P01 or 42703, a configuration error retried until it is there, and the checks run again then.
                         return;
                     }
 
@@ -133,10 +133,11 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
     /// <c>timestamptz(3)</c> rounds two writes of one millisecond to the same time, and the newer is dropped as not
     /// newer; a <c>timestamp</c> without time zone takes the session's time zone, so a daylight-saving change turns
     /// versions back; an <c>integer</c> version overflows (22003) and every write would be dead-lettered. A domain
-    /// counts as its base type and its precision. A missing column is left to the statement (42703).
+    /// counts as its base type and its precision. A missing column is left to the statement (42703), and checked
+    /// when it appears.
     /// </summary>
     /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>False when the table does not exist (nothing was checked).</returns>
+    /// <returns>False when the table or its guard column does not exist (nothing was checked).</returns>
     /// <exception cref="InvalidOperationException">The guard column cannot hold versions exactly.</exception>
     private async Task<bool> CheckGuardAsync(CancellationToken cancellationToken)
     {
@@ -160,9 +161,16 @@ public sealed partial class PostgreSqlStore<TKey, TValue>
             cancellationToken,
             new NpgsqlParameter<string> { TypedValue = guard?.Name ?? string.Empty }).ConfigureAwait(false))[0];
 
-        if (!exists || guard is null || shown is null)
+        if (!exists || guard is null)
         {
             return exists;
+        }
+
+        if (shown is null)
+        {
+            // The guard column is missing (a migration still to add it): the statement fails with 42703, a
+            // configuration error, and the column is checked when it appears, as a table that appears later is.
+            return false;
         }
 
         string? problem = guard.Role == ColumnRole.Version

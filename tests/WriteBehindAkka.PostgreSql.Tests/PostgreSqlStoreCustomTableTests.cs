@@ -218,6 +218,26 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
 
     [Theory]
     [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_GuardColumnMissingThenAddedThatCannotHoldVersions_FailsAsConfiguration(PostgreSqlBatchForm form)
+    {
+        // The application starts before the migration that adds the guard column: the first batch fails for the
+        // missing column (42703). The column then appears as timestamptz(3), which would drop the newer of two
+        // writes within one millisecond: the store checks it then, as it does for a table that appears later.
+        var table = PostgresFixture.NewTableName("guard_late");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (player_id bigint PRIMARY KEY, score int)");
+        await using var store = Store(Mapping(table), form);
+        var missing = await Assert.ThrowsAsync<PostgresException>(async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+        Assert.Equal("42703", missing.SqlState);
+
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ADD COLUMN updated_at timestamptz(3)");
+        var error = await Assert.ThrowsAsync<PostgreSqlConfigurationException>(async () => await store.WriteBatchAsync([Score(1, 10, V1)], CancellationToken.None));
+
+        Assert.StartsWith($"The table public.{table} cannot guard against older writes: the updated-at column updated_at is timestamp(3) with time zone", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await RowsAsync(table));
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
     public async Task WriteBatchAsync_NotNullColumnUnmapped_FailsAsConfigurationNamingItUntilItHasADefault(PostgreSqlBatchForm form)
     {
         // The README's table with one more column: every insert failed with 23502, a refused row, and every record
