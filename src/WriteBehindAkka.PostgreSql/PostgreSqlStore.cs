@@ -76,7 +76,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(serializer);
         var key = KeyTypes.For(typeof(TKey));
-        _options = options.ValidatedCopy(mapping is not null, mapping?.Problems() ?? []);
+        _options = options.ValidatedCopy(mapping is not null, mapping?.Problems(options.BatchForm) ?? []);
         _serializer = serializer;
         _plan = mapping is null
             ? TablePlan<TValue>.ForDefaultTable(_options.Schema, _options.Table, key, serializer.Format)

@@ -80,7 +80,10 @@ public sealed class PostgreSqlTableMapping<TKey, TValue>
     /// <summary>Adds a column written from each value. Call once per column.</summary>
     /// <param name="name">The column name.</param>
     /// <param name="getter">Reads the column's value from a cache value; return <see langword="null"/> for SQL NULL.</param>
-    /// <param name="type">The column's PostgreSQL type (for example <see cref="NpgsqlDbType.Integer"/>).</param>
+    /// <param name="type">
+    /// The column's PostgreSQL type (for example <see cref="NpgsqlDbType.Integer"/>). An array type
+    /// (<c>NpgsqlDbType.Array | ...</c>) needs <see cref="PostgreSqlBatchForm.Copy"/>: the unnest form cannot send it.
+    /// </param>
     /// <returns>This mapping.</returns>
     public PostgreSqlTableMapping<TKey, TValue> Column(string name, Func<TValue, object?> getter, NpgsqlDbType type)
     {
@@ -124,8 +127,9 @@ public sealed class PostgreSqlTableMapping<TKey, TValue>
     }
 
     /// <summary>Lists what is wrong with the mapping.</summary>
+    /// <param name="form">How the store sends batches: the unnest form cannot send array columns.</param>
     /// <returns>Every problem; empty when the mapping is complete.</returns>
-    internal IEnumerable<string> Problems()
+    internal IEnumerable<string> Problems(PostgreSqlBatchForm form)
     {
         if (TableName is null)
         {
@@ -167,6 +171,18 @@ public sealed class PostgreSqlTableMapping<TKey, TValue>
             else
             {
                 names.Add(name);
+            }
+        }
+
+        if (form == PostgreSqlBatchForm.Unnest)
+        {
+            // The unnest form sends each column as one array of the batch's values: for an array column, an array
+            // of arrays, which Npgsql cannot send as one (and unnest would flatten). Every record would fail alone
+            // as a refused row and be dead-lettered. COPY writes each value on its own.
+            foreach (var column in _columns.Where(c => (c.DbType & NpgsqlDbType.Array) != 0))
+            {
+                yield return $"In the mapping: the column '{column.Name}' is an array (Array | {column.DbType & ~NpgsqlDbType.Array}), which the Unnest batch form cannot send " +
+                    "(it sends each column as one array of the batch's values): use BatchForm = PostgreSqlBatchForm.Copy.";
             }
         }
     }

@@ -421,6 +421,36 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
     }
 
     [Fact]
+    public void Constructor_ArrayColumnWithTheUnnestForm_ThrowsNamingTheColumnAndTheCopyForm()
+    {
+        // The unnest form sends each column as one array of the batch's values: an array column would be an array
+        // of arrays, which Npgsql cannot send as one (and unnest would flatten). Every record failed on its own as
+        // a refused row and was dead-lettered.
+        var mapping = Mapping("t").Column("tags", p => new[] { "p" + p.PlayerId }, NpgsqlDbType.Array | NpgsqlDbType.Text);
+
+        var error = Assert.Throws<ArgumentException>(() => Store(mapping, PostgreSqlBatchForm.Unnest));
+
+        Assert.Contains(
+            "- In the mapping: the column 'tags' is an array (Array | Text), which the Unnest batch form cannot send " +
+            "(it sends each column as one array of the batch's values): use BatchForm = PostgreSqlBatchForm.Copy.",
+            error.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_ArrayColumnWithTheCopyForm_WritesAndLoadsIt()
+    {
+        var table = await CreatePlayerScoresAsync(", tags text[]");
+        var mapping = Mapping(table).Column("tags", p => p.Score == 0 ? null : new[] { "p" + p.PlayerId, "s" + p.Score }, NpgsqlDbType.Array | NpgsqlDbType.Text);
+        await using var store = Store(mapping, PostgreSqlBatchForm.Copy);
+
+        await store.WriteBatchAsync([Score(1, 10, V1), Score(2, 0, V1)], CancellationToken.None);
+        await store.WriteBatchAsync([Score(1, 11, V2), Records.Delete(2L, V2)], CancellationToken.None);
+
+        Assert.Equal("1:{p1,s11}", await db.ScalarAsync<string>($"SELECT string_agg(player_id || ':' || coalesce(tags::text, 'null'), ',') FROM \"{table}\""));
+    }
+
+    [Fact]
     public async Task WriteBatchAsync_UnnestIntoWiderColumn_ConvertsAndWrites()
     {
         var table = PostgresFixture.NewTableName("wider");
