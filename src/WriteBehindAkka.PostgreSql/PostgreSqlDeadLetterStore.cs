@@ -15,7 +15,7 @@ namespace WriteBehindAkka.PostgreSql;
 /// The table (created on first use when it is missing; see <see cref="EnsureTableAsync"/>):
 /// <c>source text, key text, operation text, value bytea, version bigint, error text, sqlstate text,
 /// error_kind text, failed_at timestamptz, primary key (source, key)</c>. <c>source</c> is the written table
-/// (<c>schema.table</c>), so several stores can share one dead-letter table; <c>key</c> is the key as text;
+/// (<see cref="PostgreSqlStore{TKey, TValue}.TableName"/>), so several stores can share one dead-letter table; <c>key</c> is the key as text;
 /// <c>value</c> the serialized value (NULL for a delete).
 /// </para>
 /// <para>Thread-safe.</para>
@@ -49,7 +49,7 @@ public sealed class PostgreSqlDeadLetterStore<TKey> : IDeadLetterStore<TKey>
         _dataSource = dataSource;
         _timeoutSeconds = (int)commandTimeout.TotalSeconds;
         Source = source;
-        TableName = schema + "." + table;
+        TableName = SqlIdentifier.Display(schema, table);
         _schema = schema;
         _qualified = SqlIdentifier.Quote(schema, table);
         _upsert =
@@ -64,10 +64,10 @@ public sealed class PostgreSqlDeadLetterStore<TKey> : IDeadLetterStore<TKey>
         _delete = $"DELETE FROM {_qualified} WHERE source = $1 AND key = $2 AND version = $3 AND failed_at = $4";
     }
 
-    /// <summary>Gets the dead-letter table, as <c>schema.table</c>.</summary>
+    /// <summary>Gets the dead-letter table, as <c>schema.table</c> (both parts quoted when one holds a dot or a double quote).</summary>
     public string TableName { get; }
 
-    /// <summary>Gets the table whose refused writes this store keeps (the <c>source</c> column), as <c>schema.table</c>.</summary>
+    /// <summary>Gets the table whose refused writes this store keeps (the <c>source</c> column), as <see cref="PostgreSqlStore{TKey, TValue}.TableName"/> names it.</summary>
     public string Source { get; }
 
     /// <summary>Creates the dead-letter table (and its schema) if it is missing. Writes call it on first use.</summary>

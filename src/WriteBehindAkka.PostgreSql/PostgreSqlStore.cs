@@ -89,7 +89,7 @@ public sealed partial class PostgreSqlStore<TKey, TValue> : IWriteBehindStore<TK
             : new PostgreSqlDeadLetterStore<TKey>(_dataSource, _options.DeadLetterSchema, _options.DeadLetterTable, _plan.DisplayName, _options.CommandTimeout);
     }
 
-    /// <summary>Gets the table the store writes, as <c>schema.table</c>.</summary>
+    /// <summary>Gets the table the store writes, as <c>schema.table</c> (both parts quoted when one holds a dot or a double quote).</summary>
     public string TableName => _plan.DisplayName;
 
     /// <summary>Gets how batches are sent.</summary>

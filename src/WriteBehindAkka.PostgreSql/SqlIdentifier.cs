@@ -38,6 +38,17 @@ internal static class SqlIdentifier
     /// <returns>The name in double quotes, with inner quotes doubled.</returns>
     internal static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
+    /// <summary>
+    /// Names a table for people and for the dead-letter table's <c>source</c>: <c>schema.table</c>, or, when either
+    /// part holds a dot or a double quote, both parts quoted. Plain, <c>"s.x"."t"</c> and <c>"s"."x.t"</c> were both
+    /// <c>s.x.t</c>, and two stores sharing a dead-letter table saw each other's letters.
+    /// </summary>
+    /// <param name="schema">The schema.</param>
+    /// <param name="name">The table.</param>
+    /// <returns>The name; a quoted one always holds a quote, which a plain one never does, so no two tables share one.</returns>
+    internal static string Display(string schema, string name) =>
+        schema.AsSpan().IndexOfAny('.', '"') >= 0 || name.AsSpan().IndexOfAny('.', '"') >= 0 ? Quote(schema, name) : schema + "." + name;
+
     /// <summary>Quotes a schema-qualified name.</summary>
     /// <param name="schema">The schema.</param>
     /// <param name="name">The table.</param>

@@ -80,8 +80,8 @@ internal sealed class TablePlan<TValue>
     /// <summary>Gets the SQL.</summary>
     public TableSql Sql { get; }
 
-    /// <summary>Gets the table's name for messages, <c>schema.table</c>.</summary>
-    public string DisplayName => Schema + "." + Table;
+    /// <summary>Gets the table's name for messages and dead letters, <c>schema.table</c> (quoted when a part holds a dot or a quote).</summary>
+    public string DisplayName => SqlIdentifier.Display(Schema, Table);
 
     /// <summary>Plans the default key/value table.</summary>
     /// <param name="schema">The schema.</param>

@@ -90,6 +90,30 @@ public sealed class PostgreSqlDeadLetterStoreTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task ListAsync_SharedTable_TablesWhoseNamesJoinAlikeAcrossADot_EachSeesItsOwnLetters()
+    {
+        // "s.x"."t" and "s"."x.t" are two tables; written plainly as schema.table both were s.x.t, so each store
+        // listed, counted, retried (into its own cache, at the other's version) and discarded the other's letters.
+        var deadLetterTable = PostgresFixture.NewTableName("wb_dl");
+        var schema = PostgresFixture.NewTableName("dots");
+        await using var first = new PostgreSqlStore<int, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Schema = schema + ".x", Table = "t", DeadLetterTable = deadLetterTable }, ByteArraySerializer.Instance);
+        await using var second = new PostgreSqlStore<int, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Schema = schema, Table = "x.t", DeadLetterTable = deadLetterTable }, ByteArraySerializer.Instance);
+        await using var plain = new PostgreSqlStore<int, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Schema = schema, Table = "t", DeadLetterTable = deadLetterTable }, ByteArraySerializer.Instance);
+
+        await first.DeadLetters!.WriteAsync([Letter(1, 1)], CancellationToken.None);
+
+        Assert.Equal(0, await second.DeadLetters!.CountAsync(CancellationToken.None));
+        Assert.Null(await second.DeadLetters.GetAsync(1, CancellationToken.None));
+        Assert.Equal(1, await first.DeadLetters.CountAsync(CancellationToken.None));
+        Assert.Equal($"\"{schema}.x\".\"t\"", first.TableName); // quoted only where a plain name would be ambiguous
+        Assert.Equal($"\"{schema}\".\"x.t\"", second.TableName);
+        Assert.Equal($"{schema}.t", plain.TableName);
+    }
+
+    [Fact]
     public async Task DeadLetterTableNull_StoreKeepsNone()
     {
         await using var store = new PostgreSqlStore<long, byte[]>(
