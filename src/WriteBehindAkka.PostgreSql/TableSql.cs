@@ -37,9 +37,13 @@ internal sealed class TableSql
         var stage = "pg_temp." + SqlIdentifier.Quote(stageName);
         var flag = SqlIdentifier.Quote(DeleteFlagColumn);
         var stageColumns = flag + ", " + names;
+        // Each staging column has its column's type without its typmod, and a domain's base type (a CASE with a
+        // NULL branch keeps neither): with No Reset On Close the staging table outlives batches, and a copy of
+        // varchar(5) or numeric(8,2) would go on cutting values after the table's column was widened. The table's
+        // own typmods and domains still apply at the merge.
         CreateStage =
             $"CREATE TEMP TABLE IF NOT EXISTS {SqlIdentifier.Quote(stageName)} ON COMMIT DELETE ROWS AS " +
-            $"SELECT false AS {flag}, {string.Join(", ", columns.Select(c => "t." + c.Quoted))} FROM {qualifiedTable} AS t WITH NO DATA";
+            $"SELECT false AS {flag}, {string.Join(", ", columns.Select(c => $"CASE WHEN false THEN t.{c.Quoted} END AS {c.Quoted}"))} FROM {qualifiedTable} AS t WITH NO DATA";
         CopyIntoStage = $"COPY {stage} ({stageColumns}) FROM STDIN (FORMAT BINARY)";
         MergeUpserts = $"INSERT INTO {qualifiedTable} AS t ({names}) SELECT {names} FROM {stage} AS s WHERE NOT s.{flag}{upsertTail}";
         LoadSerialized = guard is null ? string.Empty : $"SELECT {columns[1].Quoted}, {guard.Quoted} FROM {qualifiedTable} WHERE {key} = $1";

@@ -364,6 +364,33 @@ public sealed class PostgreSqlStoreCustomTableTests(PostgresFixture db)
     }
 
     [Fact]
+    public async Task WriteBatchAsync_CopyWithoutSessionReset_ColumnWidenedWhileRunning_TakesTheWiderValues()
+    {
+        // With No Reset On Close the session's staging table outlives batches. It was made as a copy of the table's
+        // columns, typmods included: after ALTER COLUMN ... TYPE varchar(20) a 10-character name was refused by the
+        // staging table's varchar(5) (22001, dead-lettered), and after numeric(8,2) became numeric(8,4) a value was
+        // silently rounded to 2 places on its way through it.
+        var table = await CreatePlayerScoresAsync(", name varchar(5), amount numeric(8,2)");
+        var mapping = Mapping(table)
+            .Column("name", p => new string('n', p.Score), NpgsqlDbType.Text)
+            .Column("amount", p => p.Score / 10000m, NpgsqlDbType.Numeric);
+        var connection = new NpgsqlConnectionStringBuilder(db.ConnectionString) { NoResetOnClose = true, MaxPoolSize = 1 }.ConnectionString;
+        await using var store = new PostgreSqlStore<long, PlayerScore>(
+            new PostgreSqlStoreOptions { ConnectionString = connection, BatchForm = PostgreSqlBatchForm.Copy }, _serializer, mapping);
+        await store.WriteBatchAsync([Score(1, 5, V1)], CancellationToken.None);
+
+        await db.ExecuteAsync($"ALTER TABLE \"{table}\" ALTER COLUMN name TYPE varchar(20), ALTER COLUMN amount TYPE numeric(8,4)");
+        await store.WriteBatchAsync([Score(2, 10, V1)], CancellationToken.None);
+
+        Assert.Equal("nnnnnnnnnn", await db.ScalarAsync<string>($"SELECT name FROM \"{table}\" WHERE player_id = 2"));
+        Assert.Equal(0.0010m, await db.ScalarAsync<decimal>($"SELECT amount FROM \"{table}\" WHERE player_id = 2"));
+
+        // The table's own typmods still apply, at the merge: a name too long for it is a refused row.
+        var tooLong = await Assert.ThrowsAsync<PostgresException>(async () => await store.WriteBatchAsync([Score(3, 21, V1)], CancellationToken.None));
+        Assert.Equal(("22001", StoreErrorKind.Permanent), (tooLong.SqlState, store.Classify(tooLong)));
+    }
+
+    [Fact]
     public async Task WriteBatchAsync_CopyTableCreatedAfterTheFirstBatch_IsCheckedWhenItAppears()
     {
         // The application starts before the migration: the first batch fails for the missing table; the table
