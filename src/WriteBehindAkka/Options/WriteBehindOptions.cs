@@ -42,9 +42,10 @@ public sealed record WriteBehindOptions
     public int MaxBatchSize { get; init; } = WriteBehindDefaults.MaxBatchSize;
 
     /// <summary>
-    /// The most value bytes in one batch (the <c>maxWeight</c> of <c>GroupedWeightedWithin</c>): a batch is full at
-    /// <see cref="MaxBatchSize"/> records or at this many bytes of values, whichever comes first. A value larger than
-    /// this travels in a batch of its own.
+    /// The most bytes in one batch (the <c>maxWeight</c> of <c>GroupedWeightedWithin</c>), each record weighed by its
+    /// value, its key (a string's UTF-8 at most, three bytes a character) and 64 bytes: a batch is full at
+    /// <see cref="MaxBatchSize"/> records or at this many bytes, whichever comes first. A record heavier than this
+    /// travels in a batch of its own.
     /// </summary>
     /// <value>The default value is 8 MiB.</value>
     public long MaxBatchBytes { get; init; } = WriteBehindDefaults.MaxBatchBytes;

@@ -63,11 +63,24 @@ internal sealed partial class WriterLane<TKey>
             ctx.Options.MaxBatchSize,
             ctx.Options.MaxBatchDelay,
             ctx.Time,
-            static item => item.Record.Value.Length,
+            static item => Weight(item.Record),
             ctx.Options.MaxBatchBytes,
             static item => item.DirtySince);
         Recent = new RecentOutcomes(ctx.Time);
     }
+
+    /// <summary>The most bytes one record adds to a batch's message beyond its value and key (lengths, the version, a flag).</summary>
+    internal const int RecordOverheadBytes = 64;
+
+    /// <summary>
+    /// What a record weighs in <see cref="Options.WriteBehindOptions.MaxBatchBytes"/>: its value, its key (a string's
+    /// UTF-8 at most, three bytes a character; another key 16) and <see cref="RecordOverheadBytes"/>. A batch goes to
+    /// PostgreSQL as one message of at most 1 GiB: counted by values alone, a batch of long keys and short values, or a
+    /// <see cref="Options.WriteBehindOptions.MaxBatchSize"/> in the millions, could pass it, and a message the server
+    /// refuses for its size fails the same whole batch again at every retry.
+    /// </summary>
+    internal static long Weight(in WriteRecord<TKey> record) =>
+        record.Value.Length + (record.Key is string text ? 3L * text.Length : 16) + RecordOverheadBytes;
 
     /// <summary>Where the lane's shards emit.</summary>
     public ChannelWriter<PipelineItem<TKey>> Input => _input.Writer;
