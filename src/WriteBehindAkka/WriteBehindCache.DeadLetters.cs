@@ -92,35 +92,57 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         // another process wrote it), read once the shard watches the key: an entry of it committed and evicted while
         // the store is read counts too, so the letter never comes back over a newer write.
         var shard = _shards[ShardOf(key)];
-        var request = new ResubmitRequest(letter.Version);
         var value = letter.Operation == WriteOperation.Delete ? null : letter.Value ?? [];
-        try
+        ResubmitRequest request;
+        DeadLetterRetryResult result;
+        while (true)
         {
-            await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
-            await request.Watching.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!request.Task.IsCompleted)
+            request = new ResubmitRequest(letter.Version);
+            try
             {
-                request.StoredVersion = await _ctx.Store.LoadVersionAsync(key, cancellationToken).ConfigureAwait(false) ?? 0;
-                request.Stage = ResubmitStage.Decide;
                 await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+                await request.Watching.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (!request.Task.IsCompleted)
+                {
+                    request.StoredVersion = await _ctx.Store.LoadVersionAsync(key, cancellationToken).ConfigureAwait(false) ?? 0;
+                    request.Stage = ResubmitStage.Decide;
+                    await shard.PostAsync(new ShardCommand<TKey>(CommandKind.Resubmit, key, value, request, default), cancellationToken).ConfigureAwait(false);
+                }
             }
-        }
-        catch (Exception error)
-        {
-            // Given up after the watch was asked for: undo it (the shard undoes only a watch this request made),
-            // through a post that is not cancelled, in the background.
-            request.Stage = ResubmitStage.Abandoned;
-            _ = AbandonResubmitAsync(shard, key, request);
-            if (error is System.Threading.Channels.ChannelClosedException)
+            catch (Exception error)
             {
-                // The cache stopped meanwhile: nothing was retried, and the letter stays.
-                ThrowIfStopped();
+                // Given up after the watch was asked for: undo it (the shard undoes only a watch this request made),
+                // through a post that is not cancelled, in the background.
+                request.Stage = ResubmitStage.Abandoned;
+                _ = AbandonResubmitAsync(shard, key, request);
+                if (error is System.Threading.Channels.ChannelClosedException)
+                {
+                    // The cache stopped meanwhile: nothing was retried, and the letter stays.
+                    ThrowIfStopped();
+                }
+
+                throw;
             }
 
-            throw;
+            result = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (request.Landing is not { } landing)
+            {
+                break;
+            }
+
+            // The key's write at the letter's version is in flight: it may be the refused write itself, whose letter the
+            // writer recorded before its outcome reached the shard. Deleted now, the letter would go while the write is
+            // about to be Failed (and evictable) in memory: neither resubmitted nor kept. Decide again once it lands.
+            try
+            {
+                await landing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Failed (as expected of a refused write) or stopped: the next round says which.
+            }
         }
 
-        var result = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (request.Journaled is { } journaled)
         {
             // With the journal the letter goes only once the resubmitted write is on disk: a crash in between

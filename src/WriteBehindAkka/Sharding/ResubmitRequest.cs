@@ -39,6 +39,12 @@ internal sealed class ResubmitRequest : TaskCompletionSource<DeadLetterRetryResu
     /// until now the write's only durable copy, be deleted. Null without the journal or when nothing was resubmitted.
     /// </summary>
     public Task<WriteResult>? Journaled { get; set; }
+
+    /// <summary>
+    /// Set when the key's write at the letter's version was in flight, so that nothing was decided: completes when
+    /// it lands (committed, or failed); the caller then asks again.
+    /// </summary>
+    public Task<WriteResult>? Landing { get; set; }
 }
 
 /// <summary>The steps of a dead-letter retry in its shard.</summary>

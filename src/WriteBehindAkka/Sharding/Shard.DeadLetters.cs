@@ -91,6 +91,16 @@ internal sealed partial class Shard<TKey>
                 && !entry.Has(EntryFlags.Dirty) && !entry.InFlight;
             if (!failedAtVersion)
             {
+                if (entry.Version == version && entry.InFlight && !entry.Has(EntryFlags.Dirty))
+                {
+                    // In flight at this version: perhaps the refused write itself, its letter recorded before its
+                    // outcome came back. Nothing is decided (the letter must not go yet): the caller asks again once it lands.
+                    var landing = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    ((entry.Extras ??= new EntryExtras()).CommitWaiters ??= []).Add((version, landing));
+                    request.Landing = landing.Task;
+                    return new DeadLetterRetryResult(DeadLetterRetryOutcome.Resubmitted, version);
+                }
+
                 if (entry.Version == version)
                 {
                     // Resubmitted already (pending or committed at this version).
