@@ -177,9 +177,28 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return false;
         }
 
-        var request = new ForgetRequest(letter.Version);
-        await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
-        await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ForgetRequest request;
+        while (true)
+        {
+            request = new ForgetRequest(letter.Version);
+            await _shards[ShardOf(key)].PostAsync(new ShardCommand<TKey>(CommandKind.Forget, key, null, request, default), cancellationToken).ConfigureAwait(false);
+            await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (request.Landing is not { } landing)
+            {
+                break;
+            }
+
+            // The discarded write was in flight (its letter recorded before its outcome reached the shard): forget
+            // it once it has landed, or it would stay Failed in memory, and in the journal, after the discard.
+            try
+            {
+                await landing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Failed (as expected of a refused write) or stopped: the next round sees which.
+            }
+        }
         if (request.Journaled is { } journaled)
         {
             // Durable before it is answered: a crash after the answer must not replay the discarded write.

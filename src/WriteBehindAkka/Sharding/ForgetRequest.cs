@@ -11,4 +11,7 @@ internal sealed class ForgetRequest : TaskCompletionSource<bool>
 
     /// <summary>With the journal, the fsync of the discard's record (the discard is durable once it completes); else null.</summary>
     public Task<WriteResult>? Journaled { get; set; }
+
+    /// <summary>Set when the key's write at the discarded version was in flight (nothing done): completes when it lands; the caller then asks again.</summary>
+    public Task<WriteResult>? Landing { get; set; }
 }

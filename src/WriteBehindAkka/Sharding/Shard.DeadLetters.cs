@@ -213,6 +213,17 @@ internal sealed partial class Shard<TKey>
         try
         {
             bool held = _entries.TryGetValue(command.Key, out var entry);
+            if (held && entry!.Version == request.Version && entry.InFlight && !entry.Has(EntryFlags.Dirty))
+            {
+                // The discarded write itself, its letter recorded before its outcome came back: it is about to land
+                // Failed. Nothing is done yet; the caller asks again once it lands.
+                var landing = new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                ((entry.Extras ??= new EntryExtras()).CommitWaiters ??= []).Add((request.Version, landing));
+                request.Landing = landing.Task;
+                request.TrySetResult(false);
+                return;
+            }
+
             bool forget = held
                 && entry!.Version == request.Version
                 && entry.Has(EntryFlags.Failed)

@@ -34,6 +34,33 @@ public sealed class DeadLetterRaceTests
         Assert.Equal((0L, 0L), (cache.GetStatistics().PendingEntries, cache.GetStatistics().FailedKeys));
     }
 
+    [Fact]
+    public async Task DiscardDeadLetterAsync_LetterRecordedButItsOutcomeNotYetAtTheShard_TheFailedEntryIsDroppedToo()
+    {
+        var store = new InMemoryStore<string>();
+        store.Seed("k", System.Text.Json.JsonSerializer.SerializeToUtf8Bytes("stored"), 1);
+        store.PoisonKeys["k"] = true;
+        var sink = new HeldSink(store.DeadLetters);
+        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(), deadLetters: sink, jitter: () => 0.0);
+        sink.Hold = true;
+        await cache.SetAsync("k", "refused", WriteConsistency.Accepted);
+        Assert.True(await sink.Written.WaitAsync(Harness.Within));
+
+        var discard = cache.DiscardDeadLetterAsync("k").AsTask();
+        await cache.GetStatusAsync("k").AsTask().Within(); // the shard has seen the discard
+        sink.Hold = false;
+        sink.Gate.Release();
+        bool discarded = await discard.Within();
+        await cache.FlushAsync().Within();
+
+        // As documented: the letter is gone and so is the Failed entry holding the discarded write; reads go to the store.
+        Assert.True(discarded);
+        Assert.Empty(store.DeadLetters.Letters);
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k"));
+        Assert.Equal("stored", await cache.GetAsync("k"));
+        Assert.Equal(0, cache.GetStatistics().FailedKeys);
+    }
+
     /// <summary>The test kit's dead-letter store, with writes that can be held after they wrote.</summary>
     internal sealed class HeldSink(InMemoryDeadLetterStore<string> inner) : IDeadLetterStore<string>
     {
