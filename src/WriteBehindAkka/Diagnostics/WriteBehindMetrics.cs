@@ -28,7 +28,7 @@ public static class WriteBehindMetrics
     internal static readonly Counter<long> Retries = Meter.CreateCounter<long>("writebehind.retries", "{retry}", "Batch retries after transient store errors.");
     internal static readonly Counter<long> Restarts = Meter.CreateCounter<long>("writebehind.restarts", "{restart}", "Shard or writer loops restarted after a crash.");
     internal static readonly Histogram<double> CommitLag = Meter.CreateHistogram<double>("writebehind.commit.lag", "s", "Time from the oldest write of a batch being accepted to the batch's commit.");
-    internal static readonly Counter<long> WritesFailed = Meter.CreateCounter<long>("writebehind.writes.failed", "{write}", "Records the store refused for good.");
+    internal static readonly Counter<long> WritesFailed = Meter.CreateCounter<long>("writebehind.writes.failed", "{write}", "Records that ended Failed: refused by the store for good, or given up on when their restart budget ran out.");
     internal static readonly Counter<long> EntriesRemoved = Meter.CreateCounter<long>("writebehind.entries.removed", "{entry}", "Clean entries dropped from memory (tag writebehind.reason: evicted past MaxCachedEntries, expired after TimeToLive or MaxIdle, or requested by EvictAsync).");
     internal static readonly Counter<long> UpdateConflicts = Meter.CreateCounter<long>("writebehind.updates.conflicts", "{update}", "Atomic updates whose key changed between their read and their write: the update function ran again.");
     internal static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("writebehind.dead_letters", "{letter}", "Refused records written to the dead-letter sink.");
