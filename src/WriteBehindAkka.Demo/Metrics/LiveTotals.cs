@@ -4,7 +4,7 @@ namespace WriteBehindAkka.Demo.Metrics;
 /// <param name="WritesAccepted">Writes accepted.</param>
 /// <param name="WritesCoalesced">Writes that replaced a pending write of the same key.</param>
 /// <param name="WritesRejected">Writes refused (cache or mailbox full).</param>
-/// <param name="WritesFailed">Records the store refused for good.</param>
+/// <param name="WritesFailed">Records the store refused for good, or given up on when their retry budget ran out (writebehind.writes.failed).</param>
 /// <param name="RowsCommitted">Rows committed.</param>
 /// <param name="BatchesCommitted">Batches committed.</param>
 /// <param name="Retries">Batch retries after transient errors.</param>
