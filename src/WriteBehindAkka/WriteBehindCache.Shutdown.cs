@@ -82,13 +82,17 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     private async Task<ShutdownReport> ShutdownCoreAsync(CancellationToken cancellationToken)
     {
+        // The deadline runs from the call, so it is set before this yields: armed later, on the thread pool, it missed a
+        // test's clock advanced by ShutdownTimeout as soon as ShutdownAsync returned, and the shutdown then waited out
+        // another ShutdownTimeout of real time. On an injected clock (a test's manual one) the deadline holds on real
+        // time too: a test that disposes the cache without moving its clock ends after ShutdownTimeout instead of hanging.
+        var deadline = new CancellationTokenSource(_ctx.Options.ShutdownTimeout, _ctx.Time);
+        var realDeadline = _ctx.Time == TimeProvider.System ? null : new CancellationTokenSource(_ctx.Options.ShutdownTimeout);
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         WaitForTellsEntering();
         bool flushed = false;
-        // On an injected clock (a test's manual one) the deadline holds on real time too: a test that disposes the
-        // cache without moving its clock ends after ShutdownTimeout instead of hanging.
-        using (var deadline = new CancellationTokenSource(_ctx.Options.ShutdownTimeout, _ctx.Time))
-        using (var realDeadline = _ctx.Time == TimeProvider.System ? null : new CancellationTokenSource(_ctx.Options.ShutdownTimeout))
+        using (deadline)
+        using (realDeadline)
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, realDeadline?.Token ?? default, cancellationToken))
         {
             try

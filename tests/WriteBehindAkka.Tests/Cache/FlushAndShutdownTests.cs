@@ -112,6 +112,27 @@ public sealed class FlushAndShutdownTests
     }
 
     [Fact]
+    public async Task ShutdownAsync_ClockAdvancedByTheTimeoutRightAfterTheCall_EndsAtThatDeadline()
+    {
+        // The deadline runs from the call: a test that advances its clock by ShutdownTimeout as soon as ShutdownAsync
+        // returns must see the shutdown end, not wait out another ShutdownTimeout of real time (10 minutes here).
+        for (int round = 0; round < 5; round++)
+        {
+            var store = new InMemoryStore<string>();
+            store.Pause();
+            var clock = new ManualTimeProvider();
+            var cache = Harness.Cache(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromMinutes(10) }), clock);
+            await cache.SetAsync("a", "1");
+
+            var shutdown = cache.ShutdownAsync();
+            clock.Advance(TimeSpan.FromMinutes(10));
+            var report = await shutdown.Within();
+
+            Assert.Equal(new ShutdownReport(false, 1, 3, 0), report);
+        }
+    }
+
+    [Fact]
     public async Task ShutdownAsync_PastTheDeadline_CommittedWritesAndReadThroughReadsFailInsteadOfHanging()
     {
         var store = new DeafStore();
