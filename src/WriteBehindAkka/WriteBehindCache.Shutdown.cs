@@ -119,8 +119,17 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
         }
 
-        // Writers still running hand their batches back and stop.
-        await _ctx.Stop.CancelAsync().ConfigureAwait(false);
+        // Writers still running hand their batches back and stop. The token is the store's (and the sink's): a callback
+        // of theirs that throws (all of them still run) must not end the shutdown here, with the shards running and no report.
+        try
+        {
+            await _ctx.Stop.CancelAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException error)
+        {
+            Log.StopCallbackFailed(_ctx.Logger, error, Name);
+        }
+
         foreach (var lane in _lanes)
         {
             lane.Complete();

@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Cache '{Cache}': a writer was still waiting for the store (or the dead-letter sink) after the shutdown deadline and a grace, its cancellation ignored; the shutdown goes on without it. What it was writing counts as not flushed (the journal, if on, keeps it for the next start). Make the store honour its cancellation token.")]
     public static partial void WriterStuckAtShutdown(ILogger logger, string cache);
 
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "Cache '{Cache}': a callback the store (or the dead-letter sink) registered on its cancellation token threw as the shutdown cancelled it; the shutdown goes on. Make the store's cancellation callbacks catch their errors.")]
+    public static partial void StopCallbackFailed(ILogger logger, Exception error, string cache);
+
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Cache '{Cache}': a batch of {Count} records timed out {Timeouts} times in a row ({Error}); splitting it in halves, each retried as a transient error is (dead-lettered only if the restart budget runs out).")]
     public static partial void BatchSplitAfterTimeouts(ILogger logger, string cache, int count, int timeouts, string error);
 }

@@ -291,6 +291,38 @@ public sealed class FlushAndShutdownTests
     }
 
     [Fact]
+    public async Task ShutdownAsync_StoreWhoseCancellationCallbackThrows_StillStopsAndReports()
+    {
+        // A store that closes its connection from a callback on the token, and whose close throws: the stop's
+        // cancellation must not end the shutdown there, with the shards running and nothing reported.
+        var store = new ThrowingOnCancelStore();
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(100) }), jitter: () => 0.0);
+        await cache.SetAsync("a", "1");
+        await store.Writing.Task.Within();
+
+        var report = await cache.ShutdownAsync().Within();
+
+        Assert.Equal(new ShutdownReport(false, 1, 3, 0), report);
+        Assert.Throws<ObjectDisposedException>(() => cache.TrySet("b", "2"));
+    }
+
+    private sealed class ThrowingOnCancelStore : IWriteBehindStore<string>
+    {
+        public TaskCompletionSource Writing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<string>> batch, CancellationToken cancellationToken)
+        {
+            using var registration = cancellationToken.Register(() => throw new InvalidOperationException("the connection was closed already"));
+            Writing.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        public ValueTask<StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult<StoredEntry?>(null);
+
+        public StoreErrorKind Classify(Exception error) => StoreErrorKind.Transient;
+    }
+
+    [Fact]
     public async Task DisposeAsync_Healthy_FlushesEverythingThenRefusesUse()
     {
         var store = new InMemoryStore<string>();
