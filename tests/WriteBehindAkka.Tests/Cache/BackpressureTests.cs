@@ -192,6 +192,22 @@ public sealed class BackpressureTests
     }
 
     [Fact]
+    public async Task Backpressure_RoomFreedByADeadLetter_LetsTheWaiterIn()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { MaxPendingEntries = 1 }));
+        await cache.SetAsync("a", "v");
+        var waiting = cache.SetAsync("b", "v").AsTask();
+        Assert.False(waiting.IsCompleted);
+        store.FailNext(1, new SimulatedStoreException(WriteBehindAkka.Storage.StoreErrorKind.Permanent, "refused"));
+        store.Resume();
+        await waiting.Within();
+        await cache.FlushAsync().Within();
+        Assert.Equal(0, cache.GateAdmitted);
+    }
+
+    [Fact]
     public async Task TrySet_UnderBound_AcceptedAndWritten()
     {
         var store = new InMemoryStore<string>();

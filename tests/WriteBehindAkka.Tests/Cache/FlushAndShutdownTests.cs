@@ -323,6 +323,42 @@ public sealed class FlushAndShutdownTests
     }
 
     [Fact]
+    public async Task ShutdownAsync_ValueReplacedWhileInFlight_ReportCountsTheLatestValueOnce()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var cache = Harness.Cache(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(200) }));
+        await cache.SetAsync("k", "aaaa");
+        await store.ExpectBatchAsync(Harness.Within); // in flight
+        await cache.SetAsync("k", "bbbbbbbbbbbbbbbb");
+        var report = await cache.ShutdownAsync().Within();
+        Assert.False(report.Flushed);
+        Assert.Equal(1, report.UnflushedEntries);
+        Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes("bbbbbbbbbbbbbbbb").Length, report.UnflushedBytes);
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_CalledConcurrentlyAndWithDispose_DuringAFlush_AllGetTheSameReport()
+    {
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var cache = Harness.Cache(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(200) }));
+        await cache.SetAsync("a", "v");
+        await cache.SetAsync("b", "v");
+        var flush = cache.FlushAsync();
+        var tasks = Enumerable.Range(0, 4).Select(_ => Task.Run(() => cache.ShutdownAsync())).ToArray();
+        var dispose = Task.Run(cache.Dispose);
+        var reports = await Task.WhenAll(tasks).Within();
+        await dispose.Within();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => flush.Within());
+        Assert.All(reports, r => Assert.Same(reports[0], r));
+        Assert.False(reports[0].Flushed);
+        Assert.Equal(2, reports[0].UnflushedEntries);
+        Assert.Throws<ObjectDisposedException>(() => cache.TrySet("c", "v"));
+        Assert.Throws<ObjectDisposedException>(() => cache.TryDelete("c"));
+    }
+
+    [Fact]
     public async Task DisposeAsync_Healthy_FlushesEverythingThenRefusesUse()
     {
         var store = new InMemoryStore<string>();
