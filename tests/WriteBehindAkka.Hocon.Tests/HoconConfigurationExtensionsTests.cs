@@ -17,6 +17,25 @@ public class HoconConfigurationExtensionsTests
     }
 
     [Fact]
+    public void TwoSources_AreResolvedSeparately_SoALaterArrayOverlaysAnEarlierOneByIndex()
+    {
+        // Each source is parsed and resolved on its own: "+=" in the second does not see the first one's array (it
+        // starts a new one), and IConfiguration then merges the two key by key, element 0 over element 0.
+        var configuration = new ConfigurationBuilder()
+            .AddHoconString("akka.cluster.roles = [a, b]")
+            .AddHoconString("akka.cluster.roles += backend")
+            .Build();
+
+        Assert.Equal(["backend", "b"], configuration.GetSection("akka:cluster:roles").Get<string[]>()!);
+
+        // A substitution cannot refer to another source at all.
+        var builder = new ConfigurationBuilder()
+            .AddHoconString("base.port = 1")
+            .AddHoconString("svc.port = ${base.port}");
+        Assert.Contains("${base.port}", Assert.Throws<HoconParseException>(() => builder.Build()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddHoconString_MalformedText_ThrowsOnBuildWithPosition()
     {
         var builder = new ConfigurationBuilder().AddHoconString("a {\n  b = [1, 2\n}");
