@@ -185,6 +185,18 @@ public class HoconParserSubstitutionTests
             ex.Message);
     }
 
+    [Theory]
+    [InlineData("a = [1]\nb = ${a}\na = ${b} [2]", 2, 5)] // The spec reads a back through b: a = [1, 2].
+    [InlineData("a { x = 1 }\nb = ${a}\na = ${b} { y = 2 }", 2, 5)]
+    [InlineData("a = ${?b}\nb = ${?a}", 2, 5)] // The spec treats an optional cycle as undefined: both fields disappear.
+    public void Parse_SelfReferenceThroughAnotherField_OrAnOptionalCycle_FailsWithCycleRatherThanAGuess(string hocon, int line, int column)
+    {
+        // Deliberate (README, "Not supported"): only a substitution of the field itself (or below it) looks backward.
+        var ex = HoconAssert.FailsAt(hocon, line, column);
+
+        Assert.Contains("is part of a cycle", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_ObjectReferringToItself_FailsWithCycle()
     {
