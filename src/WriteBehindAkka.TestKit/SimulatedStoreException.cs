@@ -45,14 +45,27 @@ public sealed class SimulatedStoreException : Exception
     /// <summary>
     /// How the test kit's stores classify an error: a simulated one by its <see cref="Kind"/>; the rest as the
     /// PostgreSQL store classifies client-side errors (transient for a timeout, an I/O or socket error or a
-    /// cancellation, permanent for anything else).
+    /// cancellation, permanent for anything else). As that store does, it looks through wrapping exceptions (the
+    /// inner exceptions, and an <see cref="AggregateException"/>'s first): an error that wraps a timeout is transient.
     /// </summary>
     /// <param name="error">The error.</param>
     /// <returns>The kind.</returns>
-    internal static StoreErrorKind Classify(Exception error) => error switch
+    internal static StoreErrorKind Classify(Exception error)
     {
-        SimulatedStoreException simulated => simulated.Kind,
-        TimeoutException or IOException or System.Net.Sockets.SocketException or OperationCanceledException => StoreErrorKind.Transient,
-        _ => StoreErrorKind.Permanent,
-    };
+        for (var current = error; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case SimulatedStoreException simulated:
+                    return simulated.Kind;
+                case AggregateException aggregate when aggregate.InnerExceptions.Count > 0:
+                    return Classify(aggregate.InnerExceptions[0]);
+                case TimeoutException or IOException or System.Net.Sockets.SocketException:
+                    return StoreErrorKind.Transient;
+            }
+        }
+
+        // A cancellation with no such cause is retried, as the PostgreSQL store retries it.
+        return error is OperationCanceledException ? StoreErrorKind.Transient : StoreErrorKind.Permanent;
+    }
 }
