@@ -11,11 +11,12 @@ public sealed class InMemoryDeadLetterStore<TKey> : IDeadLetterStore<TKey>
     where TKey : notnull
 {
     /// <summary>
-    /// The order of letters that failed at the same instant: the key's own order, or for a key type without one (a
-    /// type of yours with an <c>IKeyHasher</c>) its text, as the PostgreSQL table orders by its text key column.
+    /// The order of letters that failed at the same instant: a string key's own order; any other key's invariant
+    /// text (a number's digits, a Guid's 36 characters), as the PostgreSQL table orders by its text key column, so
+    /// that the int keys 9 and 10 list as "10" before "9" there and here.
     /// </summary>
     private static readonly IComparer<TKey> KeyOrder =
-        typeof(IComparable<TKey>).IsAssignableFrom(typeof(TKey)) || typeof(IComparable).IsAssignableFrom(typeof(TKey))
+        typeof(TKey) == typeof(string)
             ? Comparer<TKey>.Default
             : Comparer<TKey>.Create(static (a, b) => string.CompareOrdinal(
                 Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture),
