@@ -46,6 +46,120 @@ public sealed class InMemoryStoreParityTests(PostgresFixture db)
             $"{name} (dead letters): PostgreSQL {postgres.DeadLetters.Classify(error)}, in memory {memory.DeadLetters.Classify(error)}");
     }
 
+    public static TheoryData<PostgreSqlBatchForm> Forms => [PostgreSqlBatchForm.Unnest, PostgreSqlBatchForm.Copy];
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_VersionGuard_SameRowsAsThePostgreSqlStore(PostgreSqlBatchForm form)
+    {
+        var postgres = new PostgreSqlStore<string, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Table = PostgresFixture.NewTableName("kv"), BatchForm = form },
+            ByteArraySerializer.Instance);
+        await using (postgres)
+        {
+            await postgres.EnsureTableAsync();
+            var memory = new InMemoryStore<string>();
+            IReadOnlyList<WriteRecord<string>>[] batches =
+            [
+                [Records.Upsert("tie", [1], V + 5), Records.Upsert("lower", [1], V + 5), Records.Upsert("equal", [1], V + 5), Records.Upsert("higher", [1], V + 5), Records.Upsert("revive", [1], V + 5)],
+                [Records.Upsert("tie", [2], V + 5), Records.Delete("lower", V + 4), Records.Delete("equal", V + 5), Records.Delete("higher", V + 6), Records.Delete("missing", V + 1), Records.Delete("revive", V + 9)],
+                [Records.Upsert("revive", [3], V + 2), Records.Upsert("missing", [4], V)],
+            ];
+
+            foreach (var batch in batches)
+            {
+                await postgres.WriteBatchAsync(batch, CancellationToken.None);
+                await memory.WriteBatchAsync(batch, CancellationToken.None);
+            }
+
+            string[] keys = ["tie", "lower", "equal", "higher", "missing", "revive", "never"];
+            var fromPostgres = await postgres.LoadManyAsync(keys, CancellationToken.None);
+            var fromMemory = await memory.LoadManyAsync(keys, CancellationToken.None);
+            for (int i = 0; i < keys.Length; i++)
+            {
+                Assert.Equal(Show(fromPostgres[i]), Show(fromMemory[i]));
+                Assert.Equal(Show(await postgres.LoadAsync(keys[i], CancellationToken.None)), Show(await memory.LoadAsync(keys[i], CancellationToken.None)));
+                Assert.Equal(await postgres.LoadVersionAsync(keys[i], CancellationToken.None), await ((IWriteBehindStore<string>)memory).LoadVersionAsync(keys[i], CancellationToken.None));
+            }
+
+            string[] repeated = ["tie", "never", "tie"];
+            Assert.Equal((await postgres.LoadManyAsync(repeated, CancellationToken.None)).Select(Show), (await memory.LoadManyAsync(repeated, CancellationToken.None)).Select(Show));
+            Assert.Equal("01@5", Show(fromMemory[0])); // the tie kept the first write
+            Assert.Equal("03@2", Show(fromMemory[5])); // an older write after a delete comes back: there is no tombstone
+        }
+
+        static string Show(StoredEntry? entry) => entry is null ? "none" : $"{Convert.ToHexString(entry.Value)}@{entry.Version - V}";
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public async Task WriteBatchAsync_RefusedRecord_NothingOfTheBatchAppliedInEitherStore(PostgreSqlBatchForm form)
+    {
+        var postgres = new PostgreSqlStore<string, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Table = PostgresFixture.NewTableName("kv"), BatchForm = form },
+            ByteArraySerializer.Instance);
+        await using (postgres)
+        {
+            await postgres.EnsureTableAsync();
+            await db.ExecuteAsync($"ALTER TABLE {string.Join('.', postgres.TableName.Split('.').Select(p => $"\"{p}\""))} ADD CHECK (key <> 'poison')");
+            var memory = new InMemoryStore<string>();
+            memory.PoisonKeys["poison"] = true;
+            IReadOnlyList<WriteRecord<string>> seed = [Records.Upsert("gone", [1], V)];
+            IReadOnlyList<WriteRecord<string>> batch = [Records.Upsert("a", [1], V + 1), Records.Delete("gone", V + 1), Records.Upsert("poison", [2], V + 1)];
+            await postgres.WriteBatchAsync(seed, CancellationToken.None);
+            await memory.WriteBatchAsync(seed, CancellationToken.None);
+
+            var fromPostgres = await Record.ExceptionAsync(() => postgres.WriteBatchAsync(batch, CancellationToken.None).AsTask());
+            var fromMemory = await Record.ExceptionAsync(() => memory.WriteBatchAsync(batch, CancellationToken.None).AsTask());
+
+            Assert.Equal((StoreErrorKind.Permanent, "23514"), (postgres.Classify(fromPostgres!), postgres.GetErrorCode(fromPostgres!)));
+            Assert.Equal((StoreErrorKind.Permanent, "23514"), (memory.Classify(fromMemory!), memory.GetErrorCode(fromMemory!)));
+            string[] keys = ["a", "gone", "poison"];
+            Assert.Equal(
+                (await postgres.LoadManyAsync(keys, CancellationToken.None)).Select(e => e?.Version),
+                (await memory.LoadManyAsync(keys, CancellationToken.None)).Select(e => e?.Version));
+            Assert.Null(memory.Rows.GetValueOrDefault("a"));
+        }
+    }
+
+    [Fact]
+    public async Task DeadLetters_OneLetterPerKey_SameAnswersAsThePostgreSqlStore()
+    {
+        await using var postgres = new PostgreSqlStore<string, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Table = PostgresFixture.NewTableName("kv"), DeadLetterTable = PostgresFixture.NewTableName("wb_dl") },
+            ByteArraySerializer.Instance);
+        var memory = new InMemoryStore<string>();
+        IDeadLetterStore<string>[] stores = [postgres.DeadLetters!, memory.DeadLetters];
+        var answers = new List<string>[2];
+        for (int s = 0; s < 2; s++)
+        {
+            var store = stores[s];
+            var seen = answers[s] = [];
+            await store.WriteAsync([Letter("k", 5, Failed), Letter("j", 1, Failed.AddSeconds(-1))], CancellationToken.None);
+            var first = (await store.GetAsync("k", CancellationToken.None))!;
+            await store.WriteAsync([Letter("k", 4, Failed.AddSeconds(1))], CancellationToken.None); // older: kept out
+            seen.Add(Show(await store.GetAsync("k", CancellationToken.None)));
+            await store.WriteAsync([Letter("k", 5, Failed.AddSeconds(2))], CancellationToken.None); // same version: replaces
+            seen.Add(Show(await store.GetAsync("k", CancellationToken.None)));
+            seen.Add($"delete the letter read before: {await store.DeleteAsync(first, CancellationToken.None)}");
+            seen.Add($"delete another version: {await store.DeleteAsync(Letter("k", 6, Failed.AddSeconds(2)), CancellationToken.None)}");
+            seen.Add(string.Join(", ", (await store.ListAsync(0, 10, CancellationToken.None)).Select(Show)));
+            seen.Add(string.Join(", ", (await store.ListAsync(1, 1, CancellationToken.None)).Select(Show)));
+            seen.Add($"count {await store.CountAsync(CancellationToken.None)}");
+            seen.Add($"delete the current letter: {await store.DeleteAsync((await store.GetAsync("k", CancellationToken.None))!, CancellationToken.None)}");
+            seen.Add($"delete it again: {await store.DeleteAsync(Letter("k", 5, Failed.AddSeconds(2)), CancellationToken.None)}");
+            seen.Add(Show(await store.GetAsync("k", CancellationToken.None)));
+        }
+
+        Assert.Equal(answers[0], answers[1]);
+
+        static DeadLetter<string> Letter(string key, long version, DateTimeOffset failedAt) =>
+            new(key, WriteOperation.Upsert, [(byte)version], version, "refused", "23514", StoreErrorKind.Permanent, failedAt);
+
+        static string Show(DeadLetter<string>? letter) =>
+            letter is null ? "none" : $"{letter.Key}@{letter.Version} {letter.FailedAt.UtcDateTime:O} {Convert.ToHexString(letter.Value ?? [])}";
+    }
+
     [Fact]
     public async Task DeadLetters_ListOfIntegerKeysFailedTogether_InThePostgreSqlStoreOrder()
     {
