@@ -274,8 +274,28 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     public StoreErrorKind Classify(Exception error) => SimulatedStoreException.Classify(error);
 
     /// <inheritdoc />
-    /// <returns>The <see cref="SimulatedStoreException.Code"/> of a simulated error; otherwise <see langword="null"/>.</returns>
-    public string? GetErrorCode(Exception error) => (error as SimulatedStoreException)?.Code;
+    /// <returns>
+    /// The <see cref="SimulatedStoreException.Code"/> of the first simulated error in the exception's chain (its inner
+    /// exceptions, an <see cref="AggregateException"/>'s first), as the PostgreSQL store finds the SQLSTATE of a
+    /// wrapped server error; otherwise <see langword="null"/>.
+    /// </returns>
+    public string? GetErrorCode(Exception error)
+    {
+        for (var current = error; current is not null; current = current.InnerException)
+        {
+            if (current is SimulatedStoreException simulated)
+            {
+                return simulated.Code;
+            }
+
+            if (current is AggregateException aggregate && aggregate.InnerExceptions.Count > 0)
+            {
+                return GetErrorCode(aggregate.InnerExceptions[0]);
+            }
+        }
+
+        return null;
+    }
 
     /// <inheritdoc />
     IDeadLetterStore<TKey>? IWriteBehindStore<TKey>.DeadLetters => DeadLetters;

@@ -46,6 +46,23 @@ public sealed class InMemoryStoreParityTests(PostgresFixture db)
             $"{name} (dead letters): PostgreSQL {postgres.DeadLetters.Classify(error)}, in memory {memory.DeadLetters.Classify(error)}");
     }
 
+    [Fact]
+    public async Task GetErrorCode_RefusalWrappedInAnotherException_FoundAsThePostgreSqlStoreFindsIt()
+    {
+        await using var postgres = new PostgreSqlStore<string, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Table = PostgresFixture.NewTableName("kv") },
+            ByteArraySerializer.Instance);
+        var memory = new InMemoryStore<string>();
+        Func<Exception>[] server = [() => new Npgsql.PostgresException("refused", "ERROR", "ERROR", "23514"), () => new SimulatedStoreException(StoreErrorKind.Permanent, "refused") { Code = "23514" }];
+        Func<Exception, Exception>[] wrappings = [e => e, e => new InvalidOperationException("wrapped", e), e => new AggregateException(e), e => new AggregateException(new InvalidOperationException("wrapped", e))];
+
+        foreach (var wrap in wrappings)
+        {
+            var (fromPostgres, fromMemory) = (wrap(server[0]()), wrap(server[1]()));
+            Assert.Equal((postgres.Classify(fromPostgres), postgres.GetErrorCode(fromPostgres)), (memory.Classify(fromMemory), memory.GetErrorCode(fromMemory)));
+        }
+    }
+
     public static TheoryData<PostgreSqlBatchForm> Forms => [PostgreSqlBatchForm.Unnest, PostgreSqlBatchForm.Copy];
 
     [Theory]
