@@ -63,6 +63,34 @@ public sealed class InMemoryStoreParityTests(PostgresFixture db)
         }
     }
 
+    [Fact]
+    public async Task GetKeyError_RefusesTheKeysThePostgreSqlStoreRefusesAndNoOther()
+    {
+        var postgres = new PostgreSqlStore<string, byte[]>(
+            new PostgreSqlStoreOptions { DataSource = db.DataSource, Table = PostgresFixture.NewTableName("kv") },
+            ByteArraySerializer.Instance);
+        await using (postgres)
+        {
+            await postgres.EnsureTableAsync();
+            var memory = new InMemoryStore<string>();
+            string[] refused = ["a\0b", "\0", "\uD800", "x\uDC00", "\uDC00\uD800", "\uD83D\uD83D\uDE00x"];
+            string[] accepted = [string.Empty, " ", "\uD83D\uDE00", "\uFFFF", "\uFFFE", "e\u0301", "\u00E9", "A", "a", "\u200B", "\t\r\n"];
+
+            foreach (var key in refused)
+            {
+                Assert.True(postgres.GetKeyError(key) is not null && memory.GetKeyError(key) is not null, $"{Convert.ToHexString(System.Text.Encoding.Unicode.GetBytes(key))} refused by both");
+            }
+
+            Assert.All(accepted, key => Assert.True(postgres.GetKeyError(key) is null && memory.GetKeyError(key) is null));
+            var batch = accepted.Select((key, i) => Records.Upsert(key, [(byte)i], V)).ToList();
+            await postgres.WriteBatchAsync(batch, CancellationToken.None);
+            await memory.WriteBatchAsync(batch, CancellationToken.None);
+            Assert.Equal(
+                (await postgres.LoadManyAsync(accepted, CancellationToken.None)).Select(e => e is null ? "none" : Convert.ToHexString(e.Value)),
+                (await memory.LoadManyAsync(accepted, CancellationToken.None)).Select(e => e is null ? "none" : Convert.ToHexString(e.Value)));
+        }
+    }
+
     public static TheoryData<PostgreSqlBatchForm> Forms => [PostgreSqlBatchForm.Unnest, PostgreSqlBatchForm.Copy];
 
     [Theory]
