@@ -133,14 +133,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             // The key's write at the letter's version is in flight: it may be the refused write itself, whose letter the
             // writer recorded before its outcome reached the shard. Deleted now, the letter would go while the write is
             // about to be Failed (and evictable) in memory: neither resubmitted nor kept. Decide again once it lands.
-            try
-            {
-                await landing.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Failed (as expected of a refused write) or stopped: the next round says which.
-            }
+            await LandedAsync(landing, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.Journaled is { } journaled)
@@ -155,6 +148,22 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         await letters.DeleteAsync(letter, cancellationToken).ConfigureAwait(false);
         Log.DeadLetterRetried(_ctx.Logger, Name, KeyText.Of(key), letter.Version, result.Outcome == DeadLetterRetryOutcome.Resubmitted ? "resubmitted" : "found superseded");
         return result;
+    }
+
+    /// <summary>
+    /// Waits for an in-flight write of a dead letter's key to land, committed or failed (as a refused write is): the
+    /// retry or discard that waits then looks again, and sees which. Only the caller's cancellation ends it early.
+    /// </summary>
+    private static async Task LandedAsync(Task<WriteResult> landing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await landing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Failed, or the cache stopped: the next look says which.
+        }
     }
 
     private static async Task AbandonResubmitAsync(Shard<TKey> shard, TKey key, ResubmitRequest request)
@@ -190,15 +199,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
             // The discarded write was in flight (its letter recorded before its outcome reached the shard): forget
             // it once it has landed, or it would stay Failed in memory, and in the journal, after the discard.
-            try
-            {
-                await landing.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Failed (as expected of a refused write) or stopped: the next round sees which.
-            }
+            await LandedAsync(landing, cancellationToken).ConfigureAwait(false);
         }
+
         if (request.Journaled is { } journaled)
         {
             // Durable before it is answered: a crash after the answer must not replay the discarded write.
