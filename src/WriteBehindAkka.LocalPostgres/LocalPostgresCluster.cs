@@ -139,6 +139,12 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
             // Normalized as pg_ctl normalizes -D, so that the postmaster's command line names the same path.
             ownedDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(Path.GetTempPath(), TempFolderPrefix + Guid.NewGuid().ToString("N")[..12])));
             dataDirectory = Path.Combine(ownedDirectory, "data");
+            if (LocalPostgresOptions.ShellUnsafeCharacter(ownedDirectory) is { } unsafeCharacter)
+            {
+                throw new LocalPostgresException(
+                    $"The temp directory {Path.GetTempPath()} holds {unsafeCharacter}, which pg_ctl's shell would expand (it quotes the data directory in double quotes): " +
+                    "set TMPDIR to a directory without \", $, ` or \\ (for example /tmp), or set DataDirectory.");
+            }
         }
 
         var cluster = new LocalPostgresCluster(validated, binDirectory, ownedDirectory, dataDirectory, validated.Port ?? 0);

@@ -63,6 +63,10 @@ public sealed partial class LocalPostgresOptions
         {
             problems.Add("DataDirectory is blank: set a path, or leave it null for a new directory under the temp directory.");
         }
+        else if (DataDirectory is not null && ShellUnsafeCharacter(Path.GetFullPath(DataDirectory)) is { } unsafeCharacter)
+        {
+            problems.Add($"DataDirectory {Path.GetFullPath(DataDirectory)} holds {unsafeCharacter}, which pg_ctl's shell would expand (it quotes the directory in double quotes): name a directory without \", $, ` or \\.");
+        }
 
         if (Port is { } port && (port < 1 || port > 65535))
         {
@@ -108,6 +112,18 @@ public sealed partial class LocalPostgresOptions
             MaxConnections = MaxConnections,
             StartTimeout = StartTimeout,
         };
+    }
+
+    /// <summary>
+    /// Finds a character that <c>pg_ctl start</c> cannot pass on: it starts the server through <c>/bin/sh -c</c> with the
+    /// data directory (and the log, in it) inside double quotes, where ", $, ` and \ keep their meaning to the shell.
+    /// </summary>
+    /// <param name="path">The path.</param>
+    /// <returns>The character, quoted, or <see langword="null"/> when there is none.</returns>
+    internal static string? ShellUnsafeCharacter(string path)
+    {
+        var index = path.AsSpan().IndexOfAny("\"$`\\");
+        return index < 0 ? null : "'" + path[index] + "'";
     }
 
     /// <summary>A PostgreSQL memory setting: digits and an optional unit.</summary>

@@ -311,6 +311,37 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_DataDirectoryWithCharactersPgCtlsShellExpands_IsRefusedBeforeAnythingRuns()
+    {
+        // pg_ctl starts the server through /bin/sh -c with -D "<dir>" and -l "<dir>/server.log": $, `, " and \ reached
+        // the shell, so "$HOME" was expanded, "$(cmd)" ran cmd as the postgres user, and the start failed with a
+        // message about some other directory.
+        var root = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        var marker = Path.Combine(root, "ran");
+        try
+        {
+            foreach (var (name, character) in new[] { ("home$HOME", "$"), ("run$(touch${IFS}" + marker + ")", "$"), ("back`id`tick", "`"), ("double\"quote", "\""), ("back\\slash", "\\") })
+            {
+                var directory = Path.Combine(root, name, "data");
+
+                var error = await Assert.ThrowsAsync<ArgumentException>(() => LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory }));
+
+                Assert.Contains($"DataDirectory {directory} holds '{character}', which pg_ctl's shell would expand", error.Message, StringComparison.Ordinal);
+                Assert.False(Directory.Exists(directory));
+            }
+
+            Assert.False(File.Exists(marker), "a command in the directory's name was run");
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_PortTaken_ThrowsWithTheServerLogTail()
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
