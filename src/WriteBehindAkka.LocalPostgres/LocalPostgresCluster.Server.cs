@@ -105,7 +105,10 @@ public sealed partial class LocalPostgresCluster
         {
             throw new LocalPostgresException(
                 $"initdb failed. {initdb.Describe()}{Environment.NewLine}" +
-                "If it says 'Permission denied', the postgres user cannot reach the directory: pick a DataDirectory it can enter, or leave it null.");
+                (_options.DataDirectory is null
+                    ? $"If it says 'Permission denied', the postgres user cannot reach the temp directory {Path.GetDirectoryName(_ownedDirectory)}: " +
+                      "set TMPDIR to a directory it can enter (for example /tmp), or set DataDirectory to one."
+                    : "If it says 'Permission denied', the postgres user cannot reach the directory: pick a DataDirectory it can enter, or leave it null."));
         }
     }
 
