@@ -146,6 +146,77 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_AbandonedFolderWhosePidFileNamesAnotherClustersServer_DeletesTheFolderButStopsNothing()
+    {
+        // The abandoned server is gone and its pid now names the postmaster of another live cluster: that server is
+        // not the folder's, so it is left running, and only the folder is deleted.
+        await using var other = await LocalPostgresCluster.StartAsync();
+        var abandoned = await LocalPostgresCluster.StartAsync();
+        var folder = Path.GetDirectoryName(abandoned.DataDirectory)!;
+        try
+        {
+            await abandoned.KillAsync();
+            int gone;
+            using (var exited = System.Diagnostics.Process.Start("true"))
+            {
+                await exited.WaitForExitAsync();
+                gone = exited.Id;
+            }
+
+            var owner = Path.Combine(folder, LocalPostgresCluster.OwnerFileName);
+            File.WriteAllText(owner, $"{gone} 1 {File.ReadAllText(owner).Split(' ')[2]}");
+            var pidFile = Path.Combine(abandoned.DataDirectory, "postmaster.pid");
+            var lines = File.ReadAllLines(pidFile);
+            lines[0] = other.PostmasterPid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            File.WriteAllLines(pidFile, lines);
+
+            await using (await LocalPostgresCluster.StartAsync())
+            {
+            }
+
+            Assert.False(Directory.Exists(folder), "the abandoned folder is still there");
+            Assert.True(ProcessExists(other.PostmasterPid), "another cluster's server was stopped");
+            Assert.Equal(1L, await CountAsync(other, "SELECT 1"));
+        }
+        finally
+        {
+            await abandoned.DisposeAsync();
+        }
+    }
+
+    [LocalClusterFact]
+    public async Task StartAsync_FolderAbandonedDuringInitdb_IsDeleted()
+    {
+        // A process killed while initdb ran left a folder with an owner file and a half-made data directory, no server.
+        var folder = Path.Combine(Path.GetTempPath(), LocalPostgresCluster.TempFolderPrefix + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path.Combine(folder, "data", "base"));
+        int gone;
+        using (var exited = System.Diagnostics.Process.Start("true"))
+        {
+            await exited.WaitForExitAsync();
+            gone = exited.Id;
+        }
+
+        var ourNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget;
+        File.WriteAllText(Path.Combine(folder, LocalPostgresCluster.OwnerFileName), $"{gone} 1 {ourNamespace}");
+        try
+        {
+            await using (await LocalPostgresCluster.StartAsync())
+            {
+            }
+
+            Assert.False(Directory.Exists(folder));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_AFolderOwnedInAnotherPidNamespace_IsLeftAlone()
     {
         // Containers sharing a temp directory: the owner's pid (and the server's) mean other processes here, or none,

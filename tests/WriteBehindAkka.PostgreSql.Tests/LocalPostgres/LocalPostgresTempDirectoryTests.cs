@@ -45,4 +45,75 @@ public sealed class LocalPostgresTempDirectoryTests
             Directory.Delete(temp, recursive: true);
         }
     }
+
+    [LocalClusterFact]
+    public async Task StartAsync_CancelledAtAnyStep_LeavesNoServerAndNoFolder()
+    {
+        // Cancelled during the sweep, initdb, pg_ctl start or the wait for readiness: whatever was started is killed
+        // and the folder deleted. A TMPDIR of its own tells this test's folders and servers from any other's.
+        var temp = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(temp);
+        var previous = Environment.GetEnvironmentVariable("TMPDIR");
+        Environment.SetEnvironmentVariable("TMPDIR", temp);
+        try
+        {
+            var cancelled = 0;
+            foreach (var delay in new[] { 1, 50, 150, 300, 600, 1000, 1500, 4000 })
+            {
+                using var cancel = new CancellationTokenSource(delay);
+                try
+                {
+                    await using var cluster = await LocalPostgresCluster.StartAsync(cancellationToken: cancel.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    cancelled++;
+                }
+
+                var deadline = DateTime.UtcNow.AddSeconds(10);
+                while (ProcessesNaming(temp).Count > 0 && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50);
+                }
+
+                Assert.Empty(ProcessesNaming(temp));
+                Assert.Empty(Directory.GetFileSystemEntries(temp));
+            }
+
+            Assert.True(cancelled > 0, "no start was cancelled");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TMPDIR", previous);
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    /// <summary>Live processes whose command line names a path under a folder (read from /proc, never signalled).</summary>
+    private static List<string> ProcessesNaming(string folder)
+    {
+        var found = new List<string>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                var state = File.ReadAllText(Path.Combine(directory, "stat")).Split(')')[^1].TrimStart();
+                if (commandLine.Contains(folder + "/", StringComparison.Ordinal) && !state.StartsWith('Z'))
+                {
+                    found.Add(Path.GetFileName(directory) + ": " + commandLine);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return found;
+    }
 }
