@@ -21,18 +21,19 @@ internal static class CommandRunner
     /// <param name="arguments">Its arguments.</param>
     /// <param name="timeout">How long it may run before it is killed.</param>
     /// <param name="cancellationToken">Cancels the wait and kills the program.</param>
+    /// <param name="environment">Variables to add to its environment (which the processes it starts inherit).</param>
     /// <returns>The result.</returns>
     internal static Task<CommandResult> RunPostgresProgramAsync(
-        string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+        string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!IsRoot)
         {
-            return RunAsync(program, arguments, timeout, cancellationToken);
+            return RunAsync(program, arguments, timeout, cancellationToken, environment);
         }
 
         var wrapped = new List<string>(arguments.Count + 4) { "-u", PostgresUser, "--", program };
         wrapped.AddRange(arguments);
-        return RunAsync("runuser", wrapped, timeout, cancellationToken);
+        return RunAsync("runuser", wrapped, timeout, cancellationToken, environment);
     }
 
     /// <summary>Runs a program and collects its output.</summary>
@@ -40,11 +41,12 @@ internal static class CommandRunner
     /// <param name="arguments">Its arguments.</param>
     /// <param name="timeout">How long it may run before it is killed.</param>
     /// <param name="cancellationToken">Cancels the wait and kills the program.</param>
+    /// <param name="environment">Variables to add to its environment (which the processes it starts inherit).</param>
     /// <returns>The result.</returns>
     /// <exception cref="Win32Exception">The program could not be started (for example, it does not exist).</exception>
     /// <exception cref="TimeoutException">The program ran longer than <paramref name="timeout"/>.</exception>
     internal static async Task<CommandResult> RunAsync(
-        string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+        string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(program)
         {
@@ -63,6 +65,10 @@ internal static class CommandRunner
         // A fixed locale keeps initdb from refusing a UTF8 cluster under an unusual LANG, and keeps messages in English.
         startInfo.Environment["LC_ALL"] = "C";
         startInfo.Environment["LANG"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
 
         var commandLine = program + " " + string.Join(' ', arguments);
         using var process = new Process { StartInfo = startInfo };

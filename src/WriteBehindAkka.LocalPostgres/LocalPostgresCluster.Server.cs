@@ -17,6 +17,9 @@ public sealed partial class LocalPostgresCluster
     /// <summary>How many lines of the server log an exception message quotes.</summary>
     private const int LogTailLines = 40;
 
+    /// <summary>The environment variable by which a start recognizes the postmaster its pg_ctl started.</summary>
+    private const string StartMarkerVariable = "WRITEBEHIND_PG_START";
+
     /// <summary>How many times a start is tried with a new port when the picked one was taken in between.</summary>
     private const int PortAttempts = 3;
 
@@ -179,6 +182,10 @@ public sealed partial class LocalPostgresCluster
 
             WriteSettings();
             var logStart = File.Exists(logPath) ? new FileInfo(logPath).Length : 0;
+
+            // The postmaster inherits this from pg_ctl: a server another process started on the same directory at the
+            // same time (whose postmaster.pid then makes ours fail) lacks it, and is never adopted, so never stopped.
+            var marker = StartMarkerVariable + "=" + Guid.NewGuid().ToString("N");
             CommandResult result;
             try
             {
@@ -186,16 +193,17 @@ public sealed partial class LocalPostgresCluster
                     Path.Combine(_binDirectory, "pg_ctl"),
                     ["start", "-w", "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", DataDirectory, "-l", logPath],
                     CommandTimeout,
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken,
+                    new Dictionary<string, string> { [StartMarkerVariable] = marker[(StartMarkerVariable.Length + 1)..] }).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
-                AdoptStartedPostmaster();
+                AdoptStartedPostmaster(marker);
                 throw;
             }
 
             // Even when pg_ctl reports a failure, a server that came up is ours to stop: remember it.
-            var adopted = AdoptStartedPostmaster();
+            var adopted = AdoptStartedPostmaster(marker);
             if (result.Succeeded && adopted)
             {
                 return;
@@ -217,10 +225,11 @@ public sealed partial class LocalPostgresCluster
     /// Records the postmaster named by postmaster.pid as ours when it is alive and serves our data directory, so
     /// that stop, kill and dispose reach it even when pg_ctl reported a failure or was interrupted.
     /// </summary>
+    /// <param name="marker">The <c>NAME=value</c> environment entry the start gave pg_ctl, which its postmaster inherits.</param>
     /// <returns><see langword="true"/> when a live postmaster of ours was found.</returns>
-    private bool AdoptStartedPostmaster()
+    private bool AdoptStartedPostmaster(string marker)
     {
-        if (ReadPidFile() is not { } pid)
+        if (ReadPidFile() is not { } pid || ProcessProbe.Environment(pid) is { } environment && !environment.Contains(marker, StringComparer.Ordinal))
         {
             return false;
         }
@@ -229,12 +238,34 @@ public sealed partial class LocalPostgresCluster
         PostmasterPid = pid;
         if (IsOurPostmasterAlive())
         {
+            // The port it listens on (the fourth line): another start on the same directory at the same time may have
+            // rewritten the settings file with its own port before this server read it.
+            if (ReadPidFileLine(3) is { } line && int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
+            {
+                Port = port;
+            }
+
             _state = ClusterState.Running;
             return true;
         }
 
         PostmasterPid = previous;
         return false;
+    }
+
+    /// <summary>Reads one line of postmaster.pid.</summary>
+    /// <param name="index">The line's index (0: pid, 3: port).</param>
+    /// <returns>The line, trimmed, or <see langword="null"/> when there is no such file or line.</returns>
+    private string? ReadPidFileLine(int index)
+    {
+        try
+        {
+            return File.Exists(PidFilePath) ? File.ReadLines(PidFilePath).Skip(index).FirstOrDefault()?.Trim() : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads the postmaster's pid from postmaster.pid.</summary>

@@ -62,6 +62,25 @@ internal static class ProcessProbe
         }
     }
 
+    /// <summary>Reads a process's environment (<c>/proc/PID/environ</c>).</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>Its <c>NAME=value</c> entries, or <see langword="null"/> when it is gone or unreadable.</returns>
+    internal static IReadOnlyList<string>? Environment(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads a process's program name (<c>/proc/PID/comm</c>, at most 15 characters).</summary>
     /// <param name="pid">The process id.</param>
     /// <returns>The name, or <see langword="null"/> when it is gone or unreadable.</returns>

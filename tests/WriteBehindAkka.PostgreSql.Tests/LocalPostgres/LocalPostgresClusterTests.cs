@@ -347,6 +347,53 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_TwoAtOnceOnOneKeptCluster_TheLoserStopsNothingAndTheWinnerServes()
+    {
+        // Both pass the check for a running server, both run pg_ctl start; the loser's fails on the winner's
+        // postmaster.pid. The loser took the postmaster named there for its own and stopped it while cleaning up.
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using (await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory, KeepDataDirectory = true }))
+            {
+            }
+
+            for (var round = 0; round < 3; round++)
+            {
+                var starts = Enumerable.Range(0, 2)
+                    .Select(_ => LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory, KeepDataDirectory = true }))
+                    .ToArray();
+                try
+                {
+                    await Task.WhenAll(starts);
+                }
+                catch (LocalPostgresException)
+                {
+                }
+
+                var started = starts.Where(start => start.IsCompletedSuccessfully).Select(start => start.Result).ToList();
+                try
+                {
+                    Assert.Single(started);
+                    Assert.True(started[0].IsRunning, "the winner's server was stopped by the loser");
+                    Assert.Equal(1L, await CountAsync(started[0], "SELECT 1"));
+                }
+                finally
+                {
+                    foreach (var cluster in started)
+                    {
+                        await cluster.DisposeAsync();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_KeptClusterWhosePidFileNamesAnotherLiveProgram_StartsAnyway()
     {
         var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
