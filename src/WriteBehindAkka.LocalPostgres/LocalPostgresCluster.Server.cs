@@ -402,9 +402,9 @@ public sealed partial class LocalPostgresCluster
     }
 
     /// <summary>
-    /// Tells whether a process may be a PostgreSQL server of this directory: alive, and its program is postgres, or
-    /// its working directory is this data directory (a postmaster works in it, whatever its binary is called), or
-    /// either cannot be read (to be safe). Its command line is not asked: a server started by hand may name the
+    /// Tells whether a process may be a PostgreSQL server of this directory: alive, and working in this directory (a
+    /// postmaster works in it, whatever its binary is called); where that cannot be told, its program is postgres, or
+    /// its working directory is this data directory, or either cannot be read (to be safe). Its command line is not asked: a server started by hand may name the
     /// directory in another spelling. This process itself never is.
     /// </summary>
     /// <param name="pid">The process id.</param>
@@ -416,6 +416,11 @@ public sealed partial class LocalPostgresCluster
             return false;
         }
 
+        if (WorksInThisDirectory(pid) is { } works)
+        {
+            return works;
+        }
+
         if (ProcessProbe.ProgramName(pid) is null or "postgres" or "postmaster")
         {
             return true;
@@ -425,6 +430,43 @@ public sealed partial class LocalPostgresCluster
         return directory is null
             || string.Equals(Path.TrimEndingDirectorySeparator(directory), DataDirectory, StringComparison.Ordinal)
             || string.Equals(Path.TrimEndingDirectorySeparator(directory), ResolvedDataDirectory(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Tells whether a process works in this data directory, however either path is spelled: a file made here for the
+    /// question shows in its working directory (<c>/proc/PID/cwd</c>). A postmaster works in its data directory before
+    /// it writes postmaster.pid, so a PostgreSQL process working elsewhere (a pid reused by another cluster's server)
+    /// is not this directory's.
+    /// </summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>Whether it does, or <see langword="null"/> when that cannot be told (no /proc, no access).</returns>
+    private bool? WorksInThisDirectory(int pid)
+    {
+        var theirs = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cwd/";
+        var name = ".writebehind-probe-" + Guid.NewGuid().ToString("N");
+        var probe = Path.Combine(DataDirectory, name);
+        try
+        {
+            if (!Directory.Exists(theirs))
+            {
+                return null;
+            }
+
+            File.WriteAllBytes(probe, []);
+            try
+            {
+                var seen = File.Exists(theirs + name);
+                return ProcessProbe.IsAlive(pid) && Directory.Exists(theirs) ? seen : null;
+            }
+            finally
+            {
+                File.Delete(probe);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The data directory with symbolic links resolved, as the kernel reports a working directory.</summary>

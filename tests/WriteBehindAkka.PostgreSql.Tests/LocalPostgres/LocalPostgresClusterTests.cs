@@ -460,6 +460,36 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_KeptClusterWhosePidFileNamesAnotherClustersServer_StartsAndLeavesThatServerAlone()
+    {
+        // As after a restart of a container whose volume keeps the cluster: the pid in postmaster.pid now belongs to the
+        // server of another cluster. Being PostgreSQL, it was taken for this directory's server: the start was refused,
+        // advising pg_ctl stop -D, which would have stopped that other server.
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using (var first = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory, KeepDataDirectory = true }))
+            {
+                await ExecuteAsync(first, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
+            }
+
+            await using var other = await LocalPostgresCluster.StartAsync();
+            await File.WriteAllTextAsync(Path.Combine(directory, "postmaster.pid"), other.PostmasterPid + "\n" + directory + "\n");
+
+            await using var second = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory });
+
+            Assert.Equal(1L, await CountAsync(second, "SELECT count(*) FROM kept"));
+            Assert.True(other.IsRunning);
+            Assert.Equal(1L, await CountAsync(other, "SELECT 1"));
+            Assert.Empty(Directory.GetFiles(directory, ".writebehind-probe-*"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_PortTaken_ThrowsWithTheServerLogTail()
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
