@@ -77,6 +77,65 @@ public sealed partial class LocalPostgresCluster
             return;
         }
 
+        if (!string.Equals(_ownedDirectory, DataDirectory, StringComparison.Ordinal))
+        {
+            await CreateClusterAsync(cancellationToken).ConfigureAwait(false); // a new folder of its own: nobody else's
+            return;
+        }
+
+        // A given directory may be found missing or empty by two starts at once: the second initdb (or the second's
+        // cleanup) then destroyed what the first was writing, and both failed. One at a time, under a lock file beside it.
+        using var claim = await ClaimDirectoryAsync(cancellationToken).ConfigureAwait(false);
+        if (Directory.Exists(DataDirectory) && Directory.EnumerateFileSystemEntries(DataDirectory).Any())
+        {
+            _createdDirectory = false; // what is in it now is not this object's to delete
+            throw new LocalPostgresException(
+                $"The DataDirectory {DataDirectory} was missing or empty when this start began and is not now: another start " +
+                "on the same DataDirectory at the same time? It is left as it is; start again to reuse the cluster once it is made.");
+        }
+
+        await CreateClusterAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes the lock file <c>.NAME.initdb-lock</c> beside the given data directory (deleted when released), waiting
+    /// while another start holds it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The held lock, or <see langword="null"/> when no file can be made there (then nothing is locked).</returns>
+    private async Task<FileStream?> ClaimDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var parent = Path.GetDirectoryName(DataDirectory);
+        if (parent is null)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(parent, "." + Path.GetFileName(DataDirectory) + ".initdb-lock");
+        var deadline = DateTime.UtcNow + CommandTimeout;
+        while (true)
+        {
+            try
+            {
+                Directory.CreateDirectory(parent);
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return null;
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false); // held by another start
+            }
+        }
+    }
+
+    /// <summary>Creates the directory and runs initdb in it.</summary>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>A task.</returns>
+    private async Task CreateClusterAsync(CancellationToken cancellationToken)
+    {
         if (!string.Equals(_ownedDirectory, DataDirectory, StringComparison.Ordinal) && !_options.KeepDataDirectory)
         {
             // The folder made under the temp directory names its owner first, so that a start after this process

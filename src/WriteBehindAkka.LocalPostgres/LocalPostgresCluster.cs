@@ -43,7 +43,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     /// Whether this object makes the cluster (so it may delete it): the data directory was missing or empty. A
     /// reused cluster is never deleted, and a directory that held anything else is refused, never touched.
     /// </summary>
-    private readonly bool _createdDirectory;
+    private bool _createdDirectory;
 
     /// <summary>Whether the data directory existed (empty) before: then only what is in it is deleted, not the directory itself.</summary>
     private readonly bool _directoryExisted;

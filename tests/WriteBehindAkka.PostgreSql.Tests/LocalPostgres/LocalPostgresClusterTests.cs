@@ -394,6 +394,51 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_TwoAtOnceOnOneNewDirectory_TheLoserDeletesNothingAndTheWinnerServes()
+    {
+        // Both find the directory missing and run initdb; the second initdb refuses it as not empty, and the loser's
+        // cleanup deleted what the winner's initdb was writing, so both failed.
+        for (var round = 0; round < 3; round++)
+        {
+            var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+            var starts = Enumerable.Range(0, 2).Select(_ => LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory })).ToArray();
+            try
+            {
+                try
+                {
+                    await Task.WhenAll(starts);
+                }
+                catch (LocalPostgresException)
+                {
+                }
+
+                var started = starts.Where(start => start.IsCompletedSuccessfully).Select(start => start.Result).ToList();
+                try
+                {
+                    Assert.Single(started);
+                    Assert.True(started[0].IsRunning);
+                    Assert.Equal(1L, await CountAsync(started[0], "SELECT 1"));
+                    Assert.Contains("another start on the same DataDirectory at the same time?", starts.Single(start => start.IsFaulted).Exception!.InnerException!.Message, StringComparison.Ordinal);
+                }
+                finally
+                {
+                    foreach (var cluster in started)
+                    {
+                        await cluster.DisposeAsync();
+                    }
+                }
+            }
+            finally
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_KeptClusterWhosePidFileNamesAnotherLiveProgram_StartsAnyway()
     {
         var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
