@@ -260,7 +260,11 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
             }
 
             _state = ClusterState.Disposed;
-            if (_createdDirectory && !_options.KeepDataDirectory && Directory.Exists(_ownedDirectory))
+
+            // A server another object or process started on the cluster meanwhile (reusing it, or winning a start at
+            // the same time) keeps its directory: ours is stopped, so a live one named in postmaster.pid is not ours.
+            if (_createdDirectory && !_options.KeepDataDirectory && Directory.Exists(_ownedDirectory)
+                && !(ReadPidFile() is { } other && MayBeAPostmaster(other)))
             {
                 if (_directoryExisted)
                 {

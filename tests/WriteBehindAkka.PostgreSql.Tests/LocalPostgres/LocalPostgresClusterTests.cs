@@ -444,6 +444,33 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task DisposeAsync_ClusterItMadeNowServedByAnotherStart_LeavesTheDirectory()
+    {
+        // The object that made a cluster in a given directory is stopped; another start reuses the cluster; disposing
+        // the first deleted the directory under the other's running server.
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var maker = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory });
+            await maker.StopAsync();
+            await using var reuser = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory });
+
+            await maker.DisposeAsync();
+
+            Assert.True(File.Exists(Path.Combine(directory, "PG_VERSION")), "the directory was deleted under a running server");
+            Assert.True(reuser.IsRunning);
+            Assert.Equal(1L, await CountAsync(reuser, "SELECT 1"));
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_KeptClusterWhosePidFileNamesAnotherLiveProgram_StartsAnyway()
     {
         var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
