@@ -506,6 +506,27 @@ public sealed class LocalPostgresClusterTests
     }
 
     [LocalClusterFact]
+    public async Task StartAsync_PathWithSpacesAQuoteAndTooLongForASocket_ServesOverTcpWithoutASocket()
+    {
+        // A socket path holds at most 107 bytes: beyond that the server makes no socket, and clients use TCP on loopback.
+        var directory = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8] + " it's " + new string('x', 110));
+        try
+        {
+            await using var cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = directory });
+
+            Assert.Equal(1L, await CountAsync(cluster, "SELECT count(*) FROM pg_settings WHERE name = 'unix_socket_directories' AND setting = ''"));
+            Assert.Equal(1L, await CountAsync(cluster, "SELECT count(*) FROM pg_settings WHERE name = 'data_directory' AND setting = '" + directory.Replace("'", "''", StringComparison.Ordinal) + "'"));
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [LocalClusterFact]
     public async Task StartAsync_DataDirectoryWithCharactersPgCtlsShellExpands_IsRefusedBeforeAnythingRuns()
     {
         // pg_ctl starts the server through /bin/sh -c with -D "<dir>" and -l "<dir>/server.log": $, `, " and \ reached
