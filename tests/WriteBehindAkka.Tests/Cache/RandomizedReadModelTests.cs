@@ -33,6 +33,9 @@ public sealed class RandomizedReadModelTests
         public long ChangedAt;
         public bool MustBeFresh;
         public long LastReadAt;
+
+        /// <summary>Without a bound or a time to live: until when the key is surely in memory (read then, not evicted since), so a read must not load it.</summary>
+        public long InMemoryUntil;
     }
 
     [Theory]
@@ -162,6 +165,20 @@ public sealed class RandomizedReadModelTests
                 || (idle && now - Math.Max(m.ChangedAt, m.LastReadAt) >= (Idle + Slack).Ticks);
         }
 
+        // Without a bound on entries or a time to live, a key read stays in memory for MaxIdle after the read (for
+        // ever without one) unless evicted on request: a read in that time is answered without a load.
+        bool tracksMemory = !bounded && !ttl;
+        void NoteInMemory(string key, long readAt) =>
+            model[key].InMemoryUntil = !tracksMemory ? 0 : idle ? readAt + (Idle - Slack).Ticks : long.MaxValue;
+
+        void CheckNoLoad(string key, int loadsBefore, string what)
+        {
+            if (tracksMemory && Now() < model[key].InMemoryUntil && store.LoadsOf(key) != loadsBefore)
+            {
+                Fail($"{what} {key}: loaded, though read at {model[key].LastReadAt} (now {Now()}) and not evicted since: {(idle ? "its idle time is not out" : "nothing drops it")}");
+            }
+        }
+
         async Task CheckBoundAsync()
         {
             if (!bounded)
@@ -219,7 +236,9 @@ public sealed class RandomizedReadModelTests
                     bool fresh = MustBeFresh(key);
                     bool tryGet = random.Next(2) == 0;
                     log.Add($"{step}: {(tryGet ? "tryget" : "get")} {key} (must be fresh: {fresh})");
-                    model[key].LastReadAt = Now();
+                    int loadsBefore = store.LoadsOf(key);
+                    long readAt = Now();
+                    model[key].LastReadAt = readAt;
                     string? seen;
                     try
                     {
@@ -234,7 +253,12 @@ public sealed class RandomizedReadModelTests
                     }
 
                     log.Add($"  -> {seen ?? "null"}");
+                    CheckNoLoad(key, loadsBefore, "read");
                     Check(key, seen, fresh, "read");
+                    if (seen is not null)
+                    {
+                        NoteInMemory(key, readAt); // a key without a row is not cached
+                    }
                     break;
                 }
 
@@ -322,6 +346,7 @@ public sealed class RandomizedReadModelTests
                 {
                     log.Add($"{step}: evict {key}");
                     await SettleAsync(cache.EvictAsync(key).AsTask());
+                    model[key].InMemoryUntil = 0;
                     model[key].MustBeFresh = true; // meaningful only for a key changed elsewhere (never pending then)
                     break;
                 }
@@ -333,6 +358,7 @@ public sealed class RandomizedReadModelTests
                     foreach (var m in model.Values)
                     {
                         m.MustBeFresh = true;
+                        m.InMemoryUntil = 0;
                     }
 
                     break;
@@ -544,6 +570,7 @@ public sealed class RandomizedReadModelTests
                     foreach (var m in model.Values)
                     {
                         m.MustBeFresh = true; // nothing cached: any read loads the row
+                        m.InMemoryUntil = 0;
                     }
 
                     break;
