@@ -244,7 +244,8 @@ public sealed partial class LocalPostgresCluster
 
             // The postmaster inherits this from pg_ctl: a server another process started on the same directory at the
             // same time (whose postmaster.pid then makes ours fail) lacks it, and is never adopted, so never stopped.
-            var marker = StartMarkerVariable + "=" + Guid.NewGuid().ToString("N");
+            var token = Guid.NewGuid().ToString("N");
+            var marker = StartMarkerVariable + "=" + token;
             CommandResult result;
             try
             {
@@ -253,7 +254,7 @@ public sealed partial class LocalPostgresCluster
                     ["start", "-w", "-t", ((int)_options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", DataDirectory, "-l", logPath],
                     CommandTimeout,
                     cancellationToken,
-                    new Dictionary<string, string> { [StartMarkerVariable] = marker[(StartMarkerVariable.Length + 1)..] }).ConfigureAwait(false);
+                    new Dictionary<string, string> { [StartMarkerVariable] = token }).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {

@@ -279,23 +279,7 @@ public sealed class InMemoryStore<TKey> : IWriteBehindStore<TKey>
     /// exceptions, an <see cref="AggregateException"/>'s first), as the PostgreSQL store finds the SQLSTATE of a
     /// wrapped server error; otherwise <see langword="null"/>.
     /// </returns>
-    public string? GetErrorCode(Exception error)
-    {
-        for (var current = error; current is not null; current = current.InnerException)
-        {
-            if (current is SimulatedStoreException simulated)
-            {
-                return simulated.Code;
-            }
-
-            if (current is AggregateException aggregate && aggregate.InnerExceptions.Count > 0)
-            {
-                return GetErrorCode(aggregate.InnerExceptions[0]);
-            }
-        }
-
-        return null;
-    }
+    public string? GetErrorCode(Exception error) => SimulatedStoreException.Chain(error).OfType<SimulatedStoreException>().FirstOrDefault()?.Code;
 
     /// <inheritdoc />
     IDeadLetterStore<TKey>? IWriteBehindStore<TKey>.DeadLetters => DeadLetters;

@@ -52,14 +52,12 @@ public sealed class SimulatedStoreException : Exception
     /// <returns>The kind.</returns>
     internal static StoreErrorKind Classify(Exception error)
     {
-        for (var current = error; current is not null; current = current.InnerException)
+        foreach (var current in Chain(error))
         {
             switch (current)
             {
                 case SimulatedStoreException simulated:
                     return simulated.Kind;
-                case AggregateException aggregate when aggregate.InnerExceptions.Count > 0:
-                    return Classify(aggregate.InnerExceptions[0]);
                 case TimeoutException or IOException or System.Net.Sockets.SocketException:
                     return StoreErrorKind.Transient;
             }
@@ -67,5 +65,20 @@ public sealed class SimulatedStoreException : Exception
 
         // A cancellation with no such cause is retried, as the PostgreSQL store retries it.
         return error is OperationCanceledException ? StoreErrorKind.Transient : StoreErrorKind.Permanent;
+    }
+
+    /// <summary>
+    /// An error and the errors it wraps, outermost first, as the PostgreSQL store walks them: each one's inner
+    /// exception, and an <see cref="AggregateException"/>'s first.
+    /// </summary>
+    /// <param name="error">The error.</param>
+    /// <returns>The chain.</returns>
+    internal static IEnumerable<Exception> Chain(Exception error)
+    {
+        for (var current = error; current is not null;)
+        {
+            yield return current;
+            current = current is AggregateException { InnerExceptions.Count: > 0 } aggregate ? aggregate.InnerExceptions[0] : current.InnerException;
+        }
     }
 }
