@@ -40,7 +40,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
     /// </summary>
     private readonly TaskCompletionSource _storeReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>How long a stop waits for a store initializer still running after its start was cancelled.</summary>
+    /// <summary>How long a stop waits, before disposing the store, for a store initializer still running after its start was cancelled.</summary>
     private static readonly TimeSpan InitializerGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>The store's start-up work while (or after) it runs.</summary>
@@ -153,14 +153,40 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             {
                 // An initializer that ignores the token still lets the host's start be cancelled; a stop waits for
                 // it a while (InitializerGrace) before draining and disposing the store under it.
-                var initializing = initialize(store, cancellationToken);
+                // Recorded before it runs, under the lock a stop takes: a stop either finds it (and leaves the held
+                // writes to it) or came first, and then it does not run.
+                var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 lock (_gate)
                 {
-                    _initializing = initializing;
+                    if (_stopped is not null)
+                    {
+                        throw new ObjectDisposedException(GetType().Name, $"The write-behind cache '{Name}' was stopped before its store's start-up work ran.");
+                    }
+
+                    _initializing = ran.Task;
+                }
+
+                Task initializing;
+                try
+                {
+                    initializing = initialize(store, cancellationToken);
+                }
+                catch (Exception error)
+                {
+                    initializing = Task.FromException(error);
                 }
 
                 // Held writes go once it has run, however it ends (even after the start stopped waiting for it).
-                _ = initializing.ContinueWith(static (_, ready) => ((TaskCompletionSource)ready!).TrySetResult(), _storeReady, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                _ = initializing.ContinueWith(
+                    (_, state) =>
+                    {
+                        ran.TrySetResult();
+                        ((TaskCompletionSource)state!).TrySetResult();
+                    },
+                    _storeReady,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
                 await initializing.WaitAsync(cancellationToken).ConfigureAwait(false);
                 Log.StoreInitialized(_logger, Name, Describe(store));
             }
@@ -183,21 +209,15 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             initializing = _initializing;
         }
 
-        if (initializing is { IsCompleted: false })
+        if (initializing is null)
         {
-            // A start cancelled while its initializer ran on: let it finish first, for a while (one that ignores
-            // every token could run for ever), so that the drain and the store's disposal do not run under it.
-            try
-            {
-                await initializing.WaitAsync(InitializerGrace, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Its failure was the start's to report; the drain goes on either way.
-            }
+            // Nothing started the store's start-up work: a cache created early but never started drains into the
+            // store as it is. An initializer under way releases the held writes itself when it has run; until then
+            // they stay held, so the drain either writes them into a ready store or reports them as not written
+            // (the journal keeps them), rather than sending them to a store whose table may not be there yet.
+            _storeReady.TrySetResult();
         }
 
-        _storeReady.TrySetResult(); // a cache created early but never started drains into the store as it is
         WriteBehindCache<TKey, TValue>? cache;
         lock (_gate)
         {
@@ -212,7 +232,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         finally
         {
             // Even when the drain failed (a journal that could not be closed, say): the store's connections go.
-            await DisposeStoreAsync().ConfigureAwait(false);
+            await DisposeStoreAsync(initializing).ConfigureAwait(false);
         }
 
         return report;
@@ -334,7 +354,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         }
     }
 
-    private async Task DisposeStoreAsync()
+    private async Task DisposeStoreAsync(Task? initializing)
     {
         IWriteBehindStore<TKey>? store;
         lock (_gate)
@@ -345,6 +365,20 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
         if (store is null || !_registration.OwnsStore)
         {
             return;
+        }
+
+        if (initializing is { IsCompleted: false })
+        {
+            // A start cancelled while its initializer ran on: let it finish first, for a while (one that ignores
+            // every token could run for ever), so that the store is not disposed under it.
+            try
+            {
+                await initializing.WaitAsync(InitializerGrace, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Its failure was the start's to report; the store is disposed either way.
+            }
         }
 
         try

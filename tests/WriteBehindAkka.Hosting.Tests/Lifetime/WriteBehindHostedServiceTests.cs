@@ -132,6 +132,55 @@ public sealed class WriteBehindHostedServiceTests
     }
 
     [Fact]
+    public async Task StopAsync_StartCancelledWhileTheInitializerRunsOn_HeldWritesAreReportedUnflushedNotSentToTheUnreadyStore()
+    {
+        // The start is cancelled while the store's start-up work (creating its table) runs on, and the host stops:
+        // the writes held for that work must not go to the store before it has run (they would fail against a table
+        // that is not there); the drain reports them as not written.
+        var logs = new CapturingLoggerProvider();
+        var store = new InMemoryStore<string>();
+        bool ready = false;
+        int tooEarly = 0;
+        store.FailWhen = _ =>
+        {
+            if (Volatile.Read(ref ready))
+            {
+                return null;
+            }
+
+            Interlocked.Increment(ref tooEarly);
+            return new SimulatedStoreException(Storage.StoreErrorKind.Configuration, "relation \"scores\" does not exist") { Code = "42P01" };
+        };
+        var initializing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = TestHost.Builder(logs);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300));
+        builder.Services.AddWriteBehindCache<string, string>("scores", o => TestHost.Small(o) with { ShutdownTimeout = TimeSpan.FromMilliseconds(300) })
+            .UseStore((_, _) => store, ownsStore: false, initializer: async (_, _) =>
+            {
+                initializing.TrySetResult();
+                await release.Task; // ignores its token, as a slow CREATE TABLE behind a lock does
+                Volatile.Write(ref ready, true);
+            });
+        using var host = builder.Build();
+        var cache = host.Services.GetRequiredKeyedService<IWriteBehindCache<string, string>>("scores");
+        await cache.SetAsync("k", "v");
+        using var cancel = new CancellationTokenSource();
+        var starting = host.StartAsync(cancel.Token);
+        await initializing.Task.WaitAsync(TestHost.Within);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => starting.WaitAsync(TestHost.Within));
+
+        await host.StopAsync().WaitAsync(TestHost.Within);
+
+        Assert.Equal(0, Volatile.Read(ref tooEarly));
+        Assert.Empty(store.Rows);
+        var lost = Assert.Single(logs.WithEventId(2006));
+        Assert.Equal(1L, (long)lost.Values["Entries"]!);
+        release.SetResult();
+    }
+
+    [Fact]
     public async Task HostedCache_StoreWithDeadLetterTable_RefusedRecordsReachTheStoresDeadLetters()
     {
         var store = new InMemoryStore<string>();
