@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc;
 using WriteBehindAkka.Demo.Leaderboard;
 using WriteBehindAkka.Demo.Load;
@@ -92,6 +93,25 @@ public sealed class DemoApiTests(DemoPostgresFixture postgres)
         Assert.Equal((HttpStatusCode.BadRequest, "playerId is 'abc': use a whole number, for example /scores/7."), (notAnId.StatusCode, notAnIdProblem!.Detail));
         Assert.Equal(HttpStatusCode.BadRequest, notAnIdRead.StatusCode);
         Assert.False((await demo.GetAsync<LoadStatus>("/load")).Running);
+        Assert.Equal(0, await postgres.CountRowsAsync(demo.Table));
+    }
+
+    [Fact]
+    public async Task Scores_PostWithoutAJsonBody_SaysToSendJsonNotThatTheIdIsWrong()
+    {
+        await using var demo = await RunningDemo.StartAsync(postgres);
+
+        using var plain = new StringContent("{\"score\": 1}", System.Text.Encoding.UTF8, "text/plain");
+        var asText = await demo.Client.PostAsync("/scores/1", plain);
+        var noBody = await demo.Client.PostAsync("/scores/1", null);
+        var asTextProblem = await asText.Content.ReadFromJsonAsync<ProblemDetails>(RunningDemo.Json);
+        var noBodyProblem = await noBody.Content.ReadFromJsonAsync<ProblemDetails>(RunningDemo.Json);
+
+        // Both used to answer "playerId is '1': use a whole number", for an id that is one.
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, asText.StatusCode);
+        Assert.Equal("The body is text/plain; charset=utf-8: send JSON with Content-Type: application/json, for example {\"score\": 123, \"name\": \"ada\"}.", asTextProblem!.Detail);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, noBody.StatusCode);
+        Assert.Equal("The body has no content type: send JSON with Content-Type: application/json, for example {\"score\": 123, \"name\": \"ada\"}.", noBodyProblem!.Detail);
         Assert.Equal(0, await postgres.CountRowsAsync(demo.Table));
     }
 

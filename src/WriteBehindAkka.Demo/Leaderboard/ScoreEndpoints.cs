@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace WriteBehindAkka.Demo.Leaderboard;
@@ -17,9 +18,21 @@ internal static class ScoreEndpoints
         app.MapPost("/flush", FlushAsync);
 
         // A player id that is not a whole number matched no route and got a bare 404 with an empty body.
-        app.MapMethods("/scores/{playerId}", ["GET", "POST"], NotAPlayerId);
+        app.MapGet("/scores/{playerId}", NotAPlayerId);
+        app.MapPost("/scores/{playerId}", NotAPlayerIdOrNotJson);
         app.MapGet("/scores/{playerId}/status", NotAPlayerId);
     }
+
+    /// <summary>
+    /// A POST the score route did not take: its id is not a whole number, or (the route only takes JSON) its body is not
+    /// JSON. The latter was answered "use a whole number" for an id that is one.
+    /// </summary>
+    private static ProblemHttpResult NotAPlayerIdOrNotJson(string playerId, HttpRequest request) =>
+        long.TryParse(playerId, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            ? TypedResults.Problem(
+                $"The body {(string.IsNullOrEmpty(request.ContentType) ? "has no content type" : $"is {request.ContentType}")}: send JSON with Content-Type: application/json, for example {{\"score\": 123, \"name\": \"ada\"}}.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType)
+            : NotAPlayerId(playerId);
 
     private static ProblemHttpResult NotAPlayerId(string playerId) =>
         TypedResults.Problem($"playerId is '{playerId}': use a whole number, for example /scores/7.", statusCode: StatusCodes.Status400BadRequest);
