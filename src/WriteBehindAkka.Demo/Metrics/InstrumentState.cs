@@ -21,7 +21,7 @@ internal sealed class InstrumentState
             : definition == typeof(Histogram<>) ? InstrumentKind.Histogram
             : InstrumentKind.Gauge;
         SetsValue = instrument.IsObservable || definition == typeof(Gauge<>);
-        Bounds = Kind != InstrumentKind.Histogram ? [] : instrument.Unit == "s" ? SecondBounds : DefaultBounds;
+        Bounds = Kind != InstrumentKind.Histogram ? [] : AdvisedBounds(instrument) ?? (instrument.Unit == "s" ? SecondBounds : DefaultBounds);
     }
 
     public Instrument Instrument { get; }
@@ -63,6 +63,15 @@ internal sealed class InstrumentState
             }
         }
     }
+
+    /// <summary>The bucket bounds the instrument advises exporters to use (the journal's fsync histogram's start at 0.1 ms), if any.</summary>
+    private static double[]? AdvisedBounds(Instrument instrument) => instrument switch
+    {
+        Histogram<double> { Advice.HistogramBucketBoundaries: { Count: > 0 } bounds } => [.. bounds],
+        Histogram<int> { Advice.HistogramBucketBoundaries: { Count: > 0 } bounds } => [.. bounds.Select(b => (double)b)],
+        Histogram<long> { Advice.HistogramBucketBoundaries: { Count: > 0 } bounds } => [.. bounds.Select(b => (double)b)],
+        _ => null,
+    };
 
     private MetricStream? Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {

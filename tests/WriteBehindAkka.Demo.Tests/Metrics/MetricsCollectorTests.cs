@@ -34,4 +34,24 @@ public sealed class MetricsCollectorTests
         Assert.Equal([0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1], h.BucketCounts);
         Assert.Equal(9.0, second.Single(p => p.Instrument == "g").Value);
     }
+
+    [Fact]
+    public void Collect_HistogramWithAdvisedBuckets_UsesThem()
+    {
+        // The journal's fsync histogram advises buckets from 0.1 ms: with the collector's own (from 1 ms) every
+        // fsync of an SSD fell in the first one.
+        string meterName = "test." + Guid.NewGuid().ToString("N");
+        using var meter = new Meter(meterName);
+        using var collector = new MetricsCollector(meterName);
+        var histogram = meter.CreateHistogram("h", "s", null, tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001] });
+
+        histogram.Record(0.00005);
+        histogram.Record(0.0003);
+        histogram.Record(0.0003);
+        histogram.Record(2);
+        var h = Assert.Single(collector.Collect());
+
+        Assert.Equal([0.0001, 0.0005, 0.001], h.Bounds);
+        Assert.Equal([1, 2, 0, 1], h.BucketCounts);
+    }
 }
