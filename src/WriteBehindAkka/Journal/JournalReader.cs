@@ -9,7 +9,7 @@ internal static class JournalReader
     {
         var records = new List<JournalRecord>();
         var problems = new List<string>();
-        var replayable = new List<(long Number, long Bytes, long HighestVersion)>();
+        var replayable = new List<(long Number, long Bytes, long HighestVersion, string Path)>();
         var unused = new List<string>();
         long tornTail = 0, highest = 0;
         int corrupt = 0, skipped = 0;
@@ -30,7 +30,7 @@ internal static class JournalReader
                     problems.Add($"{name}: only {data.Length} bytes, less than a segment header; treated as an empty segment cut short by a crash.");
                 }
 
-                replayable.Add((number, data.Length, 0));
+                replayable.Add((number, data.Length, 0, path));
                 continue;
             }
 
@@ -84,7 +84,7 @@ internal static class JournalReader
                 highestVersion = Math.Max(highestVersion, records[i].Version);
             }
 
-            replayable.Add((number, used, highestVersion));
+            replayable.Add((number, used, highestVersion, path));
         }
 
         // Every segment read is replayable or skipped; unused spares are neither.

@@ -40,9 +40,10 @@ internal sealed class WriteAheadJournal
 
     /// <summary>
     /// Sealed segments, oldest first (number, bytes, and a version at least as high as any of their records: the
-    /// mark must cover it before they are deleted). Guarded by <see cref="_segmentsLock"/>.
+    /// mark must cover it before they are deleted, and the file: a replayed one may be named another spelling of its
+    /// number, such as one without the zero padding). Guarded by <see cref="_segmentsLock"/>.
     /// </summary>
-    private readonly List<(long Number, long Bytes, long HighestVersion)> _sealed;
+    private readonly List<(long Number, long Bytes, long HighestVersion, string Path)> _sealed;
     private readonly FileStream _lockFile;
     private readonly ITimer? _syncTimer;
     private readonly TaskCompletionSource _loopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -132,7 +133,7 @@ internal sealed class WriteAheadJournal
         // Each replayed segment goes once the mark covers its own records (a damaged one: every version known). On a
         // full disk the mark may not be writable: the segments it already covers (sealed before the crash) can still
         // go once their writes are committed, which frees the space it needs.
-        _sealed = [.. recovered.Replayable.Select(s => (s.Number, s.Bytes, Math.Min(s.HighestVersion, _highestVersion)))];
+        _sealed = [.. recovered.Replayable.Select(s => (s.Number, s.Bytes, Math.Min(s.HighestVersion, _highestVersion), s.Path))];
         _totalBytes = _sealed.Sum(s => s.Bytes);
         _nextNumber = recovered.HighestSegment + 1;
         Exception? noSegment = null;
@@ -265,9 +266,9 @@ internal sealed class WriteAheadJournal
                 }
             }
 
-            foreach (var (number, used, _) in recovered.Replayable)
+            foreach (var (_, used, _, path) in recovered.Replayable)
             {
-                TrimZeroTail(Path.Combine(options.Directory, JournalFormat.SegmentName(number)), used);
+                TrimZeroTail(path, used);
             }
 
             long recoveredUpTo = recovered.Replayable.Count == 0 ? 0 : recovered.Replayable[^1].Number;
@@ -477,7 +478,7 @@ internal sealed class WriteAheadJournal
         long highest = 0;
         lock (_segmentsLock)
         {
-            foreach (var (segment, _, version) in _sealed)
+            foreach (var (segment, _, version, _) in _sealed)
             {
                 if (segment > number)
                 {
@@ -512,8 +513,8 @@ internal sealed class WriteAheadJournal
             {
                 while (_sealed.Count > 0 && _sealed[0].Number <= number && _sealed[0].HighestVersion <= marked)
                 {
-                    var (segment, bytes, _) = _sealed[0];
-                    File.Delete(Path.Combine(_options.Directory, JournalFormat.SegmentName(segment)));
+                    var (_, bytes, _, path) = _sealed[0];
+                    File.Delete(path);
                     _sealed.RemoveAt(0);
                     Interlocked.Add(ref _totalBytes, -bytes);
                     freed = true;
@@ -871,7 +872,7 @@ internal sealed class WriteAheadJournal
 
         lock (_segmentsLock)
         {
-            _sealed.Add((segment.Number, segment.Used, highest));
+            _sealed.Add((segment.Number, segment.Used, highest, segment.Path));
         }
 
         // Before truncation may delete the segment: its versions then live on in the mark. If it cannot be written

@@ -245,6 +245,34 @@ public sealed class JournalTests : JournalTestBase
         Assert.Equal("latest", Harness.Text(store.Rows["k0"].Value));
     }
 
+    /// <summary>
+    /// A segment renamed by hand or by a tool to a name the journal does not write (the number without its zero
+    /// padding, or with a sign) is still read as a segment and replayed; once its writes are committed it must go as
+    /// any other replayed segment does. It stayed: truncation deleted the file of the padded name, which did not
+    /// exist, so every start replayed it again and the journal never shrank.
+    /// </summary>
+    [Theory]
+    [InlineData("segment-7.wbj")]
+    [InlineData("segment-+0007.wbj")]
+    public async Task Recovery_SegmentRenamedWithoutPadding_IsDeletedOnceItsWritesAreCommitted(string name)
+    {
+        var crashed = await CrashedJournalAsync(5, "unpadded" + name.Length);
+        var segment = Directory.GetFiles(crashed, "segment-*.wbj").Order().First();
+        string renamed = Path.Combine(crashed, name);
+        File.Move(segment, renamed);
+        var store = new InMemoryStore<string>();
+        await using (var cache = Harness.Cache(store, Options(crashed)))
+        {
+            await cache.FlushAsync().Within();
+            await TruncationsFinishedAsync(cache, 1);
+            Assert.Equal((7L, 4), (cache.JournalRecovery.Records, store.Rows.Count));
+            Assert.False(File.Exists(renamed), $"{name} was replayed and its writes committed, but it was not deleted");
+        }
+
+        await using var restarted = Harness.Cache(new InMemoryStore<string>(), Options(crashed));
+        Assert.Equal(0L, restarted.JournalRecovery.Records);
+    }
+
     [Fact]
     public async Task Recovery_FlippedByteInMiddle_SkipsOnlyTheDamagedRecord()
     {
