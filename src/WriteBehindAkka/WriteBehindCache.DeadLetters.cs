@@ -12,6 +12,14 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>The most letters one <see cref="ListDeadLettersAsync"/> call returns.</summary>
     private const int MaxDeadLetterPage = 10_000;
 
+    /// <summary>
+    /// Retries and discards of one key's letter, one at a time: each reads the letter, acts, and deletes it (a retry
+    /// only once its write is journaled), so the second finds the first's result (the letter gone) instead of acting
+    /// on a letter read before. A retry that read the letter before a discard deleted it went on to resubmit its write
+    /// after the discard's journal record: the cache held the write, and a restart skipped it.
+    /// </summary>
+    private readonly KeyedGate<TKey> _letterActions = new();
+
     /// <summary>Where the cache records the writes the store refused for good, or <see langword="null"/> when it has no sink.</summary>
     public IDeadLetterSink<TKey>? DeadLetterSink => _ctx.DeadLetterSink;
 
@@ -80,6 +88,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     private async ValueTask<DeadLetterRetryResult> RetryDeadLetterCoreAsync(IDeadLetterStore<TKey> letters, TKey key, CancellationToken cancellationToken)
     {
+        using var exclusive = await _letterActions.EnterAsync(key, cancellationToken).ConfigureAwait(false);
         var letter = await letters.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (letter is null)
         {
@@ -180,6 +189,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
     private async ValueTask<bool> DiscardDeadLetterCoreAsync(IDeadLetterStore<TKey> letters, TKey key, CancellationToken cancellationToken)
     {
+        using var exclusive = await _letterActions.EnterAsync(key, cancellationToken).ConfigureAwait(false);
         var letter = await letters.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (letter is null || !await letters.DeleteAsync(letter, cancellationToken).ConfigureAwait(false))
         {
