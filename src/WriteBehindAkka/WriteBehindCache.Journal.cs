@@ -93,6 +93,19 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
         }
 
+        foreach (var (key, (_, version)) in newest)
+        {
+            if (_ctx.Store.GetKeyError(key) is { } problem)
+            {
+                // Replayed, it would fail at every attempt, and its letter too where the dead-letter store keeps keys as
+                // the store does (PostgreSQL text): copied forward in the journal for ever, with no letter to discard.
+                throw new InvalidOperationException(
+                    $"The journal folder '{options.Directory}' holds a write (version {version}) of the key '{TextKeyRules.Storable(KeyText.Of(key))}', which this cache's store can never hold: {problem} "
+                    + "It was written through a store that could hold it. Start the cache with that store until its writes are committed "
+                    + "(a clean shutdown with everything committed empties the journal), or give it another JournalOptions.Directory (the writes in this one are then not replayed).");
+            }
+        }
+
         var batches = new RecoveryBatch<TKey>[_shards.Length];
         for (int i = 0; i < batches.Length; i++)
         {

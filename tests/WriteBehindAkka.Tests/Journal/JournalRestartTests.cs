@@ -245,4 +245,80 @@ public sealed class JournalRestartTests : JournalTestBase
         Assert.Equal("v", Harness.Text(store.Rows["bad"].Value));
         Assert.Equal("v", Harness.Text(store.Rows["good"].Value));
     }
+
+    /// <summary>
+    /// A replayed write that the store, configured anew, refuses for good (its table changed, say) becomes a dead
+    /// letter like any refused write: listed, and the segment it was replayed from is deleted; once the operator
+    /// discards it, a later start replays nothing. Not a bug found: it checks that such a write does not pin the journal.
+    /// </summary>
+    [Fact]
+    public async Task ReplayTheNewStoreRefusesForGood_IsADeadLetter_AndOnceDiscardedTheJournalHoldsNothingOfIt()
+    {
+        var first = await CrashWithStoreDownAsync(Folder("refused-for-good"), "refused-for-good-crash1", Options(Folder("unused")) with { ShutdownTimeout = TimeSpan.FromSeconds(1) }, "k");
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["k"] = true; // every attempt, for good
+        string second;
+        await using (var replaying = Harness.Cache(store, Options(first)))
+        {
+            Assert.Equal(new FlushResult(1), await replaying.FlushAsync().Within());
+            await TruncationsFinishedAsync(replaying, atLeast: 1);
+            var letter = Assert.Single(await replaying.ListDeadLettersAsync());
+            Assert.Equal("k", letter.Key);
+            Assert.False(File.Exists(Path.Combine(first, JournalFormat.SegmentName(1))), "the replayed segment was deleted once its write was dead-lettered");
+            Assert.True(await replaying.DiscardDeadLetterAsync("k"));
+            second = SnapshotAsCrashed(first, "refused-for-good-crash2");
+        }
+
+        await using var third = Harness.Cache(store, Options(second));
+        Assert.Equal(0, third.JournalRecovery.Keys);
+        Assert.Equal(new FlushResult(0), await third.FlushAsync().Within());
+        Assert.Empty(store.DeadLetters.Letters);
+    }
+
+    /// <summary>
+    /// A journaled write of a key the newly configured store can never hold (a store that took a NUL character in a
+    /// text key, replaced by one that cannot: PostgreSQL text). Replayed, every attempt failed, the dead-letter table
+    /// could not hold the key either, so the journal copied the write forward for ever, health stayed Degraded, and
+    /// the operator had no letter to discard (a discard of such a key is refused up front). The start now fails, as
+    /// for a key type that changed, saying which key and why; the folder is left as it was, for the former store.
+    /// </summary>
+    [Fact]
+    public async Task ReplayOfAKeyTheNewStoreCanNeverHold_FailsTheStartNamingTheKey_AndKeepsTheWrite()
+    {
+        var inner = new InMemoryStore<string>();
+        inner.Pause();
+        var folder = Folder("unholdable");
+        string crashed;
+        var lenient = new LenientStore(inner);
+        var first = new WriteBehindCache<string, string>(lenient, Options(folder) with { ShutdownTimeout = TimeSpan.FromSeconds(1) }, jitter: () => 0.0);
+        await first.SetAsync("a\0b", "v").AsTask().Within();
+        crashed = SnapshotAsCrashed(folder, "unholdable-crash");
+        inner.Resume();
+        await first.DisposeAsync();
+
+        var error = Assert.Throws<InvalidOperationException>(() => Harness.Cache(new InMemoryStore<string>(), Options(crashed)));
+        Assert.Contains("'a\uFFFDb'", error.Message, StringComparison.Ordinal); // the NUL shown as U+FFFD
+        Assert.Contains("NUL character", error.Message, StringComparison.Ordinal);
+        Assert.Contains(crashed, error.Message, StringComparison.Ordinal);
+
+        var former = new InMemoryStore<string>();
+        await using (var again = new WriteBehindCache<string, string>(new LenientStore(former), Options(crashed), jitter: () => 0.0))
+        {
+            Assert.Equal(new FlushResult(0), await again.FlushAsync().Within());
+        }
+
+        Assert.Equal("v", Harness.Text(former.Rows["a\0b"].Value));
+    }
+
+    /// <summary>The test kit's store without its key check: a store that could hold any text key.</summary>
+    private sealed class LenientStore(InMemoryStore<string> inner) : IWriteBehindStore<string>
+    {
+        public IDeadLetterStore<string>? DeadLetters => inner.DeadLetters;
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<WriteRecord<string>> batch, CancellationToken cancellationToken) => inner.WriteBatchAsync(batch, cancellationToken);
+
+        public ValueTask<StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken) => inner.LoadAsync(key, cancellationToken);
+
+        public StoreErrorKind Classify(Exception error) => inner.Classify(error);
+    }
 }
