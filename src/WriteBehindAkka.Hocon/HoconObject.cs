@@ -6,7 +6,8 @@ namespace WriteBehindAkka.Hocon;
 public sealed class HoconObject : HoconValue
 {
     internal HoconObject(OrderedDictionary<string, HoconValue> fields, HoconPosition position)
-        : base(position) => Fields = fields;
+        : base(position, 1 + fields.Values.Sum(v => v.Values), fields.Values.Sum(v => v.Characters), 1 + fields.Values.Select(v => v.Depth).DefaultIfEmpty(0).Max()) =>
+        Fields = fields;
 
     /// <summary>The fields of the object, in the order their keys first appeared.</summary>
     public IReadOnlyDictionary<string, HoconValue> Fields { get; }

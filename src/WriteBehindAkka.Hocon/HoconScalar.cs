@@ -4,7 +4,7 @@ namespace WriteBehindAkka.Hocon;
 public sealed class HoconScalar : HoconValue
 {
     internal HoconScalar(HoconScalarKind kind, string? value, bool isQuoted, HoconPosition position)
-        : base(position)
+        : base(position, 1, value?.Length ?? 0, 0)
     {
         Kind = kind;
         Value = value;

@@ -70,4 +70,92 @@ public class HoconParserRobustnessTests
     [Fact]
     public void Parse_NestingWithinLimit_Succeeds() =>
         HoconAssert.Flattens("a = " + new string('[', 150) + "1" + new string(']', 150), ("a" + string.Concat(Enumerable.Repeat(":0", 150)), "1"));
+
+    [Theory]
+    [InlineData(25)]
+    [InlineData(40)]
+    public void Parse_SubstitutionChainDoublingAString_FailsAtTheLimitNamingFileLineAndPath(int steps)
+    {
+        // a0 = x, a1 = ${a0}${a0}, ...: 40 steps would make a string of 2^40 characters; the process ran out of memory.
+        var text = "a0 = x\n" + string.Concat(Enumerable.Range(1, steps).Select(i => $"a{i} = ${{a{i - 1}}}${{a{i - 1}}}\n"));
+
+        var ex = Assert.Throws<HoconParseException>(() => HoconParser.Parse(text, "app.conf"));
+
+        Assert.Equal(("app.conf", 25), (ex.FileName, ex.Line)); // a24, the first over 10,000,000 characters
+        Assert.StartsWith(
+            "the value of 'a24' would hold 16,777,216 characters once its substitutions are resolved, more than the limit of 10,000,000",
+            ex.Reason,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SubstitutionChainDoublingAnArray_FailsAtTheLimitNamingFileLineAndPath()
+    {
+        var text = "a0 = [1]\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"a{i} = ${{a{i - 1}}} ${{a{i - 1}}}\n"));
+
+        var ex = Assert.Throws<HoconParseException>(() => HoconParser.Parse(text, "app.conf"));
+
+        Assert.Equal(("app.conf", 21), (ex.FileName, ex.Line));
+        Assert.StartsWith(
+            "the value of 'a20' would hold 1,048,577 values once its substitutions are resolved, more than the limit of 1,000,000",
+            ex.Reason,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SubstitutionChainDoublingAnObject_FailsAtTheLimitInsteadOfFlatteningForEver()
+    {
+        // Each object refers twice to the one before: resolving shares them, but flattening them gave 2^40 keys.
+        var text = "a0 = 1\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"a{i} = {{ x = ${{a{i - 1}}}, y = ${{a{i - 1}}} }}\n"));
+
+        var ex = Assert.Throws<HoconParseException>(() => HoconParser.Parse(text, "app.conf"));
+
+        Assert.Equal(("app.conf", 20), (ex.FileName, ex.Line));
+        Assert.StartsWith(
+            "the value of 'a19' would hold 1,048,575 values once its substitutions are resolved, more than the limit of 1,000,000",
+            ex.Reason,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SubstitutionChainsWithinTheLimits_Resolve()
+    {
+        // The limits hold for the whole document too: here 8,388,607 characters and 524,306 values in all.
+        var text = "s0 = x\n" + string.Concat(Enumerable.Range(1, 22).Select(i => $"s{i} = ${{s{i - 1}}}${{s{i - 1}}}\n"))
+            + "a0 = [1]\n" + string.Concat(Enumerable.Range(1, 18).Select(i => $"a{i} = ${{a{i - 1}}} ${{a{i - 1}}}\n"));
+
+        var root = HoconParser.Parse(text, "app.conf");
+
+        Assert.Equal(1 << 22, ((HoconScalar)root.Fields["s22"]).Value!.Length);
+        Assert.Equal(1 << 18, ((HoconArray)root.Fields["a18"]).Items.Count);
+    }
+
+    [Theory]
+    [InlineData("{{ x = ${{a{0}}} }}")]
+    [InlineData("[${{a{0}}}]")]
+    public void Parse_TenThousandNestedValuesBuiltBySubstitutions_FailsInsteadOfOverflowingTheStack(string format)
+    {
+        // Each line nests the one before it: a value 10,000 levels deep, which the parser's nesting limit does not see;
+        // flattening it took minutes, and deeper ones overflowed the stack, which ends the process.
+        var text = "a10000 = 1\n" + string.Concat(Enumerable.Range(0, 10_000).Reverse().Select(i => $"a{i} = " + string.Format(System.Globalization.CultureInfo.InvariantCulture, format, i + 1) + "\n"));
+
+        var ex = Assert.Throws<HoconParseException>(() => HoconParser.Parse(text, "app.conf"));
+
+        Assert.Equal(("app.conf", 1001), (ex.FileName, ex.Line)); // a9000, whose deepest key would be a9000:x:x:...:x or a9000:0:0:...:0
+        Assert.StartsWith("the value of 'a9000", ex.Reason, StringComparison.Ordinal);
+        Assert.Contains(
+            "would be nested 1,001 levels deep (a configuration key of 1,001 parts) once substitutions and includes are resolved, more than the limit of 1,000",
+            ex.Reason,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ValueNestedToTheLimitBySubstitutions_Resolves()
+    {
+        var text = "a1000 = 1\n" + string.Concat(Enumerable.Range(1, 999).Reverse().Select(i => $"a{i} = {{ x = ${{a{i + 1}}} }}\n"));
+
+        var data = HoconAssert.Flatten(text);
+
+        Assert.Equal("1", data["a1" + string.Concat(Enumerable.Repeat(":x", 999))]);
+    }
 }

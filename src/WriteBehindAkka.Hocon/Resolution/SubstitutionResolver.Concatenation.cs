@@ -26,9 +26,11 @@ internal sealed partial class SubstitutionResolver
 
         if (defined.Any(p => p.Value is HoconObject or HoconArray))
         {
-            return ConcatenateContainers(defined, concatenation);
+            return ConcatenateContainers(defined, concatenation, path);
         }
 
+        // Measured before it is built: a substitution repeated by mistake would otherwise build a string too long to hold.
+        CheckSize(0, parts.Sum(p => p.Value is null && p.Syntax is SyntaxWhitespace whitespace ? whitespace.Text.Length : p.Value?.Characters ?? 0), path, concatenation.Position);
         var text = new StringBuilder();
         var quoted = false;
         foreach (var (syntax, value) in parts)
@@ -50,7 +52,7 @@ internal sealed partial class SubstitutionResolver
         return new HoconScalar(HoconScalarKind.String, text.ToString(), quoted, concatenation.Position);
     }
 
-    private static HoconValue ConcatenateContainers(List<(SyntaxValue Syntax, HoconValue? Value)> defined, SyntaxConcatenation concatenation)
+    private static HoconValue ConcatenateContainers(List<(SyntaxValue Syntax, HoconValue? Value)> defined, SyntaxConcatenation concatenation, string[] path)
     {
         var position = concatenation.Position;
         var first = defined[0].Value!;
@@ -73,6 +75,7 @@ internal sealed partial class SubstitutionResolver
 
         if (first is HoconArray)
         {
+            CheckSize(1 + defined.Sum(p => p.Value!.Values - 1), defined.Sum(p => p.Value!.Characters), path, position);
             var items = defined.SelectMany(p => ((HoconArray)p.Value!).Items).ToList();
             return new HoconArray(items, position);
         }

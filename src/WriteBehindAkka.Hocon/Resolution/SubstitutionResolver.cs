@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using WriteBehindAkka.Hocon.Parsing;
 
@@ -10,6 +11,15 @@ namespace WriteBehindAkka.Hocon.Resolution;
 /// </summary>
 internal sealed partial class SubstitutionResolver
 {
+    /// <summary>The most parts a configuration key may have once substitutions are resolved (a value's nesting, with its path).</summary>
+    internal const int MaxDepth = 1_000;
+
+    /// <summary>The most values (objects, arrays, scalars, every use counted) a resolved value may hold.</summary>
+    internal const long MaxValues = 1_000_000;
+
+    /// <summary>The most characters of text (every use counted) a resolved value may hold.</summary>
+    internal const long MaxCharacters = 10_000_000;
+
     private readonly SyntaxObject _root;
     private readonly Func<string, string?> _environment;
     private readonly Dictionary<SyntaxValue, HoconValue?> _resolved = new(ReferenceEqualityComparer.Instance);
@@ -70,6 +80,7 @@ internal sealed partial class SubstitutionResolver
                 SyntaxMergeStack stack => ResolveStack(stack, path),
                 _ => ResolveInScope(node, path, PriorFromEnclosingScope(path)),
             };
+            CheckLimits(result, path, node.Position);
             _resolved[node] = result;
             return result;
         }
@@ -161,6 +172,47 @@ internal sealed partial class SubstitutionResolver
 
         return new HoconArray(items, array.Position);
     }
+
+    /// <summary>
+    /// Refuses a value over the size or nesting limits: a substitution repeated by mistake (b = ${a}${a}, c = ${b}${b},
+    /// ...) doubles a value at each step and would exhaust the memory, and a chain of substitutions that each nest the
+    /// one before builds a value deep enough to exhaust the stack of whoever walks it.
+    /// </summary>
+    private static void CheckLimits(HoconValue? value, string[] path, HoconPosition position)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        CheckSize(value.Values, value.Characters, path, position);
+        var levels = (long)path.Length + value.Depth;
+        if (levels > MaxDepth)
+        {
+            throw new HoconParseException(
+                position,
+                string.Create(CultureInfo.InvariantCulture, $"{Subject(path)} would be nested {levels:N0} levels deep (a configuration key of {levels:N0} parts) ") +
+                string.Create(CultureInfo.InvariantCulture, $"once substitutions and includes are resolved, more than the limit of {MaxDepth:N0}; ") +
+                "check for substitutions or includes that each nest the one before, or flatten the structure.");
+        }
+    }
+
+    /// <summary>Refuses a value that would hold more than <see cref="MaxValues"/> values or <see cref="MaxCharacters"/> characters.</summary>
+    private static void CheckSize(long values, long characters, string[] path, HoconPosition position)
+    {
+        var (count, what, limit) = characters > MaxCharacters ? (characters, "characters", MaxCharacters)
+            : values > MaxValues ? (values, "values", MaxValues)
+            : (0L, string.Empty, 0L);
+        if (count > 0)
+        {
+            throw new HoconParseException(
+                position,
+                string.Create(CultureInfo.InvariantCulture, $"{Subject(path)} would hold {count:N0} {what} once its substitutions are resolved, more than the limit of {limit:N0} ") +
+                "(every use of a substituted value counts, so b = ${a}${a} doubles a); check for a substitution repeated by mistake.");
+        }
+    }
+
+    private static string Subject(string[] path) => path.Length == 0 ? "the document" : $"the value of '{PathExpression.Render(path)}'";
 
     private HoconParseException DepthError(HoconPosition position)
     {
