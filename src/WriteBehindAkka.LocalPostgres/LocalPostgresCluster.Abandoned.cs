@@ -52,7 +52,7 @@ public sealed partial class LocalPostgresCluster
     /// <param name="binDirectory">The server programs' directory.</param>
     /// <param name="cancellationToken">Cancels the sweep.</param>
     /// <returns>A task.</returns>
-    private static async Task SweepAbandonedClustersAsync(string binDirectory, CancellationToken cancellationToken)
+    internal static async Task SweepAbandonedClustersAsync(string binDirectory, CancellationToken cancellationToken)
     {
         List<string> folders;
         try
@@ -114,11 +114,18 @@ public sealed partial class LocalPostgresCluster
             if (serves)
             {
                 var children = ProcessProbe.ChildrenOf(pid);
-                await CommandRunner.RunPostgresProgramAsync(
+                var stop = await CommandRunner.RunPostgresProgramAsync(
                     Path.Combine(binDirectory, "pg_ctl"),
                     ["stop", "-w", "-m", "immediate", "-t", "30", "-D", data],
                     TimeSpan.FromSeconds(45),
                     cancellationToken).ConfigureAwait(false);
+                if (!stop.Succeeded && ProcessProbe.IsAlive(pid))
+                {
+                    // pg_ctl could not stop it (another OS user's server, say): it runs on, so waiting for it to exit
+                    // would only delay this start; it and its folder are left as they are.
+                    return;
+                }
+
                 var deadline = DateTime.UtcNow + KillDeadline;
                 while (ProcessProbe.IsAlive(pid) || children.Any(ProcessProbe.IsAlive))
                 {

@@ -89,6 +89,54 @@ public sealed class LocalPostgresTempDirectoryTests
         }
     }
 
+    [LocalClusterFact]
+    public async Task StartAsync_LeftoverServerPgCtlCannotStop_IsLeftAloneWithoutWaitingForIt()
+    {
+        // A leftover server pg_ctl cannot stop (another OS user's, whose data directory the postgres user cannot read):
+        // its failure was not checked, and every start then waited 30 seconds for that server to exit.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var temp = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        var failingBin = temp + "-bin";
+        Directory.CreateDirectory(temp);
+        Directory.CreateDirectory(failingBin);
+        var pgCtl = Path.Combine(failingBin, "pg_ctl");
+        await File.WriteAllTextAsync(pgCtl, "#!/bin/sh\necho 'pg_ctl: could not send stop signal: Operation not permitted' >&2\nexit 1\n");
+        File.SetUnixFileMode(pgCtl, (UnixFileMode)0b111_101_101);
+        var previous = Environment.GetEnvironmentVariable("TMPDIR");
+        Environment.SetEnvironmentVariable("TMPDIR", temp);
+        try
+        {
+            await using var leftover = await LocalPostgresCluster.StartAsync();
+            var folder = Path.GetDirectoryName(leftover.DataDirectory)!;
+            int gone;
+            using (var exited = System.Diagnostics.Process.Start("true"))
+            {
+                await exited.WaitForExitAsync();
+                gone = exited.Id;
+            }
+
+            var owner = Path.Combine(folder, LocalPostgresCluster.OwnerFileName);
+            File.WriteAllText(owner, $"{gone} 1 {File.ReadAllText(owner).Split(' ')[2]}");
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+
+            await LocalPostgresCluster.SweepAbandonedClustersAsync(failingBin, CancellationToken.None);
+
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"the sweep waited {watch.Elapsed} for a server pg_ctl could not stop");
+            Assert.True(leftover.IsRunning, "the server was stopped");
+            Assert.True(Directory.Exists(folder), "the folder of a running server was deleted");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TMPDIR", previous);
+            Directory.Delete(temp, recursive: true);
+            Directory.Delete(failingBin, recursive: true);
+        }
+    }
+
     /// <summary>Live processes whose command line names a path under a folder (read from /proc, never signalled).</summary>
     private static List<string> ProcessesNaming(string folder)
     {
