@@ -13,8 +13,11 @@ internal static class CommandRunner
     /// <summary>The OS user PostgreSQL's programs run as when the current process is root.</summary>
     internal const string PostgresUser = "postgres";
 
-    /// <summary>Gets a value indicating whether the current process runs as root.</summary>
-    internal static bool IsRoot { get; } = !OperatingSystem.IsWindows() && Environment.UserName == "root";
+    /// <summary>
+    /// Gets a value indicating whether the current process runs as root: its effective user id is 0, whatever that
+    /// account is called (a renamed root, or uid 0 in a container under another name, is root to PostgreSQL too).
+    /// </summary>
+    internal static bool IsRoot { get; } = !OperatingSystem.IsWindows() && Environment.IsPrivilegedProcess;
 
     /// <summary>Runs a PostgreSQL program, as the <c>postgres</c> user when the current process is root.</summary>
     /// <param name="program">The program's full path.</param>

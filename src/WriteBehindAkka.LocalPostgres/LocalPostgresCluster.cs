@@ -9,7 +9,7 @@ namespace WriteBehindAkka.LocalPostgres;
 /// <remarks>
 /// <para>
 /// The programs are found through <c>WRITEBEHIND_PG_BIN</c>, then <c>pg_config --bindir</c>, then the highest
-/// <c>/usr/lib/postgresql/*/bin</c>. When the current process is root they run as the <c>postgres</c> OS user
+/// <c>/usr/lib/postgresql/*/bin</c>. When the current process is root (effective uid 0, whatever the account is called) they run as the <c>postgres</c> OS user
 /// (through <c>runuser</c>), which then owns the data directory. The server listens on 127.0.0.1 only, trusts
 /// every local connection (<c>initdb -A trust</c>) and logs to <c>server.log</c> in the data directory.
 /// </para>

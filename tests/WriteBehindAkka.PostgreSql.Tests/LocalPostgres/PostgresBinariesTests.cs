@@ -28,4 +28,20 @@ public sealed class PostgresBinariesTests
         Assert.True(File.Exists(Path.Combine(directory, "initdb")));
         Assert.True(File.Exists(Path.Combine(directory, "pg_ctl")));
     }
+
+    [Fact]
+    public void IsRoot_IsTheEffectiveUserIdBeingZero_NotTheUserName()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // uid 0 under another name (a renamed root account, a container's user) was not taken for root, so initdb ran
+        // as root and refused to. Read the effective uid (the second of the Uid: line) independently of .NET.
+        var uidLine = File.ReadLines("/proc/self/status").First(line => line.StartsWith("Uid:", StringComparison.Ordinal));
+        var effectiveUid = uidLine.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[2];
+
+        Assert.Equal(effectiveUid == "0", CommandRunner.IsRoot);
+    }
 }
