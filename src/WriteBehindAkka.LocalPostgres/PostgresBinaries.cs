@@ -29,6 +29,14 @@ internal static class PostgresBinaries
         var searched = new List<string>();
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
+            if (LocalPostgresOptions.ShellUnsafeCharacter(Path.GetFullPath(fromEnvironment)) is { } unsafeCharacter)
+            {
+                // pg_ctl and initdb start the server by its path, next to theirs, through /bin/sh inside double quotes.
+                throw new LocalPostgresException(
+                    $"{BinDirectoryVariable} is '{fromEnvironment}', which holds {unsafeCharacter}: pg_ctl starts the server from that directory through /bin/sh, " +
+                    "which would expand it (the path is in double quotes). Install or copy the programs under a path without \", $, ` or \\.");
+            }
+
             if (HasServerPrograms(fromEnvironment))
             {
                 return Path.GetFullPath(fromEnvironment);

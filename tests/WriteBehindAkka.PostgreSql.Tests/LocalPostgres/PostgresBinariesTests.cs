@@ -16,6 +16,32 @@ public sealed class PostgresBinariesTests
     }
 
     [Fact]
+    public async Task LocateAsync_VariableNamesDirectoryWithCharactersTheShellExpands_ThrowsNamingVariableAndCharacter()
+    {
+        // pg_ctl runs "exec \"<bin>/postgres\" ..." through /bin/sh: $ or ` in the directory was expanded (the start
+        // then failed with a message about another path, or ran a command), while such a DataDirectory was refused.
+        var root = Path.Combine(Path.GetTempPath(), "writebehind-pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var (name, character) in new[] { ("pg$HOME", "$"), ("pg`id`", "`"), ("pg\"q", "\""), ("pg\\b", "\\") })
+            {
+                var bin = Path.Combine(root, name, "bin");
+                Directory.CreateDirectory(bin);
+                File.WriteAllText(Path.Combine(bin, "initdb"), string.Empty);
+                File.WriteAllText(Path.Combine(bin, "pg_ctl"), string.Empty);
+
+                var error = await Assert.ThrowsAsync<LocalPostgresException>(() => PostgresBinaries.LocateAsync(bin, CancellationToken.None));
+
+                Assert.StartsWith($"WRITEBEHIND_PG_BIN is '{bin}', which holds '{character}': pg_ctl starts the server from that directory through /bin/sh", error.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task LocateAsync_VariableUnset_FindsInstalledServerPrograms()
     {
         if (LocalPostgresCluster.ExternalConnectionString() is not null)
