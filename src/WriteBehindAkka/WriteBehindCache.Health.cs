@@ -15,6 +15,13 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// </summary>
     internal const int RefusedRecordsThreshold = 10;
 
+    /// <summary>
+    /// How long a store write may run before health reports it: the cache sets no timeout on a store call (the
+    /// PostgreSQL store's is its <c>CommandTimeout</c> option, 30 s by default), so a call that never returns holds its
+    /// lane, and without this the cache read "Writing normally" while it wrote nothing.
+    /// </summary>
+    internal static readonly TimeSpan StoreCallThreshold = TimeSpan.FromMinutes(1);
+
     /// <summary>The fewest read-through loads failed within <see cref="RecentOutcomes.Window"/> that make the cache Degraded, when no more succeeded.</summary>
     internal const int FailedLoadsThreshold = 3;
 
@@ -53,6 +60,23 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                       ? "until the store is back (Restart.MaxRestarts is unlimited: none is given up on)."
                       : "and a record whose restart budget is spent is dead-lettered.");
             return new CacheHealthReport(CacheHealth.Degraded, description, store.Kind, store.Message, store.ErrorCode, failingFor, entries, bytes);
+        }
+
+        (long Since, int Records)? hung = null;
+        foreach (var lane in _lanes)
+        {
+            if (lane.StoreCall is { } call && (hung is null || call.Since < hung.Value.Since))
+            {
+                hung = call;
+            }
+        }
+
+        if (hung is { } longest && _ctx.Time.GetElapsedTime(longest.Since) is var running && running > StoreCallThreshold)
+        {
+            string description = string.Create(
+                CultureInfo.InvariantCulture,
+                $"A store write has not returned for {Seconds(running)} ({longest.Records} records): the cache sets no timeout of its own, so its lane waits for it and writes nothing else; give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). {backlog} and written once it returns or fails.");
+            return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Transient, null, null, running, entries, bytes);
         }
 
         if (sink is not null)

@@ -105,6 +105,23 @@ internal sealed partial class WriterLane<TKey>
         }
     }
 
+    /// <summary>When the store call in progress began (a timestamp; 0 when none is), so that health can tell a call that never returns.</summary>
+    private long _callStarted;
+
+    /// <summary>How many records the store call in progress holds.</summary>
+    private int _callRecords;
+
+    /// <summary>The store call in progress: when it began (a timestamp) and its records; <see langword="null"/> when none is.</summary>
+    public (long Since, int Records)? StoreCall
+    {
+        get
+        {
+            int records = Volatile.Read(ref _callRecords);
+            long since = Volatile.Read(ref _callStarted);
+            return since == 0 ? null : (since, records);
+        }
+    }
+
     /// <summary>Test hook: the next batch throws inside the loop (not in the store) once.</summary>
     internal Exception? CrashOnNextBatch { get; set; }
 
@@ -214,9 +231,19 @@ internal sealed partial class WriterLane<TKey>
         {
             Exception error;
             long started = _ctx.Time.GetTimestamp();
+            Volatile.Write(ref _callStarted, started);
+            Volatile.Write(ref _callRecords, records.Count);
             try
             {
-                await _ctx.Store.WriteBatchAsync(records, token).ConfigureAwait(false);
+                try
+                {
+                    await _ctx.Store.WriteBatchAsync(records, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Volatile.Write(ref _callStarted, 0);
+                }
+
                 WriteBehindMetrics.CommitDuration.RecordSafely(_ctx.Time.GetElapsedTime(started).TotalSeconds, _ctx.Tags);
                 WriteBehindMetrics.BatchSize.RecordSafely(records.Count, _ctx.Tags);
                 WriteBehindMetrics.BatchesCommitted.AddSafely(1, _ctx.Tags);

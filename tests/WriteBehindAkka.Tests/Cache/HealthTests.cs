@@ -18,6 +18,36 @@ public sealed class HealthTests
             cache.GetHealth());
     }
 
+    [Fact]
+    public async Task GetHealth_StoreCallThatNeverReturns_DegradedOnceItHasRunAMinute_HealthyWhenItReturns()
+    {
+        // The cache sets no timeout on a store call: a call that hangs holds its lane. Its health must say so, rather
+        // than "Writing normally" while nothing is written; and the write is not lost when the call returns.
+        var store = new InMemoryStore<string>();
+        store.Pause();
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(), clock);
+        await cache.SetAsync("k", "v");
+        await store.ExpectBatchAsync(Harness.Within);
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var health = cache.GetHealth();
+        Assert.Equal(
+            (CacheHealth.Degraded, StoreErrorKind.Transient, TimeSpan.FromSeconds(61)),
+            (health.Status, health.FailureKind, health.FailingFor));
+        Assert.Equal(
+            "A store write has not returned for 61.0 s (1 records): the cache sets no timeout of its own, so its lane waits for it and writes nothing else; give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). 1 pending writes (3 bytes) are kept and written once it returns or fails.",
+            health.Description);
+
+        store.Resume();
+        await cache.FlushAsync().Within();
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+        Assert.True(store.Rows.ContainsKey("k"));
+    }
+
     [Theory]
     [InlineData(-1, "until the store is back (Restart.MaxRestarts is unlimited: none is given up on).")]
     [InlineData(1000, "and a record whose restart budget is spent is dead-lettered.")]
