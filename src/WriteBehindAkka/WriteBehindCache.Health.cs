@@ -62,7 +62,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return new CacheHealthReport(CacheHealth.Degraded, description, store.Kind, store.Message, store.ErrorCode, failingFor, entries, bytes);
         }
 
-        (long Since, int Records)? hung = null;
+        (long Since, int Records, bool Sink)? hung = null;
         foreach (var lane in _lanes)
         {
             if (lane.StoreCall is { } call && (hung is null || call.Since < hung.Value.Since))
@@ -73,9 +73,13 @@ public sealed partial class WriteBehindCache<TKey, TValue>
 
         if (hung is { } longest && _ctx.Time.GetElapsedTime(longest.Since) is var running && running > StoreCallThreshold)
         {
-            string description = string.Create(
-                CultureInfo.InvariantCulture,
-                $"A store write has not returned for {Seconds(running)} ({longest.Records} records): the cache sets no timeout of its own, so its lane waits for it and writes nothing else; give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). {backlog} and written once it returns or fails.");
+            string description = longest.Sink
+                ? string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"A dead-letter write has not returned for {Seconds(running)} ({longest.Records} letters): the cache sets no timeout of its own, so its lane waits for it and writes nothing else; give the sink a timeout. {backlog} and written once it returns or fails.")
+                : string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"A store write has not returned for {Seconds(running)} ({longest.Records} records): the cache sets no timeout of its own, so its lane waits for it and writes nothing else; give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). {backlog} and written once it returns or fails.");
             return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Transient, null, null, running, entries, bytes);
         }
 

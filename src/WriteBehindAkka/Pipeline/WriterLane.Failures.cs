@@ -125,9 +125,20 @@ internal sealed partial class WriterLane<TKey>
         for (int attempt = 1; ; attempt++)
         {
             Exception error;
+            Volatile.Write(ref _callIsSink, true);
+            Volatile.Write(ref _callRecords, letters.Count);
+            Volatile.Write(ref _callStarted, _ctx.Time.GetTimestamp());
             try
             {
-                await sink.WriteAsync(letters, token).ConfigureAwait(false);
+                try
+                {
+                    await sink.WriteAsync(letters, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Volatile.Write(ref _callStarted, 0);
+                }
+
                 Volatile.Write(ref _sinkFailure, null);
                 foreach (var failure in group)
                 {

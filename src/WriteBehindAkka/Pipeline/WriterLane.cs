@@ -111,14 +111,21 @@ internal sealed partial class WriterLane<TKey>
     /// <summary>How many records the store call in progress holds.</summary>
     private int _callRecords;
 
-    /// <summary>The store call in progress: when it began (a timestamp) and its records; <see langword="null"/> when none is.</summary>
-    public (long Since, int Records)? StoreCall
+    /// <summary>Whether the call in progress is the dead-letter sink's rather than the store's.</summary>
+    private bool _callIsSink;
+
+    /// <summary>
+    /// The store (or dead-letter sink) call in progress: when it began (a timestamp), its records or letters, and
+    /// whether it is the sink's; <see langword="null"/> when none is.
+    /// </summary>
+    public (long Since, int Records, bool Sink)? StoreCall
     {
         get
         {
-            int records = Volatile.Read(ref _callRecords);
             long since = Volatile.Read(ref _callStarted);
-            return since == 0 ? null : (since, records);
+            int records = Volatile.Read(ref _callRecords);
+            bool sink = Volatile.Read(ref _callIsSink);
+            return since == 0 ? null : (since, records, sink);
         }
     }
 
@@ -231,8 +238,9 @@ internal sealed partial class WriterLane<TKey>
         {
             Exception error;
             long started = _ctx.Time.GetTimestamp();
-            Volatile.Write(ref _callStarted, started);
+            Volatile.Write(ref _callIsSink, false);
             Volatile.Write(ref _callRecords, records.Count);
+            Volatile.Write(ref _callStarted, started);
             try
             {
                 try

@@ -48,6 +48,33 @@ public sealed class HealthTests
         Assert.True(store.Rows.ContainsKey("k"));
     }
 
+    [Fact]
+    public async Task GetHealth_DeadLetterWriteThatNeverReturns_DegradedOnceItHasRunAMinute()
+    {
+        var store = new InMemoryStore<string>();
+        store.PoisonKeys["bad"] = true;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var called = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new CallbackDeadLetterSink<string>(async (_, _) =>
+        {
+            called.TrySetResult();
+            await release.Task;
+        });
+        var clock = new ManualTimeProvider();
+        await using var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { ShutdownTimeout = TimeSpan.Zero }), timeProvider: clock, deadLetters: sink, jitter: () => 0.0);
+        await cache.SetAsync("bad", "v");
+        await called.Task.Within();
+
+        clock.Advance(TimeSpan.FromSeconds(61));
+        var health = cache.GetHealth();
+        Assert.Equal((CacheHealth.Degraded, TimeSpan.FromSeconds(61)), (health.Status, health.FailingFor));
+        Assert.StartsWith("A dead-letter write has not returned for 61.0 s (1 letters)", health.Description);
+
+        release.SetResult();
+        await cache.FlushAsync().Within();
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+    }
+
     [Theory]
     [InlineData(-1, "until the store is back (Restart.MaxRestarts is unlimited: none is given up on).")]
     [InlineData(1000, "and a record whose restart budget is spent is dead-lettered.")]
