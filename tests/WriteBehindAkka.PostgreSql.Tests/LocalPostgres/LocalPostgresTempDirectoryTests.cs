@@ -16,7 +16,7 @@ public sealed class LocalPostgresTempDirectoryTests
     [LocalClusterFact]
     public async Task StartAsync_AsRootWithATempDirectoryThePostgresUserCannotEnter_SaysToChangeTmpdir()
     {
-        if (Environment.UserName != "root" || OperatingSystem.IsWindows())
+        if (!Environment.IsPrivilegedProcess || OperatingSystem.IsWindows())
         {
             return; // the programs then run as this user, who can enter its own temp directory
         }
