@@ -152,7 +152,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             if (_registration.StoreInitializer is { } initialize)
             {
                 // An initializer that ignores the token still lets the host's start be cancelled; a stop waits for
-                // it a while (InitializerGrace) before draining and disposing the store under it.
+                // it a while (InitializerGrace) before disposing the store under it; the held writes wait for it.
                 // Recorded before it runs, under the lock a stop takes: a stop either finds it (and leaves the held
                 // writes to it) or came first, and then it does not run.
                 var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
