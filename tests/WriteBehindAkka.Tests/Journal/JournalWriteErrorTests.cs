@@ -88,6 +88,57 @@ public sealed class JournalWriteErrorTests : JournalTestBase
             $"segments left: {string.Join(", ", Directory.GetFiles(folder, "segment-*.wbj").Select(Path.GetFileName))}; the refused write's last durable copy was deleted");
     }
 
+    /// <summary>
+    /// Under Always, an fsync fails while a segment fills: a record appended to that segment after the fsync began,
+    /// and a record that rolled the journal to the next segment meanwhile. The fsync covered neither, but the
+    /// first is in the segment whose fsync failed, and that segment's later fsync (at its seal) may report success
+    /// for pages Linux dropped: its Ask must fail. The record in the new segment is fsynced there and acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task FsyncFailsWhileTheSegmentRolls_ARecordLeftInTheFailedSegmentIsNotAcknowledged_OneInTheNextIs()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store, Options(Folder("fsync-fails-at-roll"), segmentBytes: 4096));
+        await cache.SetAsync("warm", "v");
+        var journal = cache.Journal!;
+        using var entered = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        int calls = 0;
+        journal.SyncFaultInjector = () =>
+        {
+            if (Interlocked.Increment(ref calls) != 1)
+            {
+                return null;
+            }
+
+            entered.Release();
+            Assert.True(release.Wait(Harness.Within), "the test never released the fsync");
+            return new IOException("Input/output error");
+        };
+
+        static TaskCompletionSource<WriteResult> Reply() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+        var covered = Reply();
+        journal.Append(WriteOperation.Upsert, 1_000_001, "covered"u8, "v"u8, covered, requireFsync: false, out long firstSegment);
+        Assert.True(await entered.WaitAsync(Harness.Within), "the loop never fsynced");
+
+        // While that fsync runs: one record more in the same segment, then one too large for what is left of it.
+        var sameSegment = Reply();
+        journal.Append(WriteOperation.Upsert, 1_000_002, "same"u8, "v"u8, sameSegment, requireFsync: false, out long sameSegmentNumber);
+        var nextSegment = Reply();
+        journal.Append(WriteOperation.Upsert, 1_000_003, "next"u8, new byte[4000], nextSegment, requireFsync: false, out long nextSegmentNumber);
+        Assert.Equal(firstSegment, sameSegmentNumber);
+        Assert.NotEqual(sameSegmentNumber, nextSegmentNumber);
+        release.Release();
+
+        var coveredError = await Assert.ThrowsAsync<JournalWriteException>(() => covered.Task.Within());
+        var sameError = await Assert.ThrowsAsync<JournalWriteException>(() => sameSegment.Task.Within());
+        var acknowledged = await nextSegment.Task.Within();
+
+        Assert.Contains("Input/output error", coveredError.Message);
+        Assert.Contains("could not be made durable", sameError.Message);
+        Assert.Equal(WriteConsistency.Journaled, acknowledged.Consistency);
+    }
+
     [Fact]
     public async Task DeleteWhoseAppendFailed_IsNotApplied_SoNoReplayCanUndoIt()
     {
