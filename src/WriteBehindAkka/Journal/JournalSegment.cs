@@ -146,7 +146,7 @@ internal sealed unsafe partial class JournalSegment : IDisposable
             _view.Flush();
         }
 
-        _file.Flush(flushToDisk: true);
+        DirectorySync.SyncFile(_file);
     }
 
     /// <summary>Syncs, unmaps and truncates the file to what was used, durably: the segment is sealed.</summary>
@@ -155,7 +155,7 @@ internal sealed unsafe partial class JournalSegment : IDisposable
         Sync();
         Unmap();
         _file.SetLength(Used);
-        _file.Flush(flushToDisk: true);
+        DirectorySync.SyncFile(_file);
         _file.Dispose();
     }
 

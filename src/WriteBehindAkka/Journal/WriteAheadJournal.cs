@@ -295,7 +295,7 @@ internal sealed class WriteAheadJournal
             if (file.Length > used)
             {
                 file.SetLength(used);
-                file.Flush(flushToDisk: true);
+                DirectorySync.SyncFile(file);
             }
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)

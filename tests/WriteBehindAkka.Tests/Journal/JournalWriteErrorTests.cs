@@ -139,6 +139,44 @@ public sealed class JournalWriteErrorTests : JournalTestBase
         Assert.Equal(WriteConsistency.Journaled, acknowledged.Consistency);
     }
 
+    /// <summary>
+    /// The journal's fsync fails whatever the error. FileStream.Flush(true) returns as if it had succeeded when fsync
+    /// answers EROFS, EINVAL or ENOTSUP, and EROFS is what an ext4 that aborted its journal after a disk error answers
+    /// (kernels before 6.6): under Always, writes whose records never reach the disk were acknowledged as durable.
+    /// /dev/null answers EINVAL, which FileStream takes for success the same way.
+    /// </summary>
+    [Fact]
+    public void Fsync_AnErrorFileStreamTakesForNothingToFlush_FailsTheJournalsFsync()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // elsewhere the journal uses FileStream's flush
+        }
+
+        using var file = new FileStream("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        file.Flush(flushToDisk: true); // FileStream: no error
+
+        var error = Assert.Throws<IOException>(() => DirectorySync.SyncFile(file));
+
+        Assert.Contains("fsync of '/dev/null' failed: Invalid argument", error.Message);
+    }
+
+    /// <summary>A folder that cannot be opened to fsync it fails the sync: a segment created in it is not used, as its name may not survive a machine crash.</summary>
+    [Fact]
+    public void DirectorySync_FolderThatCannotBeOpened_Fails()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // elsewhere a folder is not fsynced
+        }
+
+        var missing = Folder("never-created");
+
+        var error = Assert.Throws<IOException>(() => DirectorySync.Sync(missing));
+
+        Assert.Contains($"opening the folder '{missing}' to fsync it failed: No such file or directory", error.Message);
+    }
+
     [Fact]
     public async Task DeleteWhoseAppendFailed_IsNotApplied_SoNoReplayCanUndoIt()
     {
