@@ -158,7 +158,21 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             try
             {
                 var fsynced = journal!.WhenSyncedAsync(lastPosition);
-                await (consistency == WriteConsistency.Accepted ? fsynced : fsynced.WaitAsync(cancellationToken)).ConfigureAwait(false);
+                try
+                {
+                    await (consistency == WriteConsistency.Accepted ? fsynced : fsynced.WaitAsync(cancellationToken)).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && fsynced.IsCompleted)
+                {
+                    // Answered as the token was cancelled: the answer it has is the one to give.
+                    await fsynced.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    ObserveFault(fsynced);
+                    throw;
+                }
+
                 if (journal.UntrustedSegments != untrustedBefore)
                 {
                     // A segment's fsync or seal failed meanwhile: it may hold some of these records.
@@ -189,10 +203,11 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                         made = true;
                     }
 
-                    var answer = consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken);
+                    // A cancelled wait gives the answer already there, else says whether the write stands.
+                    var answer = consistency == WriteConsistency.Accepted ? reply.Task : WaitForLevelAsync(reply.Task, consistency, cancellationToken);
                     versions[index] = (await answer.ConfigureAwait(false)).Version;
                 }
-                catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException cancelled) when (!made && cancellationToken.IsCancellationRequested)
                 {
                     (failures ??= []).Add(new BulkWriteFailure(index, Cancelled(cancelled, made)));
                 }

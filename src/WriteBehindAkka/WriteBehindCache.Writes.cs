@@ -178,7 +178,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         bool inline = !overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out _);
         if (inline || (!overBound && shard.TryPost(command)))
         {
-            return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : reply.Task.WaitAsync(cancellationToken));
+            return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : WaitForLevelAsync(reply.Task, consistency, cancellationToken));
         }
 
         return new ValueTask<WriteResult>(SendSlowAsync(shard, command, reply, cancellationToken));
@@ -245,7 +245,56 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         // caller never sees a cancellation for a write that was taken; a Committed one's wait for the commit is.
         return command.Consistency == WriteConsistency.Accepted
             ? await reply.Task.ConfigureAwait(false)
-            : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            : await WaitForLevelAsync(reply.Task, command.Consistency, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for the answer of a write that was taken (applied, or in its shard's mailbox) at Journaled or Committed:
+    /// the token cancels the wait, not the write. When it does, an answer already there is given instead (the write's
+    /// version, or its error); without one, the cancellation says what is known of the write (see <see cref="WaitCancelled"/>).
+    /// </summary>
+    private Task<WriteResult> WaitForLevelAsync(Task<WriteResult> reply, WriteConsistency level, CancellationToken cancellationToken)
+    {
+        return reply.IsCompleted || !cancellationToken.CanBeCanceled ? reply : WaitAsync();
+
+        async Task<WriteResult> WaitAsync()
+        {
+            try
+            {
+                return await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested && !reply.IsCompleted)
+            {
+                throw WaitCancelled(reply, level, cancelled, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Answered as the token was cancelled: the answer it has is the one to give.
+                return await reply.ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Observes the error of a task nobody waits for any more, when it fails, so that it is not reported as an unobserved task exception.</summary>
+    private static void ObserveFault(Task task) =>
+        _ = task.ContinueWith(static done => _ = done.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>
+    /// The cancellation of the wait for a taken write's level, when the write has no answer yet. While the cache runs,
+    /// the write is applied or in its shard's mailbox ahead of any shutdown's last flush (the shutdown marks the cache
+    /// stopping before it sends that flush), so it stands. Once the cache is shutting down that is not known: a write
+    /// that reached its shard after the last flush is refused. The write's own answer, which nobody waits for now, is
+    /// observed when it comes, so that its error is not reported as an unobserved task exception.
+    /// </summary>
+    private OperationCanceledException WaitCancelled(Task reply, WriteConsistency level, OperationCanceledException cancelled, CancellationToken cancellationToken)
+    {
+        ObserveFault(reply);
+        return new OperationCanceledException(
+            Volatile.Read(ref _state) == Running
+                ? $"The wait for this write to be {level} was cancelled; the write was made and stands."
+                : $"The wait for this write to be {level} was cancelled while the cache '{Name}' was shutting down: whether the write was taken is not known (a write that reached its shard after the shutdown's last flush was refused).",
+            cancelled,
+            cancellationToken);
     }
 
     /// <summary>
