@@ -1,3 +1,4 @@
+using WriteBehindAkka.Storage;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.TestKit;
 
@@ -172,6 +173,51 @@ public sealed class BulkWriteTests
         Assert.Equal([0, 1], error.Failures.Select(f => f.Index));
         Assert.All(error.Failures, f => Assert.Equal("The wait for this write to be Committed was cancelled; the write was made and stands.", f.Error.Message));
         Assert.Equal(["a", "b"], store.Rows.Keys.Order());
+    }
+
+    [Fact]
+    public async Task SetMany_Committed_AKeyWrittenThreeTimes_TheFirstInFlight_AnswersEveryWrite_AndTheStoreEndsAtTheLast()
+    {
+        var store = new InMemoryStore<string>();
+        await using var cache = Harness.Cache(store);
+        store.Pause();
+
+        var bulk = cache.SetManyAsync([Pair("k", "a"), Pair("k", "b"), Pair("k", "c")], WriteConsistency.Committed).AsTask();
+        Assert.Equal("a", Harness.Text((await store.ExpectBatchAsync(Harness.Within)).Single().Value));
+        Assert.False(bulk.IsCompleted, "the writes of the key are not committed yet");
+        store.Resume();
+        var result = await bulk.Within();
+
+        Harness.AssertBulk(3, WriteConsistency.Committed, result);
+        Assert.True(result.Versions[0] < result.Versions[1] && result.Versions[1] < result.Versions[2]);
+        Assert.Equal("c", Harness.Text(store.Rows["k"].Value!));
+        Assert.Equal(result.Versions[2], store.Rows["k"].Version);
+    }
+
+    [Theory]
+    [InlineData("bad", "good")]
+    [InlineData("good", "bad")]
+    public async Task SetMany_Committed_AKeyWrittenTwice_OneRefused_FailsOnlyThatWrite(string first, string second)
+    {
+        var store = new InMemoryStore<string>
+        {
+            FailWhen = batch => batch.Any(r => Harness.Text(r.Value) == "bad")
+                ? new SimulatedStoreException(StoreErrorKind.Permanent, "refused") { Code = InMemoryStore<string>.PoisonCode }
+                : null,
+        };
+        await using var cache = Harness.Cache(store);
+        store.Pause();
+
+        var bulk = cache.SetManyAsync([Pair("k", first), Pair("k", second)], WriteConsistency.Committed).AsTask();
+        await store.ExpectBatchAsync(Harness.Within); // the first write in flight, the second waits behind it
+        store.Resume();
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => bulk.Within());
+
+        var failure = Assert.Single(error.Failures);
+        Assert.Equal(first == "bad" ? 0 : 1, failure.Index);
+        Assert.IsType<WriteFailedException>(failure.Error);
+        Assert.Equal(2, error.Taken);
+        Assert.Equal("good", Harness.Text(store.Rows["k"].Value!)); // the refused write never reached the row
     }
 
     [Fact]
