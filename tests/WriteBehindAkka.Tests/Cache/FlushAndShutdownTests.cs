@@ -154,6 +154,25 @@ public sealed class FlushAndShutdownTests
     }
 
     [Fact]
+    public async Task ShutdownAsync_PastTheDeadline_ACommittedBulkWriteFailsEachWriteAsNotConfirmed_InsteadOfHanging()
+    {
+        var store = new DeafStore();
+        var clock = new ManualTimeProvider();
+        var cache = new WriteBehindCache<string, string>(store, Harness.Options(o => o with { ShardCount = 1, ShutdownTimeout = TimeSpan.FromSeconds(5) }), timeProvider: clock, jitter: () => 0.0);
+        var bulk = cache.SetManyAsync([new("a", "1"), new("b", "2"), new("a", "3")], WriteConsistency.Committed).AsTask();
+
+        var shutdown = cache.ShutdownAsync();
+        await clock.WaitForTimerDueInAsync(TimeSpan.FromSeconds(5), Harness.Within);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.False((await shutdown.Within()).Flushed);
+
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => bulk.Within());
+        Assert.Equal(3, error.Taken);
+        Assert.Equal([0, 1, 2], error.Failures.Select(f => f.Index));
+        Assert.All(error.Failures, f => Assert.Contains("may or may not be in the store", Assert.IsType<ObjectDisposedException>(f.Error).Message));
+    }
+
+    [Fact]
     public async Task ShutdownAsync_ReadThroughLoadThatHonoursTheStopToken_FailsWithObjectDisposed()
     {
         // The load is cancelled by the shutdown (a PostgreSQL query says "Query was cancelled"): that is the cache
