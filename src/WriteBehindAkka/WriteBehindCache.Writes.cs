@@ -178,7 +178,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         bool inline = !overBound && !answeredOnReturn && shard.TryWriteInline(kind, key, payload, consistency, reply, out _, out _);
         if (inline || (!overBound && shard.TryPost(command)))
         {
-            return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : WaitForLevelAsync(reply.Task, consistency, cancellationToken));
+            return new ValueTask<WriteResult>(consistency == WriteConsistency.Accepted ? reply.Task : WaitForLevelAsync(reply.Task, consistency, cancellationToken, conditional is not null));
         }
 
         return new ValueTask<WriteResult>(SendSlowAsync(shard, command, reply, cancellationToken));
@@ -245,7 +245,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         // caller never sees a cancellation for a write that was taken; a Committed one's wait for the commit is.
         return command.Consistency == WriteConsistency.Accepted
             ? await reply.Task.ConfigureAwait(false)
-            : await WaitForLevelAsync(reply.Task, command.Consistency, cancellationToken).ConfigureAwait(false);
+            : await WaitForLevelAsync(reply.Task, command.Consistency, cancellationToken, reply is ConditionalWrite).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -253,7 +253,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// the token cancels the wait, not the write. When it does, an answer already there is given instead (the write's
     /// version, or its error); without one, the cancellation says what is known of the write (see <see cref="WaitCancelled"/>).
     /// </summary>
-    private Task<WriteResult> WaitForLevelAsync(Task<WriteResult> reply, WriteConsistency level, CancellationToken cancellationToken)
+    private Task<WriteResult> WaitForLevelAsync(Task<WriteResult> reply, WriteConsistency level, CancellationToken cancellationToken, bool conditional = false)
     {
         return reply.IsCompleted || !cancellationToken.CanBeCanceled ? reply : WaitAsync();
 
@@ -265,7 +265,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
             catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested && !reply.IsCompleted)
             {
-                throw WaitCancelled(reply, level, cancelled, cancellationToken);
+                throw WaitCancelled(reply, level, conditional, cancelled, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -283,14 +283,17 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// The cancellation of the wait for a taken write's level, when the write has no answer yet. While the cache runs,
     /// the write is applied or in its shard's mailbox ahead of any shutdown's last flush (the shutdown marks the cache
     /// stopping before it sends that flush), so it stands. Once the cache is shutting down that is not known: a write
-    /// that reached its shard after the last flush is refused. The write's own answer, which nobody waits for now, is
+    /// that reached its shard after the last flush is refused. Nor is it for an update's write (<paramref name="conditional"/>):
+    /// its shard refuses it when the key changed since the update read it. The write's own answer, which nobody waits for now, is
     /// observed when it comes, so that its error is not reported as an unobserved task exception.
     /// </summary>
-    private OperationCanceledException WaitCancelled(Task reply, WriteConsistency level, OperationCanceledException cancelled, CancellationToken cancellationToken)
+    private OperationCanceledException WaitCancelled(Task reply, WriteConsistency level, bool conditional, OperationCanceledException cancelled, CancellationToken cancellationToken)
     {
         ObserveFault(reply);
         return new OperationCanceledException(
-            Volatile.Read(ref _state) == Running
+            conditional
+                ? $"The wait for this update's write to be {level} was cancelled: whether the write was made is not known (it is not when the key changed since the update read it, nor when it reached its shard after a shutdown's last flush)."
+            : Volatile.Read(ref _state) == Running
                 ? $"The wait for this write to be {level} was cancelled; the write was made and stands."
                 : $"The wait for this write to be {level} was cancelled while the cache '{Name}' was shutting down: whether the write was taken is not known (a write that reached its shard after the shutdown's last flush was refused).",
             cancelled,

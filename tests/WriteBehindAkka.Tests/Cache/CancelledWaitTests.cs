@@ -87,6 +87,46 @@ public sealed class CancelledWaitTests
     }
 
     [Fact]
+    public async Task UpdateAsync_Committed_WaitCancelledBeforeItsWriteIsChecked_DoesNotSayTheWriteStands()
+    {
+        // The update's write is queued behind a write of its key made after the update read it: when the shard takes
+        // it, it is refused (the key changed), and the update would read again; its caller cancelled before that.
+        HeldKey<CancelledWaitTests>.Held.Set();
+        HeldKey<CancelledWaitTests>.Holding.Reset();
+        var store = new InMemoryStore<HeldKey<CancelledWaitTests>>();
+        await using var cache = new WriteBehindCache<HeldKey<CancelledWaitTests>, string>(
+            store, Harness.Options(o => o with { ShardCount = 1 }), keyHasher: new OneShard<CancelledWaitTests>(), jitter: () => 0.0);
+        await cache.SetAsync(Key("k"), "read");
+        Assert.True((await cache.FlushAsync().Within()).AllCommitted); // the shard idle: the update reads and writes on this thread
+        using var cancel = new CancellationTokenSource();
+        Task? holder = null;
+        Task<UpdateResult<string>> update;
+        try
+        {
+            update = cache.UpdateAsync(Key("k"), _ =>
+            {
+                HeldKey<CancelledWaitTests>.Held.Reset();
+                holder = Task.Run(() => cache.TrySet(Key("hold"), "v")); // holds the shard: what follows queues
+                Assert.True(HeldKey<CancelledWaitTests>.Holding.Wait(Harness.Within), "the inline write holds the shard");
+                Assert.True(cache.TrySet(Key("k"), "changed"));
+                return "updated";
+            }, WriteConsistency.Committed, cancel.Token).AsTask();
+            cancel.Cancel();
+        }
+        finally
+        {
+            HeldKey<CancelledWaitTests>.Held.Set();
+        }
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => update.Within());
+        await holder!.Within();
+
+        Assert.DoesNotContain("stands", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not known", error.Message, StringComparison.Ordinal);
+        Assert.Equal("changed", await cache.GetAsync(Key("k")));
+    }
+
+    [Fact]
     public async Task SetManyAsync_Committed_WaitCancelledAsTheShutdownRefusesTheWrite_SaysItIsNotKnownWhetherTaken()
     {
         await using var race = await ShutdownRace.StartAsync((cache, token) =>
