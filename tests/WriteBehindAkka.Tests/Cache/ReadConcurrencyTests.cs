@@ -1,0 +1,264 @@
+using System.Text;
+using WriteBehindAkka.Storage;
+using WriteBehindAkka.TestKit;
+
+namespace WriteBehindAkka.Tests.Cache;
+
+/// <summary>The read path under concurrency: cancelled readers, loads overtaken by writes and evictions, batch loads, shutdown.</summary>
+public sealed class ReadConcurrencyTests
+{
+    private static byte[] Json(string text) => Encoding.UTF8.GetBytes($"\"{text}\"");
+
+    private static WriteBehindCache<string, string> Cache(GatedLoadStore store, Func<WriteBehindAkka.Options.WriteBehindOptions, WriteBehindAkka.Options.WriteBehindOptions>? change = null) =>
+        new(store, Harness.Options(o => change is null ? o with { ShardCount = 1 } : change(o with { ShardCount = 1 })), jitter: () => 0.0);
+
+    [Fact]
+    public async Task SharedLoad_OneReaderCancels_TheOthersStillGetTheRow()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("stored"), 1);
+        await using var cache = Cache(store);
+        using var cancel = new CancellationTokenSource();
+
+        var quitter = cache.GetAsync("k", cancel.Token).AsTask();
+        var load = await store.NextLoadAsync();
+        var stayer = cache.GetAsync("k").AsTask();
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k").AsTask().Within()); // ordered after the second read
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quitter.Within());
+        load.Release();
+
+        Assert.Equal("stored", await stayer.Within());
+        Assert.Equal(1, store.Loads);
+    }
+
+    [Fact]
+    public async Task SoleReaderCancels_ItsLoadDoesNotCacheTheOlderRowOverANewerWrite()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("old"), 1);
+        await using var cache = Cache(store);
+        using var cancel = new CancellationTokenSource();
+
+        var quitter = cache.GetAsync("k", cancel.Token).AsTask();
+        var load = await store.NextLoadAsync(); // has read "old"
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quitter.Within());
+        await cache.SetAsync("k", "new", WriteConsistency.Committed).AsTask().Within();
+        Assert.True(await cache.EvictAsync("k").AsTask().Within());
+        load.Release();
+
+        var read = cache.GetAsync("k").AsTask();
+        if (!read.IsCompleted)
+        {
+            // The stale load is made again (or this read loads afresh): let every later load answer.
+            (await store.NextLoadAsync()).Release();
+        }
+
+        Assert.Equal("new", await read.Within());
+    }
+
+    [Fact]
+    public async Task CancelledRead_DoesNotLeaveTheKeyStuck()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("stored"), 1);
+        await using var cache = Cache(store);
+        using var cancel = new CancellationTokenSource();
+
+        var quitter = cache.GetAsync("k", cancel.Token).AsTask();
+        var load = await store.NextLoadAsync();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quitter.Within());
+        load.Release();
+
+        Assert.Equal("stored", await cache.GetAsync("k").AsTask().Within());
+        Assert.Equal(1, store.Loads);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task LoadReturnsAfterWriteDeleteWriteCommittedAndEvicted_ReadersGetTheLatest(bool endWithDelete)
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("old"), 1);
+        await using var cache = Cache(store);
+
+        var reader = cache.GetAsync("k").AsTask();
+        var load = await store.NextLoadAsync(); // has read "old"
+        await cache.SetAsync("k", "a").AsTask().Within();
+        await cache.DeleteAsync("k").AsTask().Within();
+        if (endWithDelete)
+        {
+            await cache.SetAsync("k", "b").AsTask().Within();
+            await cache.DeleteAsync("k", WriteConsistency.Committed).AsTask().Within();
+        }
+        else
+        {
+            await cache.SetAsync("k", "b", WriteConsistency.Committed).AsTask().Within();
+        }
+
+        await cache.FlushAsync().Within();
+        Assert.True(await cache.EvictAsync("k").AsTask().Within());
+        load.Release();
+        var reload = await store.NextLoadAsync();
+        reload.Release();
+
+        string? expected = endWithDelete ? null : "b";
+        Assert.Equal(expected, await reader.Within());
+        var again = cache.GetAsync("k").AsTask();
+        if (endWithDelete)
+        {
+            (await store.NextLoadAsync()).Release(); // no row: nothing cached, so the next read loads
+        }
+
+        Assert.Equal(expected, await again.Within());
+    }
+
+    [Fact]
+    public async Task UpdateRacingALoadAndAnEviction_SeesTheLatestCommittedWrite()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("old"), 1);
+        await using var cache = Cache(store);
+
+        var update = cache.UpdateAsync("k", current => (current.Found ? current.Value : "none") + "+1").AsTask();
+        var load = await store.NextLoadAsync(); // has read "old"
+        await cache.SetAsync("k", "new", WriteConsistency.Committed).AsTask().Within();
+        Assert.True(await cache.EvictAsync("k").AsTask().Within());
+        load.Release();
+        var reload = await store.NextLoadAsync();
+        reload.Release();
+
+        var result = await update.Within();
+        Assert.Equal("new+1", result.Value);
+        Assert.Equal("new+1", await cache.GetAsync("k").AsTask().Within());
+    }
+
+    [Fact]
+    public async Task ComputeRacingAnEvictionOnRequest_SeesTheRowChangedElsewhere()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("old"), 1);
+        await using var cache = Cache(store);
+
+        var compute = cache.ComputeAsync("k", current => new CacheLookup<string>(true, (current.Found ? current.Value : "none") + "+1")).AsTask();
+        var load = await store.NextLoadAsync(); // has read "old"
+        store.Inner.Seed("k", Json("theirs"), 5); // another process
+        Assert.False(await cache.EvictAsync("k").AsTask().Within());
+        load.Release();
+        (await store.NextLoadAsync()).Release();
+
+        Assert.Equal("theirs+1", (await compute.Within()).Value);
+    }
+
+    [Fact]
+    public async Task GetMany_KeyWrittenAndKeyEvictedDuringTheBatchLoad_AnswerTheLatest()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("a", Json("old-a"), 1);
+        store.Inner.Seed("b", Json("old-b"), 1);
+        store.Inner.Seed("c", Json("old-c"), 1);
+        await using var cache = Cache(store);
+
+        var many = cache.GetManyAsync(["a", "b", "c"]).AsTask();
+        var batch = await store.NextLoadAsync();
+        Assert.Equal(3, batch.Keys.Count);
+        await cache.SetAsync("a", "mine").AsTask().Within(); // pending
+        await cache.SetAsync("b", "new-b", WriteConsistency.Committed).AsTask().Within();
+        Assert.True(await cache.EvictAsync("b").AsTask().Within());
+        batch.Release();
+        var reload = await store.NextLoadAsync();
+        Assert.Equal(["b"], reload.Keys);
+        reload.Release();
+
+        var values = await many.Within();
+        Assert.Equal("mine", values["a"]);
+        Assert.Equal("new-b", values["b"]);
+        Assert.Equal("old-c", values["c"]);
+        Assert.Equal("new-b", await cache.GetAsync("b").AsTask().Within());
+    }
+
+    [Fact]
+    public async Task GetMany_BatchRefusedForOneKey_AGetOfAnotherKeyThatSharedIt_GetsItsRow()
+    {
+        var store = new GatedLoadStore();
+        store.Inner.Seed("a", Json("row-a"), 1);
+        store.Inner.Seed("b", Json("row-b"), 1);
+        await using var cache = Cache(store);
+
+        var many = cache.GetManyAsync(["a", "b"]).AsTask();
+        var batch = await store.NextLoadAsync();
+        var single = cache.GetAsync("b").AsTask();
+        var singleA = cache.GetAsync("a").AsTask();
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("b").AsTask().Within()); // the reads joined
+        batch.Fail(new SimulatedStoreException(StoreErrorKind.Permanent, "bad row a"));
+        var first = await store.NextLoadAsync();
+        var second = await store.NextLoadAsync();
+        foreach (var one in new[] { first, second })
+        {
+            if (one.Keys[0] == "a")
+            {
+                one.Fail(new SimulatedStoreException(StoreErrorKind.Permanent, "bad row a"));
+            }
+            else
+            {
+                one.Release();
+            }
+        }
+
+        Assert.Equal("row-b", await single.Within());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => singleA.Within());
+        Assert.IsType<SimulatedStoreException>(error.InnerException);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => many.Within());
+        Assert.Equal("row-b", await cache.GetAsync("b").AsTask().Within());
+    }
+
+    [Fact]
+    public async Task ReadsRacingDispose_EachAnswersOrThrowsObjectDisposed_NoneHangs()
+    {
+        for (int round = 0; round < 60; round++)
+        {
+            var store = new InMemoryStore<string>();
+            for (int i = 0; i < 50; i++)
+            {
+                store.Seed($"k{i}", Json($"v{i}"), 1);
+            }
+
+            var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 2, MailboxCapacity = 4 }));
+            if (round % 2 == 1)
+            {
+                store.Pause(); // loads held until the shutdown cancels them
+            }
+
+            using var go = new ManualResetEventSlim();
+            var readers = Enumerable.Range(0, 4).Select(r => Task.Run(async () =>
+            {
+                go.Wait();
+                for (int i = 0; ; i++)
+                {
+                    string key = $"k{(i * 7 + r) % 50}";
+                    try
+                    {
+                        switch (i % 4)
+                        {
+                            case 0: await cache.GetAsync(key); break;
+                            case 1: await cache.TryGetAsync(key); break;
+                            case 2: await cache.GetManyAsync([key, $"k{(i + 1) % 50}"]); break;
+                            default: await cache.UpdateAsync(key, v => v.Value + "!"); break;
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return;
+                    }
+                }
+            })).ToArray();
+            go.Set();
+            await Task.Delay(5);
+            await cache.DisposeAsync().AsTask().WaitAsync(Harness.Within);
+            await Task.WhenAll(readers).WaitAsync(Harness.Within);
+        }
+    }
+}
