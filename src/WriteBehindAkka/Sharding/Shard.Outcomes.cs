@@ -162,6 +162,13 @@ internal sealed partial class Shard<TKey>
             return;
         }
 
+        if (load.Row is { } loaded)
+        {
+            // The clock moves past every row read through, cached or not (a write overtook the load, or the load was
+            // stale): a later write of the key must get a newer version, or the store's version guard keeps this row.
+            _clock.Observe(loaded.Version);
+        }
+
         bool stale = _staleLoads.Remove(load.Key);
         int carried = _reloadedReaders.Count > 0 && _reloadedReaders.Remove(load.Key, out int count) ? count : 0;
         if (_entries.TryGetValue(load.Key, out var entry))
@@ -232,7 +239,6 @@ internal sealed partial class Shard<TKey>
 
         if (!stale && load.Row is { } row)
         {
-            _clock.Observe(row.Version);
             entry = new CacheEntry<TKey>(load.Key)
             {
                 Value = row.Value,

@@ -77,6 +77,44 @@ public sealed class ReadConcurrencyTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RowWithANewerVersionLoadedButNotCached_TheNextWriteGetsAHigherVersion(bool evictedMeanwhile)
+    {
+        // "The clock moves past every version the cache sees (a row read through)": also a row whose load a write
+        // overtook, or one a reader got from a load made stale by evictions. Else the next write took the machine's time, below the row's
+        // version, and the store's version guard kept the older row: the write was acknowledged, committed, and lost.
+        var store = new GatedLoadStore();
+        long future = Versioning.FromTimestamp(DateTimeOffset.UtcNow.AddDays(1));
+        store.Inner.Seed("k", Json("theirs"), future);
+        await using var cache = Cache(store);
+
+        var reader = cache.GetAsync("k").AsTask();
+        var load = await store.NextLoadAsync(); // has read "theirs" at the future version
+        if (evictedMeanwhile)
+        {
+            // Evicted during the load and during its reload: the reader gets the reload's row, which is not cached.
+            Assert.False(await cache.EvictAsync("k").AsTask().Within());
+            load.Release();
+            var reload = await store.NextLoadAsync();
+            Assert.False(await cache.EvictAsync("k").AsTask().Within());
+            reload.Release();
+            Assert.Equal("theirs", await reader.Within());
+        }
+        else
+        {
+            await cache.SetAsync("k", "mine").AsTask().Within(); // overtakes the load: the reader gets the write
+            load.Release();
+            Assert.Equal("mine", await reader.Within());
+        }
+
+        var next = await cache.SetAsync("k", "mine again", WriteConsistency.Committed).AsTask().Within();
+
+        Assert.True(next.Version > future, $"version {next.Version} is not above the row's {future}");
+        Assert.Equal("mine again", Harness.Text(store.Inner.Rows["k"].Value));
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task LoadReturnsAfterWriteDeleteWriteCommittedAndEvicted_ReadersGetTheLatest(bool endWithDelete)
