@@ -84,7 +84,17 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         var reads = byShard.Values.SelectMany(request => request.Reads).ToList();
-        await Task.WhenAll(reads.Select(read => read.Reply.Task)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var all = Task.WhenAll(reads.Select(read => read.Reply.Task));
+        try
+        {
+            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            ObserveAfterCancel(all);
+            throw;
+        }
+
         foreach (var (key, reply) in reads)
         {
             if (reply.Task.Result is { } payload)
@@ -132,9 +142,28 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         var reply = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await AskAsync(key, CommandKind.Get, reply, cancellationToken).ConfigureAwait(false);
-        byte[]? payload = await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? payload;
+        try
+        {
+            payload = await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            ObserveAfterCancel(reply.Task);
+            throw;
+        }
+
         return payload is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(payload));
     }
+
+    /// <summary>
+    /// A caller gave up on an answer the shard still owes it (a read whose load runs on, shared with other readers):
+    /// if that answer fails later (the load failed, the cache stopped), its error is observed here, so that it does not
+    /// surface as <see cref="TaskScheduler.UnobservedTaskException"/>, which applications log as an error, once per
+    /// reader that timed out during a store outage.
+    /// </summary>
+    private static void ObserveAfterCancel(Task answer) =>
+        answer.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <inheritdoc />
     public ValueTask<bool> EvictAsync(TKey key, CancellationToken cancellationToken = default)

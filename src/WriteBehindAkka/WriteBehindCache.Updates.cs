@@ -59,7 +59,16 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 // Not in memory: loaded first (a failed load fails the update, as it fails a read). The shard hands
                 // over what the load found; a stale load hands over nothing, and the key is read again.
-                await load.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await load.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    ObserveAfterCancel(load.Task);
+                    throw;
+                }
+
                 read = load.Snapshot ?? await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
             }
 

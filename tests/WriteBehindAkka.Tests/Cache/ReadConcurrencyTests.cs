@@ -253,6 +253,71 @@ public sealed class ReadConcurrencyTests
         Assert.Equal("row-b", await cache.GetAsync("b").AsTask().Within());
     }
 
+    [Theory]
+    [InlineData("get")]
+    [InlineData("many")]
+    [InlineData("update")]
+    public async Task ReaderCancelledBeforeItsLoadFails_LeavesNoTaskUnobserved(string how)
+    {
+        // A reader that gave up (a timeout during a store outage) is not told its load failed: that failure must not
+        // surface as TaskScheduler.UnobservedTaskException, which applications log as an error (or crash on).
+        string key = $"unobserved-{how}-{Guid.NewGuid():N}";
+        int unobserved = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> count = (_, e) =>
+        {
+            if (e.Exception.ToString().Contains(key, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref unobserved);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += count;
+        try
+        {
+            await CancelThenFailAsync(key, how);
+            for (int i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            Assert.Equal(0, Volatile.Read(ref unobserved));
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= count;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task CancelThenFailAsync(string key, string how)
+    {
+        var store = new GatedLoadStore();
+        await using var cache = Cache(store);
+        using var cancel = new CancellationTokenSource();
+        Task read = how switch
+        {
+            "get" => cache.GetAsync(key, cancel.Token).AsTask(),
+            "many" => cache.GetManyAsync([key, key + "-other"], cancel.Token).AsTask(),
+            _ => cache.UpdateAsync(key, v => "x", cancellationToken: cancel.Token).AsTask(),
+        };
+        var load = await store.NextLoadAsync();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.Within());
+        load.Fail(new SimulatedStoreException($"store down while loading '{key}'"));
+
+        // A read of the key ends once the failed load was handled: it shares that load (and fails with it), or, if it
+        // came after, loads again.
+        store.Ungated = true;
+        var after = cache.GetAsync(key).AsTask();
+        try
+        {
+            await after.Within();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
     [Fact]
     public async Task ReadsRacingDispose_EachAnswersOrThrowsObjectDisposed_NoneHangs()
     {
