@@ -25,6 +25,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// </summary>
     internal Action? ShutdownStarting { get; set; }
 
+    /// <summary>Gets how many read-through loads are under way, over every shard (tests).</summary>
+    internal int LoadsUnderWay => _shards.Sum(shard => shard.LoadsUnderWay);
+
     /// <summary>Gets a value indicating whether every shard took shutdown's final flush and refuses writes (tests).</summary>
     internal bool ShardsSealed => _shards.All(shard => shard.IsSealed);
 

@@ -82,6 +82,10 @@ internal sealed partial class Shard<TKey>
         StoreValue(entry, kind == CommandKind.Delete ? null : value);
         entry.Version = version;
         Account(entry, before);
+        if (_loading.Count > 0)
+        {
+            AnswerLoadReaders(entry);
+        }
         if (!entry.InFlight)
         {
             Enqueue(entry);
@@ -246,6 +250,33 @@ internal sealed partial class Shard<TKey>
 
         _loading.Add(key, [reply]);
         return true;
+    }
+
+    /// <summary>
+    /// A write of a key being loaded answers the readers waiting for the load at once, as the load would when it lands
+    /// (the write wins over the row): they need not wait for a slow load, nor for ever for one that hangs. The load
+    /// stays registered, its readers list emptied, so that it is still the key's only one; readers that come later
+    /// are answered from the entry, or, once it is dropped, join the load, which is then stale and made again.
+    /// </summary>
+    private void AnswerLoadReaders(CacheEntry<TKey> entry)
+    {
+        if (!_loading.TryGetValue(entry.Key, out var readers) || readers.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var reader in readers)
+        {
+            if (reader is UpdateLoadReader<TKey> update)
+            {
+                update.Snapshot = ReadEntryForUpdate(entry);
+            }
+
+            reader.TrySetResult(ShareValue(entry));
+        }
+
+        readers.Clear();
+        _reloadedReaders.Remove(entry.Key);
     }
 
     /// <summary>Loads one key off the shard loop and posts the row back.</summary>

@@ -90,6 +90,18 @@ internal sealed partial class Shard<TKey>
         }
     }
 
+    /// <summary>Gets how many keys a read-through load is under way for (tests).</summary>
+    internal int LoadsUnderWay
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _loading.Count;
+            }
+        }
+    }
+
     /// <summary>Gets a value indicating whether shutdown's final flush reached this shard (tests).</summary>
     internal bool IsSealed => _sealed;
 

@@ -12,6 +12,17 @@ public sealed class ReadConcurrencyTests
     private static WriteBehindCache<string, string> Cache(GatedLoadStore store, Func<WriteBehindAkka.Options.WriteBehindOptions, WriteBehindAkka.Options.WriteBehindOptions>? change = null) =>
         new(store, Harness.Options(o => change is null ? o with { ShardCount = 1 } : change(o with { ShardCount = 1 })), jitter: () => 0.0);
 
+    /// <summary>Waits until every load under way has been handled by its shard.</summary>
+    private static async Task UntilLoadsLandedAsync(WriteBehindCache<string, string> cache)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (cache.LoadsUnderWay != 0)
+        {
+            Assert.True(waited.Elapsed < Harness.Within, "a load never landed");
+            await Task.Delay(2);
+        }
+    }
+
     [Fact]
     public async Task SharedLoad_OneReaderCancels_TheOthersStillGetTheRow()
     {
@@ -56,6 +67,37 @@ public sealed class ReadConcurrencyTests
         }
 
         Assert.Equal("new", await read.Within());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadersWaitingForALoadThatHangs_AreAnsweredByAWriteOfTheKey(bool delete)
+    {
+        // "A write that arrives while the load runs wins": the readers waiting need not wait for the load any more.
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("stored"), 1);
+        await using var cache = Cache(store, o => o with { ShutdownTimeout = TimeSpan.FromSeconds(1) });
+
+        var reader = cache.GetAsync("k").AsTask();
+        var update = cache.UpdateAsync("k", current => (current.Value ?? "none") + "+1").AsTask();
+        var many = cache.GetManyAsync(["k"]).AsTask();
+        _ = await store.NextLoadAsync(); // never released
+        Assert.Equal(KeyStatus.NotCached, await cache.GetStatusAsync("k").AsTask().Within()); // after the three reads
+        if (delete)
+        {
+            await cache.DeleteAsync("k").AsTask().Within();
+        }
+        else
+        {
+            await cache.SetAsync("k", "mine").AsTask().Within();
+        }
+
+        string? expected = delete ? null : "mine";
+        Assert.Equal(expected, await reader.Within());
+        Assert.Equal(expected, (await many.Within()).GetValueOrDefault("k"));
+        Assert.Equal((expected ?? "none") + "+1", (await update.Within()).Value);
+        Assert.Equal(1, store.Loads);
     }
 
     [Fact]
@@ -104,8 +146,9 @@ public sealed class ReadConcurrencyTests
         else
         {
             await cache.SetAsync("k", "mine").AsTask().Within(); // overtakes the load: the reader gets the write
-            load.Release();
             Assert.Equal("mine", await reader.Within());
+            load.Release();
+            await UntilLoadsLandedAsync(cache);
         }
 
         var next = await cache.SetAsync("k", "mine again", WriteConsistency.Committed).AsTask().Within();
@@ -117,7 +160,7 @@ public sealed class ReadConcurrencyTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task LoadReturnsAfterWriteDeleteWriteCommittedAndEvicted_ReadersGetTheLatest(bool endWithDelete)
+    public async Task LoadReturnsAfterWriteDeleteWriteCommittedAndEvicted_ItsOlderRowIsNotCached(bool endWithDelete)
     {
         var store = new GatedLoadStore();
         store.Inner.Seed("k", Json("old"), 1);
@@ -139,23 +182,16 @@ public sealed class ReadConcurrencyTests
 
         await cache.FlushAsync().Within();
         Assert.True(await cache.EvictAsync("k").AsTask().Within());
-        load.Release();
-        var reload = await store.NextLoadAsync();
-        reload.Release();
+        store.Ungated = true;
+        load.Release(); // its row ("old") is stale: not cached
 
-        string? expected = endWithDelete ? null : "b";
-        Assert.Equal(expected, await reader.Within());
-        var again = cache.GetAsync("k").AsTask();
-        if (endWithDelete)
-        {
-            (await store.NextLoadAsync()).Release(); // no row: nothing cached, so the next read loads
-        }
-
-        Assert.Equal(expected, await again.Within());
+        Assert.Equal("a", await reader.Within()); // the first write overtook the load: the reader had it at once
+        await UntilLoadsLandedAsync(cache);
+        Assert.Equal(endWithDelete ? null : "b", await cache.GetAsync("k").AsTask().Within());
     }
 
     [Fact]
-    public async Task UpdateRacingALoadAndAnEviction_SeesTheLatestCommittedWrite()
+    public async Task UpdateRacingALoadAndACommittedWrite_SeesTheWrite_AndTheLoadIsNotCachedOverIt()
     {
         var store = new GatedLoadStore();
         store.Inner.Seed("k", Json("old"), 1);
@@ -164,13 +200,12 @@ public sealed class ReadConcurrencyTests
         var update = cache.UpdateAsync("k", current => (current.Found ? current.Value : "none") + "+1").AsTask();
         var load = await store.NextLoadAsync(); // has read "old"
         await cache.SetAsync("k", "new", WriteConsistency.Committed).AsTask().Within();
-        Assert.True(await cache.EvictAsync("k").AsTask().Within());
-        load.Release();
-        var reload = await store.NextLoadAsync();
-        reload.Release();
 
-        var result = await update.Within();
-        Assert.Equal("new+1", result.Value);
+        Assert.Equal("new+1", (await update.Within()).Value); // answered by the write, not the load
+        await cache.FlushAsync().Within();
+        Assert.True(await cache.EvictAsync("k").AsTask().Within());
+        store.Ungated = true;
+        load.Release();
         Assert.Equal("new+1", await cache.GetAsync("k").AsTask().Within());
     }
 
@@ -206,15 +241,14 @@ public sealed class ReadConcurrencyTests
         await cache.SetAsync("a", "mine").AsTask().Within(); // pending
         await cache.SetAsync("b", "new-b", WriteConsistency.Committed).AsTask().Within();
         Assert.True(await cache.EvictAsync("b").AsTask().Within());
-        batch.Release();
-        var reload = await store.NextLoadAsync();
-        Assert.Equal(["b"], reload.Keys);
-        reload.Release();
+        store.Ungated = true;
+        batch.Release(); // "b"'s row is stale: not cached
 
         var values = await many.Within();
         Assert.Equal("mine", values["a"]);
         Assert.Equal("new-b", values["b"]);
         Assert.Equal("old-c", values["c"]);
+        await UntilLoadsLandedAsync(cache);
         Assert.Equal("new-b", await cache.GetAsync("b").AsTask().Within());
     }
 
