@@ -91,7 +91,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            ObserveAfterCancel(all);
+            ObserveFault(all);
             throw;
         }
 
@@ -149,21 +149,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            ObserveAfterCancel(reply.Task);
+            ObserveFault(reply.Task);
             throw;
         }
 
         return payload is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(payload));
     }
-
-    /// <summary>
-    /// A caller gave up on an answer the shard still owes it (a read whose load runs on, shared with other readers):
-    /// if that answer fails later (the load failed, the cache stopped), its error is observed here, so that it does not
-    /// surface as <see cref="TaskScheduler.UnobservedTaskException"/>, which applications log as an error, once per
-    /// reader that timed out during a store outage.
-    /// </summary>
-    private static void ObserveAfterCancel(Task answer) =>
-        answer.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <inheritdoc />
     public ValueTask<bool> EvictAsync(TKey key, CancellationToken cancellationToken = default)

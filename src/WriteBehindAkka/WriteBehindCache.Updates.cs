@@ -65,7 +65,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    ObserveAfterCancel(load.Task);
+                    ObserveFault(load.Task);
                     throw;
                 }
 

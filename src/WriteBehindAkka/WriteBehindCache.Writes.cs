@@ -275,7 +275,12 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
     }
 
-    /// <summary>Observes the error of a task nobody waits for any more, when it fails, so that it is not reported as an unobserved task exception.</summary>
+    /// <summary>
+    /// Observes the error of an answer nobody waits for any more (a caller cancelled its wait for a write's level or
+    /// for a load it shares with other readers), when it fails, so that it does not surface as
+    /// <see cref="TaskScheduler.UnobservedTaskException"/>, which applications log as an error: once per caller that
+    /// timed out during a store outage.
+    /// </summary>
     private static void ObserveFault(Task task) =>
         _ = task.ContinueWith(static done => _ = done.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
