@@ -84,16 +84,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         }
 
         var reads = byShard.Values.SelectMany(request => request.Reads).ToList();
-        var all = Task.WhenAll(reads.Select(read => read.Reply.Task));
-        try
-        {
-            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            ObserveFault(all);
-            throw;
-        }
+        await WaitOrObserveAsync(Task.WhenAll(reads.Select(read => read.Reply.Task)), cancellationToken).ConfigureAwait(false);
 
         foreach (var (key, reply) in reads)
         {
@@ -142,17 +133,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     {
         var reply = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await AskAsync(key, CommandKind.Get, reply, cancellationToken).ConfigureAwait(false);
-        byte[]? payload;
-        try
-        {
-            payload = await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            ObserveFault(reply.Task);
-            throw;
-        }
-
+        byte[]? payload = await WaitOrObserveAsync(reply.Task, cancellationToken).ConfigureAwait(false);
         return payload is null ? default : new CacheLookup<TValue>(true, _serializer.Deserialize(payload));
     }
 

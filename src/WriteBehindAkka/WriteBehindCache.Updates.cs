@@ -59,16 +59,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             {
                 // Not in memory: loaded first (a failed load fails the update, as it fails a read). The shard hands
                 // over what the load found; a stale load hands over nothing, and the key is read again.
-                try
-                {
-                    await load.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    ObserveFault(load.Task);
-                    throw;
-                }
-
+                await WaitOrObserveAsync(load.Task, cancellationToken).ConfigureAwait(false);
                 read = load.Snapshot ?? await ReadForUpdateAsync(shard, key, cancellationToken).ConfigureAwait(false);
             }
 

@@ -285,6 +285,28 @@ public sealed partial class WriteBehindCache<TKey, TValue>
         _ = task.ContinueWith(static done => _ = done.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>
+    /// Waits for an answer the shard owes the caller (a read's, or a load's it shares with other readers) until the
+    /// token cancels the wait; the answer, which nobody waits for then, is observed (<see cref="ObserveFault"/>).
+    /// </summary>
+    private static Task<T> WaitOrObserveAsync<T>(Task<T> answer, CancellationToken cancellationToken)
+    {
+        return answer.IsCompleted || !cancellationToken.CanBeCanceled ? answer : WaitAsync();
+
+        async Task<T> WaitAsync()
+        {
+            try
+            {
+                return await answer.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                ObserveFault(answer);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
     /// The cancellation of the wait for a taken write's level, when the write has no answer yet. While the cache runs,
     /// the write is applied or in its shard's mailbox ahead of any shutdown's last flush (the shutdown marks the cache
     /// stopping before it sends that flush), so it stands. Once the cache is shutting down that is not known: a write
