@@ -25,7 +25,7 @@ internal static class Harness
     }
 
     public static WriteBehindCache<string, string> Cache(
-        InMemoryStore<string> store,
+        WriteBehindAkka.Storage.IWriteBehindStore<string> store,
         WriteBehindOptions? options = null,
         TimeProvider? time = null)
     {

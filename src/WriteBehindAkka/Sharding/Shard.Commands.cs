@@ -282,11 +282,12 @@ internal sealed partial class Shard<TKey>
     /// <summary>Loads one key off the shard loop and posts the row back.</summary>
     private async Task LoadAsync(TKey key)
     {
+        long started = _ctx.Time.GetTimestamp();
         try
         {
             var row = await _ctx.Store.LoadAsync(key, _ctx.Stop.Token).ConfigureAwait(false);
             _ctx.Loads.Committed(1);
-            Post(new LoadCompletedSignal<TKey>(key, row, null));
+            Post(new LoadCompletedSignal<TKey>(key, row, null, started));
         }
         catch (Exception error)
         {
@@ -295,7 +296,7 @@ internal sealed partial class Shard<TKey>
                 RecordLoadFailure(error);
             }
 
-            Post(new LoadCompletedSignal<TKey>(key, null, error));
+            Post(new LoadCompletedSignal<TKey>(key, null, error, started));
         }
     }
 
@@ -303,6 +304,7 @@ internal sealed partial class Shard<TKey>
     private async Task LoadManyAsync(List<TKey> keys)
     {
         IReadOnlyList<StoredEntry?> rows;
+        long started = _ctx.Time.GetTimestamp();
         try
         {
             rows = await _ctx.Store.LoadManyAsync(keys, _ctx.Stop.Token).ConfigureAwait(false);
@@ -336,7 +338,7 @@ internal sealed partial class Shard<TKey>
 
             foreach (var key in keys)
             {
-                Post(new LoadCompletedSignal<TKey>(key, null, error));
+                Post(new LoadCompletedSignal<TKey>(key, null, error, started));
             }
 
             return;
@@ -344,7 +346,7 @@ internal sealed partial class Shard<TKey>
 
         for (int i = 0; i < keys.Count; i++)
         {
-            Post(new LoadCompletedSignal<TKey>(keys[i], rows[i], null));
+            Post(new LoadCompletedSignal<TKey>(keys[i], rows[i], null, started));
         }
     }
 

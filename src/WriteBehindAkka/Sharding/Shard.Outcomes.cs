@@ -248,6 +248,18 @@ internal sealed partial class Shard<TKey>
             };
             _entries.Add(entry);
             AfterLanding(entry, before: default);
+            if (_ttlTicks != 0)
+            {
+                // The row is as old as the load: its time to live runs from when the load was asked, or a slow load
+                // would hide another process's change for the time to live and the load's duration. Its readers read
+                // it now, so its idle time starts now.
+                long now = entry.DirtySince;
+                entry.DirtySince = Math.Min(load.StartedAt, now);
+                if (_idleTicks != 0)
+                {
+                    NoteRead(entry, now);
+                }
+            }
         }
 
         foreach (var reader in readers)

@@ -97,6 +97,59 @@ public sealed class TimeToLiveTests
         Assert.Equal(2, store.LoadManyCalls);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ALoadedRow_LivesItsTimeToLiveFromWhenTheLoadReadIt_NotFromWhenTheLoadReturned(bool many)
+    {
+        // A load slower than part of the time to live: the row it brings is as old as the load. Counted from its return,
+        // another process's later change stayed hidden for the time to live plus the load's duration.
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("v1"), 1);
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, TimeToLive = Ttl }), clock);
+        Task<string?> Read() => many
+            ? cache.GetManyAsync(["k"]).AsTask().ContinueWith(t => t.Result.GetValueOrDefault("k"), TaskScheduler.Default)
+            : cache.GetAsync("k").AsTask();
+
+        var first = Read();
+        var load = await store.NextLoadAsync(); // read v1 at 0
+        store.Inner.Seed("k", Json("v2"), 2); // another process changes the row just after
+        clock.Advance(TimeSpan.FromMinutes(3));
+        load.Release();
+        Assert.Equal("v1", await first.Within());
+
+        clock.Advance(Ttl - TimeSpan.FromMinutes(3) - TimeSpan.FromSeconds(1)); // a second short of the row's time to live
+        Assert.Equal("v1", await Read().Within());
+        Assert.Equal(1, Volatile.Read(ref store.Loads));
+
+        clock.Advance(TimeSpan.FromSeconds(1)); // the row read at 0 is a time to live old: read again
+        store.Ungated = true;
+        Assert.Equal("v2", await Read().Within());
+        Assert.Equal(2, Volatile.Read(ref store.Loads));
+    }
+
+    [Fact]
+    public async Task ASlowlyLoadedRow_WithMaxIdle_IdlesFromItsReaders_NotFromTheLoadsStart()
+    {
+        // The load's readers read the row when it lands: its idle time starts then, even when the time to live runs from the load's start.
+        var store = new GatedLoadStore();
+        store.Inner.Seed("k", Json("v1"), 1);
+        var clock = new ManualTimeProvider();
+        var idle = TimeSpan.FromMinutes(2);
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1, TimeToLive = Ttl, MaxIdle = idle }), clock);
+
+        var first = cache.GetAsync("k").AsTask();
+        var load = await store.NextLoadAsync();
+        clock.Advance(TimeSpan.FromMinutes(1.5));
+        load.Release();
+        Assert.Equal("v1", await first.Within());
+
+        clock.Advance(idle - TimeSpan.FromSeconds(1)); // 3.5 minutes after the load began, under 2 after its readers
+        Assert.Equal("v1", await cache.GetAsync("k").AsTask().Within());
+        Assert.Equal(1, Volatile.Read(ref store.Loads));
+    }
+
     [Fact]
     public async Task ExpiredEntries_AreDroppedFromMemory_WithoutAnyRead()
     {
@@ -437,22 +490,22 @@ public sealed class EvictTests
         await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
         var read = reading.GetAsync("k").AsTask();
 
-        var first = await store.Started.Reader.ReadAsync().AsTask().Within();
+        var first = await store.NextLoadAsync();
         await reading.EvictAllAsync().AsTask().Within(); // across the first load: it is made again
         store.Inner.Seed("k", Json("v2"), 2);
-        first.TrySetResult();
+        first.Release();
 
-        var second = await store.Started.Reader.ReadAsync().AsTask().Within(); // began after the eviction
+        var second = await store.NextLoadAsync(); // began after the eviction
         await reading.EvictAllAsync().AsTask().Within(); // and another one across it
-        second.TrySetResult();
+        second.Release();
 
         Assert.Equal("v2", await read.Within()); // the reader took the row of the load begun after its eviction
         Assert.Equal(KeyStatus.NotCached, await reading.GetStatusAsync("k")); // not cached: an eviction ran across it
 
         store.Inner.Seed("k", Json("v3"), 3);
         var next = reading.GetAsync("k").AsTask();
-        var third = await store.Started.Reader.ReadAsync().AsTask().Within(); // the next read loads again
-        third.TrySetResult();
+        var third = await store.NextLoadAsync(); // the next read loads again
+        third.Release();
         Assert.Equal("v3", await next.Within());
     }
 
@@ -464,50 +517,23 @@ public sealed class EvictTests
         await using var reading = new WriteBehindCache<string, string>(store, Harness.Options(), jitter: () => 0.0);
         var early = reading.GetAsync("k").AsTask();
 
-        var first = await store.Started.Reader.ReadAsync().AsTask().Within();
+        var first = await store.NextLoadAsync();
         Assert.False(await reading.EvictAsync("k").AsTask().Within());
-        first.TrySetResult();
+        first.Release();
 
-        var second = await store.Started.Reader.ReadAsync().AsTask().Within();
+        var second = await store.NextLoadAsync();
         var late = reading.GetAsync("k").AsTask(); // joins the reload
         store.Inner.Seed("k", Json("v2"), 2);
         Assert.False(await reading.EvictAsync("k").AsTask().Within()); // told of v2 after the reload read v1
-        second.TrySetResult();
+        second.Release();
 
         Assert.Equal("v1", await early.Within()); // its read ran across the second eviction: either row is right
-        var third = await store.Started.Reader.ReadAsync().AsTask().Within();
+        var third = await store.NextLoadAsync();
         Assert.False(late.IsCompleted, "the late reader joined before the eviction of v1: it waits for a load begun after it");
-        third.TrySetResult();
+        third.Release();
         Assert.Equal("v2", await late.Within());
         Assert.Equal("v2", await reading.GetAsync("k").AsTask().Within()); // cached now
-        Assert.Equal(3, store.Loads);
-    }
-
-    /// <summary>A store whose every load reads the row, says so on <see cref="Started"/>, then waits to be released.</summary>
-    private sealed class GatedLoadStore : WriteBehindAkka.Storage.IWriteBehindStore<string>
-    {
-        private int _loads;
-
-        public InMemoryStore<string> Inner { get; } = new();
-
-        public System.Threading.Channels.Channel<TaskCompletionSource> Started { get; } = System.Threading.Channels.Channel.CreateUnbounded<TaskCompletionSource>();
-
-        public int Loads => Volatile.Read(ref _loads);
-
-        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<string>> batch, CancellationToken cancellationToken) =>
-            Inner.WriteBatchAsync(batch, cancellationToken);
-
-        public async ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(string key, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _loads);
-            var row = await Inner.LoadAsync(key, cancellationToken);
-            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Started.Writer.TryWrite(release);
-            await release.Task.WaitAsync(cancellationToken);
-            return row;
-        }
-
-        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => Inner.Classify(error);
+        Assert.Equal(3, Volatile.Read(ref store.Loads));
     }
 
     [Fact]
