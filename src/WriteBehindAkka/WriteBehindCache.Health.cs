@@ -16,7 +16,7 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     internal const int RefusedRecordsThreshold = 10;
 
     /// <summary>
-    /// How long a store write may run before health reports it: the cache sets no timeout on a store call (the
+    /// How long a store write (or a read-through load) may run before health reports it: the cache sets no timeout on a store call (the
     /// PostgreSQL store's is its <c>CommandTimeout</c> option, 30 s by default), so a call that never returns holds its
     /// lane, and without this the cache read "Writing normally" while it wrote nothing.
     /// </summary>
@@ -81,6 +81,14 @@ public sealed partial class WriteBehindCache<TKey, TValue>
                     CultureInfo.InvariantCulture,
                     $"A store write has not returned for {Seconds(running)} ({longest.Records} records): the cache sets no timeout of its own, so its lane waits for it and writes nothing else; give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). {backlog} and written once it returns or fails.");
             return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Transient, null, null, running, entries, bytes);
+        }
+
+        if (_ctx.LoadsUnderWay.Oldest() is { } load && _ctx.Time.GetElapsedTime(load.Since) is var loading && loading > StoreCallThreshold)
+        {
+            string description = string.Create(
+                CultureInfo.InvariantCulture,
+                $"A read-through load has not returned for {Seconds(loading)} ({load.Keys} keys): the cache sets no timeout of its own, so the reads of its keys wait for it (each until its own token ends the wait); give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). Writes are kept and written as usual; {backlog}.");
+            return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Transient, null, null, loading, entries, bytes);
         }
 
         if (sink is not null)

@@ -38,6 +38,9 @@ internal sealed class CacheContext<TKey>
     /// <summary>Read-through loads of the last minute, succeeded and failed: health reports a store that fails reads.</summary>
     public Pipeline.RecentOutcomes Loads { get; }
 
+    /// <summary>Read-through loads under way: health reports one that never returns.</summary>
+    public LoadsInFlight LoadsUnderWay { get; } = new();
+
     public string Name { get; }
 
     public WriteBehindOptions Options { get; }

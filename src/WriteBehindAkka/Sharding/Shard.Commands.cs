@@ -283,6 +283,7 @@ internal sealed partial class Shard<TKey>
     private async Task LoadAsync(TKey key)
     {
         long started = _ctx.Time.GetTimestamp();
+        long underWay = _ctx.LoadsUnderWay.Begin(started, 1);
         try
         {
             var row = await _ctx.Store.LoadAsync(key, _ctx.Stop.Token).ConfigureAwait(false);
@@ -298,6 +299,10 @@ internal sealed partial class Shard<TKey>
 
             Post(new LoadCompletedSignal<TKey>(key, null, error, started));
         }
+        finally
+        {
+            _ctx.LoadsUnderWay.End(underWay);
+        }
     }
 
     /// <summary>Loads several keys off the shard loop in one store call and posts each row back, as <see cref="LoadAsync"/> does one.</summary>
@@ -305,6 +310,7 @@ internal sealed partial class Shard<TKey>
     {
         IReadOnlyList<StoredEntry?> rows;
         long started = _ctx.Time.GetTimestamp();
+        long underWay = _ctx.LoadsUnderWay.Begin(started, keys.Count);
         try
         {
             rows = await _ctx.Store.LoadManyAsync(keys, _ctx.Stop.Token).ConfigureAwait(false);
@@ -342,6 +348,10 @@ internal sealed partial class Shard<TKey>
             }
 
             return;
+        }
+        finally
+        {
+            _ctx.LoadsUnderWay.End(underWay);
         }
 
         for (int i = 0; i < keys.Count; i++)

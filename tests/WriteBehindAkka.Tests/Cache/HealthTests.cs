@@ -48,6 +48,37 @@ public sealed class HealthTests
         Assert.True(store.Rows.ContainsKey("k"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetHealth_ReadThroughLoadThatNeverReturns_DegradedOnceItHasRunAMinute_HealthyWhenItReturns(bool many)
+    {
+        // A load that hangs holds every reader of its keys (only their own tokens end their wait); health said
+        // "Writing normally" while those reads never answered.
+        var store = new GatedLoadStore();
+        store.Inner.Seed("a", System.Text.Encoding.UTF8.GetBytes("\"x\""), 1);
+        var clock = new ManualTimeProvider();
+        await using var cache = Harness.Cache(store, Harness.Options(o => o with { ShardCount = 1 }), clock);
+        Task read = many ? cache.GetManyAsync(["a", "b"]).AsTask() : cache.GetAsync("a").AsTask();
+        var load = await store.NextLoadAsync();
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var health = cache.GetHealth();
+        Assert.Equal(
+            (CacheHealth.Degraded, StoreErrorKind.Transient, TimeSpan.FromSeconds(61)),
+            (health.Status, health.FailureKind, health.FailingFor));
+        Assert.Equal(
+            $"A read-through load has not returned for 61.0 s ({(many ? 2 : 1)} keys): the cache sets no timeout of its own, so the reads of its keys wait for it (each until its own token ends the wait); give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). Writes are kept and written as usual; 0 pending writes (0 bytes) are kept.",
+            health.Description);
+
+        load.Release();
+        await read.Within();
+        Assert.Equal(CacheHealth.Healthy, cache.GetHealth().Status);
+    }
+
     [Fact]
     public async Task GetHealth_DeadLetterWriteThatNeverReturns_DegradedOnceItHasRunAMinute()
     {
