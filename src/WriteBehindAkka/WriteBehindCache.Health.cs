@@ -83,12 +83,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Transient, null, null, running, entries, bytes);
         }
 
-        if (_ctx.LoadsUnderWay.Oldest() is { } load && _ctx.Time.GetElapsedTime(load.Since) is var loading && loading > StoreCallThreshold)
+        if (HungLoad() is { } hungLoad)
         {
-            string description = string.Create(
-                CultureInfo.InvariantCulture,
-                $"A read-through load has not returned for {Seconds(loading)} ({load.Keys} keys): the cache sets no timeout of its own, so the reads of its keys wait for it (each until its own token ends the wait); give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). Writes are kept and written as usual; {backlog}.");
-            return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Transient, null, null, loading, entries, bytes);
+            return hungLoad with { PendingEntries = entries, PendingBytes = bytes };
         }
 
         if (sink is not null)
@@ -191,6 +188,24 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             CultureInfo.InvariantCulture,
             $"Reads are failing: {failed} of the {failed + succeeded} read-through loads in the last minute failed ({last.Text}), so reads of keys the cache does not hold throw InvalidOperationException; writes are kept and written as usual. Check the store.");
         return new CacheHealthReport(CacheHealth.Degraded, description, last.Kind, last.Message, last.ErrorCode, TimeSpan.Zero, 0, 0);
+    }
+
+    /// <summary>
+    /// A Degraded report when a read-through load has run for longer than <see cref="StoreCallThreshold"/>: the cache
+    /// sets no timeout on loads, and the reads of its keys wait for it. Otherwise <see langword="null"/>. Like
+    /// <see cref="LoadFailures"/>, it says nothing of the writes (its <c>FailingFor</c> is zero: no write is failing).
+    /// </summary>
+    internal CacheHealthReport? HungLoad()
+    {
+        if (_ctx.LoadsUnderWay.Oldest() is not { } load || _ctx.Time.GetElapsedTime(load.Since) is var running && running <= StoreCallThreshold)
+        {
+            return null;
+        }
+
+        string description = string.Create(
+            CultureInfo.InvariantCulture,
+            $"A read-through load has not returned for {Seconds(running)} ({load.Keys} keys): the cache sets no timeout of its own, so the reads of its keys wait for it (each until its own token ends the wait); give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). Writes are kept and written as usual.");
+        return new CacheHealthReport(CacheHealth.Degraded, description, StoreErrorKind.Transient, null, null, TimeSpan.Zero, 0, 0);
     }
 
     /// <summary>A configuration error outranks a transient one; then the longer-lasting one.</summary>

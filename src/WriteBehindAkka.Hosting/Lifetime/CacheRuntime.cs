@@ -108,7 +108,7 @@ internal sealed class CacheRuntime<TKey, TValue> : ICacheRuntime, IAsyncDisposab
             options.Health,
             health.FailureKind is { } kind ? (kind, health.Description) : null,
             AtBound: cache.IsAtBound,
-            ReadFailure: cache.LoadFailures()?.Description);
+            ReadFailure: (cache.HungLoad() ?? cache.LoadFailures())?.Description);
     }
 
     /// <summary>Drains and stops the cache if the host did not (for example, when the host never started).</summary>

@@ -253,6 +253,37 @@ public sealed class WriteBehindHealthCheckTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task CheckHealth_ReadThroughLoadThatNeverReturns_IsDegradedAfterAMinute_AsAReadProblem()
+    {
+        // The cache sets no timeout on a load: every read of its key waits on it. The check says so, as the cache does,
+        // and not as failing writes (no write is failing).
+        var store = new InMemoryStore<string>();
+        var clock = new ManualTimeProvider();
+        using var host = Build(store, clock);
+        await host.StartAsync();
+        store.Pause();
+        var read = Cache(host).GetAsync("k").AsTask();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (store.LoadsOf("k") == 0)
+        {
+            Assert.True(waited.Elapsed < TestHost.Within, "the load never started");
+            await Task.Delay(5);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(61));
+        var health = await TestHost.HealthOf(host);
+
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Equal("Cache 'default' is degraded: A read-through load has not returned for 61.0 s (1 keys): the cache sets no timeout of its own, so the reads of its keys wait for it (each until its own token ends the wait); give the store a timeout (PostgreSqlStoreOptions.CommandTimeout, for PostgreSQL). Writes are kept and written as usual.", health.Description);
+        Assert.Equal(0.0, health.Data["storeFailingForSeconds"]);
+
+        store.Resume();
+        Assert.Null(await read.WaitAsync(TestHost.Within));
+        Assert.Equal(HealthStatus.Healthy, (await TestHost.HealthOf(host)).Status);
+        await StopAsync(host);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
