@@ -309,7 +309,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>
     /// The cancellation of the wait for a taken write's level, when the write has no answer yet. While the cache runs,
     /// the write is applied or in its shard's mailbox ahead of any shutdown's last flush (the shutdown marks the cache
-    /// stopping before it sends that flush), so it stands. Once the cache is shutting down that is not known: a write
+    /// stopping before it sends that flush), so it stands, unless the cache has a journal whose append of its record
+    /// fails (it may not have been appended yet). Once the cache is shutting down that is not known: a write
     /// that reached its shard after the last flush is refused. Nor is it for an update's write (<paramref name="conditional"/>):
     /// its shard refuses it when the key changed since the update read it. The write's own answer, which nobody waits for now, is
     /// observed when it comes, so that its error is not reported as an unobserved task exception.
@@ -321,7 +322,9 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             conditional
                 ? $"The wait for this update's write to be {level} was cancelled: whether the write was made is not known (it is not when the key changed since the update read it, nor when it reached its shard after a shutdown's last flush)."
             : Volatile.Read(ref _state) == Running
-                ? $"The wait for this write to be {level} was cancelled; the write was made and stands."
+                ? _ctx.Journal is null
+                    ? $"The wait for this write to be {level} was cancelled; the write was made and stands."
+                    : $"The wait for this write to be {level} was cancelled; the write was taken and stands unless its journal record could not be written (a journal write error, such as a full disk, refuses it: the log and the cache's health say so)."
                 : $"The wait for this write to be {level} was cancelled while the cache '{Name}' was shutting down: whether the write was taken is not known (a write that reached its shard after the shutdown's last flush was refused).",
             cancelled,
             cancellationToken);

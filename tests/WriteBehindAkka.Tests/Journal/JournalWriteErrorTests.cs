@@ -3,12 +3,52 @@ using WriteBehindAkka.Journal;
 using WriteBehindAkka.Options;
 using WriteBehindAkka.Storage;
 using WriteBehindAkka.TestKit;
+using WriteBehindAkka.Tests.Cache;
 
 namespace WriteBehindAkka.Tests.Journal;
 
 /// <summary>Journal write errors (a failed append, a failed fsync of a copy) neither lose an acknowledged write nor bring back an undone one.</summary>
 public sealed class JournalWriteErrorTests : JournalTestBase
 {
+    /// <summary>
+    /// A Committed write queued behind a busy shard, its wait cancelled, then its journal append fails: the write is
+    /// refused. The cancellation said "the write was made and stands", as if the journal could not refuse it.
+    /// </summary>
+    [Theory]
+    [InlineData(WriteConsistency.Committed)]
+    [InlineData(WriteConsistency.Journaled)]
+    public async Task WaitCancelledBeforeTheJournalAppend_ThatThenFails_DoesNotSayTheWriteStands(WriteConsistency level)
+    {
+        HeldKey<JournalWriteErrorTests>.Held.Set();
+        HeldKey<JournalWriteErrorTests>.Holding.Reset();
+        var store = new InMemoryStore<HeldKey<JournalWriteErrorTests>>();
+        await using var cache = new WriteBehindCache<HeldKey<JournalWriteErrorTests>, string>(
+            store, Options(Folder("cancelled-" + level)) with { ShardCount = 1 }, keyHasher: new OneShard<JournalWriteErrorTests>(), jitter: () => 0.0);
+        using var cancel = new CancellationTokenSource();
+        Task<WriteResult> write;
+        Task holder;
+        try
+        {
+            HeldKey<JournalWriteErrorTests>.Held.Reset();
+            holder = Task.Run(() => cache.TrySet(new("hold"), "v")); // holds the shard: the next write queues
+            Assert.True(HeldKey<JournalWriteErrorTests>.Holding.Wait(Harness.Within), "the inline write holds the shard");
+            cache.Journal!.FaultInjector = () => new IOException("No space left on device");
+            write = cache.SetAsync(new("k"), "v", level, cancel.Token).AsTask();
+            await cancel.CancelAsync();
+        }
+        finally
+        {
+            HeldKey<JournalWriteErrorTests>.Held.Set();
+        }
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.Within());
+        await holder.Within();
+
+        Assert.DoesNotContain("the write was made and stands", error.Message, StringComparison.Ordinal);
+        Assert.Contains("unless its journal record could not be written", error.Message, StringComparison.Ordinal);
+        Assert.Null(await cache.GetAsync(new("k"))); // it was refused indeed (the read queues behind it)
+    }
+
     /// <summary>
     /// A refused write ("bad": store and dead-letter sink refused it) is copied forward by a truncation; the copy's
     /// fsync fails, so that truncation is deferred (right). But Rejournal already set CopiedIntoSegment to the
@@ -190,7 +230,6 @@ public sealed class JournalWriteErrorTests : JournalTestBase
         cache.Journal!.FaultInjector = () => new IOException("No space left on device");
         await Assert.ThrowsAsync<JournalWriteException>(() => cache.DeleteAsync("k").AsTask().Within());
         Assert.False(cache.TryDelete("k")); // a Tell is refused the same way
-        cache.Journal.FaultInjector = null;
         await cache.FlushAsync().Within();
 
         Assert.Equal("v1", await cache.GetAsync("k")); // refused: not applied
@@ -296,7 +335,6 @@ public sealed class JournalWriteErrorTests : JournalTestBase
         await cache.SetAsync("warm", "v");
         cache.Journal!.FaultInjector = () => new IOException("Permission denied");
         await Assert.ThrowsAsync<JournalWriteException>(() => cache.SetAsync("k", "v").AsTask().Within());
-        cache.Journal.FaultInjector = null;
 
         var failing = cache.GetHealth();
         clock.Advance(TimeSpan.FromSeconds(61));
