@@ -326,8 +326,16 @@ internal static class CacheConfigurationBinder
         {
             if (value.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var duration))
             {
-                string minutes = duration.TotalMinutes.ToString("0.######", CultureInfo.InvariantCulture);
-                return $"{head} is not a size ({type.Name}) but a duration: HOCON reads the unit m as minutes, so {minutes}m is {Spoken(duration)}; write {minutes}M or {minutes}MiB for mebibytes.";
+                // The binder sees the duration, not what was written: a whole number of minutes was most likely
+                // written with m (256m); anything else (30s, 0.5s) was not, and is not told it wrote minutes.
+                if (duration.Ticks % TimeSpan.TicksPerMinute == 0)
+                {
+                    string minutes = duration.TotalMinutes.ToString("0", CultureInfo.InvariantCulture);
+                    return $"{head} is not a size ({type.Name}) but a duration: HOCON reads the unit m as minutes, so {minutes}m is {Spoken(duration)}; write {minutes}M or {minutes}MiB for mebibytes.";
+                }
+
+                return $"{head} is not a size ({type.Name}) but a duration ({Spoken(duration)}): HOCON reads ns, us, ms, s, m (minutes), h and d as time units; " +
+                    "write a whole number of bytes or a size unit: K, M, G or KiB, MiB, GiB (kB, MB, GB are powers of ten).";
             }
 
             string negative = value.StartsWith('-') ? "; a size cannot be negative" : string.Empty;

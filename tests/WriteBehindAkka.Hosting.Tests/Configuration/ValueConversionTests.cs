@@ -21,6 +21,25 @@ public sealed class ValueConversionTests
     private static readonly string NL = Environment.NewLine;
 
     [Fact]
+    public async Task StartAsync_SizeWrittenWithAnotherTimeUnit_IsNotToldItWroteMinutes()
+    {
+        // The hint for 256m (minutes, not mebibytes) was given for every duration: MaxPendingBytes = 30s was reported
+        // as "HOCON reads the unit m as minutes, so 0.5m is 30 seconds; write 0.5M", a unit the user never wrote.
+        var error = await TestHost.StartFailsAsync(builder => builder.AddHoconString("""
+            WriteBehind.Caches.scores {
+              MaxPendingBytes = 30s
+              MaxBatchBytes = 2m
+            }
+            """));
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchBytes' (<string>(3,19)) is \"00:02:00\", which is not a size (Int64) but a duration: HOCON reads the unit m as minutes, so 2m is 2 minutes; write 2M or 2MiB for mebibytes." + NL +
+            "- 'WriteBehind:Caches:scores:MaxPendingBytes' (<string>(2,21)) is \"00:00:30\", which is not a size (Int64) but a duration (30 seconds): HOCON reads ns, us, ms, s, m (minutes), h and d as time units; write a whole number of bytes or a size unit: K, M, G or KiB, MiB, GiB (kB, MB, GB are powers of ten).",
+            error.Message);
+    }
+
+    [Fact]
     public async Task StartAsync_HoconValuesThatDoNotConvert_AreListedWithTheOtherProblemsInOneMessage()
     {
         var error = await TestHost.StartFailsAsync(builder => builder.AddHoconString("""
