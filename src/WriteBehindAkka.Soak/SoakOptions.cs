@@ -79,6 +79,16 @@ internal sealed record SoakOptions
                 return (null, $"{name} needs a number from 0 to {int.MaxValue} after it.");
             }
 
+            if (name is "--minutes" or "--seconds" && value == 0)
+            {
+                return (null, $"{name} must be more than 0: a soak of no time checks nothing.");
+            }
+
+            if (name is not ("--minutes" or "--seconds" or "--ttl-ms" or "--idle-ms") && value != Math.Floor(value))
+            {
+                return (null, $"{name} needs a whole number; {args[i + 1]} is not one.");
+            }
+
             if (name is "--keys" or "--producers" && value < 1)
             {
                 return (null, $"{name} must be at least 1.");
