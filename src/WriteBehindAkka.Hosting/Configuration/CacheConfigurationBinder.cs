@@ -189,10 +189,18 @@ internal static class CacheConfigurationBinder
 
         foreach (var (setting, property) in Settings(section))
         {
-            if (property.PropertyType.IsValueType
+            var children = setting.GetChildren().Select(c => c.Key).ToList();
+            if (children.Count > 0 && TakesOneValue(property))
+            {
+                // UnknownKeys leaves the keys below it out: they are not misspelled settings.
+                yield return children.All(k => int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                    ? $"{ConfigurationKey.Of(setting.Path, configuration)} is an array ([...]), but {property.Name} takes one value: write it without the brackets."
+                    : $"{ConfigurationKey.Of(setting.Path, configuration)} is a section ({{ ... }}, with the key{(children.Count == 1 ? string.Empty : "s")} {string.Join(", ", children)}), but {property.Name} takes one value: write {property.Name} = ..., not {property.Name} {{ ... }}.";
+            }
+            else if (property.PropertyType.IsValueType
                 && Nullable.GetUnderlyingType(property.PropertyType) is null
                 && setting.Value is null
-                && !setting.GetChildren().Any())
+                && children.Count == 0)
             {
                 yield return $"{ConfigurationKey.Of(setting.Path, configuration)} is null, which would set {property.Name} to {Activator.CreateInstance(property.PropertyType)}: leave it out to keep its default, or give it a value.";
             }
@@ -254,6 +262,10 @@ internal static class CacheConfigurationBinder
             }
         }
     }
+
+    /// <summary>Whether a setting takes one value (a number, a string, a duration...) rather than a section of settings.</summary>
+    private static bool TakesOneValue(PropertyInfo property) =>
+        TypeDescriptor.GetConverter(property.PropertyType).CanConvertFrom(typeof(string));
 
     /// <summary>The settings whose value the binder cannot convert to their property's type.</summary>
     /// <param name="section">The cache's section.</param>
@@ -401,9 +413,14 @@ internal static class CacheConfigurationBinder
             }
 
             var nested = ChildSections.FirstOrDefault(c => Is(child, c.Name)).Keys;
+            if (nested is null)
+            {
+                continue; // A setting of one value given a section or an array: ValueProblems says so.
+            }
+
             foreach (var grandChild in child.GetChildren())
             {
-                if (nested is null || !nested.Contains(grandChild.Key) || grandChild.GetChildren().Any())
+                if (!nested.Contains(grandChild.Key))
                 {
                     yield return grandChild.Path;
                 }

@@ -46,7 +46,7 @@ public sealed class HoconPositionTests
         Assert.Equal(
             Head + NL +
             "- 'WriteBehind:Caches:scores:max-batch-size' (hocon/app.conf(3,20))" + NoSetting + NL +
-            "- 'WriteBehind:Caches:scores:Restart:MinBackoff' (hocon/overrides.conf(4,24))" + NoSetting + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MinBackoff' (hocon/overrides.conf(4,24)) is a section ({ ... }, with the key ms), but MinBackoff takes one value: write MinBackoff = ..., not MinBackoff { ... }." + NL +
             "- 'WriteBehind:Caches:scores:MaxBatchSize' (hocon/app.conf(7,42)) is \"lots\"" + NotWholeNumber + NL +
             "- 'WriteBehind:Caches:scores:ReadThrough' (hocon/overrides.conf(3,17)) is \"sometimes\"" + NotBoolean,
             error.Message);

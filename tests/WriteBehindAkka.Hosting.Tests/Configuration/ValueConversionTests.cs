@@ -104,6 +104,27 @@ public sealed class ValueConversionTests
     }
 
     [Fact]
+    public async Task StartAsync_AnArrayOrASectionWhereOneValueBelongs_IsReportedAtTheSettingNotAsMisspelledKeys()
+    {
+        // Each was reported as keys below the setting that "name no setting; check its spelling" (MaxBatchSize:0,
+        // Restart:MinBackoff itself), although the setting is spelled right and its value is what is wrong.
+        var error = await TestHost.StartFailsAsync(builder => builder.AddHoconString("""
+            WriteBehind.Caches.scores {
+              MaxBatchSize = [100, 200]
+              Restart { MinBackoff { value = 1s } }
+              PostgreSql { ConnectionString { Host = localhost, Port = 5432 } }
+            }
+            """));
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchSize' (<string>(2,18)) is an array ([...]), but MaxBatchSize takes one value: write it without the brackets." + NL +
+            "- 'WriteBehind:Caches:scores:Restart:MinBackoff' (<string>(3,24)) is a section ({ ... }, with the key value), but MinBackoff takes one value: write MinBackoff = ..., not MinBackoff { ... }." + NL +
+            "- 'WriteBehind:Caches:scores:PostgreSql:ConnectionString' (<string>(4,33)) is a section ({ ... }, with the keys Host, Port), but ConnectionString takes one value: write ConnectionString = ..., not ConnectionString { ... }.",
+            error.Message);
+    }
+
+    [Fact]
     public void Bind_ValuesThatDoNotConvert_KeepTheirDefaultsAndTheOtherValuesAreBound()
     {
         // The options are built without the binder's exception (the store's options, too, which a cache resolved
