@@ -328,6 +328,14 @@ internal static class CacheConfigurationBinder
             return $"{head} names no {type.Name}: write one of {string.Join(", ", names)}.{quote}";
         }
 
+        if (type == typeof(TimeSpan) && key.Position is not null)
+        {
+            // Written in HOCON: its units are the way to write it ([d.]hh:mm:ss would need quotes there).
+            return $"{head} is not a duration (TimeSpan). In HOCON write a number and a unit, such as 50ms, 30s or 5 minutes: ns, us, ms, s, m, h, d, " +
+                "or nanoseconds, microseconds, milliseconds, seconds, minutes, hours, days, in lower case; " +
+                string.Create(CultureInfo.InvariantCulture, $"at most {(long)TimeSpan.MaxValue.TotalDays} days (a TimeSpan's limit).");
+        }
+
         if (type == typeof(TimeSpan))
         {
             return $"{head} is not a duration (TimeSpan): write [d.]hh:mm:ss[.fffffff], such as \"00:00:00.050\" for 50 ms or \"00:00:30\" for 30 s. " +
@@ -348,6 +356,13 @@ internal static class CacheConfigurationBinder
 
                 return $"{head} is not a size ({type.Name}) but a duration ({Spoken(duration)}): HOCON reads ns, us, ms, s, m (minutes), h and d as time units; " +
                     "write a whole number of bytes or a size unit: K, M, G or KiB, MiB, GiB (kB, MB, GB are powers of ten).";
+            }
+
+            if (key.Position is not null)
+            {
+                string cannot = value.StartsWith('-') ? ": a size cannot be negative." : ".";
+                return $"{head} is not a size ({type.Name}){cannot} In HOCON write a whole number of bytes, or a number and a unit, such as 256MiB: " +
+                    "B, K or KiB, M or MiB, G or GiB, T or TiB (powers of two), kB, MB, GB, TB (powers of ten; KB is not a unit).";
             }
 
             string negative = value.StartsWith('-') ? "; a size cannot be negative" : string.Empty;

@@ -57,7 +57,7 @@ public sealed class ValueConversionTests
         Assert.Equal(
             "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
             "- MaxPendingEntries is -5; it must be greater than zero. Set at 'WriteBehind:Caches:scores:MaxPendingEntries' (<string>(4,23))." + NL +
-            "- 'WriteBehind:Caches:scores:MaxBatchBytes' (<string>(5,19)) is \"-1MiB\", which is not a size (Int64): write a whole number of bytes, such as 268435456 for 256 MiB; a size cannot be negative. Units such as 256MiB are converted only by the HOCON provider (K, M, G or KiB, MiB, GiB; kB, MB, GB are powers of ten), not in JSON or environment variables." + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchBytes' (<string>(5,19)) is \"-1MiB\", which is not a size (Int64): a size cannot be negative. " + HoconSizes + NL +
             "- 'WriteBehind:Caches:scores:MaxBatchSize' (<string>(3,18)) is \"1e4\", which is not a whole number (Int32, from -2147483648 to 2147483647): write it in digits, without an exponent, a fraction or a unit: 10000." + NL +
             "- 'WriteBehind:Caches:scores:MaxPendingBytes' (<string>(6,21)) is \"04:16:00\", which is not a size (Int64) but a duration: HOCON reads the unit m as minutes, so 256m is 4 hours 16 minutes; write 256M or 256MiB for mebibytes." + NL +
             "- 'WriteBehind:Caches:scores:OverflowStrategy' (<string>(2,22)) is \"Drop\", which names no OverflowStrategy: write one of Backpressure, Fail." + NL +
@@ -102,6 +102,36 @@ public sealed class ValueConversionTests
             "- 'WriteBehind:Caches:scores:MaxBatchDelay' (<string>(1,43)) is 1e4, a duration without a unit (.NET would read it as 1e4 days); write it with one: 1e4ms, 1e4s, 1e4 minutes (or 00:00:30 in JSON).",
             error.Message);
     }
+
+    [Fact]
+    public async Task StartAsync_HoconDurationOrSizeWithAUnitHoconHasNot_IsToldHoconsUnitsNotTheJsonForm()
+    {
+        // These were told to write [d.]hh:mm:ss (which HOCON refuses unquoted: ':' cannot be in an unquoted value) or
+        // a number of bytes, and that units "are converted only by the HOCON provider", to a value written in HOCON.
+        var error = await TestHost.StartFailsAsync(builder => builder.AddHoconString("""
+            WriteBehind.Caches.scores {
+              MaxBatchDelay = 5 min
+              MaxPendingBytes = 256KB
+              ShutdownTimeout = 100000000 days
+              Health { LagThreshold = 30S }
+            }
+            """));
+
+        Assert.Equal(
+            "Invalid options for the write-behind cache 'scores' (configuration section 'WriteBehind:Caches:scores'):" + NL +
+            "- 'WriteBehind:Caches:scores:MaxBatchDelay' (<string>(2,19)) is \"5 min\", which is not a duration (TimeSpan). " + HoconDurations + NL +
+            "- 'WriteBehind:Caches:scores:MaxPendingBytes' (<string>(3,21)) is \"256KB\", which is not a size (Int64). " + HoconSizes + NL +
+            "- 'WriteBehind:Caches:scores:ShutdownTimeout' (<string>(4,21)) is \"100000000 days\", which is not a duration (TimeSpan). " + HoconDurations + NL +
+            "- 'WriteBehind:Caches:scores:Health:LagThreshold' (<string>(5,27)) is \"30S\", which is not a duration (TimeSpan). " + HoconDurations,
+            error.Message);
+    }
+
+    private const string HoconDurations =
+        "In HOCON write a number and a unit, such as 50ms, 30s or 5 minutes: ns, us, ms, s, m, h, d, or nanoseconds, microseconds, milliseconds, seconds, minutes, hours, days, in lower case; " +
+        "at most 10675199 days (a TimeSpan's limit).";
+
+    private const string HoconSizes =
+        "In HOCON write a whole number of bytes, or a number and a unit, such as 256MiB: B, K or KiB, M or MiB, G or GiB, T or TiB (powers of two), kB, MB, GB, TB (powers of ten; KB is not a unit).";
 
     [Fact]
     public async Task StartAsync_AnArrayOrASectionWhereOneValueBelongs_IsReportedAtTheSettingNotAsMisspelledKeys()
