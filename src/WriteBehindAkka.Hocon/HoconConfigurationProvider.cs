@@ -37,9 +37,9 @@ public class HoconConfigurationProvider : FileConfigurationProvider, IHoconConfi
         HoconPositionIndex positions;
         try
         {
-            using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
-            var text = reader.ReadToEnd();
-            var root = HoconParser.Parse(text, Source.Path ?? HoconParser.StringFileName, ReadInclude);
+            string fileName = Source.Path ?? HoconParser.StringFileName;
+            var text = HoconText.Read(stream, fileName);
+            var root = HoconParser.Parse(text, fileName, ReadInclude);
             (data, positions) = HoconPositionIndex.Flatten(root);
         }
         catch (Exception ex) when (_loadedOnce && ex is HoconParseException or IOException or UnauthorizedAccessException)
@@ -65,14 +65,14 @@ public class HoconConfigurationProvider : FileConfigurationProvider, IHoconConfi
     /// </summary>
     private string? ReadInclude(string path)
     {
+        string fileName = path;
         if (Source.FileProvider is { } files)
         {
             var file = files.GetFileInfo(path);
             if (file.Exists && !file.IsDirectory)
             {
                 using var stream = file.CreateReadStream();
-                using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
-                return reader.ReadToEnd();
+                return HoconText.Read(stream, fileName);
             }
 
             if (!Path.IsPathRooted(path))
@@ -86,6 +86,6 @@ public class HoconConfigurationProvider : FileConfigurationProvider, IHoconConfi
             }
         }
 
-        return File.Exists(path) ? File.ReadAllText(path) : null;
+        return File.Exists(path) ? HoconText.Decode(File.ReadAllBytes(path), fileName) : null;
     }
 }

@@ -41,5 +41,5 @@ public static class HoconParser
         return new SubstitutionResolver(syntax, Environment.GetEnvironmentVariable).Resolve();
     }
 
-    private static string? ReadFileFromDisk(string path) => File.Exists(path) ? File.ReadAllText(path) : null;
+    private static string? ReadFileFromDisk(string path) => File.Exists(path) ? HoconText.Decode(File.ReadAllBytes(path), path) : null;
 }

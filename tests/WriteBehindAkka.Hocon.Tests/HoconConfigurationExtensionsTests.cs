@@ -150,6 +150,52 @@ public class HoconConfigurationExtensionsTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AddHoconFile_NotUtf8_IsRefusedWithThePositionOfTheFirstBadByte_NotReadAsReplacementCharacters(bool included)
+    {
+        // A file saved as Latin-1 (Windows-1252): "é" is the single byte 0xE9. It was decoded to U+FFFD without a
+        // word, so the value bound was not the one written (a password, a table name) and nothing said why.
+        var directory = Directory.CreateTempSubdirectory("hocon-latin1-");
+        try
+        {
+            byte[] latin1 = [.. "a = 1\nname = caf"u8, 0xE9, .. "\n"u8];
+            File.WriteAllBytes(Path.Combine(directory.FullName, "bad.conf"), latin1);
+            File.WriteAllText(Path.Combine(directory.FullName, "app.conf"), "x = 1\ninclude required(\"bad.conf\")\n");
+            var builder = new ConfigurationBuilder().SetBasePath(directory.FullName).AddHoconFile(included ? "app.conf" : "bad.conf");
+
+            var ex = Assert.Throws<InvalidDataException>(() => builder.Build());
+
+            var inner = Assert.IsType<HoconParseException>(ex.InnerException);
+            Assert.Equal("bad.conf(2,11): the file is not valid UTF-8 (byte 0xE9); HOCON files are UTF-8: save it as UTF-8", inner.Message);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AddHoconFile_Utf8WithAndWithoutBom_AndUtf16WithBom_AreRead()
+    {
+        var directory = Directory.CreateTempSubdirectory("hocon-encodings-");
+        try
+        {
+            File.WriteAllText(Path.Combine(directory.FullName, "plain.conf"), "name = café\n", new System.Text.UTF8Encoding(false));
+            File.WriteAllText(Path.Combine(directory.FullName, "bom.conf"), "name2 = café\n", new System.Text.UTF8Encoding(true));
+            File.WriteAllText(Path.Combine(directory.FullName, "wide.conf"), "name3 = café\n", System.Text.Encoding.Unicode);
+            var configuration = new ConfigurationBuilder().SetBasePath(directory.FullName)
+                .AddHoconFile("plain.conf").AddHoconFile("bom.conf").AddHoconFile("wide.conf").Build();
+
+            Assert.Equal(("café", "café", "café"), (configuration["name"], configuration["name2"], configuration["name3"]));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void AddHoconFile_MalformedFile_ThrowsWrappedParseErrorNamingFile()
     {
