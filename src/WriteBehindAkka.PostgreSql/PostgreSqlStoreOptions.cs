@@ -81,8 +81,47 @@ public sealed class PostgreSqlStoreOptions
             return $"ConnectionString is not one Npgsql takes ({error.Message}): {Form}.";
         }
 
-        return string.IsNullOrWhiteSpace(builder.Host)
-            ? "ConnectionString names no Host: add Host=<server or socket folder>, for example Host=127.0.0.1."
+        // Npgsql takes these, then fails each connection: a port above 65535 with an ArgumentOutOfRangeException
+        // (which reads as a refused record, so every write was dead-lettered), a pool of 0 by timing out every wait
+        // for a connection (a transient error, retried for ever).
+        const string PortRange = "use a TCP port from 1 to 65535 (PostgreSQL's is usually 5432).";
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            return "ConnectionString names no Host: add Host=<server or socket folder>, for example Host=127.0.0.1.";
+        }
+
+        if (builder.Port > MaxPort)
+        {
+            return "ConnectionString has a Port out of range: " + PortRange;
+        }
+
+        if (builder.Host.Split(',').Any(host => HostPort(host.Trim()) is > MaxPort))
+        {
+            return "ConnectionString has a Host whose port is out of range: " + PortRange;
+        }
+
+        if (builder.MaxPoolSize < 1)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"ConnectionString has Maximum Pool Size {builder.MaxPoolSize}: no connection could ever be opened (every write would wait for the pool and time out); use at least 1, or leave it out (Npgsql's default is 100).");
+        }
+
+        return builder.MinPoolSize > builder.MaxPoolSize
+            ? string.Create(CultureInfo.InvariantCulture, $"ConnectionString has Minimum Pool Size {builder.MinPoolSize} above Maximum Pool Size {builder.MaxPoolSize}: make the minimum at most the maximum.")
+            : null;
+    }
+
+    /// <summary>The highest TCP port.</summary>
+    private const int MaxPort = 65535;
+
+    /// <summary>The port a <c>host:port</c> entry of Host names, or <see langword="null"/> when it names none (a socket folder, a bare host).</summary>
+    /// <param name="host">One entry of Host.</param>
+    /// <returns>The port, as a number (it may be out of range).</returns>
+    private static long? HostPort(string host)
+    {
+        int colon = host.LastIndexOf(':');
+        return !host.StartsWith('/') && colon >= 0 && colon < host.Length - 1
+            && long.TryParse(host.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            ? port
             : null;
     }
 

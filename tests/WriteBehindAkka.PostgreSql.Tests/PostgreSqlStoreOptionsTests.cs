@@ -33,6 +33,10 @@ public sealed class PostgreSqlStoreOptionsTests
     [InlineData("Host=127.0.0.1;Port=abc", "ConnectionString is not one Npgsql takes (Couldn't set port (Parameter 'port')): write key=value pairs separated by ';' with Npgsql's keywords, for example Host=127.0.0.1;Port=5432;Database=game;Username=app;Password=....")]
     [InlineData("Hots=127.0.0.1;Password=secret", "ConnectionString is not one Npgsql takes (Couldn't set hots (Parameter 'hots')): write key=value pairs separated by ';' with Npgsql's keywords, for example Host=127.0.0.1;Port=5432;Database=game;Username=app;Password=....")]
     [InlineData("postgres://app:secret@127.0.0.1:5432/game", "ConnectionString is a URL (postgres://...), which Npgsql does not take: write key=value pairs separated by ';' with Npgsql's keywords, for example Host=127.0.0.1;Port=5432;Database=game;Username=app;Password=....")]
+    [InlineData("Host=127.0.0.1;Port=99999;Password=secret", "ConnectionString has a Port out of range: use a TCP port from 1 to 65535 (PostgreSQL's is usually 5432).")]
+    [InlineData("Host=db1:5432,db2:70000;Password=secret", "ConnectionString has a Host whose port is out of range: use a TCP port from 1 to 65535 (PostgreSQL's is usually 5432).")]
+    [InlineData("Host=127.0.0.1;Maximum Pool Size=0", "ConnectionString has Maximum Pool Size 0: no connection could ever be opened (every write would wait for the pool and time out); use at least 1, or leave it out (Npgsql's default is 100).")]
+    [InlineData("Host=127.0.0.1;Minimum Pool Size=10;Maximum Pool Size=2", "ConnectionString has Minimum Pool Size 10 above Maximum Pool Size 2: make the minimum at most the maximum.")]
     public void Constructor_ConnectionStringNpgsqlRefuses_ListedWithTheOtherProblemsWithoutItsValues(string connectionString, string problem)
     {
         var options = new PostgreSqlStoreOptions { ConnectionString = connectionString, CommandTimeout = TimeSpan.Zero };
