@@ -59,6 +59,7 @@ internal static class PostgreSqlErrorClassifier
     {
         "25006", // read_only_sql_transaction: connected to a standby, or default_transaction_read_only is on
         "26000", // invalid_sql_statement_name: a prepared statement gone, as behind PgBouncer in transaction mode with Max Auto Prepare
+        "55000", // object_not_in_prerequisite_state: a published table without a replica identity refuses every UPDATE and DELETE (Npgsql calls it transient)
         "57P04", // database_dropped
         "XX001", // data_corrupted: a table's page cannot be read; every write to it fails until an operator repairs it
         "XX002", // index_corrupted: every write through the index fails until it is rebuilt (REINDEX)

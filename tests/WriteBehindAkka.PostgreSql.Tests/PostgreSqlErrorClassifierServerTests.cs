@@ -290,6 +290,31 @@ public sealed class PostgreSqlErrorClassifierServerTests(PostgresFixture db)
         Assert.Equal((StoreErrorKind.Configuration, "25006"), (kind, code));
     }
 
+    [LocalClusterFact]
+    public async Task PublishedTableWithoutReplicaIdentity_UpdatesAndDeletesRefused_ConfigurationNotTransient()
+    {
+        // A table added to a publication (logical replication, CDC) that has a unique key but no primary key has no
+        // replica identity: every UPDATE and DELETE of it fails (55000) until an operator sets one, whatever the data.
+        var table = PostgresFixture.NewTableName("classify_pub");
+        await db.ExecuteAsync($"CREATE TABLE \"{table}\" (key bigint NOT NULL UNIQUE, value bytea NOT NULL, version bigint NOT NULL, updated_at timestamptz NOT NULL)");
+        await db.ExecuteAsync($"CREATE PUBLICATION \"{table}_pub\" FOR TABLE \"{table}\"");
+        try
+        {
+            await using var store = ByteStore(table, db.ConnectionString);
+
+            var (kind, code, error) = await FailAsync(store, Records.Upsert(1L, [2], Records.BaseVersion + 10));
+            var (deleteKind, deleteCode, _) = await FailAsync(store, Records.Delete(1L, Records.BaseVersion + 10));
+
+            Assert.Equal((StoreErrorKind.Configuration, "55000"), (kind, code));
+            Assert.Equal((StoreErrorKind.Configuration, "55000"), (deleteKind, deleteCode));
+            Assert.Contains("replica identity", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await db.ExecuteAsync($"DROP PUBLICATION \"{table}_pub\"");
+        }
+    }
+
     [Theory]
     [InlineData("role", "28000")]
     [InlineData("database", "3D000")]

@@ -43,6 +43,8 @@ public sealed class PostgreSqlErrorClassifierTests
     [InlineData("3D000", StoreErrorKind.Configuration)] // invalid_catalog_name (no such database)
     [InlineData("3F000", StoreErrorKind.Configuration)] // invalid_schema_name
     [InlineData("57P04", StoreErrorKind.Configuration)] // database_dropped
+    [InlineData("55000", StoreErrorKind.Configuration)] // object_not_in_prerequisite_state (a published table without replica identity)
+    [InlineData("55006", StoreErrorKind.Transient)] // object_in_use
     [InlineData("26000", StoreErrorKind.Configuration)] // invalid_sql_statement_name (prepared statements behind PgBouncer)
     [InlineData("25P03", StoreErrorKind.Transient)] // idle_in_transaction_session_timeout
     [InlineData("25P04", StoreErrorKind.Transient)] // transaction_timeout
