@@ -35,8 +35,8 @@ public sealed partial class WriteBehindCache<TKey, TValue>
             }
             catch (ArgumentException error)
             {
-                // Its index in the list the caller gave, repeated keys included.
-                throw new ArgumentException($"keys[{index}]: {error.Message}", nameof(keys), error);
+                // Its index in the list the caller gave, repeated keys included; the inner error's parameter is not the caller's.
+                throw new ArgumentException($"keys[{index}]: {WithoutParameter(error)}", nameof(keys), error);
             }
 
             distinct.Add(key);
