@@ -77,10 +77,26 @@ public sealed partial class WriteBehindCache<TKey, TValue>
     /// <summary>Posts each shard its reads and collects the values; every read is awaited (none left unobserved) before the first error is thrown.</summary>
     private async ValueTask<IReadOnlyDictionary<TKey, TValue>> AskManyAsync(Dictionary<TKey, TValue> found, Dictionary<int, GetManyRequest<TKey>> byShard, CancellationToken cancellationToken)
     {
-        foreach (var (shard, request) in byShard)
+        var posted = new List<GetManyRequest<TKey>>(byShard.Count);
+        try
         {
-            var command = new ShardCommand<TKey>(CommandKind.GetMany, default!, null, request, default);
-            await PostCommandAsync(_shards[shard], command, cancellationToken).ConfigureAwait(false);
+            foreach (var (shard, request) in byShard)
+            {
+                var command = new ShardCommand<TKey>(CommandKind.GetMany, default!, null, request, default);
+                await PostCommandAsync(_shards[shard], command, cancellationToken).ConfigureAwait(false);
+                posted.Add(request);
+            }
+        }
+        catch (Exception)
+        {
+            // Cancelled (or stopped) while a shard's mailbox was full: the shards posted before still answer their
+            // reads, a failed load with an error nobody awaits now; observe it (see ObserveFault).
+            foreach (var (_, reply) in posted.SelectMany(request => request.Reads))
+            {
+                ObserveFault(reply.Task);
+            }
+
+            throw;
         }
 
         var reads = byShard.Values.SelectMany(request => request.Reads).ToList();

@@ -116,3 +116,100 @@ public sealed class ApiEdgeTests
         Assert.Equal("update", addOrUpdate.ParamName);
     }
 }
+
+/// <summary>
+/// GetManyAsync over two shards whose second one's mailbox is full: the reads posted to the first shard before the
+/// caller gave up must not be left unobserved.
+/// </summary>
+public sealed class GetManyPartialPostTests
+{
+    /// <summary>Keys whose name starts with "a" go to shard 0, the others to shard 1 (of two).</summary>
+    private sealed class ByFirstLetter : IKeyHasher<HeldKey<GetManyPartialPostTests>>
+    {
+        public ulong Hash(HeldKey<GetManyPartialPostTests> key) => key.Name.StartsWith('a') ? 0 : ulong.MaxValue;
+    }
+
+    [Fact]
+    public async Task GetMany_CancelledWhileWaitingForASecondShardsMailbox_LeavesTheFirstShardsFailedReadsObserved()
+    {
+        string marker = $"getmany-partial-{Guid.NewGuid():N}";
+        int unobserved = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> count = (_, e) =>
+        {
+            if (e.Exception.ToString().Contains(marker, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref unobserved);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += count;
+        try
+        {
+            await CancelWhileWaitingAsync(marker);
+            for (int i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            Assert.Equal(0, Volatile.Read(ref unobserved));
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= count;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task CancelWhileWaitingAsync(string marker)
+    {
+        var held = HeldKey<GetManyPartialPostTests>.Held;
+        held.Reset();
+        HeldKey<GetManyPartialPostTests>.Holding.Reset();
+        var store = new InMemoryStore<HeldKey<GetManyPartialPostTests>>
+        {
+            LoadFailWhen = key => key.Name == "a-read" ? new SimulatedStoreException($"store down ({marker})") : null,
+        };
+        var options = Harness.Options(o => o with { MailboxCapacity = 1 });
+        var cache = new WriteBehindCache<HeldKey<GetManyPartialPostTests>, string>(store, options, keyHasher: new ByFirstLetter(), jitter: () => 0.0);
+        try
+        {
+            static HeldKey<GetManyPartialPostTests> Key(string name) => new(name);
+            var holder = Task.Run(() => cache.TrySet(Key("hold"), "v")); // shard 1, held inline
+            Assert.True(HeldKey<GetManyPartialPostTests>.Holding.Wait(Harness.Within), "the inline write holds shard 1");
+            Task read;
+            using var cancel = new CancellationTokenSource();
+            try
+            {
+                Assert.True(cache.TrySet(Key("b-fill"), "v")); // shard 1's one mailbox slot
+                store.Pause(); // shard 0's load waits
+                read = cache.GetManyAsync([Key("a-read"), Key("b-read")], cancel.Token).AsTask();
+                Assert.False(read.IsCompleted, "the read of shard 1 waits for mailbox room");
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (store.LoadManyCalls == 0 && store.LoadsOf(Key("a-read")) == 0)
+                {
+                    Assert.True(waited.Elapsed < Harness.Within, "shard 0 never loaded");
+                    await Task.Yield();
+                }
+
+                await cancel.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.Within());
+            }
+            finally
+            {
+                store.Resume(); // shard 0's load fails now, nobody waiting for it
+                held.Set();
+            }
+
+            Assert.True(await holder.Within());
+
+            // Once this read ends, shard 0 has answered the failed load (this read shared it, or came after it).
+            await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetAsync(Key("a-read")).AsTask().Within());
+        }
+        finally
+        {
+            held.Set();
+            store.Resume();
+            await cache.DisposeAsync();
+        }
+    }
+}
