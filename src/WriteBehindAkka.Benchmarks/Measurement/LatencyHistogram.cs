@@ -77,7 +77,9 @@ internal sealed class LatencyHistogram
             return double.NaN;
         }
 
-        long rank = Math.Max(1, (long)Math.Ceiling(percentile / 100.0 * Count));
+        // In decimal: 99.9 / 100.0 * 1000 is 999.0000000000001 in binary floating point, whose ceiling (1000) would
+        // report the maximum as the p99.9 of 1,000 samples.
+        long rank = Math.Max(1, (long)Math.Ceiling((decimal)percentile * Count / 100m));
         long seen = 0;
         for (int i = 0; i < BucketCount; i++)
         {

@@ -74,4 +74,39 @@ public class LatencyHistogramTests
 
         Assert.InRange(value, low, high);
     }
+
+    [Theory]
+    [InlineData(1000, 999, 99.9)]
+    [InlineData(2000, 1998, 99.9)]
+    [InlineData(100, 99, 99)]
+    [InlineData(10, 5, 50)]
+    public void Percentile_RankThatIsAWholeNumber_IsNotRoundedUpToTheNextValue(int count, int atOrBelow, double percentile)
+    {
+        // 99.9 / 100 * 1000 is 999.0000000000001 in binary floating point: its ceiling is rank 1000, the maximum,
+        // where the 999th value is the p99.9 of 1,000 samples.
+        var histogram = new LatencyHistogram();
+        histogram.Record(10, atOrBelow);
+        histogram.Record(100, count - atOrBelow);
+
+        Assert.Equal(10, histogram.Percentile(percentile));
+    }
+
+    [Fact]
+    public void Percentile_OneValue_IsThatValueAtEveryPercentile()
+    {
+        var histogram = new LatencyHistogram();
+        histogram.Record(1_000_003);
+
+        Assert.All(new[] { 0, 50, 99, 99.9, 100 }, p => Assert.Equal(1_000_003, histogram.Percentile(p)));
+    }
+
+    [Fact]
+    public void Percentile_AllEqual_IsThatValue()
+    {
+        var histogram = new LatencyHistogram();
+        histogram.Record(5_000, 1000);
+
+        Assert.Equal(5_000, histogram.Percentile(50));
+        Assert.Equal(5_000, histogram.Percentile(99.9));
+    }
 }
