@@ -52,7 +52,8 @@ internal static class Targets
                 double wbAcks = behind.Of(Figure.WritesPerSecond).Median;
                 if (wt is { Runs.Count: > 0 })
                 {
-                    double ratio = wbAcks / wt.Of(Figure.WritesPerSecond).Median;
+                    double throughAcks = wt.Of(Figure.WritesPerSecond).Median;
+                    double ratio = Share(wbAcks, throughAcks);
                     double? threshold = w.Workload.Name.StartsWith("uniform-1M", StringComparison.Ordinal) ? 100
                         : w.Workload.Name.StartsWith("zipf", StringComparison.Ordinal) ? 300 : null;
                     checks.Add(new TargetCheck(
@@ -60,13 +61,13 @@ internal static class Targets
                         name,
                         ratio,
                         Fmt.Ratio(ratio),
-                        threshold is { } t2 ? ratio >= t2 : null,
-                        null));
+                        threshold is { } t2 && !double.IsNaN(ratio) ? ratio >= t2 : null,
+                        double.IsNaN(ratio) ? NoBaseline("write-through", throughAcks, "acknowledged writes/s") : null));
                 }
 
                 if (!double.IsNaN(best))
                 {
-                    double drain = behind.Of(Figure.RowsPerSecond).Median / best;
+                    double drain = Share(behind.Of(Figure.RowsPerSecond).Median, best);
                     double backlog = behind.Of(Figure.MaxBacklog).Median;
                     bool saturated = backlog >= SaturatedBacklog;
                     checks.Add(new TargetCheck(
@@ -74,14 +75,16 @@ internal static class Targets
                         name,
                         drain,
                         Fmt.Percent(drain),
-                        saturated ? drain >= 0.9 : null,
-                        saturated
+                        saturated && !double.IsNaN(drain) ? drain >= 0.9 : null,
+                        double.IsNaN(drain) ? NoBaseline("the best batched upsert", best, "rows/s")
+                        : saturated
                             ? string.Create(CultureInfo.InvariantCulture, $"database-bound: backlog up to {backlog:N0} entries")
                             : string.Create(CultureInfo.InvariantCulture, $"not database-bound (backlog at most {backlog:N0} entries): the writers, not PostgreSQL, set the pace, so the drain cannot show its ceiling here")));
 
-                    double afterStop = behind.Of(Figure.DrainRowsPerSecond).Median / best;
+                    double drainRate = behind.Of(Figure.DrainRowsPerSecond).Median;
+                    double afterStop = Share(drainRate, best);
                     double atStop = behind.Of(Figure.BacklogAtStop).Median;
-                    if (!double.IsNaN(afterStop))
+                    if (!double.IsNaN(drainRate))
                     {
                         bool large = atStop >= DrainBacklog;
                         checks.Add(new TargetCheck(
@@ -89,8 +92,8 @@ internal static class Targets
                             name,
                             afterStop,
                             Fmt.Percent(afterStop),
-                            large ? afterStop >= 0.9 : null,
-                            string.Create(CultureInfo.InvariantCulture, $"backlog of {atStop:N0} entries at stop{(large ? string.Empty : $", too small to measure a pace (under {DrainBacklog:N0})")}; the cache's pipeline alone, with the CPU the ceilings had")));
+                            large && !double.IsNaN(afterStop) ? afterStop >= 0.9 : null,
+                            double.IsNaN(afterStop) ? NoBaseline("the best batched upsert", best, "rows/s") : string.Create(CultureInfo.InvariantCulture, $"backlog of {atStop:N0} entries at stop{(large ? string.Empty : $", too small to measure a pace (under {DrainBacklog:N0})")}; the cache's pipeline alone, with the CPU the ceilings had")));
                     }
                 }
             }
@@ -140,6 +143,17 @@ internal static class Targets
     }
 
     /// <summary>
+    /// A figure as a share of its baseline; NaN (no verdict) when either is missing or the baseline is not above zero:
+    /// a baseline of 0 would make any figure an infinite ratio that meets every target.
+    /// </summary>
+    internal static double Share(double value, double baseline) =>
+        double.IsFinite(value) && double.IsFinite(baseline) && baseline > 0 ? value / baseline : double.NaN;
+
+    private static string NoBaseline(string baseline, double measured, string unit) => double.IsNaN(measured)
+        ? $"no baseline: {baseline} has no {unit} figure, so the ratio cannot be taken"
+        : string.Create(CultureInfo.InvariantCulture, $"no baseline: {baseline} measured {measured:0.#} {unit}, so the ratio cannot be taken");
+
+    /// <summary>
     /// The backlog drain against the best batched upsert of the workload (null when either did not run); no verdict for a
     /// drain shorter than <see cref="BacklogDrainContender.MinimumSeconds"/>.
     /// </summary>
@@ -151,7 +165,7 @@ internal static class Targets
         }
 
         double rate = drain.Of(Figure.RowsPerSecond).Median;
-        double share = rate / best;
+        double share = Share(rate, best);
         double seconds = drain.Of(Figure.Drain).Median;
         bool paced = seconds >= BacklogDrainContender.MinimumSeconds;
         return new TargetCheck(
@@ -159,8 +173,8 @@ internal static class Targets
             w.Workload.Name,
             share,
             Fmt.Percent(share),
-            paced ? share >= 0.9 : null,
-            string.Create(CultureInfo.InvariantCulture, $"a backlog of {drain.Of(Figure.BacklogAtStop).Median:N0} entries committed in {seconds:0.00} s with no caller writing, as the ceilings run: {Fmt.Rate(rate)} against {Fmt.Rate(best)} rows/s{(paced ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; under {BacklogDrainContender.MinimumSeconds:0} s, too short to give a pace (the workload has too few keys for a longer backlog)"))}"));
+            paced && !double.IsNaN(share) ? share >= 0.9 : null,
+            double.IsNaN(share) ? NoBaseline("the best batched upsert", best, "rows/s") : string.Create(CultureInfo.InvariantCulture, $"a backlog of {drain.Of(Figure.BacklogAtStop).Median:N0} entries committed in {seconds:0.00} s with no caller writing, as the ceilings run: {Fmt.Rate(rate)} against {Fmt.Rate(best)} rows/s{(paced ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; under {BacklogDrainContender.MinimumSeconds:0} s, too short to give a pace (the workload has too few keys for a longer backlog)"))}"));
     }
 
     /// <summary>Issue 5's journal targets: Always (every run of it, at each concurrency) and EverySecond against no journal.</summary>
@@ -189,14 +203,14 @@ internal static class Targets
         {
             double with = everySecond.Of(Figure.WritesPerSecond).Median;
             double without = noJournal.Of(Figure.WritesPerSecond).Median;
-            double share = with / without;
+            double share = Share(with, without);
             yield return new TargetCheck(
                 string.Create(CultureInfo.InvariantCulture, $"journal EverySecond: acked writes/s >= {JournalEverySecondShare:0%} of no journal"),
                 name,
                 share,
                 Fmt.Percent(share),
-                share >= JournalEverySecondShare,
-                $"{Fmt.Rate(with)} against {Fmt.Rate(without)} acked writes/s");
+                double.IsNaN(share) ? null : share >= JournalEverySecondShare,
+                double.IsNaN(share) ? NoBaseline("write-behind without the journal", without, "acknowledged writes/s") : $"{Fmt.Rate(with)} against {Fmt.Rate(without)} acked writes/s");
         }
     }
 }

@@ -131,4 +131,49 @@ public class TargetsTests
 
         Assert.Contains("| write-behind, backlog drain | — | — | — | — | 104k |", table, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Evaluate_BaselineOfZero_GivesNoVerdictInsteadOfAnInfiniteRatioThatMeetsTheTarget()
+    {
+        // A write-through that acknowledged nothing and ceilings that committed nothing (a broken run) are no
+        // baseline: 450k / 0 is infinity, which "met" the 300x and the 90% targets.
+        var result = SampleResults.Create(withJournal: true, drainSeconds: 2);
+        var workload = result.Workloads[0];
+        Replace(workload.Find(Targets.WriteThrough)!, r => r with { WritesPerSecond = 0 });
+        Replace(workload.Find(Targets.UpsertUnnest)!, r => r with { RowsPerSecond = 0 });
+        Replace(workload.Find(Targets.WriteBehind)!, r => r with { DrainRowsPerSecond = 90_000, BacklogAtStop = 60_000 });
+
+        var checks = Targets.Evaluate(result.Workloads, null);
+        result.Targets = checks;
+
+        foreach (var prefix in new[] { "acked writes/s", "sustained drain", "drain after the writers stop", "backlog drain" })
+        {
+            var check = checks.Single(c => c.Target.StartsWith(prefix, StringComparison.Ordinal));
+            Assert.Null(check.Met);
+            Assert.True(double.IsNaN(check.Measured), $"{prefix}: {check.Measured}");
+            Assert.Equal("n/a", check.Display);
+            Assert.Contains("no baseline", check.Note, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("| n/a |", TableWriter.Render(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_NoJournalBaselineOfZero_GivesTheEverySecondShareNoVerdict()
+    {
+        var result = SampleResults.Create(withJournal: true);
+        Replace(result.Workloads[0].Find(Targets.WriteBehind)!, r => r with { WritesPerSecond = 0 });
+
+        var check = Targets.Evaluate(result.Workloads, null).Single(c => c.Target.StartsWith("journal EverySecond", StringComparison.Ordinal));
+
+        Assert.Null(check.Met);
+        Assert.Equal("n/a", check.Display);
+    }
+
+    private static void Replace(WriteBehindAkka.Benchmarks.Suite.ContenderResult contender, Func<WriteBehindAkka.Benchmarks.Suite.RunResult, WriteBehindAkka.Benchmarks.Suite.RunResult> change)
+    {
+        var runs = contender.Runs.Select(change).ToList();
+        contender.Runs.Clear();
+        contender.Runs.AddRange(runs);
+    }
 }
