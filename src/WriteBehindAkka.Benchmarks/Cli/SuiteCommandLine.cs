@@ -111,7 +111,13 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     if (Value() is { } list)
                     {
                         var picked = new List<WorkloadSpec>();
-                        foreach (var name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        var workloadNames = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                        if (workloadNames.Length == 0)
+                        {
+                            problems.Add($"--workloads names nothing ('{list}'): name one or more of {string.Join(", ", WorkloadSpec.Standard.Select(w => w.Name))}, or leave the option out for all.");
+                        }
+
+                        foreach (var name in workloadNames)
                         {
                             var match = WorkloadSpec.Standard.Where(w => w.Name.StartsWith(name, StringComparison.OrdinalIgnoreCase)).ToList();
                             if (match.Count == 0)
@@ -132,9 +138,15 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                 case "--journal-callers":
                     if (Value() is { } callerList)
                     {
-                        journalCallers = callerList == "0"
+                        var counts = callerList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                        if (counts.Length == 0)
+                        {
+                            problems.Add($"--journal-callers names nothing ('{callerList}'): give caller counts such as 256,512, or 0 for none.");
+                        }
+
+                        journalCallers = callerList.Trim() == "0"
                             ? []
-                            : [.. callerList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => Int(arg, n, 1, 4096, 0, problems)).Where(n => n > 0)];
+                            : [.. counts.Select(n => Int(arg, n, 1, 4096, 0, problems)).Where(n => n > 0)];
                     }
 
                     break;
@@ -155,13 +167,35 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     break;
                 case "--contenders":
                     // Names contain commas ("write-behind, journal: Always, 512 callers"): with a ';' in the list, ';' separates.
-                    string names = Value() ?? string.Empty;
-                    contenders = names.Split(names.Contains(';') ? ';' : ',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (Value() is { } names)
+                    {
+                        contenders = names.Split(names.Contains(';') ? ';' : ',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                        if (contenders.Count == 0)
+                        {
+                            problems.Add($"--contenders names nothing ('{names}'): leave the option out for all the contenders, or give 'none' for the memory probe alone.");
+                        }
+                    }
+
+                    break;
+                case "reads" or "hits" or "micro":
+                    problems.Add(i == 0
+                        ? $"'{arg}' is a command of its own{(arg == "micro" ? string.Empty : " and takes no options")}: run it alone ('-- {arg}'); the suite's options do not apply to it."
+                        : $"'{arg}' is a command: give it first and alone ('-- {arg}'), not among the suite's options.");
                     break;
                 default:
                     problems.Add($"Unknown option '{arg}'; see --help.");
                     break;
             }
+        }
+
+        // Checked here, with the others, so that a misspelt name is told before a database is started or a folder made.
+        var all = StandardSuite.Contenders(journalCallers, journalAll);
+        var unknown = contenders
+            .Where(n => !n.Equals("none", StringComparison.OrdinalIgnoreCase) && !all.Any(c => c.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+        if (unknown.Count > 0)
+        {
+            problems.Add($"--contenders: no contender starts with {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the contenders are {string.Join("; ", all.Select(c => c.Name))} ('none' for the memory probe alone).");
         }
 
         if (problems.Count > 0)
@@ -196,7 +230,8 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
             return fallback;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value < min || value > 3600)
+        // Written so that NaN, which every comparison calls false, is refused too.
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value >= min && value <= 3600))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} is '{text}': use seconds from {min} to 3600."));
             return fallback;

@@ -47,16 +47,6 @@ internal static class StandardSuite
         var settings = command.Settings;
         Console.WriteLine($"WriteBehindAkka standard suite: {command.Workloads.Count} workloads, {settings.Repetitions} repetitions, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per run; output in {output}");
         var all = Contenders(settings.JournalCallers, settings.JournalOnAllWorkloads);
-        var unknown = command.Contenders
-            .Where(n => !n.Equals("none", StringComparison.OrdinalIgnoreCase) && !all.Any(c => c.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase)))
-            .ToList();
-        if (unknown.Count > 0)
-        {
-            await Console.Error.WriteLineAsync(
-                $"--contenders: no contender starts with {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the contenders are {string.Join("; ", all.Select(c => c.Name))} ('none' for the memory probe alone).").ConfigureAwait(false);
-            return 1;
-        }
-
         var contenders = all
             .Where(c => command.Contenders.Count == 0 || command.Contenders.Any(n => c.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase)))
             .ToList();

@@ -102,4 +102,52 @@ public class SuiteCommandLineTests
         var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--drain-entries", "0"], Now));
         Assert.Contains("--drain-entries is '0'", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--duration", "NaN")]
+    [InlineData("--warmup", "NaN")]
+    [InlineData("--duration", "-Infinity")]
+    [InlineData("--duration", "0")]
+    [InlineData("--warmup", "-1")]
+    public void Parse_SecondsThatAreNotANumberOrOutOfRange_AreRefusedByName(string option, string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse([option, value], Now));
+
+        Assert.Contains($"{option} is '{value}': use seconds from", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--workloads", ",")]
+    [InlineData("--workloads", "")]
+    [InlineData("--contenders", ",")]
+    [InlineData("--contenders", "")]
+    [InlineData("--contenders", " ; ")]
+    [InlineData("--journal-callers", "")]
+    [InlineData("--journal-callers", ",")]
+    public void Parse_AnEmptyList_IsRefusedInsteadOfRunningNothingOrEverything(string option, string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse([option, value], Now));
+
+        Assert.Contains($"{option} names nothing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ContenderNameThatMatchesNothing_IsRefusedWithTheOtherProblems()
+    {
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--contenders", "write-behind,wrte-through", "--reps", "0"], Now));
+
+        Assert.Contains("--contenders: no contender starts with 'wrte-through'; the contenders are ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--reps is '0'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["none"], SuiteCommandLine.Parse(["--contenders", "none"], Now).Contenders);
+        Assert.Equal(["write-behind, journal: Always, 512"], SuiteCommandLine.Parse(["--contenders", "write-behind, journal: Always, 512;", "--journal-callers", "512"], Now).Contenders);
+    }
+
+    [Fact]
+    public void Parse_ReadsWithOptions_SaysTheCommandTakesNone()
+    {
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["reads", "--reps", "2"], Now));
+
+        Assert.Contains("'reads' is a command of its own and takes no options", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unknown option 'reads'", error.Message, StringComparison.Ordinal);
+    }
 }
