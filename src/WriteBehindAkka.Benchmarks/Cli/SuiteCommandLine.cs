@@ -7,6 +7,9 @@ namespace WriteBehindAkka.Benchmarks.Cli;
 /// <summary>The standard suite's command line, parsed; every problem is listed in one message.</summary>
 internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDirectory, IReadOnlyList<WorkloadSpec> Workloads, IReadOnlyList<string> Contenders, bool Help)
 {
+    /// <summary>Whether results.json, chart.svg and results.md of an earlier run in the output folder may be replaced.</summary>
+    public bool Overwrite { get; init; }
+
     public const string Usage = """
         Usage:
           dotnet run -c Release --project src/WriteBehindAkka.Benchmarks [-- options]     the standard suite
@@ -16,7 +19,9 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
 
         The suite writes to the PostgreSQL named by WRITEBEHIND_PG_CONNECTION, or to a throwaway local cluster it
         starts with fsync on. Options:
-          --out DIR              where results.json, chart.svg and results.md go (default artifacts/bench/<timestamp>/)
+          --out DIR              where results.json, chart.svg and results.md go (default artifacts/bench/<timestamp>/);
+                                 a folder that holds them from an earlier run is refused unless --overwrite is given
+          --overwrite            replace the results of an earlier run in the --out folder
           --quick                a ~2-minute smoke run: 1 repetition, 0.5 s warm-up, 2 s measured, 100,000 memory entries, a 200,000-entry backlog drain
           --reps N               repetitions per contender and workload (default 3)
           --warmup SECONDS       warm-up of each run (default 2)
@@ -48,6 +53,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         string output = Path.Combine("artifacts", "bench", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         IReadOnlyList<WorkloadSpec> workloads = WorkloadSpec.Standard;
         bool help = false;
+        bool overwrite = false;
         bool allocationProfile = false;
         IReadOnlyList<int>? journalCallers = null;
         bool journalAll = false;
@@ -73,6 +79,9 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     break;
                 case "--help" or "-h":
                     help = true;
+                    break;
+                case "--overwrite":
+                    overwrite = true;
                     break;
                 case "--out":
                     output = Value() ?? output;
@@ -204,7 +213,7 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
         }
 
         var settings = new SuiteSettings(TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), reps, concurrency, batch, ceilingWriters, lagEvery, memory, allocationProfile, journalCallers, journalAll, parallelism, drain);
-        return new SuiteCommandLine(settings, output, workloads, contenders, help);
+        return new SuiteCommandLine(settings, output, workloads, contenders, help) { Overwrite = overwrite };
     }
 
     private static int Int(string name, string? text, int min, int max, int fallback, List<string> problems)

@@ -40,9 +40,36 @@ internal static class StandardSuite
         return list;
     }
 
+    /// <summary>The files a run writes into its output folder.</summary>
+    public static readonly IReadOnlyList<string> OutputFiles = ["results.json", "chart.svg", "results.md"];
+
+    /// <summary>
+    /// Why the run must not write into <paramref name="output"/> (it holds an earlier run's results and
+    /// <paramref name="overwrite"/> is not set), or null when it may.
+    /// </summary>
+    public static string? CheckOutput(string output, bool overwrite)
+    {
+        var earlier = OutputFiles.Where(f => File.Exists(Path.Combine(output, f))).ToList();
+        return earlier.Count == 0 || overwrite
+            ? null
+            : $"--out: {output} already holds {string.Join(", ", earlier)} of an earlier run, which this run would replace. Give another --out folder, or --overwrite to replace them.";
+    }
+
     public static async Task<int> RunAsync(SuiteCommandLine command, CancellationToken cancellationToken)
     {
         var output = Path.GetFullPath(command.OutputDirectory);
+        if (CheckOutput(output, command.Overwrite) is { } refused)
+        {
+            await Console.Error.WriteLineAsync(refused).ConfigureAwait(false);
+            return 64;
+        }
+
+        var replaced = OutputFiles.Where(f => File.Exists(Path.Combine(output, f))).ToList();
+        if (replaced.Count > 0)
+        {
+            Console.WriteLine($"--overwrite: {string.Join(", ", replaced)} of an earlier run in {output} will be replaced at the end of this run.");
+        }
+
         Directory.CreateDirectory(output);
         var settings = command.Settings;
         Console.WriteLine($"WriteBehindAkka standard suite: {command.Workloads.Count} workloads, {settings.Repetitions} repetitions, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per run; output in {output}");
