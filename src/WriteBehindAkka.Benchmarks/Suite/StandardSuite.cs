@@ -97,9 +97,11 @@ internal static class StandardSuite
         if (result.VerificationFailures.Count > 0)
         {
             await Console.Error.WriteLineAsync($"FAILED: {result.VerificationFailures.Count} run(s) lost or left stale an acknowledged write, or had none to check; see above.").ConfigureAwait(false);
-            return 2;
         }
 
-        return 0;
+        return ExitCode(result);
     }
+
+    /// <summary>2 when a run lost, left stale or could not check an acknowledged write; 0 otherwise.</summary>
+    public static int ExitCode(SuiteResult result) => result.VerificationFailures.Count > 0 ? 2 : 0;
 }

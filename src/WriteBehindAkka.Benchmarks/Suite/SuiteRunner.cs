@@ -85,10 +85,9 @@ internal sealed class SuiteRunner
                         _progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      alloc {share.BytesPerWrite,8:0.0} B/write  {share.Type}"));
                     }
 
-                    // A write contender's run that was not verified at all fails as one that was and lost a write.
-                    if (contender.Kind != ContenderKind.Ceiling && run.Verified != true)
+                    if (VerificationFailure(workload.Name, contender.Name, contender.Kind, rep, run) is { } failure)
                     {
-                        result.VerificationFailures.Add($"{workload.Name} / {contender.Name} rep {rep}: {run.Verification}");
+                        result.VerificationFailures.Add(failure);
                         _progress.WriteLine($"!! VERIFICATION FAILED: {run.Verification}");
                     }
                 }
@@ -99,6 +98,15 @@ internal sealed class SuiteRunner
         result.FinishedAt = DateTimeOffset.Now;
         return result;
     }
+
+    /// <summary>
+    /// The line that fails the suite for a run whose table did not match its acknowledged writes, or null. A write
+    /// contender's run that was not verified at all fails as one that was and lost a write; ceilings are not verified.
+    /// </summary>
+    internal static string? VerificationFailure(string workload, string contender, ContenderKind kind, int rep, RunResult run) =>
+        kind != ContenderKind.Ceiling && run.Verified != true
+            ? $"{workload} / {contender} rep {rep}: {run.Verification ?? "not verified"}"
+            : null;
 
     private string Describe(WorkloadSpec workload, IContender contender, int rep, RunResult run)
     {

@@ -1,4 +1,5 @@
 using WriteBehindAkka.Benchmarks.Measurement;
+using WriteBehindAkka.Benchmarks.Suite;
 using WriteBehindAkka.Benchmarks.Verification;
 using WriteBehindAkka.Benchmarks.Workloads;
 using WriteBehindAkka.Serialization;
@@ -110,6 +111,66 @@ public class VerifierTests
         Assert.Equal(Keys, result.Missing);
     }
 
+    [Fact]
+    public async Task Verify_StoreThatSilentlyDropsEveryWriteOfOneKey_FailsWithThatKeyMissing()
+    {
+        // The store reports success for a batch but leaves out key 7: the cache acknowledged and "committed" it.
+        var store = new LossyStore(new InMemoryStore<long>()) { Dropping = 7 };
+        await using var cache = new WriteBehindCache<long, byte[]>(store, serializer: ByteArraySerializer.Instance, name: "verify-lossy-" + Guid.NewGuid().ToString("N"));
+        var ledger = new AckLedger(Keys);
+        await WriteAsync(cache, ledger, Keys);
+        Assert.True((await cache.FlushAsync()).AllCommitted);
+
+        var result = Verifier.Verify(ledger, Snapshot(store.Inner));
+
+        Assert.False(result.Passed);
+        Assert.Equal((1L, 0L, 0L, 0L), (result.Missing, result.Stale, result.WrongValue, result.Ahead));
+        Assert.StartsWith("FAILED on 50 keys: 1 missing, 0 stale", result.ToString(), StringComparison.Ordinal);
+        Assert.Contains("key 7 acknowledged at version", result.ToString(), StringComparison.Ordinal);
+        Assert.True(store.Dropped > 0);
+
+        // ... and the suite fails on it: the run's line, the table's warning and exit code 2.
+        var run = new RunResult { Repetition = 1, Verified = result.Passed, Verification = result.ToString() };
+        var failure = SuiteRunner.VerificationFailure("uniform-1M-100B", "write-behind (default)", ContenderKind.WriteBehind, 1, run);
+        Assert.NotNull(failure);
+        Assert.StartsWith("uniform-1M-100B / write-behind (default) rep 1: FAILED on 50 keys: 1 missing", failure, StringComparison.Ordinal);
+        var suite = WriteBehindAkka.Benchmarks.Tests.Reporting.SampleResults.Create();
+        Assert.Equal(0, StandardSuite.ExitCode(suite));
+        suite.VerificationFailures.Add(failure);
+        Assert.Equal(2, StandardSuite.ExitCode(suite));
+        Assert.Contains("VERIFICATION FAILED:", WriteBehindAkka.Benchmarks.Reporting.TableWriter.Render(suite), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void VerificationFailure_PassedRunOrCeiling_IsNone_UncheckedWriteRunFails()
+    {
+        var passed = new RunResult { Repetition = 1, Verified = true, Verification = "verified" };
+        var notChecked = new RunResult { Repetition = 1 };
+
+        Assert.Null(SuiteRunner.VerificationFailure("w", "write-through", ContenderKind.WriteThrough, 1, passed));
+        Assert.Null(SuiteRunner.VerificationFailure("w", "ceiling: COPY (no index)", ContenderKind.Ceiling, 1, notChecked));
+        Assert.Equal("w / write-behind, backlog drain rep 2: not verified", SuiteRunner.VerificationFailure("w", "write-behind, backlog drain", ContenderKind.Drain, 2, notChecked));
+    }
+
+    [Fact]
+    public async Task Verify_StoreThatDropsTheLatestWriteOfOneKey_FailsWithThatKeyStale()
+    {
+        var store = new LossyStore(new InMemoryStore<long>());
+        await using var cache = new WriteBehindCache<long, byte[]>(store, serializer: ByteArraySerializer.Instance, name: "verify-stale-" + Guid.NewGuid().ToString("N"));
+        var ledger = new AckLedger(Keys);
+        await WriteAsync(cache, ledger, Keys);
+        Assert.True((await cache.FlushAsync()).AllCommitted);
+        store.Dropping = 9; // from now on: the row of key 9 keeps the version written above
+        await WriteAsync(cache, ledger, Keys);
+        Assert.True((await cache.FlushAsync()).AllCommitted);
+
+        var result = Verifier.Verify(ledger, Snapshot(store.Inner));
+
+        Assert.False(result.Passed);
+        Assert.Equal((0L, 1L, 0L, 0L), (result.Missing, result.Stale, result.WrongValue, result.Ahead));
+        Assert.Contains("key 9 is at version", result.ToString(), StringComparison.Ordinal);
+    }
+
     private static async Task<(AckLedger Ledger, TableSnapshot Table)> WriteAndSnapshotAsync(int keysWritten = Keys)
     {
         var store = new InMemoryStore<long>();
@@ -146,5 +207,41 @@ public class VerifierTests
         }
 
         return table;
+    }
+
+    /// <summary>A store that loses every write of one key while reporting the batch as committed.</summary>
+    private sealed class LossyStore(InMemoryStore<long> inner) : WriteBehindAkka.Storage.IWriteBehindStore<long>
+    {
+        private readonly WriteBehindAkka.Storage.IWriteBehindStore<long> _store = inner;
+        private int _dropped;
+
+        public InMemoryStore<long> Inner => inner;
+
+        public long? Dropping { get; set; }
+
+        public int Dropped => Volatile.Read(ref _dropped);
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<WriteBehindAkka.Storage.WriteRecord<long>> batch, CancellationToken cancellationToken)
+        {
+            var kept = batch.Where(r => r.Key != Dropping).ToList();
+            Interlocked.Add(ref _dropped, batch.Count - kept.Count);
+            return kept.Count == 0 ? ValueTask.CompletedTask : _store.WriteBatchAsync(kept, cancellationToken);
+        }
+
+        public ValueTask<WriteBehindAkka.Storage.StoredEntry?> LoadAsync(long key, CancellationToken cancellationToken) => _store.LoadAsync(key, cancellationToken);
+
+        public ValueTask<IReadOnlyList<WriteBehindAkka.Storage.StoredEntry?>> LoadManyAsync(IReadOnlyList<long> keys, CancellationToken cancellationToken) => _store.LoadManyAsync(keys, cancellationToken);
+
+        public ValueTask<long?> LoadVersionAsync(long key, CancellationToken cancellationToken) => _store.LoadVersionAsync(key, cancellationToken);
+
+        public WriteBehindAkka.Storage.StoreErrorKind Classify(Exception error) => _store.Classify(error);
+
+        public string? GetErrorCode(Exception error) => _store.GetErrorCode(error);
+
+        public bool IsTimeout(Exception error) => _store.IsTimeout(error);
+
+        public string? GetKeyError(long key) => _store.GetKeyError(key);
+
+        public WriteBehindAkka.Storage.IDeadLetterStore<long>? DeadLetters => _store.DeadLetters;
     }
 }
