@@ -212,7 +212,8 @@ internal static class SvgChartWriter
         >= 1e6 => (v / 1e6).ToString("0.#", C) + "M",
         >= 1e3 => (v / 1e3).ToString("0.#", C) + "k",
         >= 1 => v.ToString("0.#", C),
-        _ => v.ToString("0.###", C),
+        >= 0.001 or <= 0 => v.ToString("0.###", C),
+        _ => v.ToString("0.#E+0", C), // below 0.001 "0.###" would label every decade "0"
     };
 
     private static void Text(StringBuilder svg, int x, int y, string text, int size, string? weight, string anchor = "start") =>
