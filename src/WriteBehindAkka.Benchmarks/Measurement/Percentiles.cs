@@ -29,7 +29,11 @@ internal static class Percentiles
         int lower = (int)Math.Floor(position);
         int upper = Math.Min(lower + 1, sorted.Count - 1);
         double fraction = position - lower;
-        return sorted[lower] + ((sorted[upper] - sorted[lower]) * fraction);
+
+        // Not interpolated when there is nothing between the ranks: inf - inf and (inf - x) * 0 are NaN.
+        return fraction == 0 || sorted[upper] == sorted[lower]
+            ? sorted[lower]
+            : sorted[lower] + ((sorted[upper] - sorted[lower]) * fraction);
     }
 
     public static double Median(IEnumerable<double> values) => Of(values, 50);

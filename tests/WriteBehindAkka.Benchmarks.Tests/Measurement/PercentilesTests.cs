@@ -29,4 +29,31 @@ public class PercentilesTests
         Assert.Equal(new Spread(5, 1, 9), spread);
         Assert.False(Spread.Of([double.NaN]).HasValue);
     }
+
+    [Fact]
+    public void Of_OneValue_IsThatValueAtEveryPercentile()
+    {
+        Assert.All(new[] { 0, 50, 99, 99.9, 100 }, p => Assert.Equal(7, Percentiles.Of([7], p)));
+        Assert.Equal(new Spread(7, 7, 7), Spread.Of([7]));
+    }
+
+    [Fact]
+    public void Of_AllEqual_IsThatValue()
+    {
+        Assert.Equal(0.1, Percentiles.Of([0.1, 0.1, 0.1], 99.9));
+        Assert.Equal(new Spread(0.1, 0.1, 0.1), Spread.Of([0.1, 0.1, 0.1]));
+    }
+
+    [Fact]
+    public void Of_InfiniteValues_AreRankedNotTurnedIntoNaN()
+    {
+        // inf - inf and (inf - 1) * 0 are NaN: interpolating towards or between infinite values must not produce one.
+        Assert.Equal(1, Percentiles.Of([1, double.PositiveInfinity], 0));
+        Assert.Equal(double.PositiveInfinity, Percentiles.Median([double.PositiveInfinity, double.PositiveInfinity]));
+        Assert.Equal(2, Percentiles.Median([1, 2, double.PositiveInfinity]));
+        Assert.Equal(double.PositiveInfinity, Percentiles.Of([1, double.PositiveInfinity], 75));
+    }
+
+    [Fact]
+    public void Spread_Of_Empty_HasNoValue() => Assert.False(Spread.Of([]).HasValue);
 }
