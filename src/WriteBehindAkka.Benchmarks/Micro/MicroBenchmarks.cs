@@ -26,7 +26,15 @@ internal static class MicroBenchmarks
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile)
             .WithArtifactsPath(Path.Combine("artifacts", "bench", "micro"));
         var switcher = BenchmarkSwitcher.FromTypes([typeof(KeyRoutingBenchmarks), typeof(ShardSetBenchmarks), typeof(ShardGetBenchmarks), typeof(GroupedWithinBenchmarks)]);
-        var summaries = switcher.Run(args.Length == 0 ? ["--filter", "*"] : args, config);
+        var summaries = switcher.Run(args.Length == 0 ? ["--filter", "*"] : args, config).ToList();
+        bool listsOnly = args.Any(a => a is "--list" or "--help" or "-h" or "-?" or "--version" or "--info");
+        if (!listsOnly && (summaries.Count == 0 || summaries.All(s => s.BenchmarksCases.Length == 0)))
+        {
+            // A filter that matches nothing (or options BenchmarkDotNet refused) ran nothing: that is no success.
+            Console.Error.WriteLine($"no micro-benchmark matches '{string.Join(' ', args)}' (or BenchmarkDotNet refused the options; see above); the classes are KeyRoutingBenchmarks, ShardSetBenchmarks, ShardGetBenchmarks, GroupedWithinBenchmarks, e.g. --filter *ShardSet*.");
+            return 1;
+        }
+
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
 }
