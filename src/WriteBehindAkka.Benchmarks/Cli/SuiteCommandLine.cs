@@ -84,7 +84,18 @@ internal sealed record SuiteCommandLine(SuiteSettings Settings, string OutputDir
                     overwrite = true;
                     break;
                 case "--out":
-                    output = Value() ?? output;
+                    if (Value() is { } folder)
+                    {
+                        if (string.IsNullOrWhiteSpace(folder) || folder.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+                        {
+                            problems.Add($"--out is '{folder.Replace("\0", "\\0", StringComparison.Ordinal)}': name a folder (it is made if missing).");
+                        }
+                        else
+                        {
+                            output = folder;
+                        }
+                    }
+
                     break;
                 case "--reps":
                     reps = Int(arg, Value(), 1, 100, reps, problems);

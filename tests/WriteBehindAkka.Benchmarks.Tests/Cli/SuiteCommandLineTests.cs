@@ -150,4 +150,16 @@ public class SuiteCommandLineTests
         Assert.Contains("'reads' is a command of its own and takes no options", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Unknown option 'reads'", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("a\0b")]
+    public void Parse_OutputFolderThatIsNoPath_IsRefused(string folder)
+    {
+        var error = Assert.Throws<ArgumentException>(() => SuiteCommandLine.Parse(["--out", folder], Now));
+
+        Assert.Contains("--out is '", error.Message, StringComparison.Ordinal);
+        Assert.Contains("name a folder", error.Message, StringComparison.Ordinal);
+    }
 }
