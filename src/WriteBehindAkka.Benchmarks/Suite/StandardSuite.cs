@@ -49,6 +49,11 @@ internal static class StandardSuite
     /// </summary>
     public static string? CheckOutput(string output, bool overwrite)
     {
+        if (File.Exists(output))
+        {
+            return $"--out: {output} is a file, not a folder: name a folder for results.json, chart.svg and results.md.";
+        }
+
         var earlier = OutputFiles.Where(f => File.Exists(Path.Combine(output, f))).ToList();
         return earlier.Count == 0 || overwrite
             ? null
@@ -70,7 +75,20 @@ internal static class StandardSuite
             Console.WriteLine($"--overwrite: {string.Join(", ", replaced)} of an earlier run in {output} will be replaced at the end of this run.");
         }
 
-        Directory.CreateDirectory(output);
+        // Made and written to now, so that a folder the run cannot write is told before the run, not after it.
+        try
+        {
+            Directory.CreateDirectory(output);
+            string probe = Path.Combine(output, $".write-test-{Environment.ProcessId}");
+            await File.WriteAllTextAsync(probe, string.Empty, cancellationToken).ConfigureAwait(false);
+            File.Delete(probe);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"--out: cannot write to {output}: {error.Message}").ConfigureAwait(false);
+            return 64;
+        }
+
         var settings = command.Settings;
         Console.WriteLine($"WriteBehindAkka standard suite: {command.Workloads.Count} workloads, {settings.Repetitions} repetitions, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per run; output in {output}");
         var all = Contenders(settings.JournalCallers, settings.JournalOnAllWorkloads);

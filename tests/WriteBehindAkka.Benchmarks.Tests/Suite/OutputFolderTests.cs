@@ -35,6 +35,16 @@ public sealed class OutputFolderTests : IDisposable
     }
 
     [Fact]
+    public void Check_PathOfAFile_IsRefusedEvenWithOverwrite()
+    {
+        Directory.CreateDirectory(_folder);
+        string file = Path.Combine(_folder, "results");
+        File.WriteAllText(file, "x");
+
+        Assert.Equal($"--out: {file} is a file, not a folder: name a folder for results.json, chart.svg and results.md.", StandardSuite.CheckOutput(file, overwrite: true));
+    }
+
+    [Fact]
     public void Parse_Overwrite_IsKept()
     {
         var now = DateTimeOffset.UnixEpoch;
