@@ -22,7 +22,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>Ask: writes a value and completes when it reaches <paramref name="consistency"/>.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
-    /// <param name="consistency">Accepted (memory) or Committed (in the store).</param>
+    /// <param name="consistency">Accepted (in memory), Journaled (its journal record fsynced, whatever the fsync policy; needs the journal) or Committed (in the store).</param>
     /// <param name="cancellationToken">Cancels the wait for room and, for Journaled or Committed, the wait for that level; an accepted write stands and is still written. An Accepted write is never cancelled once it was taken.</param>
     /// <returns>The write's version and the level reached; faults with <see cref="WriteFailedException"/> when the store refused it.</returns>
     ValueTask<WriteResult> SetAsync(TKey key, TValue value, WriteConsistency consistency, CancellationToken cancellationToken = default);
@@ -31,6 +31,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
     /// <returns>True when the write was accepted (it will be applied and written); false when the cache is over its bound, writers wait for room (a Tell does not go in ahead of them), or the shard's mailbox is full (nothing was changed), or when it ran on the caller's thread and its journal record could not be appended (the write was not applied; the failure is logged). A Tell is fire-and-forget: under the journal's Always policy true is returned before the fsync, and for a Tell queued behind a busy shard before its record is appended.</returns>
+    /// <exception cref="ObjectDisposedException">The cache is shut down (or shutting down): a Tell is refused, not dropped in silence.</exception>
     bool TrySet(TKey key, TValue value);
 
     /// <summary>Ask: deletes a key (from the cache at once, from the store behind).</summary>
@@ -41,7 +42,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
 
     /// <summary>Ask: deletes a key and completes when the delete reaches <paramref name="consistency"/>.</summary>
     /// <param name="key">The key.</param>
-    /// <param name="consistency">Accepted or Committed.</param>
+    /// <param name="consistency">Accepted, Journaled or Committed, as for <see cref="SetAsync(TKey, TValue, WriteConsistency, CancellationToken)"/>.</param>
     /// <param name="cancellationToken">Cancels the wait for room and, for Journaled or Committed, the wait for that level; an accepted delete stands. An Accepted delete is never cancelled once it was taken.</param>
     /// <returns>The delete's version and the level reached.</returns>
     ValueTask<WriteResult> DeleteAsync(TKey key, WriteConsistency consistency, CancellationToken cancellationToken = default);
@@ -49,6 +50,7 @@ public interface IWriteBehindCache<TKey, TValue> : IAsyncDisposable
     /// <summary>Tell: offers a delete without waiting.</summary>
     /// <param name="key">The key.</param>
     /// <returns>True when accepted; false as for <see cref="TrySet"/>.</returns>
+    /// <exception cref="ObjectDisposedException">The cache is shut down (or shutting down).</exception>
     bool TryDelete(TKey key);
 
     /// <summary>

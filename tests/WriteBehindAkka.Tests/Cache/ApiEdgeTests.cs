@@ -90,6 +90,7 @@ public sealed class ApiEdgeTests
         Assert.Throws<ObjectDisposedException>(() => cache.UpdateAsync("k", _ => "v"));
         Assert.Throws<ObjectDisposedException>(() => cache.ComputeAsync("k", _ => default));
         Assert.Throws<ObjectDisposedException>(() => cache.TrySet("k", "v"));
+        Assert.Throws<ObjectDisposedException>(() => cache.TryDelete("k"));
         await cache.DisposeAsync(); // twice is fine
     }
 
